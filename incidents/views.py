@@ -1,0 +1,328 @@
+"""Pure helpers behind the dashboard and its pages (no Streamlit here).
+
+* loading the incidents table into pandas with one query,
+* filtering it with vectorised pandas (date range, event types, sources, place text),
+* aggregating it per place (markers are bounded by places, never by incidents),
+* colours per event type, marker sizes,
+* escaping for HTML/JavaScript contexts and excerpt highlighting,
+* CSV and GeoJSON export of exactly what is shown.
+"""
+from __future__ import annotations
+
+import html
+import json
+import math
+import re
+import sqlite3
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from typing import Iterable, Sequence
+
+import pandas as pd
+
+# ---------------------------------------------------------------------- colours
+# ACLED's event types; "Other" for anything else (statements never reach the table).
+EVENT_COLORS: dict[str, str] = {
+    "Battles": "#d62728",
+    "Explosions/Remote violence": "#ff7f0e",
+    "Violence against civilians": "#9467bd",
+    "Protests": "#2ca02c",
+    "Riots": "#8c564b",
+    "Strategic developments": "#1f77b4",
+}
+OTHER_COLOR = "#7f7f7f"
+
+FRAME_COLUMNS = (
+    "id", "report_id", "date", "time_precision", "place", "place_id", "lat", "lon", "geo_precision",
+    "event_type", "sub_event_type", "fatalities", "injuries", "source", "published", "excerpt",
+    "start", "end", "dateline", "country", "fatalities_text", "injuries_text", "entry_start",
+    "entry_end", "mentions",
+)
+# What the table page shows and exports (no offsets, no raw mentions JSON).
+EXPORT_COLUMNS = (
+    "id", "date", "time_precision", "place", "place_id", "lat", "lon", "geo_precision", "country",
+    "event_type", "sub_event_type", "fatalities", "injuries", "fatalities_text", "injuries_text",
+    "source", "published", "dateline", "excerpt", "report_id",
+)
+
+
+def event_color(event_type: str | None) -> str:
+    return EVENT_COLORS.get(event_type or "", OTHER_COLOR)
+
+
+def marker_radius(count: int) -> float:
+    """Circle radius in pixels: grows with the square root of the count, capped."""
+    return round(min(30.0, 5.0 + 3.0 * math.sqrt(max(count, 1))), 1)
+
+
+# ---------------------------------------------------------------------- escaping
+_LABEL_EXTRA = {"`": "&#96;", "$": "&#36;", "\\": "&#92;"}
+
+
+def escape_label(text: object) -> str:
+    """Escape text for a folium tooltip/popup: HTML inside a JavaScript template string.
+
+    ``& < > " '`` become entities, and so do the characters that matter to the
+    template string (backtick, ``$``, backslash); newlines become spaces.
+    """
+    s = html.escape("" if text is None else str(text), quote=True)
+    s = s.replace("\r", " ").replace("\n", " ")
+    return "".join(_LABEL_EXTRA.get(ch, ch) for ch in s)
+
+
+# Every ASCII punctuation character, so that neither HTML nor Markdown (nor
+# Streamlit's $...$ LaTeX) can interpret user text rendered by st.markdown.
+_MD_PUNCT = set("&<>\"'`$\\*_[](){}#+-.!|~:=^%@;,?/")
+
+
+def escape_md(text: object) -> str:
+    """Escape text for ``st.markdown(..., unsafe_allow_html=True)``: inert as HTML and Markdown."""
+    s = "" if text is None else str(text)
+    out = []
+    for ch in s:
+        if ch in _MD_PUNCT:
+            out.append(f"&#{ord(ch)};")
+        elif ch == "\n":
+            out.append("<br>")
+        elif ch == "\r":
+            continue
+        else:
+            out.append(ch)
+    return "".join(out)
+
+
+def highlight_excerpt(excerpt: str, excerpt_start: int | None, mentions: Sequence[dict] | None,
+                      place: str | None = None, escape=escape_md) -> str:
+    """The excerpt, escaped first, with place names wrapped in ``<mark>``.
+
+    ``mentions`` carry offsets relative to the report text; ``excerpt_start`` is
+    where the excerpt begins in it. A mention whose offsets do not land on its
+    surface form is looked up by text instead; with no usable mention the
+    incident's place name is marked where it occurs.
+    """
+    excerpt = excerpt or ""
+    spans: list[tuple[int, int]] = []
+    base = int(excerpt_start or 0)
+    for m in mentions or ():
+        try:
+            s, e = int(m.get("start")) - base, int(m.get("end")) - base
+        except (TypeError, ValueError):
+            continue
+        surface = m.get("surface") or ""
+        if not (0 <= s < e <= len(excerpt)) or (surface and excerpt[s:e] != surface):
+            idx = excerpt.find(surface) if surface else -1
+            if idx < 0:
+                continue
+            s, e = idx, idx + len(surface)
+        spans.append((s, e))
+    if not spans and place:
+        for mt in re.finditer(re.escape(place), excerpt):
+            spans.append((mt.start(), mt.end()))
+    spans.sort()
+    out, pos = [], 0
+    for s, e in spans:
+        if s < pos:  # overlapping: keep the first
+            continue
+        out.append(escape(excerpt[pos:s]))
+        out.append("<mark>" + escape(excerpt[s:e]) + "</mark>")
+        pos = e
+    out.append(escape(excerpt[pos:]))
+    return "".join(out)
+
+
+# ---------------------------------------------------------------------- loading
+def load_frame(conn: sqlite3.Connection) -> pd.DataFrame:
+    """All incidents in one query, typed for fast filtering."""
+    cols = ", ".join(f'"{c}"' for c in FRAME_COLUMNS)
+    df = pd.read_sql_query(f"SELECT {cols} FROM incidents", conn)
+    return normalise_frame(df)
+
+
+def normalise_frame(df: pd.DataFrame) -> pd.DataFrame:
+    for c in FRAME_COLUMNS:
+        if c not in df.columns:
+            df[c] = None
+    for c in ("place", "place_id", "event_type", "sub_event_type", "source", "published", "excerpt",
+              "dateline", "country", "fatalities_text", "injuries_text"):
+        df[c] = df[c].fillna("").astype(str)
+    df["date"] = df["date"].fillna("").astype(str)
+    df["fatalities"] = pd.to_numeric(df["fatalities"], errors="coerce").astype("Int64")
+    df["injuries"] = pd.to_numeric(df["injuries"], errors="coerce").astype("Int64")
+    df["geo_precision"] = pd.to_numeric(df["geo_precision"], errors="coerce").fillna(1).astype(int)
+    df["lat"] = pd.to_numeric(df["lat"], errors="coerce")
+    df["lon"] = pd.to_numeric(df["lon"], errors="coerce")
+    df["place_lc"] = df["place"].str.casefold()
+    return df
+
+
+def date_bounds(df: pd.DataFrame) -> tuple[date, date] | None:
+    dated = df["date"][df["date"] != ""]
+    if dated.empty:
+        return None
+    return date.fromisoformat(dated.min()), date.fromisoformat(dated.max())
+
+
+# ---------------------------------------------------------------------- filtering
+@dataclass
+class Filters:
+    start: date | None = None
+    end: date | None = None
+    event_types: list[str] = field(default_factory=list)  # empty = all
+    sources: list[str] = field(default_factory=list)  # empty = all
+    place_query: str = ""
+    place_id: str = ""  # selected place (the panel), not applied by filter_frame
+
+
+def filter_frame(df: pd.DataFrame, f: Filters, *, place_id: str | None = None) -> pd.DataFrame:
+    """Rows matching the filters; vectorised. Undated incidents drop out once a range is set."""
+    mask = pd.Series(True, index=df.index)
+    if f.start is not None:
+        mask &= df["date"] >= f.start.isoformat()
+    if f.end is not None:
+        mask &= (df["date"] <= f.end.isoformat()) & (df["date"] != "")
+    if f.event_types:
+        mask &= df["event_type"].isin(f.event_types)
+    if f.sources:
+        mask &= df["source"].isin(f.sources)
+    q = (f.place_query or "").strip().casefold()
+    if q:
+        mask &= df["place_lc"].str.contains(q, regex=False) | (df["place_id"] == q)
+    if place_id:
+        mask &= df["place_id"] == place_id
+    return df[mask]
+
+
+def totals(df: pd.DataFrame) -> tuple[int, int]:
+    """(incidents, fatalities) of a frame; unknown fatalities count as 0."""
+    return int(len(df)), int(df["fatalities"].fillna(0).sum()) if len(df) else 0
+
+
+def newest_first(df: pd.DataFrame, cap: int) -> pd.DataFrame:
+    return df.sort_values(["date", "id"], ascending=[False, False], kind="stable").head(cap)
+
+
+# ---------------------------------------------------------------------- per place
+PLACE_COLUMNS = ("place_id", "place", "lat", "lon", "count", "fatalities", "geo_precision",
+                 "event_type", "last_date")
+
+
+def aggregate_places(df: pd.DataFrame) -> pd.DataFrame:
+    """One row per place: count, fatalities, best precision, dominant event type, last date."""
+    if df.empty:
+        return pd.DataFrame(columns=list(PLACE_COLUMNS))
+    g = df.groupby("place_id", sort=False)
+    agg = g.agg(place=("place", "first"), lat=("lat", "first"), lon=("lon", "first"),
+                count=("id", "size"), fatalities=("fatalities", "sum"),
+                geo_precision=("geo_precision", "min"), last_date=("date", "max"))
+    # dominant event type: the most frequent per place; ties by name for stability
+    vc = df.groupby(["place_id", "event_type"], sort=True).size().reset_index(name="n")
+    vc = vc.sort_values(["place_id", "n", "event_type"], ascending=[True, False, True], kind="stable")
+    dominant = vc.drop_duplicates("place_id").set_index("place_id")["event_type"]
+    agg["event_type"] = dominant.reindex(agg.index).fillna("")
+    agg = agg.reset_index()
+    agg["fatalities"] = agg["fatalities"].fillna(0).astype(int)
+    agg = agg.dropna(subset=["lat", "lon"])
+    return agg.sort_values(["count", "place_id"], ascending=[False, True], kind="stable").reset_index(drop=True)
+
+
+def place_label(place: str, count: int) -> str:
+    """The plain-text tooltip of a place marker (escape it before giving it to folium)."""
+    return f"{place} — {count} incident{'s' if count != 1 else ''}"
+
+
+def place_from_label(label: str | None) -> str | None:
+    """The place name back from a tooltip as st_folium returns it (entities decoded, padded)."""
+    if not label:
+        return None
+    text = label.strip()
+    return text.rsplit(" — ", 1)[0].strip() if " — " in text else text
+
+
+def resolve_click(places: pd.DataFrame, tooltip: str | None, latlng: dict | None) -> str | None:
+    """The place_id a marker click refers to: by tooltip name, else nearest to the click."""
+    if places is None or places.empty:
+        return None
+    name = place_from_label(tooltip)
+    lat = lng = None
+    if latlng:
+        lat, lng = latlng.get("lat"), latlng.get("lng")
+    if name:
+        hit = places[places["place"] == name]
+        if len(hit) == 1:
+            return str(hit["place_id"].iloc[0])
+        if len(hit) > 1 and lat is not None:
+            return _nearest(hit, lat, lng)
+        if len(hit) > 1:
+            return str(hit["place_id"].iloc[0])
+    if lat is not None and lng is not None:
+        return _nearest(places, lat, lng)
+    return None
+
+
+def _nearest(places: pd.DataFrame, lat: float, lng: float) -> str:
+    d = (places["lat"] - lat) ** 2 + ((places["lon"] - lng) * math.cos(math.radians(lat))) ** 2
+    return str(places.loc[d.idxmin(), "place_id"])
+
+
+# ---------------------------------------------------------------------- export
+def export_frame(df: pd.DataFrame) -> pd.DataFrame:
+    return df[[c for c in EXPORT_COLUMNS if c in df.columns]].reset_index(drop=True)
+
+
+def to_csv(df: pd.DataFrame) -> bytes:
+    return export_frame(df).to_csv(index=False).encode("utf-8")
+
+
+def _jsonable(v):
+    if v is None or (isinstance(v, float) and math.isnan(v)) or v is pd.NA:
+        return None
+    if hasattr(v, "item"):
+        return v.item()
+    return v
+
+
+def to_geojson(df: pd.DataFrame) -> dict:
+    """A FeatureCollection with one Point per incident (lon, lat), properties = export columns."""
+    out = export_frame(df)
+    props_cols = [c for c in out.columns if c not in ("lat", "lon")]
+    feats = []
+    for rec in out.to_dict("records"):
+        lat, lon = _jsonable(rec.get("lat")), _jsonable(rec.get("lon"))
+        geom = {"type": "Point", "coordinates": [lon, lat]} if lat is not None and lon is not None else None
+        feats.append({"type": "Feature", "geometry": geom,
+                      "properties": {c: _jsonable(rec[c]) for c in props_cols}})
+    return {"type": "FeatureCollection", "features": feats}
+
+
+def to_geojson_bytes(df: pd.DataFrame) -> bytes:
+    return json.dumps(to_geojson(df), ensure_ascii=False).encode("utf-8")
+
+
+# ---------------------------------------------------------------------- dates
+def clamp_range(rng: Iterable[date] | None, lo: date, hi: date) -> tuple[date, date]:
+    """A (start, end) inside [lo, hi], start <= end; the full range when missing."""
+    try:
+        a, b = tuple(rng)  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        return lo, hi
+    a = min(max(a, lo), hi)
+    b = min(max(b, lo), hi)
+    return (a, b) if a <= b else (b, a)
+
+
+def step_range(rng: tuple[date, date], lo: date, hi: date, days: int = 1) -> tuple[date, date]:
+    """Shift a window by ``days`` keeping its width, stopping at the bounds."""
+    a, b = rng
+    width = (b - a).days
+    if days > 0:
+        nb = min(b + timedelta(days=days), hi)
+        return max(lo, nb - timedelta(days=width)), nb
+    na = max(a + timedelta(days=days), lo)
+    return na, min(hi, na + timedelta(days=width))
+
+
+def parse_day(text: str | None) -> date | None:
+    try:
+        return date.fromisoformat(text) if text else None
+    except ValueError:
+        return None

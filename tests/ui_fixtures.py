@@ -1,0 +1,136 @@
+"""Fixtures and builders shared by the dashboard/page tests.
+
+Each test gets its own store (``INCIDENTS_DB``) and user gazetteer
+(``INCIDENTS_USER_GAZETTEER``) in a temp directory; incidents are built by
+hand so these tests do not depend on extraction.
+"""
+from __future__ import annotations
+
+import json
+import sys
+from datetime import date
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
+
+from incidents.model import Entry, Incident, Report  # noqa: E402
+from incidents.store import Store  # noqa: E402
+
+XSS_TEXT = (
+    "GAZA CITY — An airstrike hit a house in Jabalia on Monday, killing 4 people "
+    "<script>window.__pwned=1</script> <img src=x onerror=\"window.__pwned=2\"> "
+    "and a `backtick` and ${1+1} and a back\\slash, officials said."
+)
+
+# (place, place_id, lat, lon, geo_precision, event_type, date, fatalities)
+PLACES = {
+    "rafah": ("Rafah", 31.2968, 34.2435),
+    "khan-younis": ("Khan Younis", 31.3462, 34.3063),
+    "jabalia": ("Jabalia", 31.5272, 34.4831),
+    "khiam": ("Khiam", 33.3264, 35.6114),
+    "gaza-strip": ("Gaza Strip", 31.4, 34.38),
+}
+
+
+def make_report(store: Store, sentences: list[tuple[str, str, str, str, int | None, int]],
+                source: str = "AP", published: str = "2024-02-07", title: str = "Live updates") -> int:
+    """Save one report whose entries are ``sentences``.
+
+    Each sentence tuple: (text, place_id, date, event_type, fatalities, geo_precision).
+    The excerpt is the sentence; the place name's offsets are given as a mention.
+    """
+    text = ""
+    entries, incidents = [], []
+    for sent, pid, day, etype, dead, prec in sentences:
+        name, lat, lon = PLACES[pid]
+        start = len(text)
+        text += sent + "\n\n"
+        end = start + len(sent)
+        entries.append(Entry(start=start, end=end, kind="post", dateline=""))
+        i = sent.find(name)
+        mentions = [{"surface": name, "start": start + i, "end": start + i + len(name), "place_id": pid}] if i >= 0 else []
+        sub = {"Explosions/Remote violence": "Air/drone strike", "Battles": "Armed clash",
+               "Protests": "Peaceful protest"}.get(etype, "")
+        incidents.append(Incident(
+            date=day, time_precision=1, place=name, place_id=pid, lat=lat, lon=lon, geo_precision=prec,
+            event_type=etype, sub_event_type=sub, fatalities=dead, injuries=None, source=source,
+            published=published, excerpt=sent, start=start, end=end, country="PS",
+            entry_start=start, entry_end=end, mentions=mentions))
+    report = Report(text=text, source=source, published=date.fromisoformat(published), title=title)
+    rid, _ = store.save(report, entries, incidents)
+    return rid
+
+
+def seed_basic(store: Store) -> None:
+    """Five incidents over three days at four places (one approximate), two sources."""
+    make_report(store, [
+        ("An airstrike on Rafah killed 5 people on Monday.", "rafah", "2024-02-05",
+         "Explosions/Remote violence", 5, 1),
+        ("Clashes erupted in Khan Younis on Tuesday.", "khan-younis", "2024-02-06", "Battles", 2, 1),
+        ("Another strike hit Rafah on Wednesday, killing 3.", "rafah", "2024-02-07",
+         "Explosions/Remote violence", 3, 1),
+        ("Shelling near the Gaza Strip border killed 1.", "gaza-strip", "2024-02-07",
+         "Explosions/Remote violence", 1, 3),
+    ], source="AP", published="2024-02-07")
+    make_report(store, [
+        ("Residents of Khiam protested on Tuesday.", "khiam", "2024-02-06", "Protests", None, 1),
+    ], source="The National", published="2024-02-06", title="Lebanon")
+
+
+def seed_xss(store: Store) -> None:
+    make_report(store, [(XSS_TEXT, "jabalia", "2024-02-05", "Explosions/Remote violence", 4, 1)],
+                source="Evil <b>Source</b> `$x`", published="2024-02-05", title="<script>x</script>")
+
+
+@pytest.fixture
+def ui_env(tmp_path, monkeypatch):
+    """A temp store and user gazetteer for this test; returns (db_path, user_gazetteer_path)."""
+    db = tmp_path / "incidents.db"
+    user = tmp_path / "user_places.csv"
+    monkeypatch.setenv("INCIDENTS_DB", str(db))
+    monkeypatch.setenv("INCIDENTS_USER_GAZETTEER", str(user))
+    monkeypatch.chdir(ROOT)
+    return db, user
+
+
+@pytest.fixture
+def seeded(ui_env):
+    db, user = ui_env
+    with Store(db) as s:
+        seed_basic(s)
+    return db, user
+
+
+def map_args(at) -> dict:
+    """What the dashboard gave st_folium in an AppTest run (the UnknownElement's json_args)."""
+    els = [el for el in at.get("component_instance")
+           if "st_folium" in (getattr(el.proto, "component_name", "") or "")]
+    assert els, "no st_folium element rendered"
+    return json.loads(els[0].proto.json_args)
+
+
+def marker_count(args: dict) -> int:
+    fg = args.get("feature_group") or ""
+    return fg.count("L.circleMarker(")
+
+
+def all_text(at) -> str:
+    parts = []
+    for kind in ("markdown", "caption", "text", "info", "error", "warning", "success", "header",
+                 "subheader", "title"):
+        try:
+            parts += [str(e.value) for e in at.get(kind)]
+        except Exception:
+            pass
+    return "\n".join(parts)
+
+
+def metric(at, label: str) -> str:
+    for m in at.metric:
+        if m.label == label:
+            return m.value
+    raise AssertionError(f"no metric {label!r}")

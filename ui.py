@@ -1,0 +1,231 @@
+"""Streamlit helpers shared by the dashboard and its pages.
+
+* data loading cached with ``st.cache_data`` keyed by the store's path and a
+  cheap version stamp (file mtime, row count, last id), so a saved or deleted
+  report shows at once and nothing else reloads the table;
+* the gazetteer cached with ``st.cache_resource`` (cleared after the user adds
+  a place);
+* the shared filters (sidebar: event type, source, place search; the date
+  range slider), kept in ``st.session_state["flt"]`` across pages and mirrored
+  in the URL (``st.query_params``) so a link reproduces the view.
+"""
+from __future__ import annotations
+
+import os
+import sys
+from dataclasses import asdict
+from datetime import date
+from pathlib import Path
+
+import pandas as pd
+import streamlit as st
+
+ROOT = Path(__file__).resolve().parent
+if str(ROOT) not in sys.path:  # pages/ run with their own directory first on sys.path
+    sys.path.insert(0, str(ROOT))
+
+from incidents import views  # noqa: E402
+from incidents.store import Store, default_db_path  # noqa: E402
+from incidents.views import Filters  # noqa: E402
+
+STATE = "flt"
+W_TYPES, W_SOURCES, W_QUERY, W_RANGE = "w_types", "w_sources", "w_query", "w_range"
+URL_KEYS = ("from", "to", "type", "source", "q", "place")
+
+
+# ---------------------------------------------------------------------- store
+def store_path() -> Path:
+    return default_db_path()
+
+
+def open_store() -> Store:
+    return Store(store_path())
+
+
+def data_version(path: Path) -> tuple:
+    """A cheap stamp that changes whenever the incidents table does."""
+    try:
+        mtime = os.stat(path).st_mtime_ns
+    except OSError:
+        mtime = 0
+    with Store(path) as s:
+        n, last = s.conn.execute("SELECT count(*), coalesce(max(id), 0) FROM incidents").fetchone()
+        r = s.conn.execute("SELECT count(*), coalesce(max(id), 0) FROM reports").fetchone()
+    return (mtime, n, last, r[0], r[1])
+
+
+@st.cache_data(max_entries=4, show_spinner=False)
+def _load_frame(path: str, version: tuple) -> pd.DataFrame:
+    with Store(path) as s:
+        return views.load_frame(s.conn)
+
+
+def load_incidents() -> pd.DataFrame:
+    path = store_path()
+    return _load_frame(str(path), data_version(path))
+
+
+@st.cache_data(max_entries=4, show_spinner=False)
+def _options(path: str, version: tuple) -> tuple[list[str], list[str]]:
+    df = _load_frame(path, version)
+    types = sorted(t for t in df["event_type"].unique() if t)
+    sources = sorted(s for s in df["source"].unique() if s)
+    return types, sources
+
+
+def filter_options() -> tuple[list[str], list[str]]:
+    path = store_path()
+    return _options(str(path), data_version(path))
+
+
+# ---------------------------------------------------------------------- gazetteer
+@st.cache_resource(show_spinner=False)
+def _gazetteer(user_path: str, stamp: float):
+    from gazetteer import Gazetteer
+
+    return Gazetteer.load(user=user_path)
+
+
+def gazetteer_stamp(path: Path) -> float:
+    try:
+        return os.stat(path).st_mtime
+    except OSError:
+        return 0.0
+
+
+def get_gazetteer():
+    """The curated + user gazetteer (cached; reloads when the user file changes)."""
+    from gazetteer import default_user_path
+
+    user = default_user_path()
+    return _gazetteer(str(user), gazetteer_stamp(user))
+
+
+def clear_gazetteer() -> None:
+    _gazetteer.clear()
+
+
+@st.cache_resource(show_spinner=False)
+def _samples_once(path: str) -> int:
+    """Load the bundled sample reports into an empty store, once per server and store."""
+    try:
+        from incidents.samples import ensure_samples
+    except ImportError:
+        return 0
+    with Store(path) as s:
+        if s.count("reports"):
+            return 0
+        return ensure_samples(s, get_gazetteer())
+
+
+def ensure_sample_data() -> int:
+    try:
+        return _samples_once(str(store_path()))
+    except Exception as exc:  # samples are a convenience: never block the dashboard
+        st.warning(f"Could not load the sample reports: {exc}")
+        return 0
+
+
+# ---------------------------------------------------------------------- filters
+def _qp_list(name: str) -> list[str]:
+    try:
+        return [v for v in st.query_params.get_all(name) if v]
+    except Exception:
+        return []
+
+
+def filters() -> Filters:
+    """The session's filters; read from the URL the first time a session asks."""
+    f = st.session_state.get(STATE)
+    if f is None:
+        qp = st.query_params
+        f = Filters(
+            start=views.parse_day(qp.get("from")),
+            end=views.parse_day(qp.get("to")),
+            event_types=_qp_list("type"),
+            sources=_qp_list("source"),
+            place_query=qp.get("q") or "",
+            place_id=qp.get("place") or "",
+        )
+        st.session_state[STATE] = f
+    return f
+
+
+def select_place(place_id: str) -> None:
+    filters().place_id = place_id or ""
+
+
+def sidebar_filters(types: list[str], sources: list[str]) -> Filters:
+    """Event type, source and place search in the sidebar; returns the updated filters."""
+    f = filters()
+    if W_TYPES not in st.session_state:
+        st.session_state[W_TYPES] = [t for t in f.event_types if t in types]
+    if W_SOURCES not in st.session_state:
+        st.session_state[W_SOURCES] = [s for s in f.sources if s in sources]
+    if W_QUERY not in st.session_state:
+        st.session_state[W_QUERY] = f.place_query
+    # options may shrink when reports are deleted: keep only known values
+    st.session_state[W_TYPES] = [t for t in st.session_state[W_TYPES] if t in types]
+    st.session_state[W_SOURCES] = [s for s in st.session_state[W_SOURCES] if s in sources]
+    with st.sidebar:
+        st.header("Filters")
+        f.event_types = list(st.multiselect("Event type", types, key=W_TYPES, placeholder="All event types"))
+        f.sources = list(st.multiselect("Source", sources, key=W_SOURCES, placeholder="All sources"))
+        f.place_query = st.text_input("Place search", key=W_QUERY, placeholder="e.g. Rafah").strip()
+    return f
+
+
+def date_range(lo: date, hi: date, label: str = "Dates") -> tuple[date, date]:
+    """The linked date range slider (state shared with the URL and other pages)."""
+    f = filters()
+    if W_RANGE not in st.session_state:
+        st.session_state[W_RANGE] = views.clamp_range(
+            (f.start or lo, f.end or hi), lo, hi)
+    else:
+        st.session_state[W_RANGE] = views.clamp_range(st.session_state[W_RANGE], lo, hi)
+    if lo >= hi:
+        st.caption(f"{label}: {lo.isoformat()} (all incidents are on one day)")
+        rng = (lo, hi)
+    else:
+        rng = tuple(st.slider(label, min_value=lo, max_value=hi, key=W_RANGE, format="YYYY-MM-DD"))
+    f.start, f.end = rng
+    return rng  # type: ignore[return-value]
+
+
+def set_range(rng: tuple[date, date]) -> None:
+    """Move the slider (call before the slider is drawn in this run, or from a callback)."""
+    st.session_state[W_RANGE] = tuple(rng)
+    f = filters()
+    f.start, f.end = rng
+
+
+def sync_url(bounds: tuple[date, date] | None = None) -> None:
+    """Write the filters into the URL; the full date range and empty values are left out."""
+    f = filters()
+    want: dict[str, str | list[str]] = {}
+    if f.start and f.end and (bounds is None or (f.start, f.end) != tuple(bounds)):
+        want["from"], want["to"] = f.start.isoformat(), f.end.isoformat()
+    if f.event_types:
+        want["type"] = list(f.event_types)
+    if f.sources:
+        want["source"] = list(f.sources)
+    if f.place_query:
+        want["q"] = f.place_query
+    if f.place_id:
+        want["place"] = f.place_id
+    have = {}
+    for k in URL_KEYS:
+        vals = _qp_list(k)
+        if vals:
+            have[k] = vals if k in ("type", "source") else vals[0]
+    if have != want:
+        for k in URL_KEYS:
+            if k in st.query_params and k not in want:
+                del st.query_params[k]
+        for k, v in want.items():
+            st.query_params[k] = v
+
+
+def filters_dict() -> dict:
+    d = asdict(filters())
+    return {k: (v.isoformat() if isinstance(v, date) else v) for k, v in d.items()}
