@@ -81,8 +81,11 @@ def filter_options() -> tuple[list[str], list[str]]:
 # ---------------------------------------------------------------------- gazetteer
 @st.cache_resource(show_spinner=False)
 def _gazetteer(user_path: str, stamp: float):
-    from gazetteer import Gazetteer
+    from gazetteer import CURATED_PATH, Gazetteer
+    from gazetteer.loader import read_places
 
+    if not Path(CURATED_PATH).exists():  # a checkout without curated data: the user's places only
+        return Gazetteer(read_places(user_path, origin="user"))
     return Gazetteer.load(user=user_path)
 
 
@@ -97,8 +100,14 @@ def get_gazetteer():
     """The curated + user gazetteer (cached; reloads when the user file changes)."""
     from gazetteer import default_user_path
 
+    from gazetteer import Gazetteer, IncidentMapError
+
     user = default_user_path()
-    return _gazetteer(str(user), gazetteer_stamp(user))
+    try:
+        return _gazetteer(str(user), gazetteer_stamp(user))
+    except IncidentMapError as exc:
+        st.error(f"The gazetteer could not be loaded: {exc}")
+        return Gazetteer([])
 
 
 def clear_gazetteer() -> None:

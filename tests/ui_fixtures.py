@@ -33,6 +33,7 @@ PLACES = {
     "jabalia": ("Jabalia", 31.5272, 34.4831),
     "khiam": ("Khiam", 33.3264, 35.6114),
     "gaza-strip": ("Gaza Strip", 31.4, 34.38),
+    "evil": ('Beit <img src=x onerror="window.__pwned=3"> `${1+1}` \\', 31.45, 34.42),
 }
 
 
@@ -82,7 +83,9 @@ def seed_basic(store: Store) -> None:
 
 
 def seed_xss(store: Store) -> None:
-    make_report(store, [(XSS_TEXT, "jabalia", "2024-02-05", "Explosions/Remote violence", 4, 1)],
+    make_report(store, [(XSS_TEXT, "jabalia", "2024-02-05", "Explosions/Remote violence", 4, 1),
+                        ("Beit <img src=x onerror=\"window.__pwned=3\"> `${1+1}` \\ was shelled on Monday.",
+                         "evil", "2024-02-05", "Battles", 1, 2)],
                 source="Evil <b>Source</b> `$x`", published="2024-02-05", title="<script>x</script>")
 
 

@@ -1,0 +1,176 @@
+"""AppTest of dashboard.py: slider, filters, play, click -> panel, URL state, escaping."""
+from __future__ import annotations
+
+import re
+from datetime import date
+
+import pytest
+import streamlit_folium
+from streamlit.testing.v1 import AppTest
+
+from ui_fixtures import (ROOT, all_text, map_args, marker_count, metric, seed_xss, seeded,  # noqa: F401
+                         ui_env)
+from incidents.store import Store
+
+APP = str(ROOT / "dashboard.py")
+
+
+def run(at=None, **qp):
+    at = at or AppTest.from_file(APP, default_timeout=60)
+    for k, v in qp.items():
+        at.query_params[k] = v
+    return at.run()
+
+
+def ok(at):
+    assert not at.exception, [e.value for e in at.exception]
+    return at
+
+
+def test_first_view_shows_all_places_and_counts(seeded):
+    at = ok(run())
+    assert metric(at, "Incidents") == "5"
+    assert metric(at, "Fatalities") == "11"
+    assert metric(at, "Places") == "4"
+    args = map_args(at)
+    assert marker_count(args) == 4
+    assert args["returned_objects"] == ["last_object_clicked_tooltip", "last_object_clicked",
+                                        "last_object_clicked_count"]
+    assert "L.markerClusterGroup" in args["script"]  # empty cluster on the base map: plugin JS at mount
+    assert "dashArray" in args["feature_group"]  # the approximate place is dashed
+    text = all_text(at)
+    assert "All incidents in range" in text and "<mark>Rafah</mark>" in text
+
+
+def test_moving_the_slider_changes_counts_markers_panel_and_url(seeded):
+    at = ok(run())
+    script_before = map_args(at)["script"]
+    at.slider(key="w_range").set_value((date(2024, 2, 7), date(2024, 2, 7)))
+    ok(at.run())
+    assert metric(at, "Incidents") == "2"
+    assert metric(at, "Fatalities") == "4"
+    args = map_args(at)
+    assert marker_count(args) == 2
+    assert "Khan Younis" not in args["feature_group"] and "Rafah" in args["feature_group"]
+    assert args["script"] == script_before  # the base map is unchanged: no remount
+    text = all_text(at)
+    assert "Clashes erupted" not in text and "Another strike hit" in text
+    assert at.query_params["from"] == "2024-02-07" and at.query_params["to"] == "2024-02-07"
+
+
+def test_sidebar_filters(seeded):
+    at = ok(run())
+    at.multiselect(key="w_types").set_value(["Protests"])
+    ok(at.run())
+    assert metric(at, "Incidents") == "1" and marker_count(map_args(at)) == 1
+    assert at.query_params["type"] == "Protests"
+    at.multiselect(key="w_types").set_value([])
+    at.multiselect(key="w_sources").set_value(["AP"])
+    ok(at.run())
+    assert metric(at, "Incidents") == "4"
+    at.text_input(key="w_query").set_value("raf")
+    ok(at.run())
+    assert metric(at, "Incidents") == "2" and marker_count(map_args(at)) == 1
+    assert at.query_params["q"] == "raf"
+
+
+def test_url_reproduces_the_view(seeded):
+    at = ok(run(**{"from": "2024-02-06", "to": "2024-02-06", "place": "khiam", "type": "Protests"}))
+    assert metric(at, "Incidents") == "1"
+    assert at.slider(key="w_range").value == (date(2024, 2, 6), date(2024, 2, 6))
+    text = all_text(at)
+    assert "Khiam" in text and "protested" in text and "Clashes" not in text
+
+
+def test_click_on_marker_fills_the_panel(seeded, monkeypatch):
+    clicks = {"value": None}
+
+    def fake_st_folium(fig, key=None, feature_group_to_add=None, returned_objects=None, **kw):
+        clicks["returned_objects"] = returned_objects
+        return clicks["value"]
+
+    monkeypatch.setattr(streamlit_folium, "st_folium", fake_st_folium)
+    at = ok(run())
+    assert "All incidents in range" in all_text(at)
+    clicks["value"] = {"last_object_clicked_tooltip": "\n  Rafah — 2 incidents \n",
+                       "last_object_clicked": {"lat": 31.2968, "lng": 34.2435},
+                       "last_object_clicked_count": 1}
+    ok(at.run())
+    text = all_text(at)
+    assert "#### Rafah" in text
+    assert "An airstrike on <mark>Rafah</mark>" in text and "Another strike hit <mark>Rafah</mark>" in text
+    assert "Clashes erupted" not in text and "Khiam" not in text.replace("Rafah", "")
+    assert at.query_params["place"] == "rafah"
+    # the same component value on a later rerun is not a new click; the selection stays
+    at.slider(key="w_range").set_value((date(2024, 2, 7), date(2024, 2, 7)))
+    ok(at.run())
+    text = all_text(at)
+    assert "Another strike hit" in text and "An airstrike on" not in text
+    # a click on another marker (no tooltip: nearest place to the click)
+    clicks["value"] = {"last_object_clicked_tooltip": None,
+                       "last_object_clicked": {"lat": 31.41, "lng": 34.39}, "last_object_clicked_count": 2}
+    ok(at.run())
+    assert "#### Gaza Strip" in all_text(at)
+    at.button(key="clear_sel").click()
+    ok(at.run())
+    assert "All incidents in range" in all_text(at) and "place" not in at.query_params
+
+
+def test_next_previous_day_and_play(seeded):
+    at = ok(run(**{"from": "2024-02-05", "to": "2024-02-05"}))
+    assert metric(at, "Incidents") == "1"
+    next_btn = [b for b in at.button if b.label.startswith("Next day")][0]
+    next_btn.click()
+    ok(at.run())
+    assert at.slider(key="w_range").value == (date(2024, 2, 6), date(2024, 2, 6))
+    assert metric(at, "Incidents") == "2"
+    at.toggle(key="playing").set_value(True)
+    ok(at.run())
+    # one tick of the play fragment (it sets _tick and reruns the app)
+    at.session_state["_tick"] = True
+    ok(at.run())
+    assert at.slider(key="w_range").value == (date(2024, 2, 7), date(2024, 2, 7))
+    assert metric(at, "Incidents") == "2" and marker_count(map_args(at)) == 2
+    at.session_state["_tick"] = True
+    ok(at.run())  # at the last day: play stops
+    assert at.toggle(key="playing").value is False
+    prev_btn = [b for b in at.button if b.label.startswith("◂")][0]
+    prev_btn.click()
+    ok(at.run())
+    assert at.slider(key="w_range").value == (date(2024, 2, 6), date(2024, 2, 6))
+
+
+def test_report_text_is_escaped_everywhere(ui_env):
+    db, _ = ui_env
+    with Store(db) as s:
+        seed_xss(s)
+    at = ok(run())
+    args = map_args(at)
+    fg = args["feature_group"]
+    assert marker_count(args) == 2
+    # tooltips hold only the escaped place label: no raw tag, backtick, ${ or backslash
+    labels = re.findall(r"bindTooltip\(\s*`<div>(.*?)</div>`", fg, re.S)
+    assert len(labels) == 2
+    for label in labels:
+        assert not set(label) & set("<>`$\\\"'"), label
+    assert "<script" not in fg and "<img" not in fg and "${" not in fg
+    assert "Beit &lt;img src=x onerror=&quot;window.__pwned=3&quot;&gt; &#96;&#36;{1+1}&#96; &#92;" in fg
+    panel = "\n".join(str(m.value) for m in at.markdown)
+    assert "<script" not in panel and "<img" not in panel and "`" not in panel and "${" not in panel
+    assert "&#60;script&#62;" in panel  # shown as text
+    assert "Evil &#60;b&#62;Source&#60;&#47;b&#62;" in panel
+
+
+def test_empty_store_gets_samples_or_a_hint(ui_env):
+    at = ok(run())
+    try:
+        import incidents.samples  # noqa: F401
+    except ImportError:
+        assert "No dated incidents yet" in all_text(at)
+        return
+    with Store(ui_env[0]) as s:
+        n = s.count("reports")
+    if n:
+        assert int(metric(at, "Incidents").replace(",", "")) > 0
+    else:
+        assert "No dated incidents yet" in all_text(at)

@@ -1,0 +1,125 @@
+"""Unit tests of incidents.views: filtering, aggregation, escaping, highlighting, export."""
+from __future__ import annotations
+
+import json
+from datetime import date
+
+import pandas as pd
+import pytest
+
+from incidents import views
+from incidents.views import Filters
+
+
+def frame(rows):
+    base = dict(id=0, report_id=1, date="2024-02-05", time_precision=1, place="Rafah", place_id="rafah",
+                lat=31.3, lon=34.24, geo_precision=1, event_type="Battles", sub_event_type="", fatalities=None,
+                injuries=None, source="AP", published="2024-02-07", excerpt="x", start=0, end=1, dateline="",
+                country="PS", fatalities_text="", injuries_text="", entry_start=0, entry_end=1, mentions="[]")
+    return views.normalise_frame(pd.DataFrame([{**base, "id": i + 1, **r} for i, r in enumerate(rows)]))
+
+
+@pytest.fixture
+def df():
+    return frame([
+        dict(date="2024-02-05", place="Rafah", place_id="rafah", event_type="Explosions/Remote violence", fatalities=5),
+        dict(date="2024-02-06", place="Rafah", place_id="rafah", event_type="Battles", fatalities=None),
+        dict(date="2024-02-07", place="Rafah", place_id="rafah", event_type="Explosions/Remote violence", fatalities=3),
+        dict(date="2024-02-06", place="Khiam", place_id="khiam", lat=33.3, lon=35.6, event_type="Protests",
+             source="The National", geo_precision=2),
+        dict(date="", place="Gaza Strip", place_id="gaza-strip", lat=31.4, lon=34.4, geo_precision=3),
+    ])
+
+
+def test_filter_by_dates_types_sources_and_place(df):
+    f = Filters(start=date(2024, 2, 6), end=date(2024, 2, 6))
+    assert sorted(views.filter_frame(df, f)["id"]) == [2, 4]
+    assert len(views.filter_frame(df, Filters())) == 5  # no range: undated kept
+    assert len(views.filter_frame(df, Filters(start=date(2024, 1, 1), end=date(2024, 12, 31)))) == 4
+    assert list(views.filter_frame(df, Filters(event_types=["Protests"]))["id"]) == [4]
+    assert list(views.filter_frame(df, Filters(sources=["The National"]))["id"]) == [4]
+    assert sorted(views.filter_frame(df, Filters(place_query=" raf "))["id"]) == [1, 2, 3]
+    assert list(views.filter_frame(df, Filters(), place_id="khiam")["id"]) == [4]
+
+
+def test_totals_and_newest_first(df):
+    assert views.totals(df) == (5, 8)
+    assert list(views.newest_first(df, 2)["id"]) == [3, 4]
+
+
+def test_aggregate_places_one_row_per_place(df):
+    agg = views.aggregate_places(df)
+    assert list(agg["place_id"]) == ["rafah", "gaza-strip", "khiam"]
+    rafah = agg.iloc[0]
+    assert (rafah["count"], rafah["fatalities"], rafah["event_type"]) == (3, 8, "Explosions/Remote violence")
+    assert rafah["last_date"] == "2024-02-07"
+    assert int(agg.set_index("place_id").loc["khiam", "geo_precision"]) == 2
+    assert views.aggregate_places(df.iloc[0:0]).empty
+
+
+def test_colors_and_radius():
+    assert views.event_color("Battles") == views.EVENT_COLORS["Battles"]
+    assert views.event_color("Something else") == views.OTHER_COLOR
+    assert views.marker_radius(1) < views.marker_radius(10) < views.marker_radius(100) <= 30
+
+
+def test_escape_label_neutralises_html_and_template_strings():
+    s = views.escape_label("<img src=x onerror=\"a()\"> ` ${1+1} \\ & '")
+    for bad in ("<", ">", '"', "'", "`", "$", "\\"):
+        assert bad not in s
+    assert "&lt;img" in s and "&#96;" in s and "&#36;" in s and "&#92;" in s and "&amp;" in s
+
+
+def test_escape_md_is_inert_markdown_and_html():
+    s = views.escape_md("**bold** [x](javascript:y) <script>$x$</script>\nline")
+    assert "<script" not in s and "*" not in s and "[" not in s and "$" not in s
+    assert s.endswith("<br>line")
+
+
+def test_highlight_escapes_first_then_marks_by_offsets():
+    excerpt = "Strike on <Rafah> & Khan Younis"
+    mentions = [{"surface": "Khan Younis", "start": 100 + 20, "end": 100 + 31},
+                {"surface": "Rafah", "start": 100 + 11, "end": 100 + 16}]
+    out = views.highlight_excerpt(excerpt, 100, mentions)
+    assert out == "Strike on &#60;<mark>Rafah</mark>&#62; &#38; <mark>Khan Younis</mark>"
+
+
+def test_highlight_falls_back_to_text_and_place():
+    out = views.highlight_excerpt("Hit Rafah.", 0, [{"surface": "Rafah", "start": 50, "end": 55}])
+    assert "<mark>Rafah</mark>" in out
+    assert "<mark>Khiam</mark>" in views.highlight_excerpt("In Khiam today", 0, [], place="Khiam")
+    out = views.highlight_excerpt("<script>alert(1)</script> Rafah", 0, [], place="Rafah")
+    assert "<script" not in out and "<mark>Rafah</mark>" in out
+
+
+def test_click_resolution_by_tooltip_and_nearest(df):
+    agg = views.aggregate_places(df)
+    label = views.place_label("Khiam", 1)
+    assert views.resolve_click(agg, "  " + label + "\n", None) == "khiam"
+    assert views.resolve_click(agg, None, {"lat": 31.39, "lng": 34.41}) == "gaza-strip"
+    assert views.resolve_click(agg, "Unknown — 2 incidents", {"lat": 33.2, "lng": 35.5}) == "khiam"
+    assert views.resolve_click(agg, None, None) is None
+
+
+def test_exports_match_rows(df):
+    shown = views.filter_frame(df, Filters(event_types=["Explosions/Remote violence"]))
+    csv = views.to_csv(shown).decode()
+    assert csv.splitlines()[0].startswith("id,date,")
+    assert len(csv.strip().splitlines()) == 1 + len(shown)
+    gj = json.loads(views.to_geojson_bytes(shown))
+    assert gj["type"] == "FeatureCollection" and len(gj["features"]) == 2
+    f0 = gj["features"][0]
+    assert f0["geometry"] == {"type": "Point", "coordinates": [34.24, 31.3]}
+    assert f0["properties"]["fatalities"] == 5 and f0["properties"]["place"] == "Rafah"
+
+
+def test_date_helpers():
+    lo, hi = date(2024, 2, 1), date(2024, 2, 10)
+    assert views.clamp_range((date(2024, 1, 1), date(2024, 3, 1)), lo, hi) == (lo, hi)
+    assert views.clamp_range(None, lo, hi) == (lo, hi)
+    assert views.step_range((date(2024, 2, 1), date(2024, 2, 3)), lo, hi, 1) == (date(2024, 2, 2), date(2024, 2, 4))
+    assert views.step_range((date(2024, 2, 8), date(2024, 2, 10)), lo, hi, 1) == (date(2024, 2, 8), date(2024, 2, 10))
+    assert views.step_range((date(2024, 2, 1), date(2024, 2, 3)), lo, hi, -1) == (date(2024, 2, 1), date(2024, 2, 3))
+    assert views.parse_day("2024-02-30") is None and views.parse_day("2024-02-03") == date(2024, 2, 3)
+    assert views.date_bounds(frame([dict(date="2024-02-05"), dict(date=""), dict(date="2024-01-02")])) == (
+        date(2024, 1, 2), date(2024, 2, 5))
