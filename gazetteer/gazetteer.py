@@ -1,0 +1,188 @@
+"""The gazetteer: places by id, names by automaton, lookups and hierarchy."""
+from __future__ import annotations
+
+import math
+import os
+from pathlib import Path
+from typing import Iterable, Protocol
+
+from .errors import GazetteerDataError
+from .loader import read_places
+from .matcher import build_automaton
+from .place import Match, Place
+from .text import fold, fold_key
+
+PACKAGE_DIR = Path(__file__).resolve().parent
+PROJECT_DIR = PACKAGE_DIR.parent
+CURATED_PATH = PACKAGE_DIR / "data" / "places.csv"
+BLOCKERS_PATH = PACKAGE_DIR / "data" / "not_places.txt"
+USER_ENV = "INCIDENTS_USER_GAZETTEER"
+
+
+def default_user_path() -> Path:
+    """Where places added by users are kept (survives restarts)."""
+    return Path(os.environ.get(USER_ENV) or PROJECT_DIR / "data" / "user_places.csv")
+
+
+def read_blockers(path: str | Path = BLOCKERS_PATH) -> list[str]:
+    """Phrases that contain a place name but are not a place, one per line (# comments)."""
+    try:
+        lines = Path(path).read_text(encoding="utf-8").splitlines()
+    except FileNotFoundError:
+        return []
+    return [ln.strip() for ln in lines if ln.strip() and not ln.lstrip().startswith("#")]
+
+
+class Fallback(Protocol):
+    """A secondary gazetteer consulted for names the curated one does not know."""
+
+    def lookup(self, name: str) -> list[Place]: ...
+
+
+def haversine_km(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
+    r = 6371.0088
+    p1, p2 = math.radians(lat1), math.radians(lat2)
+    dp, dl = p2 - p1, math.radians(lon2 - lon1)
+    a = math.sin(dp / 2) ** 2 + math.cos(p1) * math.cos(p2) * math.sin(dl / 2) ** 2
+    return 2 * r * math.asin(min(1.0, math.sqrt(a)))
+
+
+class Gazetteer:
+    """Places with their names, searchable in one pass over a text."""
+
+    def __init__(self, places: Iterable[Place], blockers: Iterable[str] = (), fallback: Fallback | None = None):
+        self.places: dict[str, Place] = {}
+        for place in places:
+            if place.id in self.places and self.places[place.id].origin == "curated" and place.origin != "curated":
+                raise GazetteerDataError(f"id {place.id!r} is already a curated place")
+            self.places[place.id] = place
+        self.blockers = list(blockers)
+        self.fallback = fallback
+        self._automaton = None
+
+    # ----------------------------------------------------------------- loading
+    @classmethod
+    def load(
+        cls,
+        curated: str | Path = CURATED_PATH,
+        user: str | Path | None = None,
+        blockers: str | Path = BLOCKERS_PATH,
+        fallback: Fallback | None | bool = None,
+    ) -> "Gazetteer":
+        """Load the curated gazetteer plus the user's additions.
+
+        ``fallback=True`` attaches the offline GeoNames fallback (loaded lazily).
+        """
+        places = read_places(curated, origin="curated")
+        user_path = default_user_path() if user is None else Path(user)
+        places += read_places(user_path, origin="user")
+        if fallback is True:
+            from .geonames import GeoNamesFallback
+
+            fallback = GeoNamesFallback()
+        return cls(places, read_blockers(blockers), fallback or None)
+
+    @property
+    def automaton(self):
+        if self._automaton is None:
+            pairs = ((name, p.id) for p in self.places.values() for name in p.names)
+            self._automaton = build_automaton(pairs, self.blockers)
+        return self._automaton
+
+    def names(self) -> list[str]:
+        """Every folded key the automaton matches (for benchmarks and checks)."""
+        return list(self.automaton._values)
+
+    # ----------------------------------------------------------------- lookups
+    def __len__(self) -> int:
+        return len(self.places)
+
+    def __contains__(self, place_id: str) -> bool:
+        return place_id in self.places
+
+    def get(self, place_id: str) -> Place | None:
+        return self.places.get(place_id)
+
+    def lookup(self, name: str) -> list[Place]:
+        """Places whose name or alias is exactly ``name`` (folded), curated first."""
+        ids = self.automaton.values(name)
+        return sorted((self.places[i] for i in ids if i in self.places), key=self._prior)
+
+    def search(self, query: str, limit: int = 50) -> list[Place]:
+        """Places whose names contain ``query`` (folded); for the gazetteer page."""
+        q = fold_key(query)
+        if not q:
+            return sorted(self.places.values(), key=lambda p: p.name)[:limit]
+        scored = []
+        for p in self.places.values():
+            keys = [fold_key(n) for n in p.names]
+            if any(k == q for k in keys):
+                scored.append((0, p.name, p))
+            elif any(k.startswith(q) for k in keys):
+                scored.append((1, p.name, p))
+            elif any(q in k for k in keys) or q == p.id:
+                scored.append((2, p.name, p))
+        scored.sort(key=lambda t: (t[0], t[1]))
+        return [p for _, _, p in scored[:limit]]
+
+    def countries(self) -> dict[str, Place]:
+        return {p.country: p for p in self.places.values() if p.kind == "country"}
+
+    def parent(self, place: Place) -> Place | None:
+        return self.places.get(place.parent) if place.parent else None
+
+    def ancestors(self, place: Place) -> list[Place]:
+        out, seen = [], {place.id}
+        cur = self.parent(place)
+        while cur is not None and cur.id not in seen:
+            out.append(cur)
+            seen.add(cur.id)
+            cur = self.parent(cur)
+        return out
+
+    def contains(self, outer: Place, inner: Place) -> bool:
+        """True when ``outer`` encloses ``inner`` (an ancestor, or its country)."""
+        if outer.id == inner.id:
+            return True
+        if outer.kind == "country" and outer.country == inner.country:
+            return True
+        return any(a.id == outer.id for a in self.ancestors(inner))
+
+    # ----------------------------------------------------------------- finding
+    @staticmethod
+    def _prior(place: Place) -> tuple:
+        origin = {"user": 0, "curated": 1}.get(place.origin, 2)
+        return (origin, -place.population, place.rank, place.id)
+
+    def find(self, text: str) -> list[Match]:
+        """Every gazetteer name in ``text`` with its candidate places, in order."""
+        out = []
+        for start, end, ids in self.automaton.scan(text):
+            cands = tuple(sorted((self.places[i] for i in ids if i in self.places), key=self._prior))
+            if cands:
+                out.append(Match(start, end, text[start:end], cands))
+        return out
+
+    def choose(self, candidates: tuple[Place, ...] | list[Place], context: list[Place] = ()) -> Place:
+        """Pick one of several places sharing a name.
+
+        Prefers a place in a country the context (other places of the report)
+        is about, then the one nearest the context, then user/curated over
+        fallback, bigger population, more specific kind.
+        """
+        cands = list(candidates)
+        if len(cands) == 1 or not context:
+            return cands[0] if len(cands) == 1 else sorted(cands, key=self._prior)[0]
+        countries: dict[str, int] = {}
+        for c in context:
+            countries[c.country] = countries.get(c.country, 0) + 1
+        clat = sum(c.lat for c in context) / len(context)
+        clon = sum(c.lon for c in context) / len(context)
+
+        def score(p: Place) -> tuple:
+            return (-countries.get(p.country, 0), round(haversine_km(p.lat, p.lon, clat, clon) / 50), *self._prior(p))
+
+        return min(cands, key=score)
+
+    def fold(self, text: str) -> str:
+        return fold(text)

@@ -1,0 +1,174 @@
+"""Fatality and injury counts from a sentence, with ACLED's rules for vague words.
+
+"killing three members" -> 3; "killed a 3-month-old infant as well as two
+women" -> 3; "at least 22 people were killed" -> 22; "wounded two others" ->
+2 injuries; "killing several" -> 3; "dozens" -> 12; "hundreds" -> 100.
+``None`` when the text gives no number. The phrase a number came from is kept.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+UNITS = {
+    "zero": 0, "no": 0, "one": 1, "a": 1, "an": 1, "single": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6,
+    "seven": 7, "eight": 8, "nine": 9, "ten": 10, "eleven": 11, "twelve": 12, "thirteen": 13, "fourteen": 14,
+    "fifteen": 15, "sixteen": 16, "seventeen": 17, "eighteen": 18, "nineteen": 19, "both": 2, "pair": 2,
+}
+TENS = {"twenty": 20, "thirty": 30, "forty": 40, "fifty": 50, "sixty": 60, "seventy": 70, "eighty": 80, "ninety": 90}
+VAGUE = {
+    "a few": 3, "few": 3, "several": 3, "many": 3, "some": 3, "multiple": 3, "a number of": 3, "numerous": 3,
+    "a dozen": 12, "dozen": 12, "dozens": 12, "dozens of": 12, "scores": 20, "scores of": 20, "tens": 10,
+    "hundreds": 100, "hundreds of": 100, "thousands": 1000, "thousands of": 1000,
+}
+_QUAL = r"(?:(?:at least|more than|over|nearly|almost|about|around|some|up to|roughly|approximately|as many as|an estimated|another|a further|an additional|additional)\s+)?"
+_NUMWORD = r"(?:" + "|".join(sorted(list(UNITS) + list(TENS), key=len, reverse=True)) + r")(?:[- ](?:one|two|three|four|five|six|seven|eight|nine))?"
+_NUM = (r"(?P<num>" + _QUAL + r"(?:\d{1,3}(?:,\d{3})+|\d+|"
+        r"a dozen|dozens(?: of)?|scores(?: of)?|hundreds(?: of)?|thousands(?: of)?|tens of|a few|a number of|several|multiple|numerous|"
+        + _NUMWORD + r"))")
+
+KILL_VERB = r"(?:killed|killing|kills|kill|shot dead|shooting dead|slew|slain|martyred|claimed the lives of|left dead)"
+INJURE_VERB = r"(?:wounded|wounding|wounds|injured|injuring|injures|injure|hurt|hurting|maimed)"
+_AUX = r"(?:were|was|have been|has been|had been|are|is|got|being|been|reportedly|were reportedly|later)"
+_STOP = re.compile(
+    r"\b(?:including|among them|among whom|of whom|in|on|at|near|when|while|after|before|according|who|that|which|inside|during|"
+    r"across|since|as they|as he|as she|amid|by|from|with|following|overnight|earlier|late|early|and wounded|and injured|"
+    r"and wounding|and injuring|wounding|injuring|officials|police|the ministry|said|says|for|to)\b|[;:.()—–“”\"]"
+)
+_PRONOUN_ONE = re.compile(r"^(?:him|her|himself|herself)\b")
+_NOUNISH = re.compile(r"^[\w’'\-]+")
+
+
+@dataclass(frozen=True)
+class Count:
+    value: int
+    text: str
+    start: int
+    end: int
+
+
+def parse_number(phrase: str) -> int | None:
+    """The number a phrase like 'at least 22', 'two', 'twenty-one', 'dozens of' stands for."""
+    p = phrase.lower().strip()
+    p = re.sub(r"^" + _QUAL, "", p).strip()
+    p = p.replace(",", "")
+    if p.isdigit():
+        return int(p)
+    if p in VAGUE:
+        return VAGUE[p]
+    m = re.fullmatch(r"(\w+)(?:[- ](\w+))?", p)
+    if not m:
+        return None
+    a, b = m.group(1), m.group(2)
+    if a in TENS:
+        return TENS[a] + (UNITS.get(b, 0) if b else 0)
+    if a in UNITS and not b:
+        return UNITS[a]
+    if a in UNITS and b:
+        return UNITS[a]
+    return None
+
+
+def _victims_after(text: str) -> tuple[int | None, int]:
+    """Count victims listed right after a verb: 'a 3-month-old infant as well as two women'."""
+    stop = _STOP.search(text)
+    chunk = text[: stop.start()] if stop else text
+    chunk = chunk[:160]
+    if not chunk.strip():
+        return None, 0
+    items = re.split(r",\s*(?:and\s+)?|\s+and\s+|\s+as well as\s+|\s+along with\s+|\s+plus\s+", chunk.strip())
+    total = 0
+    for raw in items:
+        item = raw.strip().lower()
+        if not item:
+            continue
+        if _PRONOUN_ONE.match(item):
+            total += 1
+            continue
+        item = re.sub(r"^(?:his|her|their|its)\s+(?=(?:\d+|" + _NUMWORD + r")\b)", "", item)
+        m = re.match(_NUM + r"\b", item)
+        if m:
+            n = parse_number(m.group("num"))
+            rest = item[m.end():].strip()
+            if n is None:
+                return None, 0
+            if m.group("num") in ("a", "an") and not rest:
+                return None, 0
+            # "three-year-old" and similar: the number is an age, not a count
+            if re.match(r"^[- ](?:year|month|week|day)s?[- ]old", item[m.end():]):
+                total += 1
+                continue
+            total += n
+            continue
+        if re.match(r"^(?:his|her|their|its|the)\s+(?:\w+\s+)?(?:wife|husband|son|daughter|mother|father|brother|sister|child|driver|commander|leader|deputy|head|chief|bodyguard)\b", item):
+            total += 1
+            continue
+        return (total or None), len(chunk)
+    return (total or None), len(chunk)
+
+
+_BEFORE_PASSIVE = re.compile(
+    _NUM + r"(?P<np>(?:\s+(?!(?:were|was|have|has|had|are|is)\b)[\w’'\-]+){0,5}?)\s+" + _AUX + r"?\s*(?:\w+ly\s+)?(?P<verb>%s)\b"
+)
+
+
+def _count(sentence: str, verb: str, passive_words: str) -> Count | None:
+    best: Count | None = None
+    low = sentence
+    # number before the verb: "two fishermen have been killed", "27 dead", "3 killed"
+    pattern = re.compile(
+        r"(?i)\b" + _NUM + r"(?P<np>(?:\s+(?!(?:were|was|have|has|had|are|is|and|or)\b)[\w’'\-]+){0,5}?)\s+"
+        r"(?:(?:were|was|have been|has been|had been|are|is|got|being|been)\s+(?:\w+ly\s+)?)?(?P<verb>" + passive_words + r")\b"
+    )
+    for m in pattern.finditer(low):
+        num = m.group("num")
+        between = m.group("np") or ""
+        aux_used = m.group(0)[m.end("np") - m.start():m.start("verb") - m.start()].strip()
+        if num.lower() in ("a", "an", "one", "no") and not aux_used and m.group("verb").lower() not in ("dead", "died"):
+            continue
+        if re.search(r"\b(?:strike|strikes|attack|attacks|airstrike|airstrikes|raid|bombing|shelling|explosion|blast|fire)\b", between, re.I):
+            continue  # "an airstrike killed": the number counts attacks
+        n = parse_number(num)
+        if n is None:
+            continue
+        if re.match(r"[- ](?:year|month|week|day)s?[- ]old", low[m.end("num"):]):
+            continue
+        if re.search(r"(?i)\b(?:jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec)[a-z]*\.?\s*$", low[:m.start()]):
+            continue  # "January 28 that killed": a date, not a count
+        c = Count(n, m.group(0), m.start(), m.end())
+        if best is None or c.value > best.value:
+            best = c
+    # victims after an active verb: "killing three members", "killed a man"
+    for m in re.finditer(r"(?i)\b" + verb + r"\s+", low):
+        n, length = _victims_after(low[m.end():])
+        if n is None:
+            continue
+        c = Count(n, low[m.start():m.end() + length].strip(), m.start(), m.end() + length)
+        if best is None or c.value > best.value:
+            best = c
+    return best
+
+
+_DEAD_WORDS = r"killed|dead|died|slain|martyred|shot dead|lost their lives|perished"
+_HURT_WORDS = r"wounded|injured|hurt|maimed"
+
+
+def fatalities(sentence: str) -> Count | None:
+    """Deaths stated in ``sentence``, or None."""
+    c = _count(sentence, KILL_VERB, _DEAD_WORDS)
+    m = re.search(r"(?i)\b(?:death toll|toll)\s+(?:from|of|in)\s+the\s+\w+(?:\s+\w+)?\s+(?:rose|climbed|reached|jumped|increased)\s+to\s+" + _NUM, sentence)
+    if m:
+        n = parse_number(m.group("num"))
+        if n is not None and (c is None or n > c.value):
+            c = Count(n, m.group(0), m.start(), m.end())
+    m = re.search(r"(?i)\b(?:bodies of|recovered the bodies of)\s+" + _NUM, sentence) or re.search(r"(?i)\b" + _NUM + r"\s+bodies\b", sentence)
+    if m and c is None:
+        n = parse_number(m.group("num"))
+        if n:
+            c = Count(n, m.group(0), m.start(), m.end())
+    return c
+
+
+def injuries(sentence: str) -> Count | None:
+    """Injuries stated in ``sentence``, or None."""
+    return _count(sentence, INJURE_VERB, _HURT_WORDS)

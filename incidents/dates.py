@@ -1,0 +1,261 @@
+"""Event dates from news prose, relative to a publication date.
+
+``find_dates(text, base)`` returns every date expression with its span, the
+day it means and ACLED's time precision (1 day, 2 week, 3 month):
+
+* weekdays: "Wednesday", "late Wednesday", "Wednesday night", "early
+  Thursday", "overnight into Thursday" (the Thursday), "on Tuesday";
+* explicit dates: "Feb. 7, 2024", "on January 28", "Oct. 7", "7 February",
+  "2024-02-07" (a date without a year is the latest such day not after the
+  publication date, allowing one day for time zones);
+* relative: today, tonight, yesterday, last night, N days ago, a day
+  earlier, this week, last week, over the weekend, last month, in late January.
+
+``infer_published(text)`` guesses a report's publication date from caption
+and header dates ("Wednesday, Feb. 7, 2024") and the weekday names used.
+"""
+from __future__ import annotations
+
+import re
+from collections import Counter
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+WEEKDAYS = ["monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"]
+MONTHS = {
+    "january": 1, "jan": 1, "february": 2, "feb": 2, "march": 3, "mar": 3, "april": 4, "apr": 4,
+    "may": 5, "june": 6, "jun": 6, "july": 7, "jul": 7, "august": 8, "aug": 8, "september": 9,
+    "sep": 9, "sept": 9, "october": 10, "oct": 10, "november": 11, "nov": 11, "december": 12, "dec": 12,
+}
+NUMBER_WORDS = {"a": 1, "an": 1, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6,
+                "seven": 7, "eight": 8, "nine": 9, "ten": 10, "several": 3, "a few": 3, "few": 3}
+
+_MONTH_RE = r"(?P<month>Jan(?:uary)?|Feb(?:ruary)?|Mar(?:ch)?|Apr(?:il)?|May|June?|July?|Aug(?:ust)?|Sept?(?:ember)?|Oct(?:ober)?|Nov(?:ember)?|Dec(?:ember)?)\.?"
+_WEEKDAY_RE = r"(?P<weekday>Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday)"
+
+_PATTERNS: list[tuple[str, re.Pattern]] = [
+    ("iso", re.compile(r"\b(?P<y>20\d\d)-(?P<m>[01]\d)-(?P<d>[0-3]\d)\b")),
+    ("mdy", re.compile(r"\b" + _MONTH_RE + r"\s+(?P<day>[0-3]?\d)(?:st|nd|rd|th)?\b(?:,?\s+(?P<year>(?:19|20)\d\d)\b)?")),
+    ("dmy", re.compile(r"\b(?P<day>[0-3]?\d)(?:st|nd|rd|th)?\s+(?:of\s+)?" + _MONTH_RE + r"(?:,?\s+(?P<year>(?:19|20)\d\d)\b)?")),
+    ("part_month", re.compile(r"\b(?P<part>early|mid|late|end of|beginning of|start of)[- ](?:in\s+)?" + _MONTH_RE + r"(?!\s+[0-3]?\d)", re.I)),
+    ("in_month", re.compile(r"\b(?:in|during|since|last|this)\s+" + _MONTH_RE + r"(?!\s*[0-3]?\d)(?:\s+(?P<year>(?:19|20)\d\d))?")),
+    ("into_weekday", re.compile(r"\b(?:overnight|night)\s+(?:into|to)\s+" + _WEEKDAY_RE, re.I)),
+    ("weekday", re.compile(r"\b(?:(?P<mod>late|early|earlier|later|last|this|on|overnight)\s+(?:on\s+)?)?" + _WEEKDAY_RE + r"(?:'s)?(?:\s+(?P<part>night|evening|morning|afternoon))?\b")),
+    ("days_ago", re.compile(r"\b(?P<n>\d+|a|an|one|two|three|four|five|six|seven|eight|nine|ten|several|a few)\s+days?\s+(?P<dir>ago|earlier|before)\b", re.I)),
+    ("weeks_ago", re.compile(r"\b(?P<n>\d+|a|an|one|two|three|four|several|a few)\s+weeks?\s+(?:ago|earlier)\b", re.I)),
+    ("rel", re.compile(r"\b(?P<rel>today|tonight|this morning|this afternoon|this evening|earlier today|yesterday|the day before|last night|overnight|on the previous day|the previous day|last week|earlier this week|this week|over the weekend|last weekend|this weekend|last month|earlier this month|this month|past week|past few days|past two days|past 24 hours|recent days)\b", re.I)),
+]
+
+
+@dataclass(frozen=True)
+class DateExpr:
+    start: int
+    end: int
+    day: date
+    precision: int  # 1 day, 2 week, 3 month
+    kind: str
+    surface: str
+
+
+def _weekday_before(base: date, weekday: int) -> date:
+    """The latest ``weekday`` on or before ``base``."""
+    return base - timedelta(days=(base.weekday() - weekday) % 7)
+
+
+def _year_for(month: int, day: int, base: date) -> date | None:
+    """The latest month/day not after base (+1 day for time zones)."""
+    for year in (base.year + 1, base.year, base.year - 1):
+        try:
+            d = date(year, month, day)
+        except ValueError:
+            continue
+        if d <= base + timedelta(days=1):
+            return d
+    return None
+
+
+def _num(word: str) -> int:
+    w = word.lower()
+    return int(w) if w.isdigit() else NUMBER_WORDS.get(w, 1)
+
+
+def _resolve(kind: str, m: re.Match, base: date) -> tuple[date, int] | None:
+    g = m.groupdict()
+    if kind == "iso":
+        try:
+            return date(int(g["y"]), int(g["m"]), int(g["d"])), 1
+        except ValueError:
+            return None
+    if kind in ("mdy", "dmy"):
+        month = MONTHS[g["month"].lower().rstrip(".")]
+        day = int(g["day"])
+        if g.get("year"):
+            try:
+                return date(int(g["year"]), month, day), 1
+            except ValueError:
+                return None
+        d = _year_for(month, day, base)
+        return (d, 1) if d else None
+    if kind in ("part_month", "in_month"):
+        month = MONTHS[g["month"].lower().rstrip(".")]
+        year = int(g["year"]) if g.get("year") else (base.year if month <= base.month else base.year - 1)
+        part = (g.get("part") or "").lower()
+        day = 5 if part in ("early", "beginning of", "start of") else 25 if part in ("late", "end of") else 15
+        d = date(year, month, day)
+        if d > base:
+            d = base
+        return d, 3
+    if kind == "into_weekday":
+        wd = WEEKDAYS.index(g["weekday"].lower())
+        d = base + timedelta(days=(wd - base.weekday()) % 7)
+        if (d - base).days > 1:
+            d = _weekday_before(base, wd)
+        return d, 1
+    if kind == "weekday":
+        wd = WEEKDAYS.index(g["weekday"].lower())
+        mod = (g.get("mod") or "").lower()
+        part = (g.get("part") or "").lower()
+        d = _weekday_before(base, wd)
+        if mod == "last" and d == base:
+            d -= timedelta(days=7)
+        # "early Thursday" in a page dated Wednesday: the night after publication
+        if (base + timedelta(days=1)).weekday() == wd and mod in ("early", "overnight") and part in ("", "morning"):
+            d = base + timedelta(days=1)
+        return d, 1
+    if kind == "days_ago":
+        return base - timedelta(days=_num(g["n"])), 1
+    if kind == "weeks_ago":
+        return base - timedelta(days=7 * _num(g["n"])), 2
+    if kind == "rel":
+        rel = g["rel"].lower()
+        if rel in ("today", "tonight", "this morning", "this afternoon", "this evening", "earlier today", "overnight",
+                   "past 24 hours"):
+            return base, 1
+        if rel in ("yesterday", "the day before", "last night", "on the previous day", "the previous day"):
+            return base - timedelta(days=1), 1
+        if rel in ("last week",):
+            return base - timedelta(days=7), 2
+        if rel in ("earlier this week", "this week", "past week", "past few days", "past two days", "recent days"):
+            return base, 2
+        if rel in ("over the weekend", "last weekend", "this weekend"):
+            return _weekday_before(base, 5), 2
+        if rel in ("last month",):
+            first = base.replace(day=1) - timedelta(days=1)
+            return first.replace(day=15), 3
+        if rel in ("earlier this month", "this month"):
+            return base, 3
+    return None
+
+
+def find_dates(text: str, base: date | None, offset: int = 0) -> list[DateExpr]:
+    """Every date expression in ``text`` resolved against ``base`` (non-overlapping, in order)."""
+    found: list[DateExpr] = []
+    taken: list[tuple[int, int]] = []
+    for kind, pattern in _PATTERNS:
+        for m in pattern.finditer(text):
+            s, e = m.span()
+            if any(s < te and ts < e for ts, te in taken):
+                continue
+            if kind in ("mdy", "dmy") and not _plausible_day(text, m):
+                continue
+            if base is None and kind not in ("iso",) and not (kind in ("mdy", "dmy") and m.groupdict().get("year")):
+                continue
+            res = _resolve(kind, m, base) if base is not None or kind == "iso" else _resolve(kind, m, date.today())
+            if res is None:
+                continue
+            taken.append((s, e))
+            found.append(DateExpr(s + offset, e + offset, res[0], res[1], kind, m.group()))
+    found.sort(key=lambda d: d.start)
+    return found
+
+
+def _plausible_day(text: str, m: re.Match) -> bool:
+    g = m.groupdict()
+    day = int(g["day"])
+    if not 1 <= day <= 31:
+        return False
+    month = g["month"]
+    # "May" and "March" are also words: demand a capital and a day right after/before
+    if month.lower().startswith("may") or month.lower().startswith("mar"):
+        return month[0].isupper()
+    after = text[m.end():m.end() + 12]
+    # "7 February" vs "7 February-born": fine; but avoid "Oct. 7 attack" false year guesses: none needed
+    return not re.match(r"\s*(?:%|percent|per cent|km|kilomet|mile)", after)
+
+
+# ------------------------------------------------------------------ publication
+_FULL_DATE = re.compile(
+    r"(?:(?P<weekday>Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday|Mon|Tue|Wed|Thu|Fri|Sat|Sun),?\s+)?"
+    r"(?:" + _MONTH_RE + r"\s+(?P<day>[0-3]?\d)(?:,?\s+(?P<year>(?:19|20)\d\d))?"
+    r"|(?P<day2>[0-3]?\d)\s+(?P<month2>Jan(?:uary)?|Feb(?:ruary)?|Mar(?:ch)?|Apr(?:il)?|May|June?|July?|Aug(?:ust)?|Sept?(?:ember)?|Oct(?:ober)?|Nov(?:ember)?|Dec(?:ember)?)\.?(?:,?\s+(?P<year2>(?:19|20)\d\d))?)"
+)
+_WEEKDAY_WORD = re.compile(r"\b(Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday)\b")
+_ISO_DATE = re.compile(r"\b(20\d\d)-([01]\d)-([0-3]\d)\b")
+
+
+def infer_published(text: str, today: date | None = None) -> date | None:
+    """Best guess of a report's publication date, or None.
+
+    Caption and header dates ("Wednesday, Feb. 7, 2024", "... on February 7.")
+    vote; a date whose weekday is the weekday the text names most often wins
+    ties. A date without a year takes the year of the dates that have one, or
+    failing that the latest year in which it falls on that weekday.
+    """
+    today = today or date.today()
+    weekday_counts = Counter(w.lower() for w in _WEEKDAY_WORD.findall(text))
+    top_weekday = WEEKDAYS.index(weekday_counts.most_common(1)[0][0]) if weekday_counts else None
+    dated: list[tuple[int, int, int | None, int | None, bool]] = []  # (month, day, year, weekday, caption)
+    years: Counter = Counter()
+    for line in text.splitlines():
+        is_caption = bool(re.search(r"\((?:AP|AFP|Reuters) Photo|\bon (?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec)[a-z]*\.? [0-3]?\d(?:, 20\d\d)?\.\s*$", line))
+        for m in _FULL_DATE.finditer(line):
+            g = m.groupdict()
+            mon = g["month"] or g["month2"]
+            day = g["day"] or g["day2"]
+            year = g["year"] or g["year2"]
+            if not mon or not day:
+                continue
+            if mon.lower().startswith(("may", "mar")) and not mon[0].isupper():
+                continue
+            month = MONTHS[mon.lower().rstrip(".")]
+            wd = None
+            if g["weekday"]:
+                wd = [w[:3] for w in WEEKDAYS].index(g["weekday"].lower()[:3])
+            y = int(year) if year else None
+            if y:
+                years[y] += 1
+            # "since Oct. 7" and the like are history, not the date of the page
+            before = line[max(0, m.start() - 12):m.start()].lower()
+            if re.search(r"(since|before|after|until|on) $", before) and not is_caption and not y:
+                continue
+            dated.append((month, int(day), y, wd, is_caption))
+        for y, mo, d in _ISO_DATE.findall(line):
+            years[int(y)] += 1
+            dated.append((int(mo), int(d), int(y), None, False))
+    if not dated:
+        return None
+    default_year = years.most_common(1)[0][0] if years else None
+    votes: Counter = Counter()
+    for month, day, year, wd, caption in dated:
+        y = year or default_year
+        candidates = [y] if y else list(range(today.year, today.year - 12, -1))
+        chosen = None
+        for cy in candidates:
+            try:
+                d = date(cy, month, day)
+            except ValueError:
+                continue
+            if year or default_year or wd is None and top_weekday is None or d.weekday() in (wd, top_weekday):
+                chosen = d
+                break
+        if chosen is None or chosen > today:
+            continue
+        weight = 3 if caption else 1
+        if wd is not None and chosen.weekday() == wd:
+            weight += 2
+        if top_weekday is not None and chosen.weekday() == top_weekday:
+            weight += 2
+        votes[chosen] += weight
+    if not votes:
+        return None
+    return max(votes.items(), key=lambda kv: (kv[1], kv[0]))[0]

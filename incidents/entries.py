@@ -1,0 +1,226 @@
+"""Splitting a report into entries: live-blog posts, dateline sections, captions, summaries.
+
+Works line by line (live pages put one paragraph per line) and recognises:
+
+* datelines: ``RAFAH, Gaza Strip —``, ``UNITED NATIONS –``, ``BEIRUT (AP) —``,
+  ``GAZA CITY, Gaza Strip (Reuters) -``: each starts a new entry;
+* live-post separators: CNN's "Link Copied!", time stamps ("14.05 GMT",
+  "10:32 a.m. ET", "Updated 3:05 PM EST, Wed February 7, 2024", "2h ago") –
+  the next short line is the post headline, "From CNN's ..." the byline;
+* photo captions: lines with "(AP Photo/...)", or a line followed by a
+  photo credit line ("Ahmed Saad/Reuters", "Maxar Technologies");
+* summaries: the top of a page before its first post, and bullet lists,
+  one entry per bullet;
+* page furniture, dropped: "View All (6)", "Here's the latest:", "Link
+  Copied!", "Associated Press writers ... contributed.", bylines, credits.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import date
+
+from .dates import infer_published
+from .model import Entry
+
+_DATELINE = re.compile(
+    r"^(?P<dateline>(?:[A-Z][A-Z.'’\-]+(?: [A-Z][A-Z.'’\-]+)*)(?:,\s*(?:[A-Z][A-Za-z.'’\-]+)(?: [A-Z][A-Za-z.'’\-]+)*)*)"
+    r"\s*(?:\((?:AP|Reuters|AFP|CNN|dpa|Xinhua|WAFA|Anadolu|UPI)\)\s*)?[—–-]{1,2}\s+"
+)
+_TIMESTAMP = re.compile(
+    r"^(?:(?:Updated|Posted|Published)(?: at)?\s+)?"
+    r"(?:(?:\d{1,2}[.:]\d{2}\s*(?:[ap]\.?m\.?)?(?:\s*(?:GMT|BST|UTC|CET|EET|EST|EDT|ET|IST|AST))?)"
+    r"|\d+\s*(?:h|hr|hrs|m|min|mins|hours?|minutes?)\s+ago)"
+    r"(?:[,\s]+.*(?:20\d\d|GMT|ET|EST|UTC))?\s*$",
+    re.I,
+)
+_DATE_STAMP = re.compile(
+    r"^(?:(?:Mon|Tue|Wed|Thu|Fri|Sat|Sun)[a-z]*,?\s+)?(?:\d{1,2}\s+[A-Z][a-z]{2,8}\.?|[A-Z][a-z]{2,8}\.?\s+\d{1,2},?)\s+20\d\d"
+    r"(?:[,\s]+\d{1,2}[.:]\d{2}\s*(?:[ap]\.?m\.?)?\s*(?:GMT|BST|UTC|CET|EET|EST|EDT|ET)?)?\s*$",
+    re.I,
+)
+_SEPARATORS = re.compile(r"^(?:Link Copied!?|Copy link|Share|Share this post|Key events?|Show key events only|Pinned post|Live)$", re.I)
+_FURNITURE = re.compile(
+    r"^(?:View All(?: \(\d+\))?|Here(?:'|’)?s the latest:?|Here are the latest developments:?|What we covered here|"
+    r"Our live coverage .* has moved here\.?|Find more of AP(?:'|’)s coverage.*|— Find more of AP(?:'|’)s coverage.*|"
+    r"Advertisement|Skip to .*|Read more:?.*|Related:?.*|Watch:?.*|Listen:?.*|Follow .* live updates.*|"
+    r"Sign up .*|Subscribe .*|\d{1,2}:\d{2}|.*has moved here\.?|Loading.*|Video Ad Feedback.*|"
+    r"This post (?:was|has been) updated.*|The post was updated.*|From CNN(?:’|'|)s? .*|From CNN staff|"
+    r"By [A-Z][\w.'’\- ]+(?:,? and [A-Z][\w.'’\- ]+)*|.*(?:Associated Press|AP|Reuters|AFP) (?:writers?|reporters?|correspondents?) .*contributed.*|"
+    r"(?:Associated Press|Reuters|AFP) writers? .*|Contributing: .*|Reporting by .*|Editing by .*|Additional reporting by .*)$"
+)
+_CREDIT = re.compile(
+    r"^(?:[A-Z][\w.'’\-]*(?: [A-Z][\w.'’\-]*){0,3}(?:/[A-Z][\w.'’\- ]*){1,3}|"
+    r"(?:Maxar Technologies|Planet Labs(?: PBC)?|Getty Images|AFP via Getty Images|Reuters|AP|AFP|EPA|Anadolu|"
+    r"Handout|Courtesy .*|.* via Getty Images|.* via Reuters|.* via AP|.*/Handout.*))$"
+)
+_AP_CAPTION = re.compile(r"\((?:AP|AFP|Reuters|EPA) Photo[^)]*\)\s*$")
+_BULLET = re.compile(r"^\s*(?:[-•*●▪‣–—]|\d+[.)])\s+")
+_LABELLED = re.compile(r"^[A-Z][^:.!?]{3,90}:\s+[A-Z“\"]")
+_CNN_BYLINE = re.compile(r"^From .*? in (?P<place>[A-Z][\w.'’\-]*(?: [A-Z][\w.'’\-]*)*)")
+
+
+@dataclass
+class _Line:
+    start: int
+    end: int
+    text: str
+
+
+def _lines(text: str) -> list[_Line]:
+    out, pos = [], 0
+    for raw in text.split("\n"):
+        stripped = raw.strip()
+        if stripped:
+            lead = len(raw) - len(raw.lstrip())
+            out.append(_Line(pos + lead, pos + lead + len(stripped), stripped))
+        pos += len(raw) + 1
+    return out
+
+
+def _is_headline(line: _Line, nxt: _Line | None) -> bool:
+    t = line.text
+    if len(t) > 200:
+        return False
+    if nxt is not None and nxt.text.startswith("From "):
+        return True
+    bare = t.rstrip("\"'”’)")
+    if bare.endswith(".") or re.search(r"[.!?][\"'”’]? [A-Z]", t):
+        return False
+    return len(t) < 160
+
+
+def split_entries(text: str, published: date | None = None) -> list[Entry]:
+    """Entries of a report, in order, with spans into ``text``."""
+    lines = _lines(text)
+    entries: list[Entry] = []
+    cur: Entry | None = None
+    expect_headline = False
+    seen_post = False
+    pending_published: date | None = None
+
+    def close() -> None:
+        nonlocal cur
+        if cur is not None and cur.end > cur.body_start:
+            entries.append(cur)
+        cur = None
+
+    def open_entry(line: _Line, kind: str, dateline: str = "", headline: str = "", body_start: int | None = None) -> Entry:
+        nonlocal cur
+        close()
+        cur = Entry(start=line.start, end=line.end, kind=kind, dateline=dateline, headline=headline,
+                    published=pending_published,
+                    body_start=line.start if body_start is None else body_start)
+        return cur
+
+    resume: tuple[str, str] | None = None  # headline/dateline of a post a caption interrupted
+    first_content = True
+    for i, line in enumerate(lines):
+        t = line.text
+        nxt = lines[i + 1] if i + 1 < len(lines) else None
+        if first_content and i == 0 and not _DATELINE.match(t) and len(t) < 250 and not t.endswith("."):
+            # the page title
+            first_content = False
+            continue
+        first_content = False
+        if _SEPARATORS.match(t) or _TIMESTAMP.match(t):
+            close()
+            resume = None
+            expect_headline = True
+            seen_post = True
+            continue
+        if _DATE_STAMP.match(t):
+            close()
+            pending_published = infer_published(t) or pending_published
+            expect_headline = True
+            seen_post = True
+            continue
+        if _FURNITURE.match(t):
+            byline = _CNN_BYLINE.match(t) if t.startswith("From ") else None
+            if byline and byline.group("place") and cur is not None and not cur.dateline:
+                cur.dateline = byline.group("place").strip()
+            if re.search(r"contributed|^By |writers? ", t) and cur is not None:
+                close()
+            continue
+        if _CREDIT.match(t) and i > 0 and len(t) < 60:
+            # a photo credit: the previous line was a caption
+            if cur is not None and cur.kind == "caption":
+                close()
+            elif entries and cur is None and entries[-1].kind != "caption":
+                pass
+            continue
+        if (nxt is not None and _CREDIT.match(nxt.text) and len(nxt.text) < 60 and not expect_headline
+                and not _DATELINE.match(t)) or _AP_CAPTION.search(t):
+            # a photo caption (AP repeats them; duplicates merge at the incident stage)
+            if cur is not None and cur.kind == "post":
+                resume = (cur.headline, cur.dateline)
+            open_entry(line, "caption")
+            close()
+            continue
+        m = _DATELINE.match(t)
+        if m and len(m.group("dateline")) <= 60 and sum(c.isupper() for c in m.group("dateline")[:4]) >= 2:
+            dl = m.group("dateline").strip()
+            open_entry(line, "post", dateline=_title_case_dateline(dl), body_start=line.start + m.end())
+            expect_headline = False
+            resume = None
+            seen_post = True
+            continue
+        if expect_headline:
+            expect_headline = False
+            if _is_headline(line, nxt):
+                open_entry(line, "post", headline=t, body_start=line.end)
+                continue
+            open_entry(line, "post")
+            continue
+        if _BULLET.match(t) or (_LABELLED.match(t) and cur is not None and cur.kind == "summary"):
+            open_entry(line, "summary", body_start=line.start + (_BULLET.match(t).end() if _BULLET.match(t) else 0))
+            close()
+            continue
+        if _LABELLED.match(t) and (cur is None or cur.kind != "post" or cur.end < line.start - 1 and t.count(":") == 1
+                                   and lines[i - 1].text.endswith(":")):
+            open_entry(line, "summary")
+            close()
+            continue
+        if cur is None:
+            if resume is not None:
+                open_entry(line, "post", headline=resume[0], dateline=resume[1])
+                continue
+            open_entry(line, "post" if seen_post else "summary")
+            continue
+        cur.end = line.end
+    close()
+    for e in entries:
+        if e.published is None:
+            e.published = published
+    return entries
+
+
+def _title_case_dateline(dateline: str) -> str:
+    """``RAFAH, Gaza Strip`` stays; ``UNITED NATIONS`` -> ``United Nations``; ``GAZA CITY`` -> ``Gaza City``."""
+    parts = [p.strip() for p in dateline.split(",")]
+    head = parts[0]
+    if head.isupper():
+        head = " ".join(w.capitalize() if len(w) > 2 or w.isalpha() else w for w in head.split())
+        head = re.sub(r"\bU\.n\.", "U.N.", head)
+    return ", ".join([head, *parts[1:]])
+
+
+def is_furniture(line: str) -> bool:
+    """True for page furniture lines (bylines, credits, 'Link Copied!', contributor lines)."""
+    t = line.strip()
+    return bool(_FURNITURE.match(t) or _SEPARATORS.match(t) or (_CREDIT.match(t) and len(t) < 60))
+
+
+def body_segments(text: str, entry: Entry) -> list[tuple[int, int]]:
+    """Spans of the entry's body lines (headline and furniture lines left out)."""
+    out = []
+    pos = entry.body_start
+    while pos < entry.end:
+        nl = text.find("\n", pos, entry.end)
+        stop = entry.end if nl == -1 else nl
+        seg = text[pos:stop]
+        if seg.strip() and not is_furniture(seg):
+            lead = len(seg) - len(seg.lstrip())
+            out.append((pos + lead, pos + len(seg.rstrip())))
+        pos = stop + 1
+    return out

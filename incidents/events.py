@@ -1,0 +1,175 @@
+"""Which sentences report an incident, and its ACLED event type.
+
+A sentence reports an incident when it has an event trigger (strike,
+shelling, naval fire, raid, clash, killing, shooting, explosion, protest or
+blockade, arrest, interception, discovery by troops...) that is not hedged
+(would, could, plans to, warned of), negated, generic ("since the start of
+the war", "death toll") or a mere back-reference ("in retaliation for the
+attack"). Statements, meetings, speeches and warnings have no trigger of
+their own and are not incidents.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+EXPLOSIONS = "Explosions/Remote violence"
+BATTLES = "Battles"
+VAC = "Violence against civilians"
+PROTESTS = "Protests"
+RIOTS = "Riots"
+STRATEGIC = "Strategic developments"
+
+# (priority, event_type, sub_event_type, pattern); lower priority wins when several match
+_RULES: list[tuple[int, str, str, str]] = [
+    (0, EXPLOSIONS, "Suicide bomb", r"suicide (?:bomb(?:ing|er)?|attack(?:er)?|blast)s?"),
+    (1, EXPLOSIONS, "Air/drone strike",
+     r"air ?strikes?|airstrikes?|air raids?|air attacks?|aerial (?:bombardment|attack|strike|bombing)s?|drone strikes?|"
+     r"drone attacks?|(?:strike|attack|struck|hit|targeted) by (?:a |an )?(?:drone|warplane|jet|aircraft|helicopter)s?|"
+     r"warplanes?|fighter jets?|helicopter gunships?|bombed|bombing|bombings|bombardment|"
+     r"(?:Israeli|US|U\.S\.|American|British|Russian|Syrian|Turkish|Saudi|Jordanian|Iranian|coalition|Houthi|Hezbollah)"
+     r"(?: military| army)? strikes?|(?:drone|drones) (?:hit|struck|targeted|crashed into|slammed into)|"
+     r"(?:a|an|the|another|two|three|several|multiple|separate|second|latest|overnight|deadly|fresh|new) strikes?(?! (?:on|against) (?:Iran|Yemen)'s)|"
+     r"strikes? (?:hit|hits|struck|targeted|on|in|near|against|across|killed|that killed|killing)|struck|"
+     r"precision strikes?|targeted killing"),
+    (2, EXPLOSIONS, "Shelling/artillery/missile attack",
+     r"shell(?:ing|ed|s)|artillery|mortars?|rockets?(?: fire)?|rocket attacks?|missiles?|missile attacks?|"
+     r"projectiles?|anti-tank|naval (?:shelling|bombardment|gunfire|fire)|navy (?:gunfire|fire|shelling)|gunboats?|"
+     r"tank (?:fire|shell)s?|barrage"),
+    (2, EXPLOSIONS, "Remote explosive/landmine/IED",
+     r"roadside bombs?|improvised explosive|IEDs?|landmines?|land mines?|car bombs?|explosive devices?|booby[- ]trap(?:ped)?|"
+     r"explosive-laden|detonat(?:ed|ion)|pager|walkie-talkie"),
+    (2, EXPLOSIONS, "Grenade", r"grenades?"),
+    (3, BATTLES, "Armed clash",
+     r"clash(?:es|ed)?|gun ?battles?|firefights?|exchanges? of fire|exchanged fire|fought|battled|battles?|"
+     r"ambush(?:ed)?|fighting (?:with|between|against)|engaged (?:with )?(?:militants|fighters|gunmen)|"
+     r"gunmen opened fire|shootout"),
+    (4, RIOTS, "Mob violence",
+     r"settlers? (?:attacked|attack|rampaged|torched|set fire|stormed|raided|assaulted|beat|hurled)|settler attacks?|"
+     r"settler violence|lynch(?:ed|ing)?|mob"),
+    (4, RIOTS, "Violent demonstration",
+     r"rioters?|riots?|threw stones|stone[- ]throw(?:ing|ers)|hurled stones|Molotov|petrol bombs?|firebombs?"),
+    (5, PROTESTS, "Excessive force against protesters",
+     r"(?:fired|opened fire|shot) (?:on|at|into) (?:protesters|demonstrators|crowds?|marchers)"),
+    (5, PROTESTS, "Protest with intervention",
+     r"(?:dispersed|tear ?gas|rubber bullets|water cannons?|stun grenades?)"),
+    (6, PROTESTS, "Peaceful protest",
+     r"protest(?:s|ers|ors|ed|ing)?|demonstrat(?:ion|ions|ors|ed|ing)|rall(?:y|ies|ied)|marche[ds]|sit-ins?|vigils?|"
+     r"general strike|hunger strike|blockaded|blocked (?:the )?(?:aid )?(?:trucks|convoys?|roads?|the crossing|entrance)"),
+    (7, VAC, "Abduction/forced disappearance",
+     r"abduct(?:ed|ion|s)|kidnap(?:ped|ping|s)|taken hostage|seized (?:a|an|the|two|three) (?:civilians?|men|women|journalists?)"),
+    (7, VAC, "Attack",
+     r"shot (?:dead|and killed|and wounded)|shot (?:him|her|them)|shooting|shootings|opened fire|gunfire|gunshots?|"
+     r"stabb(?:ed|ing)|ramming|rammed|run over|executed|execution|beaten to death|tortured|shot"),
+    (8, STRATEGIC, "Disrupted weapons use",
+     r"intercept(?:ed|ion|s|ing)?|shot down|downed|air defen[cs]es?|defused|dismantled|foiled|thwarted|"
+     r"seized (?:weapons|arms|explosives|rockets)|weapons cache|(?:uncovered|discovered|found|located|destroyed|exposed) "
+     r"(?:a |an |the |several |dozens of |\w+ )?(?:tunnels?|tunnel shafts?|weapons|arms|rocket launchers?|launchers?|"
+     r"explosives|weapons depot|caches?)"),
+    (9, STRATEGIC, "Arrests",
+     r"arrest(?:ed|s|ing)?|detain(?:ed|ing|s)?|detention raids?|rounded up|taken into custody"),
+    (9, STRATEGIC, "Looting/property destruction",
+     r"demolish(?:ed|es|ing)?|demolitions?|bulldoz(?:ed|er|ers|ing)|razed|torched|set (?:fire|ablaze) to|burned (?:down )?(?:homes|houses|cars|vehicles|fields|olive trees)|"
+     r"loot(?:ed|ing)|vandali[sz]ed|uprooted"),
+    (10, STRATEGIC, "Other",
+     r"raid(?:s|ed|ing)?|stormed|incursions?|military operation in|besieged|evacuation orders?|ordered (?:the )?evacuation"),
+    (11, VAC, "Attack",  # a killing with no weapon named; refined by the victims
+     r"killed|killing|killings|slain|died|dead|bodies|wounded|injured|martyred|explosions?|blasts?"),
+    (11, EXPLOSIONS, "Remote explosive/landmine/IED", r"(?:explosion|blast)s?"),
+]
+
+_RULES_RE = [(prio, et, st, re.compile(r"\b(?:" + pat + r")\b", re.I if prio != 1 else 0)) for prio, et, st, pat in _RULES]
+_RULES_RE = [(prio, et, st, re.compile(r"\b(?:" + pat + r")\b", re.I)) for prio, et, st, pat in _RULES]
+
+_COMBATANTS = re.compile(
+    r"\b(?:militants?|fighters?|gunmen|soldiers?|troops|combatants?|commanders?|operatives?|members of (?:the )?\w+|"
+    r"terrorists?|insurgents?|Hezbollah (?:members|fighters|commander)|Hamas (?:members|fighters|commander)|"
+    r"militiam[ae]n|militia)\b",
+    re.I,
+)
+_HEDGE = re.compile(
+    r"\b(?:would|will|could|might|may|should|plans? to|planned|planning|threat(?:en)?(?:ed|s)? to|vow(?:ed|s)? to|"
+    r"prepar(?:ing|es|ed) (?:to|for)|intends? to|possible|potential|looming|imminent|expected|if|unless|"
+    r"warn(?:ed|s|ing)? (?:of|that|against|about)|fears?(?:ed)?|risk of|in order to|aim(?:ed|s)? (?:at|to)|"
+    r"to prevent|avoid|call(?:ed|s|ing)? for|demand(?:ed|s|ing)?|urg(?:ed|es|ing)|condemn(?:ed|s|ing)?|"
+    r"end to|halt to|stop (?:the)?|ceasefire|cease-fire|truce|any|no|not|never|without|denied|deny|denies|"
+    r"rule[sd]? out|readiness|ready to|capab(?:le|ility) of|authorized|authorised|approved|order(?:ed)? to)\b",
+    re.I,
+)
+_BACKREF = re.compile(
+    r"\b(?:in retaliation for|in response to|retaliat\w* (?:for|against)|blamed .{0,60}? for|responsible for|"
+    r"accused .{0,40}? of|since|after|following|before|prior to|amid|days after|weeks after|in the wake of|"
+    r"the start of|began with|anniversary|remember(?:ed|ing)?|commemorat\w+|recalled|like the|similar to|"
+    r"deadliest since|worst since|reminder of)\b",
+    re.I,
+)
+_GENERIC = re.compile(
+    r"\b(?:since the (?:start|beginning|outbreak)|since (?:Oct(?:ober)?\.? 7|the war began|the war started|the start)|"
+    r"during that time|so far|to date|in total|overall|cumulative|death toll|toll (?:has |had )?(?:risen|rose|reached|climbed)|"
+    r"throughout the war|over the course of the war|in the war|of the war|since the war|over the past (?:\w+ )?(?:months|weeks|year)|"
+    r"(?:tens of )?thousands of (?:people|civilians|Palestinians)|have been killed in (?:the )?(?:fighting|war|attacks|strikes))\b",
+    re.I,
+)
+_NEGATED = re.compile(r"\b(?:no|not|never|without|denied|deny|denies|did not|didn't|there (?:were|was|are|is) no)\b", re.I)
+
+
+@dataclass(frozen=True)
+class EventHit:
+    event_type: str
+    sub_event_type: str
+    start: int  # trigger span, relative to the sentence
+    end: int
+    trigger: str
+    priority: int
+
+
+def triggers(sentence: str) -> list[EventHit]:
+    hits: list[EventHit] = []
+    for prio, et, st, rx in _RULES_RE:
+        for m in rx.finditer(sentence):
+            if et == EXPLOSIONS and st == "Air/drone strike" and re.match(r"(?i)(?:hunger|general|labou?r|workers'?) strike", sentence[max(0, m.start() - 12):m.end()]):
+                continue
+            hits.append(EventHit(et, st, m.start(), m.end(), m.group(), prio))
+    return hits
+
+
+def _clause_before(sentence: str, pos: int, width: int = 60) -> str:
+    chunk = sentence[max(0, pos - width):pos]
+    cut = max(chunk.rfind(";"), chunk.rfind(":"), chunk.rfind(" — "), chunk.rfind("“"), chunk.rfind('"'))
+    return chunk[cut + 1:] if cut >= 0 else chunk
+
+
+def _is_live(sentence: str, hit: EventHit, has_date: bool) -> bool:
+    before = _clause_before(sentence, hit.start, 70)
+    if _HEDGE.search(before[-55:]):
+        return False
+    if not has_date and _BACKREF.search(before[-45:]):
+        return False
+    return True
+
+
+def classify(sentence: str, has_date: bool = False, fatalities: int | None = None) -> EventHit | None:
+    """The incident a sentence reports, or None (statements, hedges, background)."""
+    if sentence.rstrip().endswith("?"):
+        return None
+    if _GENERIC.search(sentence) and not has_date:
+        return None
+    if fatalities is not None and fatalities >= 500 and not has_date:
+        return None
+    live = [h for h in triggers(sentence) if _is_live(sentence, h, has_date)]
+    if not live:
+        return None
+    best = min(live, key=lambda h: (h.priority, h.start))
+    if best.priority >= 11 or (best.event_type == VAC and best.sub_event_type == "Attack"):
+        # a killing or shooting: fighters killed in fighting is a battle
+        victims = sentence[best.end:best.end + 80] + " " + sentence[max(0, best.start - 60):best.start]
+        if _COMBATANTS.search(victims) and re.search(r"\b(?:clash|fight|battle|exchange)", sentence, re.I):
+            return EventHit(BATTLES, "Armed clash", best.start, best.end, best.trigger, best.priority)
+        if best.priority >= 11 and best.sub_event_type == "Remote explosive/landmine/IED":
+            return best
+    if best.event_type == PROTESTS and best.sub_event_type == "Peaceful protest":
+        if re.search(r"\b(?:dispersed|tear ?gas|rubber bullets|water cannon|arrested|detained)\b", sentence, re.I):
+            return EventHit(PROTESTS, "Protest with intervention", best.start, best.end, best.trigger, best.priority)
+    if best.sub_event_type == "Other" and fatalities:
+        return EventHit(BATTLES, "Armed clash", best.start, best.end, best.trigger, best.priority)
+    return best

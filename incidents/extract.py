@@ -1,0 +1,293 @@
+"""The pipeline: report text -> entries -> sentences -> incidents.
+
+>>> from gazetteer import Gazetteer
+>>> from incidents.reading import report_from_text
+>>> from incidents.extract import extract
+>>> rep = report_from_text("BEIRUT (AP) — An Israeli strike hit the town of Khiam on Wednesday, killing two people.",
+...                        published=date(2024, 2, 7), source="AP")
+>>> [(i.place, i.date, i.fatalities) for i in extract(rep, Gazetteer.load()).incidents]
+[('Khiam', '2024-02-07', 2)]
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+
+from gazetteer import Gazetteer, Place
+
+from .casualties import fatalities as count_fatalities
+from .casualties import injuries as count_injuries
+from .dates import DateExpr, find_dates
+from .entries import body_segments, split_entries
+from .events import EventHit, classify
+from .model import Entry, Incident, Mention, Report
+from .places import choose_place, find_mentions, precision_for, related, resolve_dateline
+from .sentences import Sentence, split_sentences
+
+BACKGROUND_DAYS = 45  # events dated this long before publication are background, not news
+MAX_EXCERPT = 700
+
+_NEW_EVENT = re.compile(r"\b(?:another|a second|a separate|separately|elsewhere|meanwhile|also|in a separate|a third|other)\b", re.I)
+_ANAPHORA = re.compile(r"^(?:The|That|This|Its)\s+(?:\w+\s+){0,2}(?:strike|airstrike|attack|raid|explosion|blast|shelling|protests?|"
+                       r"men|man|woman|women|victims?|bodies|killing|incident|clash|fire|drone|missile)\b", re.I)
+_PERFECT_GENERIC = re.compile(r"\b(?:has|have)\s+(?:\w+\s+)?(?:uncovered|found|destroyed|carried out|conducted|launched|struck|hit|killed|arrested|detained|demolished)\b", re.I)
+_SINCE_BEFORE = re.compile(r"\b(?:since|until|till|before|from)\s+$", re.I)
+
+
+@dataclass
+class Extraction:
+    report: Report
+    entries: list[Entry]
+    mentions: list[Mention]
+    incidents: list[Incident]
+    undated: list[Entry] = field(default_factory=list)
+    unplaced: list[str] = field(default_factory=list)  # excerpts of events with no place at all
+
+
+@dataclass
+class _Candidate:
+    sentence: Sentence
+    hit: EventHit
+    date: DateExpr | None
+    place_mentions: list[Mention]
+    fatalities: int | None
+    fatalities_text: str
+    injuries: int | None
+    injuries_text: str
+
+
+@dataclass
+class _Cluster:
+    entry: Entry
+    items: list[_Candidate]
+    place: Place | None = None
+    place_mention: Mention | None = None
+    precision: int = 3
+    date: DateExpr | None = None
+
+    @property
+    def hit(self) -> EventHit:
+        specific = [c.hit for c in self.items if c.hit.priority < 11]
+        return min(specific or [c.hit for c in self.items], key=lambda h: h.priority)
+
+
+def _event_date(sentence: Sentence, base: date | None) -> DateExpr | None:
+    for d in find_dates(sentence.text, base, sentence.start):
+        rel = d.start - sentence.start
+        if _SINCE_BEFORE.search(sentence.text[max(0, rel - 8):rel]):
+            continue
+        if base is not None and d.day > base + timedelta(days=1):
+            continue
+        return d
+    return None
+
+
+def _compatible(cluster: _Cluster, cand: _Candidate, gazetteer: Gazetteer) -> bool:
+    if _NEW_EVENT.search(cand.sentence.text[:60]) and not _ANAPHORA.match(cand.sentence.text):
+        return False
+    a, b = cluster.hit, cand.hit
+    same_kind = (a.sub_event_type == b.sub_event_type or a.priority >= 11 or b.priority >= 11
+                 or bool(_ANAPHORA.match(cand.sentence.text)))
+    if not same_kind:
+        return False
+    if cand.date is not None and cluster.date is not None and cand.date.day != cluster.date.day:
+        return False
+    own = choose_place(cand.place_mentions, "", gazetteer) if cand.place_mentions else None
+    if own is not None and cluster.place is not None and not related(own.place, cluster.place, gazetteer):
+        return False
+    return True
+
+
+def _absorb(cluster: _Cluster, cand: _Candidate, text: str, gazetteer: Gazetteer) -> None:
+    cluster.items.append(cand)
+    if cluster.date is None and cand.date is not None:
+        cluster.date = cand.date
+    choice = choose_place(cand.place_mentions, text, gazetteer) if cand.place_mentions else None
+    if choice is None:
+        return
+    if cluster.place is None or choice.place.rank < cluster.place.rank or (
+        choice.place.rank == cluster.place.rank and choice.precision < cluster.precision
+    ):
+        cluster.place, cluster.place_mention, cluster.precision = choice.place, choice.mention, choice.precision
+
+
+def extract(report: Report, gazetteer: Gazetteer) -> Extraction:
+    """Entries, place mentions and incidents of one report."""
+    text = report.text
+    entries = split_entries(text, report.published)
+    mentions = find_mentions(text, gazetteer)
+    starts = [m.start for m in mentions]
+    result = Extraction(report, entries, mentions, [])
+    incidents: list[tuple[Incident, Entry, int]] = []
+    import bisect
+
+    def mentions_in(s: int, e: int) -> list[Mention]:
+        i = bisect.bisect_left(starts, s)
+        out = []
+        while i < len(mentions) and mentions[i].start < e:
+            if mentions[i].end <= e:
+                out.append(mentions[i])
+            i += 1
+        return out
+
+    for entry in entries:
+        base = entry.published or report.published
+        if base is None:
+            result.undated.append(entry)
+        dateline_place = resolve_dateline(entry.dateline, gazetteer)
+        headline_choice = None
+        if entry.headline:
+            hs = text.find(entry.headline, entry.start, entry.end)
+            if hs >= 0:
+                headline_choice = choose_place(mentions_in(hs, hs + len(entry.headline)), text, gazetteer)
+        sentences: list[Sentence] = []
+        segments = body_segments(text, entry) if entry.kind != "caption" else [(entry.start, entry.end)]
+        for s, e in segments:
+            sentences.extend(split_sentences(text[s:e], s))
+        entry_dates = [d for sent in sentences if (d := _event_date(sent, base)) is not None]
+        clusters: list[_Cluster] = []
+        for sent in sentences:
+            d = _event_date(sent, base)
+            fat = count_fatalities(sent.text)
+            hit = classify(sent.text, has_date=d is not None, fatalities=fat.value if fat else None)
+            if hit is None:
+                continue
+            ms = [m for m in mentions_in(sent.start, sent.end) if m.role == "place"]
+            if d is None and not ms and _PERFECT_GENERIC.search(sent.text) and not _ANAPHORA.match(sent.text):
+                continue  # "Israel has uncovered several tunnels in residential areas": background
+            inj = count_injuries(sent.text)
+            cand = _Candidate(sent, hit, d, ms, fat.value if fat else None, fat.text if fat else "",
+                              inj.value if inj else None, inj.text if inj else "")
+            if clusters and _compatible(clusters[-1], cand, gazetteer):
+                _absorb(clusters[-1], cand, text, gazetteer)
+            else:
+                cl = _Cluster(entry, [])
+                _absorb(cl, cand, text, gazetteer)
+                clusters.append(cl)
+        prev: _Cluster | None = None
+        for cl in clusters:
+            if cl.place is None:
+                if prev is not None and prev.place is not None:
+                    cl.place, cl.precision = prev.place, max(prev.precision, 2)
+                elif headline_choice is not None:
+                    cl.place, cl.precision = headline_choice.place, headline_choice.precision
+                elif dateline_place is not None:
+                    cl.place, cl.precision = dateline_place, 3 if dateline_place.is_area else 2
+                else:
+                    entry_choice = choose_place([m for m in mentions_in(entry.start, entry.end) if m.role == "place"],
+                                                text, gazetteer)
+                    if entry_choice is not None:
+                        cl.place, cl.precision = entry_choice.place, max(entry_choice.precision, 2)
+            if cl.date is None:
+                cl.date = (prev.date if prev is not None and prev.date is not None
+                           else entry_dates[0] if entry_dates else None)
+            prev = cl
+            if cl.place is None:
+                result.unplaced.append(cl.items[0].sentence.text)
+                continue
+            inc = _incident(cl, report, entry, base, text, mentions_in)
+            if inc is not None:
+                incidents.append((inc, entry, len(cl.items)))
+    result.incidents = _dedupe(incidents, gazetteer)
+    return result
+
+
+def _incident(cl: _Cluster, report: Report, entry: Entry, base: date | None, text: str, mentions_in) -> Incident | None:
+    if cl.date is not None:
+        day, tp = cl.date.day, cl.date.precision
+    elif base is not None:
+        day, tp = base, 1
+    else:
+        day, tp = None, 1
+    if day is not None and base is not None and day < base - timedelta(days=BACKGROUND_DAYS):
+        return None
+    first, last = cl.items[0].sentence, cl.items[-1].sentence
+    start, end = first.start, last.end
+    if end - start > MAX_EXCERPT:
+        best = max(cl.items, key=lambda c: (c.fatalities is not None, bool(c.place_mentions), -c.sentence.start))
+        start, end = best.sentence.start, best.sentence.end
+    fats = [(c.fatalities, c.fatalities_text) for c in cl.items if c.fatalities is not None]
+    injs = [(c.injuries, c.injuries_text) for c in cl.items if c.injuries is not None]
+    fat, fat_text = max(fats, key=lambda t: t[0]) if fats else (None, "")
+    inj, inj_text = max(injs, key=lambda t: t[0]) if injs else (None, "")
+    hit = cl.hit
+    event_type, sub = hit.event_type, hit.sub_event_type
+    place = cl.place
+    return Incident(
+        date=day.isoformat() if day else None,
+        time_precision=tp,
+        place=place.name,
+        place_id=place.id,
+        lat=place.lat,
+        lon=place.lon,
+        geo_precision=cl.precision,
+        event_type=event_type,
+        sub_event_type=sub,
+        fatalities=fat,
+        injuries=inj,
+        source=report.source,
+        published=base.isoformat() if base else None,
+        excerpt=text[start:end],
+        start=start,
+        end=end,
+        dateline=entry.dateline,
+        country=place.country,
+        fatalities_text=fat_text,
+        injuries_text=inj_text,
+        entry_start=entry.start,
+        entry_end=entry.end,
+        report_hash=report.hash,
+        mentions=[{"surface": m.surface, "start": m.start, "end": m.end, "place_id": m.place_id, "place": m.place,
+                   "role": m.role, "reason": m.reason, "gazetteer": m.gazetteer} for m in mentions_in(start, end)],
+    )
+
+
+_KIND_ORDER = {"post": 0, "summary": 1, "caption": 2}
+
+
+def _dedupe(items: list[tuple[Incident, Entry, int]], gazetteer: Gazetteer) -> list[Incident]:
+    """One incident per real event: the same strike told in several posts of a report is one."""
+    kept: list[tuple[Incident, Entry, int]] = []
+    for inc, entry, n in items:
+        merged = False
+        for k, (other, oentry, on) in enumerate(kept):
+            if other.date != inc.date or other.event_type != inc.event_type:
+                continue
+            if other.sub_event_type != inc.sub_event_type and "Attack" not in (other.sub_event_type, inc.sub_event_type):
+                continue
+            if other.fatalities is not None and inc.fatalities is not None and other.fatalities != inc.fatalities:
+                continue
+            pa, pb = gazetteer.get(other.place_id), gazetteer.get(inc.place_id)
+            if pa is None or pb is None:
+                if other.place_id != inc.place_id:
+                    continue
+            elif not related(pa, pb, gazetteer):
+                continue
+            kept[k] = _better((other, oentry, on), (inc, entry, n), gazetteer)
+            merged = True
+            break
+        if not merged:
+            kept.append((inc, entry, n))
+    return [inc for inc, _, _ in kept]
+
+
+def _better(a: tuple[Incident, Entry, int], b: tuple[Incident, Entry, int], gazetteer: Gazetteer) -> tuple[Incident, Entry, int]:
+    def score(t):
+        inc, entry, n = t
+        place = gazetteer.get(inc.place_id)
+        return (_KIND_ORDER.get(entry.kind, 3), inc.fatalities is None, inc.geo_precision,
+                place.rank if place else 9, -n)
+
+    best, other = (a, b) if score(a) <= score(b) else (b, a)
+    inc = best[0]
+    o = other[0]
+    if inc.fatalities is None and o.fatalities is not None:
+        inc.fatalities, inc.fatalities_text = o.fatalities, o.fatalities_text
+    if inc.injuries is None and o.injuries is not None:
+        inc.injuries, inc.injuries_text = o.injuries, o.injuries_text
+    po, pi = gazetteer.get(o.place_id), gazetteer.get(inc.place_id)
+    if po is not None and pi is not None and (po.rank, o.geo_precision) < (pi.rank, inc.geo_precision):
+        inc.place, inc.place_id, inc.lat, inc.lon, inc.geo_precision, inc.country = (
+            o.place, o.place_id, o.lat, o.lon, o.geo_precision, o.country)
+    return best

@@ -1,0 +1,179 @@
+"""Place mentions in a report and the place each incident is tied to.
+
+``find_mentions`` resolves every gazetteer name in the text (one automaton
+pass) to one place, using the report's unambiguous places as context, and
+marks mentions that are not locations of anything ("Gaza's Health Ministry",
+"Lebanon's Al-Akhbar newspaper") as attributes.
+
+``choose_place`` picks, among the mentions of an incident's sentences, the
+most specific one the event is tied to ("the town of Khiam", "the Mashtal
+neighborhood in eastern Baghdad", "off the coast of Rafah"), and the ACLED
+geo-precision that the text supports.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from gazetteer import Gazetteer, Place
+
+from .model import Mention
+
+# Countries whose places our users map. Places elsewhere (Washington, New
+# York) are where statements are made, rarely where incidents happen.
+REGION = {"PS", "IL", "LB", "SY", "IQ", "JO", "EG", "YE", "IR", "SA", "AE", "QA", "KW", "BH", "OM", "TR", "CY", "DJ",
+          "ER", "SO", "SD", ""}
+
+_ORG_AFTER_POSSESSIVE = re.compile(
+    r"^(?:'s|’s|')\s+(?:(?:own|main|largest|biggest|top|former|new|official|state|national|public|local|de facto|civil|interim)\s+)*"
+    r"(?:[A-Z][\w\-]+\s+){0,3}?"
+    r"(?:health ministry|ministry|minister|government|military|army|armed forces|forces|police|president|prime minister|"
+    r"leader|leadership|foreign|defen[cs]e|interior|ambassador|envoy|officials?|authorities|authority|newspaper|"
+    r"news agency|media|broadcaster|radio|television|tv|state|parliament|cabinet|war|offensive|campaign|operations?|"
+    r"militant|militia|hezbollah|houthis?|hamas|population|residents|people|civilians|economy|security|intelligence|"
+    r"air force|navy|embassy|mission|delegation|representative|supreme|central bank|judiciary|courts?|"
+    r"national news agency|al-akhbar|allies|ally|support|response|demands?|position|stance|proposal|king|crown prince|"
+    r"emir|regime|revolutionary guard|quds force|proxies|border|borders|sovereignty|foreign ministry|health authorities|"
+    r"civil defen[cs]e|joint operations? command|military spokesman|army radio|ministry of health)\b",
+    re.I,
+)
+_ORG_BEFORE = re.compile(
+    r"(?:\b(?:ministry of|minister of|embassy of|embassy in|government of|president of|king of|ambassador to|envoy to|"
+    r"envoy for|representative to|mission to|consulate in|people of|coordinator for|"
+    r"newspaper|news agency|broadcaster)\s+(?:the\s+)?)$",
+    re.I,
+)
+_LOCATIVE_BEFORE = re.compile(
+    r"(?:\b(?:in|at|on|into|inside|near|nearby|outside|around|across|outskirts of|edge of|coast of|off|"
+    r"town of|city of|village of|camp of|area of|neighbou?rhood of|district of|region of|province of|governorate of|"
+    r"suburb of|suburbs of|outside of|north of|south of|east of|west of|northeast of|northwest of|southeast of|"
+    r"southwest of|toward|towards|hit|struck|targeted|targeting|bombed|shelled|raided|stormed|entered)\s+"
+    r"(?:(?:the|a|an)\s+)?(?:(?:northern|southern|eastern|western|central|north|south|east|west|occupied|"
+    r"besieged|southern Gaza|northern Gaza)\s+)?(?:[A-Z][\w\-’']+\s+)?(?:(?:town|city|village|camp|refugee camp|"
+    r"neighbou?rhood|district|area|suburb|port|border town|border village|enclave|territory)\s+(?:of\s+)?)?)$"
+)
+_NEAR_BEFORE = re.compile(
+    r"\b(?:near|nearby|outside|around|outskirts of|edge of|coast of|off|off the coast of|north of|south of|east of|"
+    r"west of|northeast of|northwest of|southeast of|southwest of|vicinity of|close to|kilomet(?:er|re)s? from|"
+    r"miles? from|between)\s+(?:the\s+)?(?:[\w\-’']+\s+){0,2}$",
+    re.I,
+)
+_FROM_BEFORE = re.compile(r"\b(?:from|fled|fleeing|displaced from|evacuated from|launched from|fired from)\s+(?:the\s+)?(?:[\w\-’']+\s+){0,2}$", re.I)
+_CAPITAL_OF = re.compile(
+    r"\bthe (?P<demonym>Iraqi|Lebanese|Syrian|Yemeni|Jordanian|Egyptian|Iranian|Israeli|Saudi|Qatari|Emirati|Turkish|Palestinian) capital\b"
+)
+DEMONYM_COUNTRY = {"Iraqi": "IQ", "Lebanese": "LB", "Syrian": "SY", "Yemeni": "YE", "Jordanian": "JO", "Egyptian": "EG",
+                   "Iranian": "IR", "Israeli": "IL", "Saudi": "SA", "Qatari": "QA", "Emirati": "AE", "Turkish": "TR",
+                   "Palestinian": "PS"}
+
+
+def _mention(place: Place, start: int, end: int, surface: str, reason: str, role: str = "place") -> Mention:
+    return Mention(surface=surface, start=start, end=end, place_id=place.id, place=place.name, lat=place.lat,
+                   lon=place.lon, kind=place.kind, country=place.country, reason=reason, gazetteer=place.origin,
+                   role=role)
+
+
+def find_mentions(text: str, gazetteer: Gazetteer) -> list[Mention]:
+    """Every place mention in ``text``, resolved, in order."""
+    matches = gazetteer.find(text)
+    context = [m.candidates[0] for m in matches if len(m.candidates) == 1]
+    mentions: list[Mention] = []
+    for m in matches:
+        place = gazetteer.choose(m.candidates, context) if len(m.candidates) > 1 else m.candidates[0]
+        reason = "alias" if m.surface.casefold() != place.name.casefold() else "name"
+        if len(m.candidates) > 1:
+            reason = "context"
+        role = "place"
+        after = text[m.end:m.end + 60]
+        before = text[max(0, m.start - 40):m.start]
+        if _ORG_AFTER_POSSESSIVE.match(after) or _ORG_BEFORE.search(before):
+            role = "attribute"
+        mentions.append(_mention(place, m.start, m.end, m.surface, reason, role))
+    # "the Iraqi capital" -> Baghdad
+    capitals = {p.country: p for p in gazetteer.places.values() if p.kind == "capital"}
+    for cm in _CAPITAL_OF.finditer(text):
+        cap = capitals.get(DEMONYM_COUNTRY[cm.group("demonym")])
+        if cap is not None:
+            mentions.append(_mention(cap, cm.start(), cm.end(), cm.group(), "capital"))
+    if gazetteer.fallback is not None:
+        try:
+            from gazetteer.candidates import fallback_mentions
+        except ImportError:  # pragma: no cover - optional module
+            fallback_mentions = None
+        if fallback_mentions is not None:
+            taken = [(mm.start, mm.end) for mm in mentions]
+            for s, e, place in fallback_mentions(text, gazetteer, gazetteer.fallback, context):
+                if not any(s < te and ts < e for ts, te in taken):
+                    mentions.append(_mention(place, s, e, text[s:e], "fallback"))
+    mentions.sort(key=lambda mm: mm.start)
+    return mentions
+
+
+def resolve_dateline(dateline: str, gazetteer: Gazetteer) -> Place | None:
+    """The place of a dateline such as ``RAFAH, Gaza Strip`` or ``Beirut``."""
+    if not dateline:
+        return None
+    head = dateline.split(",")[0].strip()
+    cands = gazetteer.lookup(head)
+    if not cands:
+        ms = gazetteer.find(dateline)
+        cands = list(ms[0].candidates) if ms else []
+    if not cands:
+        return None
+    tail = [p for part in dateline.split(",")[1:] for p in gazetteer.lookup(part.strip())]
+    return gazetteer.choose(cands, tail) if len(cands) > 1 else cands[0]
+
+
+@dataclass
+class PlaceChoice:
+    mention: Mention | None
+    place: Place
+    precision: int
+    reason: str
+
+
+def _score(m: Mention, text: str, gazetteer: Gazetteer) -> tuple:
+    place = gazetteer.get(m.place_id)
+    before = text[max(0, m.start - 80):m.start]
+    rank = place.rank if place else 3
+    region_penalty = 0 if m.country in REGION else 1
+    origin = 1 if _FROM_BEFORE.search(before) and not _LOCATIVE_BEFORE.search(before) else 0
+    locative = 0 if _LOCATIVE_BEFORE.search(before) else 1
+    return (region_penalty, origin, rank, locative, m.start)
+
+
+def precision_for(m: Mention, text: str, place: Place) -> int:
+    if place.is_area:
+        return 3
+    before = text[max(0, m.start - 60):m.start]
+    if _NEAR_BEFORE.search(before):
+        return 2
+    return 1
+
+
+def choose_place(mentions: list[Mention], text: str, gazetteer: Gazetteer) -> PlaceChoice | None:
+    """The most specific place mention an incident is tied to, or None."""
+    usable = [m for m in mentions if m.role == "place"]
+    if not usable:
+        return None
+    best = min(usable, key=lambda m: _score(m, text, gazetteer))
+    place = gazetteer.get(best.place_id) or _place_of(best)
+    return PlaceChoice(best, place, precision_for(best, text, place), best.reason)
+
+
+def _place_of(m: Mention) -> Place:
+    return Place(id=m.place_id, name=m.place, kind=m.kind, country=m.country, lat=m.lat, lon=m.lon, origin=m.gazetteer)
+
+
+def related(a: Place, b: Place, gazetteer: Gazetteer) -> bool:
+    """Could two places be the same incident's place (same, or one inside the other)?"""
+    if a.id == b.id:
+        return True
+    if gazetteer.contains(a, b) or gazetteer.contains(b, a):
+        return True
+    # two points of one town (a neighbourhood and its city), or very close
+    from gazetteer import haversine_km
+
+    if a.country == b.country and haversine_km(a.lat, a.lon, b.lat, b.lon) < 8:
+        return True
+    return False

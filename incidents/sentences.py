@@ -1,0 +1,62 @@
+"""Sentence splitting that keeps character offsets.
+
+A rule-based splitter tuned for news prose: it does not split after
+abbreviations common in wire copy ("U.S.", "Lt. Col.", "Feb.", "a.m."),
+initials, or numbers ("No. 3"), and it treats line breaks as hard
+boundaries (live pages put one paragraph per line).
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+ABBREVIATIONS = {
+    "mr", "mrs", "ms", "dr", "prof", "sen", "rep", "gov", "gen", "lt", "col", "maj", "capt", "sgt",
+    "cpl", "pvt", "adm", "cmdr", "st", "mt", "ft", "no", "nos", "vs", "etc", "inc", "ltd", "co", "corp",
+    "jan", "feb", "mar", "apr", "jun", "jul", "aug", "sep", "sept", "oct", "nov", "dec",
+    "mon", "tue", "tues", "wed", "thu", "thur", "thurs", "fri", "sat", "sun", "approx", "est", "dept",
+    "rev", "sr", "jr", "al", "u.s", "u.n", "u.k", "e.g", "i.e", "a.m", "p.m",
+}
+_BOUNDARY = re.compile(r"[.!?…]+[\"'”’)\]]*(?=\s+[\"'“‘(\[]?[A-Z0-9])|\n+")
+_TOKEN_BEFORE = re.compile(r"([A-Za-z][A-Za-z.]*)\.$")
+
+
+@dataclass(frozen=True)
+class Sentence:
+    start: int
+    end: int
+    text: str
+
+
+def split_sentences(text: str, offset: int = 0) -> list[Sentence]:
+    """Sentences of ``text`` with offsets (``+ offset``), whitespace trimmed."""
+    out: list[Sentence] = []
+    pos = 0
+    for m in _BOUNDARY.finditer(text):
+        if m.group().startswith("\n"):
+            cut = m.start()
+        else:
+            cut = m.end()
+            head = text[pos:m.start() + 1]
+            tok = _TOKEN_BEFORE.search(head)
+            if tok and m.group()[0] == ".":
+                word = tok.group(1).lower()
+                nxt = text[m.end():m.end() + 3].lstrip()[:1]
+                if word in ("no", "nos") and not nxt.isdigit():
+                    pass
+                elif word in ABBREVIATIONS or re.fullmatch(r"(?:[a-z]\.)*[a-z]", word):
+                    continue
+        _add(out, text, pos, cut, offset)
+        pos = m.end()
+    _add(out, text, pos, len(text), offset)
+    return out
+
+
+def _add(out: list[Sentence], text: str, start: int, end: int, offset: int) -> None:
+    chunk = text[start:end]
+    stripped = chunk.strip()
+    if not stripped:
+        return
+    lead = len(chunk) - len(chunk.lstrip())
+    s = start + lead
+    out.append(Sentence(s + offset, s + len(stripped) + offset, stripped))
