@@ -17,8 +17,10 @@ from dataclasses import asdict
 from datetime import date
 from pathlib import Path
 
+import folium
 import pandas as pd
 import streamlit as st
+from folium.plugins import MarkerCluster
 
 ROOT = Path(__file__).resolve().parent
 if str(ROOT) not in sys.path:  # pages/ run with their own directory first on sys.path
@@ -238,3 +240,61 @@ def sync_url(bounds: tuple[date, date] | None = None) -> None:
 def filters_dict() -> dict:
     d = asdict(filters())
     return {k: (v.isoformat() if isinstance(v, date) else v) for k, v in d.items()}
+
+
+# ---------------------------------------------------------------------- map
+LEGEND_HTML = (
+    '<div style="position:absolute;bottom:18px;left:10px;z-index:1000;background:rgba(255,255,255,.92);'
+    'padding:6px 9px;border-radius:4px;font:12px/1.45 sans-serif;box-shadow:0 1px 4px rgba(0,0,0,.3)">'
+    + "".join(
+        f'<div><span style="display:inline-block;width:11px;height:11px;border-radius:50%;'
+        f'background:{color};margin-right:6px;vertical-align:-1px"></span>{views.escape_label(name)}</div>'
+        for name, color in [*views.EVENT_COLORS.items(), ("Other", views.OTHER_COLOR)]
+    )
+    + '<div style="margin-top:3px"><span style="display:inline-block;width:9px;height:9px;border-radius:50%;'
+    'border:2px dashed #555;margin-right:6px;vertical-align:-1px"></span>approximate place</div>'
+    '<div>size = number of incidents</div></div>'
+)
+
+
+def base_map(all_df) -> folium.Map:
+    """The static part of the map: built fresh every run, the same for the same data.
+
+    Only the extent of all places is used, so moving the slider or changing a
+    filter never changes it (st_folium would remount the map otherwise).
+    """
+    lat, lon = all_df["lat"].dropna(), all_df["lon"].dropna()
+    m = folium.Map(location=[31.5, 34.45], zoom_start=8, tiles="OpenStreetMap", control_scale=True)
+    if len(lat):
+        s, n, w, e = float(lat.min()), float(lat.max()), float(lon.min()), float(lon.max())
+        if n - s < 0.05 and e - w < 0.05:
+            s, n, w, e = s - 0.05, n + 0.05, w - 0.05, e + 0.05
+        m.fit_bounds([[round(s, 3), round(w, 3)], [round(n, 3), round(e, 3)]])
+    MarkerCluster().add_to(m)  # loads the cluster plugin's JS at first mount
+    m.get_root().html.add_child(folium.Element(LEGEND_HTML))
+    return m
+
+
+def marker_layer(places, selected: str) -> folium.FeatureGroup:
+    """One circle per place, clustered when zoomed out; labels escaped."""
+    fg = folium.FeatureGroup(name="Incidents")
+    cluster = MarkerCluster(options={"maxClusterRadius": 35, "disableClusteringAtZoom": 10,
+                                     "showCoverageOnHover": False, "spiderfyOnMaxZoom": False})
+    for p in places.itertuples(index=False):
+        color = views.event_color(p.event_type)
+        approx = int(p.geo_precision) >= 2
+        label = views.escape_label(views.place_label(p.place, int(p.count)))
+        folium.CircleMarker(
+            location=[float(p.lat), float(p.lon)],
+            radius=views.marker_radius(int(p.count)),
+            color="#111" if p.place_id == selected else color,
+            weight=3 if p.place_id == selected else 2,
+            dash_array="4 4" if approx else None,
+            fill=True,
+            fill_color=color,
+            fill_opacity=0.12 if approx else 0.6,
+            opacity=0.75 if approx else 0.95,
+            tooltip=label,
+        ).add_to(cluster)
+    cluster.add_to(fg)
+    return fg

@@ -1,0 +1,198 @@
+"""Reports: paste or upload a report, preview its incidents, save it; list and delete stored reports."""
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+import pandas as pd  # noqa: E402
+import streamlit as st  # noqa: E402
+
+import streamlit_folium  # noqa: E402
+import ui  # noqa: E402
+from gazetteer.errors import IncidentMapError  # noqa: E402
+from incidents import views  # noqa: E402
+from incidents.errors import InputError  # noqa: E402
+from incidents.reading import MAX_BYTES, read_bytes_report, report_from_text  # noqa: E402
+
+UPLOAD_TYPES = ["txt", "md", "markdown", "html", "htm"]
+PREVIEW_COLUMNS = ["date", "place", "event_type", "sub_event_type", "fatalities", "injuries",
+                   "geo_precision", "dateline", "excerpt"]
+
+st.set_page_config(page_title="Reports", page_icon="📰", layout="wide")
+st.title("Reports")
+
+
+def read_input(mode: str):
+    """The report the user gave, or None when nothing was given yet. Raises InputError on bad input."""
+    if mode == "Paste text":
+        text = st.session_state.get("rep_text") or ""
+        if not text:
+            return None
+        if not text.strip():
+            raise InputError("the pasted text is empty (only spaces)")
+        if len(text.encode("utf-8")) > MAX_BYTES:
+            raise InputError(f"the pasted text is larger than the {MAX_BYTES // 2**20} MB limit")
+        if "\x00" in text:
+            raise InputError("the pasted text contains binary data")
+        report = report_from_text(text)
+    else:
+        up = st.session_state.get("rep_file")
+        if up is None:
+            return None
+        if up.size > MAX_BYTES:
+            raise InputError(f"file is {up.size / 2**20:.1f} MB, larger than the {MAX_BYTES // 2**20} MB limit", up.name)
+        report = read_bytes_report(up.getvalue(), up.name)
+    if not report.text.strip():
+        raise InputError("the report has no text", report.path or None)
+    return report
+
+
+def preview(report, gaz):
+    from incidents.extract import extract
+
+    ex = extract(report, gaz)
+    rows = [i.to_dict() if hasattr(i, "to_dict") else dict(i) for i in ex.incidents]
+    df = pd.DataFrame(rows)
+    if not df.empty:
+        df.insert(0, "id", range(1, len(df) + 1))
+        df["report_id"] = 0
+        df = views.normalise_frame(df)
+    return ex, df
+
+
+def save(report, gaz) -> None:
+    from incidents.ingest import ingest
+
+    with ui.open_store() as store:
+        rid, added, n = ingest(store, report, gaz)
+    if added:
+        st.session_state["rep_saved"] = f"Saved report #{rid} with {n} incident(s). It is on the map now."
+    else:
+        st.session_state["rep_saved"] = f"This text is already stored (report #{rid}); nothing changed."
+
+
+# ---------------------------------------------------------------------- input
+st.subheader("Add a report")
+mode = st.radio("Input", ["Paste text", "Upload a file"], horizontal=True, key="rep_mode",
+                label_visibility="collapsed")
+if mode == "Paste text":
+    st.text_area("Report text", key="rep_text", height=240,
+                 placeholder="Paste a live-updates page, a wire story or an article…")
+else:
+    st.file_uploader(f"Report file (.txt, .md or .html, at most {MAX_BYTES // 2**20} MB)",
+                     type=UPLOAD_TYPES, key="rep_file")
+
+report = None
+try:
+    report = read_input(mode)
+except IncidentMapError as exc:
+    st.error(f"Cannot read this report: {exc}")
+except Exception as exc:  # never lose the user's input to a crash
+    st.error(f"Cannot read this report: unexpected {type(exc).__name__}: {exc}")
+
+if report is None:
+    if not st.session_state.get("rep_saved"):
+        st.caption("Paste text or upload a file to preview its incidents.")
+else:
+    h = report.hash[:12]
+    if st.session_state.get("rep_hash") != h:  # new input: forget the last save message
+        st.session_state["rep_hash"] = h
+        st.session_state["rep_saved"] = ""
+    inferred_src, inferred_pub = report.source, report.published
+    c1, c2, c3 = st.columns([2, 1, 2])
+    src = c1.text_input("Source", value=inferred_src or "", key=f"src_{h}",
+                        help="Inferred from the text; correct it if needed.")
+    pub = c2.date_input("Published", value=inferred_pub, key=f"pub_{h}", format="YYYY-MM-DD",
+                        help="Inferred from the text; relative dates ('Wednesday') count from it.")
+    title = c3.text_input("Title", value=report.title, key=f"title_{h}")
+    notes = []
+    notes.append(f"source inferred: {inferred_src}" if inferred_src else "no source found in the text")
+    notes.append(f"date inferred: {inferred_pub}" if inferred_pub else "no publication date found in the text")
+    st.caption("; ".join(notes))
+    report.source, report.published, report.title = src.strip(), pub, title.strip()
+
+    gaz = ui.get_gazetteer()
+    ex = df = None
+    try:
+        ex, df = preview(report, gaz)
+    except ImportError:
+        st.error("Extraction is not available in this installation (incidents.extract is missing).")
+    except IncidentMapError as exc:
+        st.error(f"Extraction failed: {exc}")
+
+    if ex is not None:
+        n, dead = views.totals(df) if len(df) else (0, 0)
+        m1, m2, m3 = st.columns(3)
+        m1.metric("Incidents found", n)
+        m2.metric("Fatalities", dead)
+        m3.metric("Places", df["place_id"].nunique() if len(df) else 0)
+        undated = getattr(ex, "undated", None) or []
+        if undated:
+            st.warning(f"{len(undated)} entr{'y' if len(undated) == 1 else 'ies'} without a date: "
+                       "set the publication date so relative dates can be resolved.")
+        if len(df):
+            places = views.aggregate_places(df)
+            left, right = st.columns([2, 3])
+            with left:
+                streamlit_folium.st_folium(ui.base_map(places), key="preview_map", height=340,
+                                           use_container_width=True, returned_objects=[],
+                                           feature_group_to_add=ui.marker_layer(places, ""))
+            with right:
+                st.dataframe(df[[c for c in PREVIEW_COLUMNS if c in df.columns]], hide_index=True,
+                             use_container_width=True, height=340)
+        else:
+            st.info("No incidents found in this text (statements, meetings and warnings are not incidents).")
+        if st.button("Save report", type="primary", key="save_report"):
+            try:
+                save(report, gaz)
+            except IncidentMapError as exc:
+                st.error(f"Could not save: {exc}")
+            except ImportError:
+                st.error("Saving is not available in this installation (incidents.ingest is missing).")
+
+if st.session_state.get("rep_saved"):
+    st.success(st.session_state["rep_saved"])
+
+
+# ---------------------------------------------------------------------- stored reports
+def _ask_delete(rid: int) -> None:
+    st.session_state["rep_confirm"] = rid
+
+
+def _delete(rid: int) -> None:
+    with ui.open_store() as store:
+        store.delete_report(rid)
+    st.session_state.pop("rep_confirm", None)
+    st.session_state["rep_saved"] = ""
+    st.session_state["rep_deleted"] = rid
+
+
+def _cancel() -> None:
+    st.session_state.pop("rep_confirm", None)
+
+
+st.divider()
+st.subheader("Stored reports")
+with ui.open_store() as store:
+    reports = store.reports()
+if st.session_state.get("rep_deleted"):
+    st.success(f"Deleted report #{st.session_state.pop('rep_deleted')} and its incidents.")
+if not reports:
+    st.caption("No reports stored yet.")
+LIST_CAP = 200
+for r in reports[:LIST_CAP]:
+    c1, c2, c3 = st.columns([6, 2, 1])
+    title = r.get("title") or "(untitled)"
+    c1.markdown(f"**#{r['id']}** {views.escape_md(title)}<br><small>{views.escape_md(r.get('source') or 'unknown source')}"
+                f" · {views.escape_md(r.get('published') or 'no date')} · {r.get('chars', 0):,} characters</small>",
+                unsafe_allow_html=True)
+    c2.markdown(f"{r.get('incidents', 0)} incident(s)")
+    if st.session_state.get("rep_confirm") == r["id"]:
+        c3.button("Confirm", key=f"del_yes_{r['id']}", on_click=_delete, args=(r["id"],), type="primary")
+        c3.button("Cancel", key=f"del_no_{r['id']}", on_click=_cancel)
+    else:
+        c3.button("Delete", key=f"del_{r['id']}", on_click=_ask_delete, args=(r["id"],))
+if len(reports) > LIST_CAP:
+    st.caption(f"Showing the newest {LIST_CAP} of {len(reports)} reports.")

@@ -1,0 +1,119 @@
+"""AppTest of pages/2_Reports.py: paste -> preview -> save -> on the dashboard; uploads; bad input; delete."""
+from __future__ import annotations
+
+from datetime import date
+
+from streamlit.testing.v1 import AppTest
+
+from ui_fixtures import ROOT, all_text, map_args, metric, pipeline, seeded, ui_env  # noqa: F401
+from incidents.store import Store
+
+PAGE = str(ROOT / "pages" / "2_Reports.py")
+DASH = str(ROOT / "dashboard.py")
+
+REPORT = (
+    "Israel-Hamas war: Live updates\n\n"
+    "Wednesday, Feb. 7, 2024\n\n"
+    "RAFAH, Gaza Strip (AP) — An Israeli airstrike on a house in Rafah killed 5 people on Wednesday, "
+    "health officials said.\n"
+)
+
+
+def ok(at):
+    assert not at.exception, [e.value for e in at.exception]
+    return at
+
+
+def page():
+    return AppTest.from_file(PAGE, default_timeout=60)
+
+
+def test_paste_preview_save_then_dashboard_shows_it(ui_env, pipeline):
+    db, _ = ui_env
+    at = ok(page().run())
+    at.text_area(key="rep_text").set_value(REPORT)
+    ok(at.run())
+    # source and date default to what the text implies
+    src = [t for t in at.text_input if t.label == "Source"][0]
+    pub = [d for d in at.date_input if d.label == "Published"][0]
+    assert src.value == "AP"
+    assert pub.value == date(2024, 2, 7)
+    n_found = int(metric(at, "Incidents found"))
+    assert n_found >= 1, all_text(at)
+    assert any(el for el in at.get("component_instance")), "no preview map"
+    assert not at.error
+    at.button(key="save_report").click()
+    ok(at.run())
+    assert any("Saved report #" in s.value for s in at.success)
+    assert at.text_area(key="rep_text").value == REPORT  # nothing lost
+    with Store(db) as s:
+        assert s.count("reports") == 1 and s.count() == n_found
+    assert "Live updates" in all_text(at)  # listed under stored reports
+
+    dash = ok(AppTest.from_file(DASH, default_timeout=60).run())
+    assert metric(dash, "Incidents") == str(n_found)
+    assert "Rafah" in map_args(dash)["feature_group"]
+    assert "<mark>Rafah</mark>" in all_text(dash)
+
+    # saving the same text again changes nothing
+    at.button(key="save_report").click()
+    ok(at.run())
+    assert any("already stored" in s.value for s in at.success)
+
+
+def test_upload_html_and_override_source(ui_env, pipeline):
+    db, _ = ui_env
+    at = ok(page().run())
+    at.radio(key="rep_mode").set_value("Upload a file")
+    ok(at.run())
+    html = ("<html><body><script>alert(1)</script><h1>Live</h1><p>Wednesday, Feb. 7, 2024</p>"
+            "<p>RAFAH, Gaza Strip (AP) — An airstrike in Rafah killed 2 people on Wednesday.</p></body></html>")
+    at.file_uploader(key="rep_file").set_value(("live.html", html.encode("utf-8"), "text/html"))
+    ok(at.run())
+    assert not at.error, [e.value for e in at.error]
+    src = [t for t in at.text_input if t.label == "Source"][0]
+    src.set_value("Wire")
+    ok(at.run())
+    at.button(key="save_report").click()
+    ok(at.run())
+    with Store(db) as s:
+        reps = s.reports()
+    assert len(reps) == 1 and reps[0]["source"] == "Wire"
+    with Store(db) as s:
+        assert "alert(1)" not in s.report_text(reps[0]["id"])
+
+
+def test_bad_input_shows_an_error_and_keeps_it(ui_env, pipeline):
+    at = ok(page().run())
+    at.text_area(key="rep_text").set_value("   \n  ")
+    ok(at.run())
+    assert at.error and "empty" in at.error[0].value
+    assert at.text_area(key="rep_text").value == "   \n  "
+    at.radio(key="rep_mode").set_value("Upload a file")
+    ok(at.run())
+    at.file_uploader(key="rep_file").set_value(("photo.txt", b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR" * 20,
+                                                "text/plain"))
+    ok(at.run())
+    assert at.error and "binary" in at.error[0].value.lower(), [e.value for e in at.error]
+    at.file_uploader(key="rep_file").set_value(("empty.txt", b"", "text/plain"))
+    ok(at.run())
+    assert at.error, "an empty file must be an error"
+    at.file_uploader(key="rep_file").set_value(("big.txt", b"a" * (5 * 1024 * 1024 + 1), "text/plain"))
+    ok(at.run())
+    assert at.error and "MB" in at.error[0].value
+    assert not any(b.key == "save_report" for b in at.button)
+
+
+def test_delete_a_stored_report(seeded, pipeline):
+    db, _ = seeded
+    with Store(db) as s:
+        rid = s.reports()[0]["id"]
+    at = ok(page().run())
+    at.button(key=f"del_{rid}").click()
+    ok(at.run())
+    at.button(key=f"del_yes_{rid}").click()
+    ok(at.run())
+    assert any("Deleted report" in s.value for s in at.success)
+    with Store(db) as s:
+        assert s.count("reports") == 1
+        assert rid not in [r["id"] for r in s.reports()]
