@@ -42,9 +42,10 @@ c3.metric("Places", f"{shown['place_id'].nunique():,}")
 
 d1, d2, _ = st.columns([1, 1, 3])
 stem = f"incidents_{f.start}_{f.end}"
-d1.download_button("Download CSV", views.to_csv(shown), file_name=f"{stem}.csv", mime="text/csv",
+# the files are built only when a button is clicked (deferred): free for the reruns in between
+d1.download_button("Download CSV", lambda: views.to_csv(shown), file_name=f"{stem}.csv", mime="text/csv",
                    key="dl_csv", use_container_width=True)
-d2.download_button("Download GeoJSON", views.to_geojson_bytes(shown), file_name=f"{stem}.geojson",
+d2.download_button("Download GeoJSON", lambda: views.to_geojson_bytes(shown), file_name=f"{stem}.geojson",
                    mime="application/geo+json", key="dl_geojson", use_container_width=True)
 
 if len(shown) > TABLE_CAP:

@@ -1,0 +1,82 @@
+"""AppTest of pages/1_Incidents.py: shared filters, table, downloads of exactly what is shown."""
+from __future__ import annotations
+
+import csv
+import io
+import json
+
+import pytest
+from datetime import date
+
+from streamlit.testing.v1 import AppTest
+
+from ui_fixtures import ROOT, metric, seeded, ui_env  # noqa: F401
+
+PAGE = str(ROOT / "pages" / "1_Incidents.py")
+
+
+def ok(at):
+    assert not at.exception, [e.value for e in at.exception]
+    return at
+
+
+@pytest.fixture
+def downloads(monkeypatch):
+    """Captures what each download button would serve: {file name: bytes} (deferred data is called)."""
+    from streamlit.runtime.media_file_manager import MediaFileManager
+
+    got: dict[str, bytes] = {}
+    real = MediaFileManager.add_deferred
+
+    def add_deferred(self, data_callable, mimetype, coordinates, file_name=None, **kw):
+        data = data_callable()
+        got[file_name] = data if isinstance(data, bytes) else str(data).encode()
+        return real(self, data_callable, mimetype, coordinates, file_name=file_name, **kw)
+
+    monkeypatch.setattr(MediaFileManager, "add_deferred", add_deferred)
+    return got
+
+
+def table(at):
+    return at.dataframe[0].value
+
+
+def test_table_follows_filters_and_url(seeded):
+    at = ok(AppTest.from_file(PAGE, default_timeout=60).run())
+    assert len(table(at)) == 5 and metric(at, "Incidents") == "5"
+    at.slider(key="w_range").set_value((date(2024, 2, 6), date(2024, 2, 7)))
+    ok(at.run())
+    df = table(at)
+    assert len(df) == 4 and set(df["date"]) == {"2024-02-06", "2024-02-07"}
+    assert list(df["date"]) == sorted(df["date"], reverse=True)  # newest first
+    at.multiselect(key="w_types").set_value(["Explosions/Remote violence"])
+    ok(at.run())
+    assert len(table(at)) == 2
+    assert at.query_params["type"] == "Explosions/Remote violence" and at.query_params["from"] == "2024-02-06"
+
+    # a link with the same state reproduces the table
+    at2 = AppTest.from_file(PAGE, default_timeout=60)
+    for k, v in at.query_params.items():
+        at2.query_params[k] = v
+    ok(at2.run())
+    assert len(table(at2)) == 2
+
+
+def test_selected_place_and_downloads_match_the_table(seeded, downloads):
+    at = AppTest.from_file(PAGE, default_timeout=60)
+    at.query_params["place"] = "rafah"
+    ok(at.run())
+    df = table(at)
+    assert set(df["place_id"]) == {"rafah"} and len(df) == 2
+    csv_name = [n for n in downloads if n.endswith(".csv")]
+    geo_name = [n for n in downloads if n.endswith(".geojson")]
+    assert csv_name and geo_name, downloads.keys()
+    rows = list(csv.DictReader(io.StringIO(downloads[csv_name[-1]].decode())))
+    assert [int(r["id"]) for r in rows] == [int(i) for i in df["id"]]
+    assert {r["place"] for r in rows} == {"Rafah"}
+    gj = json.loads(downloads[geo_name[-1]])
+    assert [f["properties"]["id"] for f in gj["features"]] == [int(i) for i in df["id"]]
+    assert gj["features"][0]["geometry"]["coordinates"] == [34.2435, 31.2968]
+    at.checkbox(key="only_place").uncheck()
+    ok(at.run())
+    assert len(table(at)) == 5
