@@ -353,7 +353,8 @@ def fallback_mentions(
     places the gazetteer finds in ``text``). The candidate is chosen with
     :meth:`Gazetteer.choose` and kept only if it lies within ``max_km`` of the
     context's centroid; with no context at all, only places in the fallback's
-    own countries are kept.
+    own countries are kept. A name confirmed by a cue once is a mention
+    everywhere in the text.
     """
     if fallback is None:
         return []
@@ -364,22 +365,22 @@ def fallback_mentions(
     if context:
         centroid = (sum(p.lat for p in context) / len(context), sum(p.lon for p in context) / len(context))
     allowed = getattr(fallback, "countries", None)
-    out = []
-    cache: dict[str, Place | None] = {}
-    for start, end, name in candidate_names(text, gazetteer):
-        if not has_locative_cue(text, start, end):
+    cands_in_text = candidate_names(text, gazetteer)
+    # a name is sent to the fallback only if one of its occurrences has a cue;
+    # then every occurrence of it is a mention
+    cued = {name for start, end, name in cands_in_text if has_locative_cue(text, start, end)}
+    chosen: dict[str, Place | None] = {}
+    for name in cued:
+        chosen[name] = None
+        if gazetteer.lookup(name):
             continue
-        if name not in cache:
-            cache[name] = None
-            if not gazetteer.lookup(name):
-                cands = fallback.lookup(name)
-                if cands:
-                    place = gazetteer.choose(cands, context)
-                    if centroid is not None:
-                        if haversine_km(place.lat, place.lon, *centroid) <= max_km:
-                            cache[name] = place
-                    elif allowed is not None and place.country in allowed:
-                        cache[name] = place
-        if cache[name] is not None:
-            out.append((start, end, cache[name]))
-    return out
+        cands = fallback.lookup(name)
+        if not cands:
+            continue
+        place = gazetteer.choose(cands, context)
+        if centroid is not None:
+            if haversine_km(place.lat, place.lon, *centroid) <= max_km:
+                chosen[name] = place
+        elif allowed is not None and place.country in allowed:
+            chosen[name] = place
+    return [(start, end, chosen[name]) for start, end, name in cands_in_text if chosen.get(name) is not None]
