@@ -192,12 +192,31 @@ def _fake_extract_module():
     return mod_e, mod_i
 
 
+COUNTRY = {"khiam": "LB"}
+KIND = {"gaza-strip": "region"}
+
+
+def ensure_test_places(user_path: Path) -> None:
+    """Put the test places the gazetteer does not know by name into the temp user gazetteer."""
+    from gazetteer import CURATED_PATH, Gazetteer, Place
+    from gazetteer.loader import read_places, write_places
+
+    known = Gazetteer.load(user=user_path) if Path(CURATED_PATH).exists() else Gazetteer([])
+    extra = [Place(id=pid, name=name, kind=KIND.get(pid, "town"), country=COUNTRY.get(pid, "PS"),
+                   lat=lat, lon=lon, source="test")
+             for pid, (name, lat, lon) in PLACES.items()
+             if pid != "evil" and not known.lookup(name) and pid not in known]
+    if extra:
+        write_places(user_path, read_places(user_path, origin="user") + extra)
+
+
 @pytest.fixture
-def pipeline(monkeypatch):
+def pipeline(monkeypatch, ui_env):
     """The real extract/ingest when they exist, else the stand-in; returns True when real."""
     try:
         import incidents.extract  # noqa: F401
         import incidents.ingest  # noqa: F401
+        ensure_test_places(ui_env[1])
         return True
     except ImportError:
         mod_e, mod_i = _fake_extract_module()

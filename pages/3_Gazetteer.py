@@ -1,0 +1,246 @@
+"""Gazetteer: search places, see them on a map, add a place or an alias, and add unknown names from reports."""
+from __future__ import annotations
+
+import re
+import sys
+import unicodedata
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+import folium  # noqa: E402
+import pandas as pd  # noqa: E402
+import streamlit as st  # noqa: E402
+
+import streamlit_folium  # noqa: E402
+import ui  # noqa: E402
+from gazetteer import KINDS, Place, default_user_path  # noqa: E402
+from gazetteer.errors import IncidentMapError, PlaceValidationError  # noqa: E402
+from gazetteer.loader import ID_RE, read_places, write_places  # noqa: E402
+from incidents import views  # noqa: E402
+
+SEARCH_CAP = 200
+UNKNOWN_CAP = 60
+
+st.set_page_config(page_title="Gazetteer", page_icon="📍", layout="wide")
+st.title("Gazetteer")
+
+gaz = ui.get_gazetteer()
+user_path = default_user_path()
+
+
+def slug(name: str) -> str:
+    s = unicodedata.normalize("NFKD", name)
+    s = "".join(c for c in s if not unicodedata.combining(c)).lower()
+    return re.sub(r"[^a-z0-9]+", "-", s).strip("-")
+
+
+@st.cache_resource(show_spinner=False)
+def country_boxes() -> dict[str, tuple[float, float, float, float]]:
+    try:
+        from gazetteer.check import read_bboxes
+
+        return read_bboxes()
+    except (ImportError, OSError, IncidentMapError):
+        return {}
+
+
+def known_countries() -> list[str]:
+    codes = set(gaz.countries()) | {p.country for p in gaz.places.values() if p.country} | set(country_boxes())
+    return sorted(codes)
+
+
+def validate_place(pid: str, name: str, kind: str, country: str, lat: float | None, lon: float | None) -> None:
+    """Raise PlaceValidationError with a clear message for anything the gazetteer would refuse."""
+    if not name.strip():
+        raise PlaceValidationError("the name is empty")
+    if not ID_RE.match(pid):
+        raise PlaceValidationError(f"bad id {pid!r}: use lower-case letters, digits and hyphens")
+    if pid in gaz:
+        raise PlaceValidationError(f"the id {pid!r} is already taken by {gaz.get(pid).name}")
+    if kind not in KINDS:
+        raise PlaceValidationError(f"unknown kind {kind!r}")
+    if country not in known_countries():
+        raise PlaceValidationError(f"unknown country {country!r}: pick one the gazetteer knows")
+    if lat is None or lon is None:
+        raise PlaceValidationError("latitude and longitude are required")
+    if not (-90 <= lat <= 90):
+        raise PlaceValidationError(f"latitude {lat} is out of range (-90 to 90)")
+    if not (-180 <= lon <= 180):
+        raise PlaceValidationError(f"longitude {lon} is out of range (-180 to 180)")
+    box = country_boxes().get(country)
+    if box and not (box[0] - 0.05 <= lat <= box[2] + 0.05 and box[1] - 0.05 <= lon <= box[3] + 0.05):
+        raise PlaceValidationError(f"{lat}, {lon} is outside {country}: check the coordinates (latitude first) "
+                                   "and the country")
+
+
+def save_user_places(places: list[Place]) -> None:
+    write_places(user_path, places)
+    ui.clear_gazetteer()
+
+
+def add_place(place: Place) -> None:
+    save_user_places(read_places(user_path, origin="user") + [place])
+
+
+def add_alias(place_id: str, alias: str) -> str:
+    """Add ``alias`` to a user place, or give a curated place a user alias entry."""
+    alias = alias.strip()
+    if not alias:
+        raise PlaceValidationError("the alias is empty")
+    target = gaz.get(place_id)
+    if target is None:
+        raise PlaceValidationError(f"no place with id {place_id!r}")
+    if alias.casefold() in (n.casefold() for n in target.names):
+        raise PlaceValidationError(f"{target.name} already has the name {alias!r}")
+    users = read_places(user_path, origin="user")
+    if any(p.id == place_id for p in users):
+        users = [p if p.id != place_id else Place(**{**p.__dict__, "aliases": (*p.aliases, alias)}) for p in users]
+        save_user_places(users)
+        return place_id
+    # a curated place: the user file cannot change it, so the alias becomes a user
+    # place at the same point, inside it (parent), under a derived id
+    new_id = f"{place_id}-{slug(alias)}"[:80].strip("-")
+    if new_id in gaz:
+        raise PlaceValidationError(f"the alias id {new_id!r} is already taken")
+    save_user_places(users + [Place(id=new_id, name=alias, kind=target.kind, country=target.country,
+                                    lat=target.lat, lon=target.lon, parent=target.id, source=f"alias-of:{target.id}")])
+    return new_id
+
+
+# ---------------------------------------------------------------------- search
+st.subheader("Search")
+q = st.text_input("Search places", key="gz_query", placeholder="name or alias, e.g. Khan")
+results = gaz.search(q, limit=SEARCH_CAP) if q.strip() else []
+if q.strip():
+    st.caption(f"{len(results)} place(s){' (first ' + str(SEARCH_CAP) + ')' if len(results) >= SEARCH_CAP else ''}; "
+               f"{len(gaz):,} in the gazetteer.")
+else:
+    st.caption(f"{len(gaz):,} places in the gazetteer ({sum(p.origin == 'user' for p in gaz.places.values())} added by users).")
+if results:
+    table = pd.DataFrame([{"id": p.id, "name": p.name, "kind": p.kind, "country": p.country, "lat": p.lat,
+                           "lon": p.lon, "aliases": " | ".join(p.aliases), "parent": p.parent, "origin": p.origin}
+                          for p in results])
+    left, right = st.columns([3, 2])
+    with left:
+        st.dataframe(table, hide_index=True, use_container_width=True, height=360)
+    with right:
+        m = folium.Map(location=[results[0].lat, results[0].lon], zoom_start=8, tiles="OpenStreetMap")
+        fg = folium.FeatureGroup(name="Places")
+        for p in results:
+            folium.CircleMarker([p.lat, p.lon], radius=6, color="#1f77b4", fill=True, fill_opacity=0.6,
+                                dash_array="4 4" if p.is_area else None,
+                                tooltip=views.escape_label(f"{p.name} ({p.kind}, {p.country}) [{p.id}]")).add_to(fg)
+        if len(results) > 1:
+            m.fit_bounds([[min(p.lat for p in results), min(p.lon for p in results)],
+                          [max(p.lat for p in results), max(p.lon for p in results)]])
+        streamlit_folium.st_folium(m, key="gaz_map", height=360, use_container_width=True,
+                                   feature_group_to_add=fg, returned_objects=[])
+
+# ---------------------------------------------------------------------- add a place
+if st.session_state.get("gz_flash"):
+    st.success(st.session_state.pop("gz_flash"))
+
+st.subheader("Add a place")
+if st.session_state.get("gz_prefilled"):
+    st.info(f"Prefilled with {st.session_state.pop('gz_prefilled')!r} from the reports: "
+            "add its coordinates and kind, then press Add place.")
+countries = known_countries()
+kinds = sorted(KINDS, key=lambda k: (k not in ("town", "village", "city", "camp", "neighbourhood"), k))
+if "gz_kind" not in st.session_state:
+    st.session_state["gz_kind"] = "town"
+if "gz_country" not in st.session_state and countries:
+    st.session_state["gz_country"] = "PS" if "PS" in countries else countries[0]
+with st.form("add_place", clear_on_submit=False):
+    c1, c2 = st.columns(2)
+    name = c1.text_input("Name", key="gz_name")
+    pid = c2.text_input("Id (lower-case, hyphens; empty = from the name)", key="gz_id")
+    c3, c4, c5, c6 = st.columns(4)
+    kind = c3.selectbox("Kind", kinds, key="gz_kind")
+    country = c4.selectbox("Country", countries, key="gz_country")
+    lat = c5.number_input("Latitude", min_value=-90.0, max_value=90.0, value=None, format="%.5f", key="gz_lat")
+    lon = c6.number_input("Longitude", min_value=-180.0, max_value=180.0, value=None, format="%.5f", key="gz_lon")
+    aliases = st.text_input("Other names (separated by |)", key="gz_aliases")
+    parent = st.text_input("Inside (id of the enclosing place, optional)", key="gz_parent")
+    submitted = st.form_submit_button("Add place", type="primary")
+if submitted:
+    pid_final = (pid or "").strip() or slug(name or "")
+    try:
+        validate_place(pid_final, name or "", kind, country, lat, lon)
+        if parent.strip() and parent.strip() not in gaz:
+            raise PlaceValidationError(f"no place with id {parent.strip()!r} to put it inside")
+        place = Place(id=pid_final, name=name.strip(), kind=kind, country=country, lat=float(lat), lon=float(lon),
+                      aliases=tuple(a.strip() for a in (aliases or "").split("|") if a.strip()),
+                      parent=parent.strip(), source="manual", origin="user")
+        add_place(place)
+    except IncidentMapError as exc:
+        st.error(f"Not added: {exc}")
+    except OSError as exc:
+        st.error(f"Not added: cannot write {user_path}: {exc}")
+    else:
+        st.session_state["gz_flash"] = (f"Added {place.name} ({place.id}) to {user_path.name}. "
+                                        "New reports will use it; re-save older ones to re-extract them.")
+        for k in ("gz_name", "gz_id", "gz_lat", "gz_lon", "gz_aliases", "gz_parent"):
+            st.session_state.pop(k, None)
+        st.rerun()
+
+# ---------------------------------------------------------------------- add an alias
+st.subheader("Add an alias")
+with st.form("add_alias"):
+    a1, a2 = st.columns(2)
+    target_id = a1.text_input("Place id", key="gz_alias_target", placeholder="e.g. khan-younis")
+    alias = a2.text_input("Alias", key="gz_alias_name", placeholder="e.g. Khan Yunis")
+    alias_submitted = st.form_submit_button("Add alias")
+if alias_submitted:
+    try:
+        new_id = add_alias(target_id.strip(), alias)
+    except IncidentMapError as exc:
+        st.error(f"Not added: {exc}")
+    else:
+        st.session_state["gz_flash"] = f"Added the alias {alias.strip()!r} ({new_id})."
+        st.rerun()
+
+
+# ---------------------------------------------------------------------- unknown names
+@st.cache_data(max_entries=4, show_spinner=False)
+def unknown_in_reports(store_path: str, version: tuple, gaz_stamp: float) -> list[tuple[str, int, int]]:
+    """(name, occurrences, reports) over every stored report, most frequent first."""
+    from gazetteer.candidates import unknown_names
+
+    counts: dict[str, list[int]] = {}
+    from incidents.store import Store
+
+    with Store(store_path) as s:
+        texts = s.texts()
+    for _, text in texts:
+        for name, n in unknown_names(text, gaz):
+            c = counts.setdefault(name, [0, 0])
+            c[0] += n
+            c[1] += 1
+    return sorted(((k, v[0], v[1]) for k, v in counts.items()), key=lambda t: (-t[1], t[0]))
+
+
+def _prefill(name: str) -> None:
+    st.session_state["gz_name"] = name
+    st.session_state["gz_id"] = slug(name)
+    st.session_state["gz_prefilled"] = name
+
+
+st.subheader("Names in reports the gazetteer does not know")
+try:
+    path = ui.store_path()
+    unknown = unknown_in_reports(str(path), ui.data_version(path), ui.gazetteer_stamp(user_path))
+except ImportError:
+    unknown = None
+    st.info("Finding unknown names needs gazetteer.candidates, which is not installed yet.")
+if unknown is not None:
+    if not unknown:
+        st.caption("None: every place-like name in the stored reports is known.")
+    else:
+        st.caption(f"{len(unknown)} name(s); click one to prefill the form above.")
+        cols = st.columns(4)
+        for i, (name, n, n_reports) in enumerate(unknown[:UNKNOWN_CAP]):
+            cols[i % 4].button(f"{name} ({n})", key=f"gz_unknown_{i}", on_click=_prefill, args=(name,),
+                               help=f"{n} mention(s) in {n_reports} report(s)", use_container_width=True)
+        if len(unknown) > UNKNOWN_CAP:
+            st.caption(f"Showing the {UNKNOWN_CAP} most frequent.")

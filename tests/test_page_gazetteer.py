@@ -1,0 +1,87 @@
+"""AppTest of pages/3_Gazetteer.py: search, add a place (validated) to a temp user gazetteer, alias, unknown names."""
+from __future__ import annotations
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from ui_fixtures import ROOT, all_text, make_report, seeded, ui_env  # noqa: F401
+from gazetteer import Gazetteer
+from gazetteer.loader import read_places
+from incidents.store import Store
+
+PAGE = str(ROOT / "pages" / "3_Gazetteer.py")
+
+
+def ok(at):
+    assert not at.exception, [e.value for e in at.exception]
+    return at
+
+
+def fill(at, **values):
+    for key, v in values.items():
+        w = at.get("text_input") + at.get("number_input") + at.get("selectbox")
+        [el for el in w if el.key == key][0].set_value(v)
+
+
+def submit(at, label="Add place"):
+    [b for b in at.button if b.label == label][0].click()
+    return ok(at.run())
+
+
+def test_add_place_is_validated_saved_and_searchable(ui_env):
+    _, user = ui_env
+    at = ok(AppTest.from_file(PAGE, default_timeout=60).run())
+    # bad latitude
+    fill(at, gz_name="Wadi Testa", gz_lat=31.4, gz_lon=200.0)
+    submit(at)
+    assert not user.exists() or not read_places(user, origin="user")
+    # number_input clamps out-of-range values itself; the country box check catches swapped coordinates
+    fill(at, gz_name="Wadi Testa", gz_id="", gz_country="PS", gz_lat=34.40, gz_lon=31.45)
+    submit(at)
+    assert at.error and "outside PS" in at.error[0].value
+    # a bad id
+    fill(at, gz_name="Wadi Testa", gz_id="Bad Id!", gz_lat=31.45, gz_lon=34.40)
+    submit(at)
+    assert at.error and "bad id" in at.error[0].value
+    # good
+    fill(at, gz_name="Wadi Testa", gz_id="", gz_kind="village", gz_country="PS", gz_lat=31.45, gz_lon=34.40,
+         gz_aliases="Wadi Testah | W. Testa")
+    submit(at)
+    assert not at.error, [e.value for e in at.error]
+    assert any("Added Wadi Testa" in s.value for s in at.success)
+    places = read_places(user, origin="user")
+    assert [(p.id, p.name, p.kind, p.country, p.aliases) for p in places] == [
+        ("wadi-testa", "Wadi Testa", "village", "PS", ("Wadi Testah", "W. Testa"))]
+    # survives a restart: a fresh gazetteer from the same user file knows it (and extraction uses it)
+    fresh = Gazetteer(read_places(user, origin="user"))
+    assert [p.id for p in fresh.lookup("Wadi Testah")] == ["wadi-testa"]
+    # the page's cached gazetteer was cleared: search finds it at once
+    at.text_input(key="gz_query").set_value("testa")
+    ok(at.run())
+    assert "wadi-testa" in list(at.dataframe[0].value["id"])
+    # unique id
+    fill(at, gz_name="Wadi Testa", gz_id="wadi-testa", gz_lat=31.46, gz_lon=34.41)
+    submit(at)
+    assert at.error and "already taken" in at.error[0].value
+    # alias on a user place
+    fill(at, gz_alias_target="wadi-testa", gz_alias_name="Testa Valley")
+    submit(at, "Add alias")
+    assert not at.error, [e.value for e in at.error]
+    assert read_places(user, origin="user")[0].aliases[-1] == "Testa Valley"
+
+
+def test_unknown_names_prefill_the_form(ui_env):
+    db, _ = ui_env
+    pytest.importorskip("gazetteer.candidates")
+    with Store(db) as s:
+        make_report(s, [("Troops raided the village of Zarqoonville and an airstrike hit Rafah on Monday, "
+                         "killing 2 people in Zarqoonville.", "rafah", "2024-02-05", "Battles", 2, 1)])
+    at = ok(AppTest.from_file(PAGE, default_timeout=60).run())
+    buttons = [b for b in at.button if b.key and b.key.startswith("gz_unknown_")]
+    names = [b.label for b in buttons]
+    assert any(label.startswith("Zarqoonville") for label in names), (names, all_text(at))
+    [b for b in buttons if b.label.startswith("Zarqoonville")][0].click()
+    ok(at.run())
+    assert at.text_input(key="gz_name").value == "Zarqoonville"
+    assert at.text_input(key="gz_id").value == "zarqoonville"
+    assert "Prefilled with 'Zarqoonville'" in all_text(at)
