@@ -9,6 +9,7 @@ place name inside it.
 """
 from __future__ import annotations
 
+import re
 from typing import Iterable, Iterator
 
 import ahocorasick
@@ -17,6 +18,12 @@ from .text import fold, fold_key
 
 ARTICLES = ("al ", "el ", "ad ", "ed ", "ash ", "as ", "at ", "az ", "an ", "ar ", "adh ", "ath ")
 BLOCK = "\x00block"
+# "Iran-backed militias", "Gaza-based groups": the name is part of an adjective, not a place
+_COMPOUND_AFTER = re.compile(
+    r"[-\u2010\u2011](?:backed|based|bound|led|aligned|allied|linked|affiliated|sponsored|funded|born|made|style|era|"
+    r"controlled|run|registered|flagged|owned|supported|trained|armed)\b",
+    re.I,
+)
 
 
 def _is_word_char(ch: str) -> bool:
@@ -98,6 +105,8 @@ class NameAutomaton:
             if BLOCK in values:
                 continue
             if not is_capitalised(text[start:end]):
+                continue
+            if end < n and text[end] in "-\u2010\u2011" and _COMPOUND_AFTER.match(text, end):
                 continue
             yield start, end, values
 

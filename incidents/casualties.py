@@ -31,7 +31,7 @@ KILL_VERB = r"(?:killed|killing|kills|kill|shot dead|shooting dead|slew|slain|ma
 INJURE_VERB = r"(?:wounded|wounding|wounds|injured|injuring|injures|injure|hurt|hurting|maimed)"
 _AUX = r"(?:were|was|have been|has been|had been|are|is|got|being|been|reportedly|were reportedly|later)"
 _STOP = re.compile(
-    r"\b(?:including|among them|among whom|of whom|in|on|at|near|when|while|after|before|according|who|that|which|inside|during|"
+    r"\b(?:including|among them|among whom|of whom|one of|of them|most of|many of|some of|all of|in|on|at|near|when|while|after|before|according|who|that|which|inside|during|"
     r"across|since|as they|as he|as she|amid|by|from|with|following|overnight|earlier|late|early|and wounded|and injured|"
     r"and wounding|and injuring|wounding|injuring|officials|police|the ministry|said|says|for|to)\b|[;:.()—–“”\"]"
 )
@@ -72,8 +72,12 @@ def parse_number(phrase: str) -> int | None:
 def _victims_after(text: str) -> tuple[int | None, int]:
     """Count victims listed right after a verb: 'a 3-month-old infant as well as two women'."""
     stop = _STOP.search(text)
-    chunk = text[: stop.start()] if stop else text
-    chunk = chunk[:160]
+    cut = stop.start() if stop else len(text)
+    attribution = re.search(r",\s+(?:[\w’'\-]+\s+){0,4}(?:said|says|told|reported|according)\b", text)
+    if attribution and attribution.start() < cut + 40:
+        cut = min(cut, attribution.start())
+    chunk = text[:cut]
+    chunk = chunk[:160].rstrip(" ,")
     if not chunk.strip():
         return None, 0
     items = re.split(r",\s*(?:and\s+)?|\s+and\s+|\s+as well as\s+|\s+along with\s+|\s+plus\s+", chunk.strip())
@@ -143,7 +147,7 @@ def _count(sentence: str, verb: str, passive_words: str) -> Count | None:
         n, length = _victims_after(low[m.end():])
         if n is None:
             continue
-        c = Count(n, low[m.start():m.end() + length].strip(), m.start(), m.end() + length)
+        c = Count(n, low[m.start():m.end() + length], m.start(), m.end() + length)
         if best is None or c.value > best.value:
             best = c
     return best
@@ -160,6 +164,11 @@ def fatalities(sentence: str) -> Count | None:
     if m:
         n = parse_number(m.group("num"))
         if n is not None and (c is None or n > c.value):
+            c = Count(n, m.group(0), m.start(), m.end())
+    m = re.search(r"(?i)\bkilling of (?:the )?" + _NUM + r"\b", sentence)
+    if m and c is None:
+        n = parse_number(m.group("num"))
+        if n:
             c = Count(n, m.group(0), m.start(), m.end())
     m = re.search(r"(?i)\b(?:bodies of|recovered the bodies of)\s+" + _NUM, sentence) or re.search(r"(?i)\b" + _NUM + r"\s+bodies\b", sentence)
     if m and c is None:

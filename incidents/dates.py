@@ -43,6 +43,7 @@ _PATTERNS: list[tuple[str, re.Pattern]] = [
     ("weekday", re.compile(r"\b(?:(?P<mod>late|early|earlier|later|last|this|on|overnight)\s+(?:on\s+)?)?" + _WEEKDAY_RE + r"(?:'s)?(?:\s+(?P<part>night|evening|morning|afternoon))?\b")),
     ("days_ago", re.compile(r"\b(?P<n>\d+|a|an|one|two|three|four|five|six|seven|eight|nine|ten|several|a few)\s+days?\s+(?P<dir>ago|earlier|before)\b", re.I)),
     ("weeks_ago", re.compile(r"\b(?P<n>\d+|a|an|one|two|three|four|several|a few)\s+weeks?\s+(?:ago|earlier)\b", re.I)),
+    ("year", re.compile(r"\b(?:in|since|during|of)\s+(?:(?:early|late|mid)[- ])?(?P<year>(?:19|20)\d\d)\b(?!\s*[-–]\d)")),
     ("rel", re.compile(r"\b(?P<rel>today|tonight|this morning|this afternoon|this evening|earlier today|yesterday|the day before|last night|overnight|on the previous day|the previous day|last week|earlier this week|this week|over the weekend|last weekend|this weekend|last month|earlier this month|this month|past week|past few days|past two days|past 24 hours|recent days)\b", re.I)),
 ]
 
@@ -122,6 +123,11 @@ def _resolve(kind: str, m: re.Match, base: date) -> tuple[date, int] | None:
         if (base + timedelta(days=1)).weekday() == wd and mod in ("early", "overnight") and part in ("", "morning"):
             d = base + timedelta(days=1)
         return d, 1
+    if kind == "year":
+        year = int(g["year"])
+        if year > base.year:
+            return None
+        return (date(year, 7, 1) if year < base.year else base), 3
     if kind == "days_ago":
         return base - timedelta(days=_num(g["n"])), 1
     if kind == "weeks_ago":

@@ -33,9 +33,13 @@ _RULES: list[tuple[int, str, str, str]] = [
      r"strikes? (?:hit|hits|struck|targeted|on|in|near|against|across|killed|that killed|killing)|struck|"
      r"precision strikes?|targeted killing"),
     (2, EXPLOSIONS, "Shelling/artillery/missile attack",
-     r"shell(?:ing|ed|s)|artillery|mortars?|rockets?(?: fire)?|rocket attacks?|missiles?|missile attacks?|"
-     r"projectiles?|anti-tank|naval (?:shelling|bombardment|gunfire|fire)|navy (?:gunfire|fire|shelling)|gunboats?|"
-     r"tank (?:fire|shell)s?|barrage"),
+     r"shell(?:ing|ed)|tank shells?|artillery (?:fire|shells?|strikes?|shelling|barrages?)|artillery|"
+     r"(?:rocket|missile|mortar|drone|projectile) (?:fire|attacks?|barrages?|salvos?|strikes?|rounds?|shells?|impacts?)|"
+     r"(?:fired|launched|shot) (?:a |an |two |three |several |dozens of |\d+ )?(?:\w+ )?(?:rockets?|missiles?|mortars?|projectiles?|drones?)|"
+     r"(?:rockets?|missiles?|mortars?|projectiles?|mortar shells?|mortar rounds?)(?: were| was)? (?:fired|launched|hit|hits|struck|strikes|landed|slammed|fell|exploded|impacted|targeted)|"
+     r"(?:rockets?|missiles?) (?:at|on|toward|towards|into)|anti-tank missiles?|ballistic missiles?|cruise missiles?|"
+     r"naval (?:shelling|bombardment|gunfire|fire)|navy (?:gunfire|fire|shelling)|gunboats? (?:fire|opened fire|fired)|"
+     r"tank fire|barrage"),
     (2, EXPLOSIONS, "Remote explosive/landmine/IED",
      r"roadside bombs?|improvised explosive|IEDs?|landmines?|land mines?|car bombs?|explosive devices?|booby[- ]trap(?:ped)?|"
      r"explosive-laden|detonat(?:ed|ion)|pager|walkie-talkie"),
@@ -60,7 +64,7 @@ _RULES: list[tuple[int, str, str, str]] = [
      r"abduct(?:ed|ion|s)|kidnap(?:ped|ping|s)|taken hostage|seized (?:a|an|the|two|three) (?:civilians?|men|women|journalists?)"),
     (7, VAC, "Attack",
      r"shot (?:dead|and killed|and wounded)|shot (?:him|her|them)|shooting|shootings|opened fire|gunfire|gunshots?|"
-     r"stabb(?:ed|ing)|ramming|rammed|run over|executed|execution|beaten to death|tortured|shot"),
+     r"stabb(?:ed|ing)|ramming attack|rammed (?:his|her|a) (?:car|vehicle|truck)|run over|executed|beaten to death|tortured|shot"),
     (8, STRATEGIC, "Disrupted weapons use",
      r"intercept(?:ed|ion|s|ing)?|shot down|downed|air defen[cs]es?|defused|dismantled|foiled|thwarted|"
      r"seized (?:weapons|arms|explosives|rockets)|weapons cache|(?:uncovered|discovered|found|located|destroyed|exposed) "
@@ -74,7 +78,7 @@ _RULES: list[tuple[int, str, str, str]] = [
     (10, STRATEGIC, "Other",
      r"raid(?:s|ed|ing)?|stormed|incursions?|military operation in|besieged|evacuation orders?|ordered (?:the )?evacuation"),
     (11, VAC, "Attack",  # a killing with no weapon named; refined by the victims
-     r"killed|killing|killings|slain|died|dead|bodies|wounded|injured|martyred|explosions?|blasts?"),
+     r"killed|killing|killings|slain|died|wounded|injured|martyred|shot dead"),
     (11, EXPLOSIONS, "Remote explosive/landmine/IED", r"(?:explosion|blast)s?"),
 ]
 
@@ -93,18 +97,23 @@ _HEDGE = re.compile(
     r"warn(?:ed|s|ing)? (?:of|that|against|about)|fears?(?:ed)?|risk of|in order to|aim(?:ed|s)? (?:at|to)|"
     r"to prevent|avoid|call(?:ed|s|ing)? for|demand(?:ed|s|ing)?|urg(?:ed|es|ing)|condemn(?:ed|s|ing)?|"
     r"end to|halt to|stop (?:the)?|ceasefire|cease-fire|truce|any|no|not|never|without|denied|deny|denies|"
-    r"rule[sd]? out|readiness|ready to|capab(?:le|ility) of|authorized|authorised|approved|order(?:ed)? to)\b",
+    r"rule[sd]? out|readiness|ready to|capab(?:le|ility) of|authorized|authorised|approved|order(?:ed)? to|must|ensure|"
+    r"in charge of|responsible for|specialist in|expert in|capabilities|operations? for|"
+    r"halt(?:ing|ed|s)?|end(?:ing|ed)|stop(?:ping|ped|s)?|prevent(?:ing|ed|s)?|ban(?:ning|ned|s)?|against the)\b",
     re.I,
 )
 _BACKREF = re.compile(
     r"\b(?:in retaliation for|in response to|retaliat\w* (?:for|against)|blamed .{0,60}? for|responsible for|"
     r"accused .{0,40}? of|since|after|following|before|prior to|amid|days after|weeks after|in the wake of|"
     r"the start of|began with|anniversary|remember(?:ed|ing)?|commemorat\w+|recalled|like the|similar to|"
-    r"deadliest since|worst since|reminder of)\b",
+    r"deadliest since|worst since|reminder of|who (?:was|were|had been|has been|have been)|which (?:was|were)|"
+    r"referenc\w*|referring to|ongoing|the latest in a series)\b",
     re.I,
 )
 _GENERIC = re.compile(
-    r"\b(?:since the (?:start|beginning|outbreak)|since (?:Oct(?:ober)?\.? 7|the war began|the war started|the start)|"
+    r"\b(?:regularly|repeatedly|routinely|frequently|almost daily|near-daily|on a daily basis|every day|in recent (?:weeks|months)|"
+    r"(?:last|past) 24 hours|bodies (?:brought|were brought|have been brought) to hospitals|"
+    r"since the (?:start|beginning|outbreak)|since (?:Oct(?:ober)?\.? 7|the war began|the war started|the start)|"
     r"during that time|so far|to date|in total|overall|cumulative|death toll|toll (?:has |had )?(?:risen|rose|reached|climbed)|"
     r"throughout the war|over the course of the war|in the war|of the war|since the war|over the past (?:\w+ )?(?:months|weeks|year)|"
     r"(?:tens of )?thousands of (?:people|civilians|Palestinians)|have been killed in (?:the )?(?:fighting|war|attacks|strikes))\b",
@@ -121,6 +130,11 @@ class EventHit:
     end: int
     trigger: str
     priority: int
+
+    @property
+    def definite(self) -> bool:
+        """A back-reference such as "the strike" rather than "an airstrike"."""
+        return bool(_DEFINITE.match(self.trigger))
 
 
 def triggers(sentence: str) -> list[EventHit]:
@@ -139,26 +153,50 @@ def _clause_before(sentence: str, pos: int, width: int = 60) -> str:
     return chunk[cut + 1:] if cut >= 0 else chunk
 
 
-def _is_live(sentence: str, hit: EventHit, has_date: bool) -> bool:
+_AFTER_SUBJECT = re.compile(
+    r"^\s+(?:don[’']t|do not|didn[’']t|did not|want|wants|wanted|say|says|said|believe|believes|argue|argued|hope|"
+    r"demand|demanded|would|will|could|may|might|plan|plans|planned|have said|claim|claimed that|called|urged|"
+    r"warned|vowed|threatened|are expected|were expected|is expected)\b",
+    re.I,
+)
+
+
+def _is_live(sentence: str, hit: EventHit, date_starts: tuple[int, ...]) -> bool:
     before = _clause_before(sentence, hit.start, 70)
     if _HEDGE.search(before[-55:]):
         return False
-    if not has_date and _BACKREF.search(before[-45:]):
+    if _AFTER_SUBJECT.match(sentence[hit.end:hit.end + 40]):
+        return False
+    if _BACKREF.search(before[-45:]) and not any(hit.start <= d <= hit.end + 40 for d in date_starts):
         return False
     return True
 
 
-def classify(sentence: str, has_date: bool = False, fatalities: int | None = None) -> EventHit | None:
-    """The incident a sentence reports, or None (statements, hedges, background)."""
+_DISCOVERY = re.compile(r"\b(?:uncovered|discovered|found|located|seized|confiscated|exposed)\b[^.;]{0,80}\b(?:weapons|arms|explosives|rockets?|grenades|mortars|launchers?|tunnels?|ammunition|caches?)\b", re.I)
+_DEFINITE = re.compile(r"^(?:the|this|that|its|their)\s", re.I)
+
+
+def classify(sentence: str, has_date: bool = False, fatalities: int | None = None,
+             date_starts: tuple[int, ...] = ()) -> EventHit | None:
+    """The incident a sentence reports, or None (statements, hedges, background).
+
+    ``date_starts``: offsets (in the sentence) of its date expressions; a
+    back-reference ("in retaliation for the attack ...") is an incident only
+    when a date follows the trigger ("... the attack on January 28").
+    """
     if sentence.rstrip().endswith("?"):
         return None
     if _GENERIC.search(sentence) and not has_date:
         return None
     if fatalities is not None and fatalities >= 500 and not has_date:
         return None
-    live = [h for h in triggers(sentence) if _is_live(sentence, h, has_date)]
+    live = [h for h in triggers(sentence) if _is_live(sentence, h, date_starts)]
     if not live:
         return None
+    disc = _DISCOVERY.search(sentence)
+    if disc and not fatalities and not any(h.priority <= 1 for h in live):
+        if _is_live(sentence, EventHit("", "", disc.start(), disc.end(), "", 8), date_starts):
+            return EventHit(STRATEGIC, "Disrupted weapons use", disc.start(), disc.end(), disc.group(), 8)
     best = min(live, key=lambda h: (h.priority, h.start))
     if best.priority >= 11 or (best.event_type == VAC and best.sub_event_type == "Attack"):
         # a killing or shooting: fighters killed in fighting is a battle

@@ -86,6 +86,8 @@ def _event_date(sentence: Sentence, base: date | None) -> DateExpr | None:
 def _compatible(cluster: _Cluster, cand: _Candidate, gazetteer: Gazetteer) -> bool:
     if _NEW_EVENT.search(cand.sentence.text[:60]) and not _ANAPHORA.match(cand.sentence.text):
         return False
+    if _ANAPHORA.match(cand.sentence.text):
+        return True  # "The strike came on a main thoroughfare...": the same event told on
     a, b = cluster.hit, cand.hit
     same_kind = (a.sub_event_type == b.sub_event_type or a.priority >= 11 or b.priority >= 11
                  or bool(_ANAPHORA.match(cand.sentence.text)))
@@ -100,15 +102,24 @@ def _compatible(cluster: _Cluster, cand: _Candidate, gazetteer: Gazetteer) -> bo
 
 
 def _absorb(cluster: _Cluster, cand: _Candidate, text: str, gazetteer: Gazetteer) -> None:
-    cluster.items.append(cand)
-    if cluster.date is None and cand.date is not None:
-        cluster.date = cand.date
+    first = not cluster.items
+    anaphoric = not first and bool(_ANAPHORA.match(cand.sentence.text))
     choice = choose_place(cand.place_mentions, text, gazetteer) if cand.place_mentions else None
+    if anaphoric:
+        # "The strike came amid ... days after ... in Jordan": keep it with the event it
+        # refers to, but take nothing from clauses about other times and places
+        if cand.date is not None and cluster.date is not None and cand.date.day != cluster.date.day:
+            return
+        if choice is not None and cluster.place is not None and not cluster.place.is_area \
+                and not related(choice.place, cluster.place, gazetteer):
+            return
+    cluster.items.append(cand)
+    if cand.date is not None and (first or cand.date.precision == 1) and (
+            cluster.date is None or (cluster.date.precision > 1 and cand.date.precision == 1)):
+        cluster.date = cand.date
     if choice is None:
         return
-    if cluster.place is None or choice.place.rank < cluster.place.rank or (
-        choice.place.rank == cluster.place.rank and choice.precision < cluster.precision
-    ):
+    if cluster.place is None or choice.place.rank < cluster.place.rank:
         cluster.place, cluster.place_mention, cluster.precision = choice.place, choice.mention, choice.precision
 
 
@@ -145,16 +156,19 @@ def extract(report: Report, gazetteer: Gazetteer) -> Extraction:
         segments = body_segments(text, entry) if entry.kind != "caption" else [(entry.start, entry.end)]
         for s, e in segments:
             sentences.extend(split_sentences(text[s:e], s))
-        entry_dates = [d for sent in sentences if (d := _event_date(sent, base)) is not None]
+        entry_dates = [d for sent in sentences if (d := _event_date(sent, base)) is not None and d.precision == 1]
         clusters: list[_Cluster] = []
         for sent in sentences:
             d = _event_date(sent, base)
             fat = count_fatalities(sent.text)
-            hit = classify(sent.text, has_date=d is not None, fatalities=fat.value if fat else None)
+            date_starts = tuple(x.start - sent.start for x in find_dates(sent.text, base, sent.start))
+            hit = classify(sent.text, has_date=d is not None, fatalities=fat.value if fat else None,
+                           date_starts=date_starts)
             if hit is None:
                 continue
             ms = [m for m in mentions_in(sent.start, sent.end) if m.role == "place"]
-            if d is None and not ms and _PERFECT_GENERIC.search(sent.text) and not _ANAPHORA.match(sent.text):
+            if d is None and not any(m.kind != "country" for m in ms) and _PERFECT_GENERIC.search(sent.text) \
+                    and not _ANAPHORA.match(sent.text):
                 continue  # "Israel has uncovered several tunnels in residential areas": background
             inj = count_injuries(sent.text)
             cand = _Candidate(sent, hit, d, ms, fat.value if fat else None, fat.text if fat else "",
@@ -166,19 +180,26 @@ def extract(report: Report, gazetteer: Gazetteer) -> Extraction:
                 _absorb(cl, cand, text, gazetteer)
                 clusters.append(cl)
         prev: _Cluster | None = None
+        entry_choice = None
         for cl in clusters:
+            if _referential(cl):
+                continue  # only "the strike" said of an event told elsewhere
+            if cl.place is None and cl.date is not None and base is not None and abs((cl.date.day - base).days) > 1:
+                # an earlier event with no place of its own: the entry's places are about today
+                result.unplaced.append(cl.items[0].sentence.text)
+                continue
             if cl.place is None:
+                if entry_choice is None:
+                    entry_choice = choose_place([m for m in mentions_in(entry.body_start, entry.end)
+                                                 if m.role == "place"], text, gazetteer) or False
                 if prev is not None and prev.place is not None:
                     cl.place, cl.precision = prev.place, max(prev.precision, 2)
                 elif headline_choice is not None:
                     cl.place, cl.precision = headline_choice.place, headline_choice.precision
+                elif entry_choice:
+                    cl.place, cl.precision = entry_choice.place, max(entry_choice.precision, 2)
                 elif dateline_place is not None:
                     cl.place, cl.precision = dateline_place, 3 if dateline_place.is_area else 2
-                else:
-                    entry_choice = choose_place([m for m in mentions_in(entry.start, entry.end) if m.role == "place"],
-                                                text, gazetteer)
-                    if entry_choice is not None:
-                        cl.place, cl.precision = entry_choice.place, max(entry_choice.precision, 2)
             if cl.date is None:
                 cl.date = (prev.date if prev is not None and prev.date is not None
                            else entry_dates[0] if entry_dates else None)
@@ -191,6 +212,15 @@ def extract(report: Report, gazetteer: Gazetteer) -> Extraction:
                 incidents.append((inc, entry, len(cl.items)))
     result.incidents = _dedupe(incidents, gazetteer)
     return result
+
+
+def _referential(cl: _Cluster) -> bool:
+    """A cluster made only of back-references ("the strike") with nothing of its own."""
+    if not all(c.hit.definite for c in cl.items):
+        return False
+    if any(c.fatalities is not None or c.injuries is not None for c in cl.items):
+        return False
+    return cl.place is None or cl.place.kind == "country"
 
 
 def _incident(cl: _Cluster, report: Report, entry: Entry, base: date | None, text: str, mentions_in) -> Incident | None:
@@ -256,7 +286,8 @@ def _dedupe(items: list[tuple[Incident, Entry, int]], gazetteer: Gazetteer) -> l
                 continue
             if other.sub_event_type != inc.sub_event_type and "Attack" not in (other.sub_event_type, inc.sub_event_type):
                 continue
-            if other.fatalities is not None and inc.fatalities is not None and other.fatalities != inc.fatalities:
+            if (other.fatalities is not None and inc.fatalities is not None and other.fatalities != inc.fatalities
+                    and entry.kind == "post" and oentry.kind == "post"):
                 continue
             pa, pb = gazetteer.get(other.place_id), gazetteer.get(inc.place_id)
             if pa is None or pb is None:

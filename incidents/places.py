@@ -39,7 +39,8 @@ _ORG_AFTER_POSSESSIVE = re.compile(
 )
 _ORG_BEFORE = re.compile(
     r"(?:\b(?:ministry of|minister of|embassy of|embassy in|government of|president of|king of|ambassador to|envoy to|"
-    r"envoy for|representative to|mission to|consulate in|people of|coordinator for|"
+    r"envoy for|representative to|mission to|consulate in|people of|coordinator for|director of|head of|"
+    r"spokesm[ae]n (?:for|of)|spokesperson (?:for|of)|doctors? at|staff at|nurses? at|officials? at|manager of|"
     r"newspaper|news agency|broadcaster)\s+(?:the\s+)?)$",
     re.I,
 )
@@ -58,7 +59,12 @@ _NEAR_BEFORE = re.compile(
     r"miles? from|between)\s+(?:the\s+)?(?:[\w\-’']+\s+){0,2}$",
     re.I,
 )
-_FROM_BEFORE = re.compile(r"\b(?:from|fled|fleeing|displaced from|evacuated from|launched from|fired from)\s+(?:the\s+)?(?:[\w\-’']+\s+){0,2}$", re.I)
+_FROM_BEFORE = re.compile(
+    r"\b(?:from|fled|fleeing|displaced from|evacuated from|launched from|fired from|entering|enter|enters|to enter|"
+    r"bound for|destined for|heading to|headed to|return to|towards?|into|transferred to|taken to|brought to|"
+    r"rushed to|moved to|evacuated to|admitted to|treated at|transported to|carried to|arrived at)\s+(?:the\s+)?(?:[\w\-’']+\s+){0,2}$",
+    re.I,
+)
 _CAPITAL_OF = re.compile(
     r"\bthe (?P<demonym>Iraqi|Lebanese|Syrian|Yemeni|Jordanian|Egyptian|Iranian|Israeli|Saudi|Qatari|Emirati|Turkish|Palestinian) capital\b"
 )
@@ -139,7 +145,18 @@ def _score(m: Mention, text: str, gazetteer: Gazetteer) -> tuple:
     region_penalty = 0 if m.country in REGION else 1
     origin = 1 if _FROM_BEFORE.search(before) and not _LOCATIVE_BEFORE.search(before) else 0
     locative = 0 if _LOCATIVE_BEFORE.search(before) else 1
+    if place is not None and place.kind == "hospital" and locative:
+        origin = max(origin, 1)  # "the director of X Hospital": where victims went, not where it happened
     return (region_penalty, origin, rank, locative, m.start)
+
+
+def _usable(m: Mention, text: str) -> bool:
+    """Places outside the region ("US", "Washington") locate an incident only after "in", "at", "near"."""
+    if m.country in REGION:
+        return True
+    if not text:
+        return False
+    return bool(re.search(r"\b(?:in|at|near|outside)\s+(?:the\s+)?$", text[max(0, m.start - 12):m.start]))
 
 
 def precision_for(m: Mention, text: str, place: Place) -> int:
@@ -153,7 +170,7 @@ def precision_for(m: Mention, text: str, place: Place) -> int:
 
 def choose_place(mentions: list[Mention], text: str, gazetteer: Gazetteer) -> PlaceChoice | None:
     """The most specific place mention an incident is tied to, or None."""
-    usable = [m for m in mentions if m.role == "place"]
+    usable = [m for m in mentions if m.role == "place" and _usable(m, text)]
     if not usable:
         return None
     best = min(usable, key=lambda m: _score(m, text, gazetteer))

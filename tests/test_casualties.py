@@ -1,0 +1,52 @@
+import pytest
+
+from incidents.casualties import fatalities, injuries, parse_number
+
+
+@pytest.mark.parametrize(
+    "sentence, deaths",
+    [
+        ("A drone strike hit a car, killing three members of the militia, including a commander.", 3),
+        ("An airstrike killed a 3-month-old infant as well as two women, a journalist said.", 3),
+        ("At least 22 people were killed in strikes on Rafah.", 22),
+        ("Two fishermen have been killed by Israeli navy fire.", 2),
+        ("The airstrike hit his car, killing him instantly.", 1),
+        ("Forces battled militants inside the tunnel, killing several, without evidence.", 3),
+        ("An airstrike killed 12 people, including five children, in Nuseirat.", 12),
+        ("Three Palestinians were shot dead by Israeli forces in Jenin.", 3),
+        ("An airstrike on a house killed a father and his three children.", 4),
+        ("The strike killed twenty-one people.", 21),
+        ("Dozens of people were killed overnight.", 12),
+        ("Hundreds were killed.", 100),
+        ("A drone strike on January 28 killed 3 US service members.", 3),
+        ("A drone hit the car, killing three militiamen, one of them a commander.", 3),
+        ("Two airstrikes hit the town.", None),
+        ("An airstrike killed civilians.", None),
+    ],
+)
+def test_fatalities(sentence, deaths):
+    c = fatalities(sentence)
+    assert (c.value if c else None) == deaths
+    if c:
+        assert sentence[c.start:c.end] == c.text
+
+
+@pytest.mark.parametrize(
+    "sentence, hurt",
+    [
+        ("Strikes killed a man and wounded two others, his family said.", 2),
+        ("One person was killed and four were injured.", 4),
+        ("The attack wounded dozens more.", 12),
+        ("The strike killed two.", None),
+    ],
+)
+def test_injuries(sentence, hurt):
+    c = injuries(sentence)
+    assert (c.value if c else None) == hurt
+
+
+def test_parse_number():
+    assert parse_number("at least 1,200") == 1200
+    assert parse_number("forty-five") == 45
+    assert parse_number("a few") == 3
+    assert parse_number("many") == 3

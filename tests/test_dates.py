@@ -1,0 +1,58 @@
+from datetime import date
+
+import pytest
+
+from incidents.dates import find_dates, infer_published
+
+WED = date(2024, 2, 7)  # a Wednesday
+
+
+@pytest.mark.parametrize(
+    "text, day, precision",
+    [
+        ("late Wednesday", "2024-02-07", 1),
+        ("Wednesday night", "2024-02-07", 1),
+        ("on Tuesday", "2024-02-06", 1),
+        ("last Friday", "2024-02-02", 1),
+        ("on January 28", "2024-01-28", 1),
+        ("Oct. 7", "2023-10-07", 1),
+        ("Feb. 7, 2024", "2024-02-07", 1),
+        ("7 February 2024", "2024-02-07", 1),
+        ("12 Feb", "2023-02-12", 1),
+        ("2024-01-30", "2024-01-30", 1),
+        ("overnight into Thursday", "2024-02-08", 1),
+        ("early Thursday", "2024-02-08", 1),
+        ("yesterday", "2024-02-06", 1),
+        ("last night", "2024-02-06", 1),
+        ("two days ago", "2024-02-05", 1),
+        ("a day earlier", "2024-02-06", 1),
+        ("last week", "2024-01-31", 2),
+        ("earlier this week", "2024-02-07", 2),
+        ("last month", "2024-01-15", 3),
+        ("in late January", "2024-01-25", 3),
+        ("in 2006", "2006-07-01", 3),
+    ],
+)
+def test_resolves_relative_to_publication(text, day, precision):
+    found = find_dates(text, WED)
+    assert found, text
+    assert (found[0].day.isoformat(), found[0].precision) == (day, precision)
+
+
+def test_offsets_point_into_the_text():
+    text = "The strike hit Khiam late Wednesday, officials said."
+    d = find_dates(text, WED, offset=100)[0]
+    assert text[d.start - 100:d.end - 100] == "late Wednesday"
+
+
+def test_no_false_dates():
+    assert find_dates("The may be wounded; 7 percent of homes.", WED) == []
+
+
+def test_infer_published_from_captions_and_weekdays():
+    ap = "Title\nA man walks in Rafah, Wednesday, Feb. 7, 2024. (AP Photo/X)\nThe strike Wednesday killed two. Since Oct. 7, ..."
+    assert infer_published(ap) == WED
+    cnn = ("People inspect a car in Baghdad, Iraq, on February 7.\nReuters\nA satellite image, on February 3, 2024.\n"
+           "Officials said Wednesday. On Wednesday night. Wednesday's strike.")
+    assert infer_published(cnn) == WED
+    assert infer_published("No dates at all here.") is None

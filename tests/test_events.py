@@ -1,0 +1,54 @@
+import pytest
+
+from incidents.events import classify
+
+INCIDENTS = [
+    ("A U.S. drone strike hit a car in Baghdad Wednesday night, killing three.", "Explosions/Remote violence", "Air/drone strike"),
+    ("An Israeli airstrike in Rafah has killed an officer of the police.", "Explosions/Remote violence", "Air/drone strike"),
+    ("Israeli tanks shelled the eastern outskirts of Khan Younis.", "Explosions/Remote violence", "Shelling/artillery/missile attack"),
+    ("Hezbollah fired dozens of rockets at Kiryat Shmona.", "Explosions/Remote violence", "Shelling/artillery/missile attack"),
+    ("A roadside bomb exploded near an army jeep in Jenin.", "Explosions/Remote violence", "Remote explosive/landmine/IED"),
+    ("Militants clashed with Israeli troops in Jenin camp.", "Battles", "Armed clash"),
+    ("Israeli protesters blocked aid trucks at Kerem Shalom.", "Protests", "Peaceful protest"),
+    ("Police dispersed the protesters with tear gas in Amman.", "Protests", "Protest with intervention"),
+    ("Settlers attacked the village of Huwara, torching cars.", "Riots", "Mob violence"),
+    ("Israeli forces arrested 15 people in raids across the West Bank.", "Strategic developments", "Arrests"),
+    ("Air defences intercepted a drone over Eilat.", "Strategic developments", "Disrupted weapons use"),
+    ("Soldiers uncovered weapons and a tunnel shaft in Khan Younis.", "Strategic developments", "Disrupted weapons use"),
+    ("A gunman shot dead two Israelis at a gas station near Eli.", "Violence against civilians", "Attack"),
+    ("Gunmen kidnapped two aid workers in Deir ez-Zor.", "Violence against civilians", "Abduction/forced disappearance"),
+    ("Bulldozers demolished three homes in Masafer Yatta.", "Strategic developments", "Looting/property destruction"),
+]
+
+NOT_INCIDENTS = [
+    "Netanyahu vowed to press ahead with the offensive in Gaza until absolute victory.",
+    "The U.N. envoy is warning of catastrophic consequences from a looming offensive into Rafah.",
+    "Blinken met Abbas in Ramallah on Wednesday to discuss aid.",
+    "During that time, 228 people have been killed in Lebanon.",
+    "The Palestinian death toll has reached 27,707 people, the Health Ministry said.",
+    "The U.S. has blamed the militias for the attack in Jordan.",
+    "Israel would withdraw from populated areas and cease aerial operations.",
+    "Israel could launch strikes on Rafah within weeks.",
+    "Was the strike legal?",
+    "Demonstrators don't want aid entering Gaza.",
+    "The commander was in charge of drone and rocket operations.",
+    "There are no indications of civilian casualties.",
+    "The militias have regularly claimed strikes on bases housing U.S. troops.",
+]
+
+
+@pytest.mark.parametrize("sentence, etype, sub", INCIDENTS)
+def test_incident_sentences(sentence, etype, sub):
+    hit = classify(sentence)
+    assert hit is not None, sentence
+    assert (hit.event_type, hit.sub_event_type) == (etype, sub)
+
+
+@pytest.mark.parametrize("sentence", NOT_INCIDENTS)
+def test_statements_and_background_are_not_incidents(sentence):
+    assert classify(sentence) is None
+
+
+def test_back_reference_with_its_own_date_is_an_incident():
+    s = "The U.S. blamed the militia for a drone strike on January 28 that killed three soldiers."
+    assert classify(s, has_date=True, date_starts=(s.index("January"),)) is not None
