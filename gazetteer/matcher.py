@@ -18,6 +18,9 @@ from .text import fold, fold_key
 
 ARTICLES = ("al ", "el ", "ad ", "ed ", "ash ", "as ", "at ", "az ", "an ", "ar ", "adh ", "ath ")
 BLOCK = "\x00block"
+DIRECTIONS = {"northern", "southern", "eastern", "western", "central", "north", "south", "east", "west", "occupied",
+              "upper", "lower", "greater", "northeast", "northwest", "southeast", "southwest", "northeastern",
+              "northwestern", "southeastern", "southwestern", "the"}
 # "Iran-backed militias", "Gaza-based groups": the name is part of an adjective, not a place
 _COMPOUND_AFTER = re.compile(
     r"[-\u2010\u2011](?:backed|based|bound|led|aligned|allied|linked|affiliated|sponsored|funded|born|made|style|era|"
@@ -92,6 +95,11 @@ class NameAutomaton:
                 continue
             if end < n and _is_word_char(folded[end]):
                 continue
+            if BLOCK not in values:
+                if not is_capitalised(text[start:end]):
+                    continue
+                if end < n and text[end] in "-\u2010\u2011" and _COMPOUND_AFTER.match(text, end):
+                    continue
             hits.append((start, end, values))
         if not hits:
             return
@@ -104,10 +112,6 @@ class NameAutomaton:
             last_end = end
             if BLOCK in values:
                 continue
-            if not is_capitalised(text[start:end]):
-                continue
-            if end < n and text[end] in "-\u2010\u2011" and _COMPOUND_AFTER.match(text, end):
-                continue
             yield start, end, values
 
 
@@ -117,7 +121,7 @@ def is_capitalised(surface: str) -> bool:
     if not words:
         return False
     for word in words:
-        if fold(word) + " " in ARTICLES:
+        if fold(word) + " " in ARTICLES or fold(word) in DIRECTIONS:
             continue
         first = word.lstrip("'\u2018\u2019\u02bf\u02be")[:1]
         return bool(first) and (first.isupper() or not first.isalpha() or not first.islower())

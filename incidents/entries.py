@@ -165,6 +165,11 @@ def split_entries(text: str, published: date | None = None) -> list[Entry]:
             resume = None
             seen_post = True
             continue
+        if _BULLET.match(t):
+            expect_headline = False
+            open_entry(line, "summary", body_start=line.start + _BULLET.match(t).end())
+            close()
+            continue
         if expect_headline:
             expect_headline = False
             if _is_headline(line, nxt):

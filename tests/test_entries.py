@@ -1,0 +1,86 @@
+from incidents.entries import body_segments, split_entries
+
+
+def kinds(text):
+    return [(e.kind, e.dateline, e.headline) for e in split_entries(text)]
+
+
+def test_ap_live_page_structure():
+    text = (
+        "Live Updates | Something happens\n\n"
+        "People walk in Rafah, Wednesday, Feb. 7, 2024. (AP Photo/Someone)\nView All (6)\n\n"
+        "The summary paragraph of the day.\n\nHere's the latest:\n\n\n"
+        "BAGHDAD \u2014 A drone strike hit a car.\n\nThe strike came on a main road.\n\n"
+        "Associated Press writers Jane Doe in Baghdad contributed.\n\n\n"
+        "RAFAH, Gaza Strip \u2014 An airstrike killed two.\n\n"
+        "UNITED NATIONS \u2013 The envoy warned.\n"
+    )
+    es = split_entries(text)
+    assert [(e.kind, e.dateline) for e in es] == [
+        ("caption", ""), ("summary", ""), ("post", "Baghdad"), ("post", "Rafah, Gaza Strip"), ("post", "United Nations")]
+    baghdad = es[2]
+    body = text[baghdad.body_start:baghdad.end]
+    assert body.startswith("A drone strike") and "contributed" not in body and body.endswith("main road.")
+
+
+def test_wire_dateline_with_agency():
+    es = split_entries("BEIRUT (AP) \u2014 Israeli strikes hit Tyre.\nMore text here.\n")
+    assert es[0].dateline == "Beirut"
+    es = split_entries("GAZA CITY, Gaza Strip (Reuters) - Gunfire was heard.\n")
+    assert es[0].dateline == "Gaza City, Gaza Strip"
+
+
+def test_cnn_posts_captions_and_bylines():
+    text = (
+        "Page title\nLink Copied!\nStrike in Baghdad kills commander\nFrom CNN's Jane Doe in Baghdad\n"
+        "People gather near a destroyed car in Baghdad, Iraq, on February 7.\nAhmed Saad/Reuters\n"
+        "A US strike killed a commander in Baghdad.\nMore on the strike.\n"
+        "Link Copied!\nBlinken says talks go on\nFrom CNN staff\nBlinken said talks go on.\n"
+    )
+    es = split_entries(text)
+    assert [(e.kind, e.headline) for e in es] == [
+        ("caption", ""),
+        ("post", "Strike in Baghdad kills commander"),
+        ("post", "Blinken says talks go on"),
+    ]
+    assert es[1].dateline == "Baghdad"  # from the byline "... in Baghdad"
+    segs = [text[s:e] for s, e in body_segments(text, es[1])]
+    assert segs == ["A US strike killed a commander in Baghdad.", "More on the strike."]
+    segs = [text[s:e] for s, e in body_segments(text, es[2])]
+    assert segs == ["Blinken said talks go on."]  # the byline is furniture
+
+
+def test_guardian_style_timestamps_and_bullets():
+    text = (
+        "Israel-Gaza war live\nKey events\n"
+        "14.05 GMT\nStrikes reported in Jabalia\nAn airstrike hit a house in Jabalia.\n"
+        "13.40 GMT\nHere are the latest developments:\n"
+        "- An airstrike hit Deir al-Balah.\n- Talks resumed in Cairo.\n"
+    )
+    es = split_entries(text)
+    assert ("post", "", "Strikes reported in Jabalia") in kinds(text)
+    summaries = [text[e.body_start:e.end] for e in es if e.kind == "summary"]
+    assert summaries == ["An airstrike hit Deir al-Balah.", "Talks resumed in Cairo."]
+
+
+def test_entry_dates_from_date_stamps():
+    from datetime import date
+
+    text = "Live blog\nTue 13 Feb 2024 09.12 GMT\nA strike hit Rafah.\nMon 12 Feb 2024 22.00 GMT\nA raid in Jenin.\n"
+    es = split_entries(text, published=date(2024, 2, 13))
+    assert [e.published for e in es] == [date(2024, 2, 13), date(2024, 2, 12)]
+
+
+def test_seeds_split_into_posts(seeds):
+    ap = (seeds / "ap-live-2024-02-07.txt").read_text(encoding="utf-8")
+    es = split_entries(ap)
+    datelines = [e.dateline for e in es if e.kind == "post"]
+    assert datelines.count("Rafah, Gaza Strip") == 3
+    assert "Baghdad" in datelines and "Beirut" in datelines
+    for e in es:  # contributor lines never leak into an entry
+        assert "contributed" not in ap[e.body_start:e.end]
+    cnn = (seeds / "cnn-live-2024-02-07.txt").read_text(encoding="utf-8")
+    es = split_entries(cnn)
+    assert sum(e.kind == "caption" for e in es) >= 8
+    for e in es:
+        assert "Link Copied" not in cnn[e.start:e.end]
