@@ -44,7 +44,8 @@ def _parser() -> argparse.ArgumentParser:
     ex.add_argument("--published", type=_date, metavar="YYYY-MM-DD",
                     help="publication date (default: inferred from the text)")
     ex.add_argument("--source", metavar="NAME", help="outlet (default: inferred from the text)")
-    ex.add_argument("--geonames", action="store_true", help="also place names through the offline GeoNames fallback")
+    ex.add_argument("--no-geonames", dest="geonames", action="store_false",
+                    help="do not place names the curated gazetteer lacks through the offline GeoNames fallback")
     ing = sub.add_parser("ingest", help="add reports to the local store (idempotent, atomic per report)",
                          description=f"Add reports to the SQLite store (default {default_db_path()}; "
                                      f"--db or ${DB_ENV} override it).")
@@ -52,7 +53,8 @@ def _parser() -> argparse.ArgumentParser:
     ing.add_argument("--db", metavar="PATH", help=f"store path (default: ${DB_ENV} or data/incidents.db)")
     ing.add_argument("--published", type=_date, metavar="YYYY-MM-DD")
     ing.add_argument("--source", metavar="NAME")
-    ing.add_argument("--geonames", action="store_true")
+    ing.add_argument("--no-geonames", dest="geonames", action="store_false",
+                     help="do not use the offline GeoNames fallback")
     gz = sub.add_parser("gazetteer", help="gazetteer tools")
     gzsub = gz.add_subparsers(dest="gazetteer_command", required=True)
     chk = gzsub.add_parser("check", help="validate the gazetteer; list names in reports it cannot place")

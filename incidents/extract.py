@@ -32,6 +32,7 @@ _NEW_EVENT = re.compile(r"\b(?:another|a second|a separate|separately|elsewhere|
 _ANAPHORA = re.compile(r"^(?:The|That|This|Its)\s+(?:\w+\s+){0,2}(?:strike|airstrike|attack|raid|explosion|blast|shelling|protests?|"
                        r"men|man|woman|women|victims?|bodies|killing|incident|clash|fire|drone|missile)\b", re.I)
 _PERFECT_GENERIC = re.compile(r"\b(?:has|have)\s+(?:\w+\s+)?(?:uncovered|found|destroyed|carried out|conducted|launched|struck|hit|killed|arrested|detained|demolished)\b", re.I)
+_UNKNOWN_PLACE = re.compile(r"\b(?:village|town|city|camp|area|neighbou?rhood|district|outskirts|suburb) of [A-Z]")
 _SINCE_BEFORE = re.compile(r"\b(?:since|until|till|before|from)\s+$", re.I)
 
 
@@ -190,8 +191,12 @@ def extract(report: Report, gazetteer: Gazetteer) -> Extraction:
                 continue
             if cl.place is None:
                 if entry_choice is None:
-                    entry_choice = choose_place([m for m in mentions_in(entry.body_start, entry.end)
-                                                 if m.role == "place"], text, gazetteer) or False
+                    # the entry's places, except those that belong to its other incidents
+                    taken = {(c.sentence.start, c.sentence.end) for other in clusters if other.place is not None
+                             for c in other.items}
+                    entry_choice = choose_place(
+                        [m for m in mentions_in(entry.body_start, entry.end) if m.role == "place"
+                         and not any(s <= m.start < e for s, e in taken)], text, gazetteer) or False
                 if prev is not None and prev.place is not None:
                     cl.place, cl.precision = prev.place, max(prev.precision, 2)
                 elif headline_choice is not None:
@@ -200,6 +205,12 @@ def extract(report: Report, gazetteer: Gazetteer) -> Extraction:
                     cl.place, cl.precision = entry_choice.place, max(entry_choice.precision, 2)
                 elif dateline_place is not None:
                     cl.place, cl.precision = dateline_place, 3 if dateline_place.is_area else 2
+                    if any(_UNKNOWN_PLACE.search(c.sentence.text) for c in cl.items):
+                        # "near the village of X" that we cannot place: not the dateline city,
+                        # only its country
+                        country = gazetteer.countries().get(dateline_place.country)
+                        if country is not None:
+                            cl.place, cl.precision = country, 3
             if cl.date is None:
                 cl.date = (prev.date if prev is not None and prev.date is not None
                            else entry_dates[0] if entry_dates else None)
@@ -282,6 +293,8 @@ def _dedupe(items: list[tuple[Incident, Entry, int]], gazetteer: Gazetteer) -> l
     for inc, entry, n in items:
         merged = False
         for k, (other, oentry, on) in enumerate(kept):
+            if oentry is entry:
+                continue  # split on purpose within one entry ("another strike ...")
             if other.date != inc.date or other.event_type != inc.event_type:
                 continue
             if other.sub_event_type != inc.sub_event_type and "Attack" not in (other.sub_event_type, inc.sub_event_type):

@@ -111,3 +111,21 @@ def test_html_in_report_text_is_kept_as_text(gazetteer):
 def test_places_across_the_region(gazetteer, text, place_id):
     incs = run(text, gazetteer)
     assert [i.place_id for i in incs] == [place_id]
+
+
+def test_unknown_village_is_placed_at_the_country_not_the_dateline(gazetteer):
+    incs = run("BEIRUT (AP) \u2014 An Israeli drone strike hit a car near the village of Qaryat Zzyx on Tuesday, "
+               "killing two men. Another strike hit the town of Houla.", gazetteer)
+    got = sorted((i.place_id, i.geo_precision, i.fatalities) for i in incs)
+    assert got == [("houla", 1, None), ("lb", 3, 2)]
+
+
+def test_geonames_fallback_places_villages_the_curated_file_lacks():
+    from gazetteer import Gazetteer
+    from incidents.reading import report_from_text
+
+    g = Gazetteer.load(fallback=True)
+    name = "Kfar Kila"
+    assert g.lookup(name)  # curated
+    gn = g.fallback.lookup("As Safira")
+    assert gn and gn[0].country == "SY" and gn[0].origin == "geonames"
