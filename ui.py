@@ -20,7 +20,9 @@ from pathlib import Path
 import folium
 import pandas as pd
 import streamlit as st
+from branca.element import MacroElement
 from folium.plugins import MarkerCluster
+from jinja2 import Template
 
 ROOT = Path(__file__).resolve().parent
 if str(ROOT) not in sys.path:  # pages/ run with their own directory first on sys.path
@@ -244,7 +246,7 @@ def filters_dict() -> dict:
 
 # ---------------------------------------------------------------------- map
 LEGEND_HTML = (
-    '<div style="position:absolute;bottom:18px;left:10px;z-index:1000;background:rgba(255,255,255,.92);'
+    '<div style="background:rgba(255,255,255,.92);'
     'padding:6px 9px;border-radius:4px;font:12px/1.45 sans-serif;box-shadow:0 1px 4px rgba(0,0,0,.3)">'
     + "".join(
         f'<div><span style="display:inline-block;width:11px;height:11px;border-radius:50%;'
@@ -257,21 +259,50 @@ LEGEND_HTML = (
 )
 
 
+class Legend(MacroElement):
+    """A Leaflet control holding constant legend HTML.
+
+    A control lives inside the map div: HTML added beside the map would make
+    the iframe's document taller than the iframe, and the focus a mousedown
+    gives the map then scrolls it so the click misses the marker.
+    """
+
+    _template = Template(
+        "{% macro script(this, kwargs) %}"
+        "var legend = L.control({position: 'bottomleft'});"
+        "legend.onAdd = function () {"
+        " var d = L.DomUtil.create('div', 'incident-legend'); d.innerHTML = {{ this.html|tojson }}; return d; };"
+        "legend.addTo({{ this._parent.get_name() }});"
+        "{% endmacro %}"
+    )
+
+    def __init__(self, html: str):
+        super().__init__()
+        self._name = "Legend"
+        self.html = html
+
+
 def base_map(all_df) -> folium.Map:
     """The static part of the map: built fresh every run, the same for the same data.
 
     Only the extent of all places is used, so moving the slider or changing a
     filter never changes it (st_folium would remount the map otherwise).
+
+    ``keyboard=False``: Leaflet's keyboard handler focuses the map on mousedown;
+    when the map's iframe is partly below the fold, that focus scrolls the page
+    between mousedown and mouseup and the click on a marker lands on the map
+    instead (measured in Chromium). Without it a first click always selects.
     """
     lat, lon = all_df["lat"].dropna(), all_df["lon"].dropna()
-    m = folium.Map(location=[31.5, 34.45], zoom_start=8, tiles="OpenStreetMap", control_scale=True)
+    m = folium.Map(location=[31.5, 34.45], zoom_start=8, tiles="OpenStreetMap", control_scale=True,
+                   keyboard=False)
     if len(lat):
         s, n, w, e = float(lat.min()), float(lat.max()), float(lon.min()), float(lon.max())
         if n - s < 0.05 and e - w < 0.05:
             s, n, w, e = s - 0.05, n + 0.05, w - 0.05, e + 0.05
         m.fit_bounds([[round(s, 3), round(w, 3)], [round(n, 3), round(e, 3)]])
     MarkerCluster().add_to(m)  # loads the cluster plugin's JS at first mount
-    m.get_root().html.add_child(folium.Element(LEGEND_HTML))
+    Legend(LEGEND_HTML).add_to(m)
     return m
 
 

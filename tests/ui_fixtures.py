@@ -223,3 +223,122 @@ def pipeline(monkeypatch, ui_env):
         monkeypatch.setitem(sys.modules, "incidents.extract", mod_e)
         monkeypatch.setitem(sys.modules, "incidents.ingest", mod_i)
         return False
+
+
+# ---------------------------------------------------------------------- real browser
+ASSETS = ROOT / "tests" / ".assets"
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking"]
+
+# CDN prefix -> local directory under tests/.assets (made by tools/fetch-map-assets.sh)
+CDN_MAP = [
+    ("https://cdn.jsdelivr.net/npm/leaflet@1.9.3/", "leaflet-1.9.3/"),
+    ("https://cdn.jsdelivr.net/npm/bootstrap@5.2.2/", "bootstrap-5.2.2/"),
+    ("https://cdn.jsdelivr.net/npm/@fortawesome/fontawesome-free@6.2.0/", "fortawesome-fontawesome-free-6.2.0/"),
+    ("https://code.jquery.com/jquery-3.7.1.min.js", "jquery-3.7.1/dist/jquery.min.js"),
+    ("https://cdnjs.cloudflare.com/ajax/libs/Leaflet.awesome-markers/2.0.2/", "leaflet.awesome-markers-2.0.5/dist/"),
+    ("https://cdnjs.cloudflare.com/ajax/libs/leaflet.markercluster/1.1.0/", "leaflet.markercluster-1.1.0/dist/"),
+]
+CONTENT_TYPES = {".js": "application/javascript", ".css": "text/css", ".png": "image/png",
+                 ".woff2": "font/woff2", ".woff": "font/woff", ".ttf": "font/ttf", ".svg": "image/svg+xml"}
+
+
+def local_asset(url: str) -> Path | None:
+    clean = url.split("?", 1)[0].split("#", 1)[0]
+    for prefix, local in CDN_MAP:
+        if clean.startswith(prefix):
+            path = ASSETS / (local + clean[len(prefix):]) if local.endswith("/") else ASSETS / local
+            return path if path.is_file() else None
+    return None
+
+
+def route_offline(context, log: list | None = None) -> None:
+    """Serve folium's CDN files from tests/.assets; answer tiles and anything else remote with an empty 200."""
+    def handle(route):
+        url = route.request.url
+        if url.startswith(("http://127.0.0.1", "http://localhost", "ws://", "data:", "blob:")):
+            return route.continue_()
+        path = local_asset(url)
+        if path is not None:
+            return route.fulfill(status=200, body=path.read_bytes(),
+                                 content_type=CONTENT_TYPES.get(path.suffix, "application/octet-stream"),
+                                 headers={"Access-Control-Allow-Origin": "*"})
+        if log is not None:
+            log.append(url)
+        ctype = "text/css" if ".css" in url else "application/javascript" if ".js" in url else "image/png"
+        return route.fulfill(status=200, body=b"", content_type=ctype, headers={"Access-Control-Allow-Origin": "*"})
+
+    context.route("**/*", handle)
+
+
+def free_port() -> int:
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def start_app(db: Path, user: Path, port: int, script: str = "dashboard.py"):
+    """``streamlit run`` on 127.0.0.1:port with the given store; returns the Popen once healthy."""
+    import os
+    import subprocess
+    import time
+    import urllib.request
+
+    env = {**os.environ, "INCIDENTS_DB": str(db), "INCIDENTS_USER_GAZETTEER": str(user)}
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "streamlit", "run", script, "--server.port", str(port), "--server.address",
+         "127.0.0.1", "--server.headless", "true", "--browser.gatherUsageStats", "false",
+         "--server.fileWatcherType", "none"],
+        cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    for _ in range(600):  # up to ~60 s for the server to come up
+        if proc.poll() is not None:
+            out = proc.stdout.read().decode(errors="replace") if proc.stdout else ""
+            raise RuntimeError(f"streamlit exited with {proc.returncode}:\n{out}")
+        try:
+            with urllib.request.urlopen(f"http://127.0.0.1:{port}/_stcore/health", timeout=1) as r:
+                if r.status == 200:
+                    return proc
+        except OSError:
+            pass
+        time.sleep(0.1)
+    stop_app(proc)
+    raise RuntimeError("streamlit did not become healthy")
+
+
+def stop_app(proc) -> None:
+    if proc.poll() is None:
+        proc.terminate()
+        try:
+            proc.wait(timeout=10)
+        except Exception:
+            proc.kill()
+            proc.wait()
+    if proc.stdout:
+        proc.stdout.close()
+
+
+# JavaScript run inside the map iframe
+JS_MARKERS = """() => {
+  const out = [];
+  (window.feature_group || []).forEach(fg => {
+    if (!window.map || !window.map.hasLayer(fg)) return;
+    fg.eachLayer(l => {
+      const leaves = l.getLayers ? l.getLayers() : [l];
+      leaves.forEach(m => { const t = m.getTooltip && m.getTooltip(); out.push(t ? String(t.getContent()) : ''); });
+    });
+  });
+  return out;
+}"""
+JS_TAG_MARKER = """(name) => {
+  let found = null;
+  (window.feature_group || []).forEach(fg => {
+    if (!window.map || !window.map.hasLayer(fg)) return;
+    fg.eachLayer(l => (l.getLayers ? l.getLayers() : [l]).forEach(m => {
+      const t = m.getTooltip && m.getTooltip();
+      if (t && String(t.getContent()).includes(name) && m._path) { m._path.setAttribute('data-place', name); found = m; }
+    }));
+  });
+  return !!found;
+}"""
