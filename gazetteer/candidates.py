@@ -49,7 +49,7 @@ ORGS = frozenset(
     eu unicef unhcr who ocha icrc msf isis isil daesh pij plo fatah pflp jihad
     reuters ap afp cnn bbc nbc cbs abc fox aljazeera jazeera guardian times ynet haaretz
     wafa sana irna xinhua anadolu tass telegram x twitter facebook instagram youtube
-    google apple microsoft idf's unifil hts sdf pkk ypg pmf kataib""".split()
+    google apple microsoft idf's unifil hts sdf pkk ypg pmf kataib cogat shin bet mossad irgc""".split()
 )
 # A capitalised sequence containing one of these is an organisation or office.
 ORG_WORDS = frozenset(
