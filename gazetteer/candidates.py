@@ -49,7 +49,7 @@ ORGS = frozenset(
     eu unicef unhcr who ocha icrc msf isis isil daesh pij plo fatah pflp jihad
     reuters ap afp cnn bbc nbc cbs abc fox aljazeera jazeera guardian times ynet haaretz
     wafa sana irna xinhua anadolu tass telegram x twitter facebook instagram youtube
-    google apple microsoft idf's unifil hts sdf pkk ypg pmf kataib cogat shin bet mossad irgc""".split()
+    google apple microsoft idf's unifil hts sdf pkk ypg pmf kataib cogat mossad irgc""".split()
 )
 # A capitalised sequence containing one of these is an organisation or office.
 ORG_WORDS = frozenset(
@@ -59,7 +59,7 @@ ORG_WORDS = frozenset(
     institute foundation company corporation group association court parliament
     cabinet government administration command regiment battalion division unit
     media channel radio tv television newspaper agency's ministry's front resistance
-    coalition alliance federation league club""".split()
+    coalition alliance federation league club shin""".split()
 )
 # Frequent words written with a capital at a sentence's start or in headlines.
 COMMON = frozenset(
