@@ -11,6 +11,7 @@
 """
 from __future__ import annotations
 
+import json
 import os
 import sys
 from dataclasses import asdict
@@ -306,26 +307,67 @@ def base_map(all_df) -> folium.Map:
     return m
 
 
-def marker_layer(places, selected: str) -> folium.FeatureGroup:
-    """One circle per place, clustered when zoomed out; labels escaped."""
-    fg = folium.FeatureGroup(name="Incidents")
-    cluster = MarkerCluster(options={"maxClusterRadius": 35, "disableClusteringAtZoom": 10,
-                                     "showCoverageOnHover": False, "spiderfyOnMaxZoom": False})
+CLUSTER_OPTIONS = {"maxClusterRadius": 35, "disableClusteringAtZoom": 10, "showCoverageOnHover": False,
+                   "spiderfyOnMaxZoom": False}
+
+
+def _js_json(value) -> str:
+    """JSON for a JavaScript context: no raw < > & (nothing can close a script or start a tag)."""
+    return (json.dumps(value, ensure_ascii=True, separators=(",", ":"))
+            .replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026"))
+
+
+class PlaceMarkers(MacroElement):
+    """All place circles in one JSON array and one loop, inside a marker cluster group.
+
+    One folium ``CircleMarker`` per place costs ~0.65 ms of template rendering
+    and ~700 bytes of JavaScript each; this costs a few microseconds and ~150
+    bytes per place. Tooltips are the escaped labels (plain text for
+    st_folium's ``last_object_clicked_tooltip``).
+    """
+
+    _template = Template(
+        "{% macro script(this, kwargs) %}"
+        "var {{ this.get_name() }} = L.markerClusterGroup({{ this.options }});\n"
+        "(function (group, rows) {\n"
+        "  rows.forEach(function (r) {\n"
+        "    var m = L.circleMarker([r.lat, r.lon], {radius: r.r, color: r.c, weight: r.w, dashArray: r.d,\n"
+        "      fill: true, fillColor: r.f, fillOpacity: r.fo, opacity: r.o});\n"
+        "    m.bindTooltip(r.t);\n"
+        "    group.addLayer(m);\n"
+        "  });\n"
+        "})({{ this.get_name() }}, {{ this.rows }});\n"
+        "{{ this._parent.get_name() }}.addLayer({{ this.get_name() }});\n"
+        "{% endmacro %}"
+    )
+
+    def __init__(self, rows: list[dict], options: dict):
+        super().__init__()
+        self._name = "PlaceMarkers"
+        self.rows = _js_json(rows)
+        self.options = _js_json(options)
+        self.count = len(rows)
+
+
+def marker_rows(places, selected: str) -> list[dict]:
+    rows = []
     for p in places.itertuples(index=False):
         color = views.event_color(p.event_type)
         approx = int(p.geo_precision) >= 2
-        label = views.escape_label(views.place_label(p.place, int(p.count)))
-        folium.CircleMarker(
-            location=[float(p.lat), float(p.lon)],
-            radius=views.marker_radius(int(p.count)),
-            color="#111" if p.place_id == selected else color,
-            weight=3 if p.place_id == selected else 2,
-            dash_array="4 4" if approx else None,
-            fill=True,
-            fill_color=color,
-            fill_opacity=0.12 if approx else 0.6,
-            opacity=0.75 if approx else 0.95,
-            tooltip=label,
-        ).add_to(cluster)
-    cluster.add_to(fg)
+        sel = p.place_id == selected
+        rows.append({
+            "id": str(p.place_id), "lat": round(float(p.lat), 5), "lon": round(float(p.lon), 5),
+            "r": views.marker_radius(int(p.count)), "c": "#111" if sel else color, "w": 3 if sel else 2,
+            "d": "4 4" if approx else None, "f": color, "fo": 0.12 if approx else 0.6,
+            "o": 0.75 if approx else 0.95,
+            "t": views.escape_label(views.place_label(p.place, int(p.count))),
+        })
+    return rows
+
+
+def marker_layer(places, selected: str) -> folium.FeatureGroup:
+    """One circle per place (sized by count, coloured by dominant type, dashed and hollow when
+    approximate), clustered when zoomed out; labels escaped."""
+    fg = folium.FeatureGroup(name="Incidents")
+    fg.add_child(PlaceMarkers(marker_rows(places, selected), CLUSTER_OPTIONS))
     return fg

@@ -8,7 +8,7 @@ import pytest
 import streamlit_folium
 from streamlit.testing.v1 import AppTest
 
-from ui_fixtures import (ROOT, all_text, map_args, marker_count, metric, seed_xss, seeded,  # noqa: F401
+from ui_fixtures import (ROOT, all_text, map_args, marker_count, marker_rows, metric, seed_xss, seeded,  # noqa: F401
                          ui_env)
 from incidents.store import Store
 
@@ -37,7 +37,10 @@ def test_first_view_shows_all_places_and_counts(seeded):
     assert args["returned_objects"] == ["last_object_clicked_tooltip", "last_object_clicked",
                                         "last_object_clicked_count"]
     assert "L.markerClusterGroup" in args["script"]  # empty cluster on the base map: plugin JS at mount
-    assert "dashArray" in args["feature_group"]  # the approximate place is dashed
+    rows = {r["id"]: r for r in marker_rows(args)}
+    assert rows["gaza-strip"]["d"] == "4 4" and rows["gaza-strip"]["fo"] < rows["rafah"]["fo"]  # approximate
+    assert rows["rafah"]["r"] > rows["khiam"]["r"]  # sized by count (2 vs 1)
+    assert rows["khiam"]["f"] != rows["rafah"]["f"]  # coloured by type
     text = all_text(at)
     assert "All incidents in range" in text and "<mark>Rafah</mark>" in text
 
@@ -51,7 +54,7 @@ def test_moving_the_slider_changes_counts_markers_panel_and_url(seeded):
     assert metric(at, "Fatalities") == "4"
     args = map_args(at)
     assert marker_count(args) == 2
-    assert "Khan Younis" not in args["feature_group"] and "Rafah" in args["feature_group"]
+    assert {r["id"] for r in marker_rows(args)} == {"rafah", "gaza-strip"}
     assert args["script"] == script_before  # the base map is unchanged: no remount
     text = all_text(at)
     assert "Clashes erupted" not in text and "Another strike hit" in text
@@ -149,12 +152,13 @@ def test_report_text_is_escaped_everywhere(ui_env):
     fg = args["feature_group"]
     assert marker_count(args) == 2
     # tooltips hold only the escaped place label: no raw tag, backtick, ${ or backslash
-    labels = re.findall(r"bindTooltip\(\s*`<div>(.*?)</div>`", fg, re.S)
+    labels = [r["t"] for r in marker_rows(args)]
     assert len(labels) == 2
     for label in labels:
         assert not set(label) & set("<>`$\\\"'"), label
     assert "<script" not in fg and "<img" not in fg and "${" not in fg
-    assert "Beit &lt;img src=x onerror=&quot;window.__pwned=3&quot;&gt; &#96;&#36;{1+1}&#96; &#92;" in fg
+    assert "Beit &lt;img src=x onerror=&quot;window.__pwned=3&quot;&gt; &#96;&#36;{1+1}&#96; &#92;" in labels[1] + labels[0]
+    assert "&" not in fg.split("[", 1)[-1].replace("\\u0026", "")  # JSON escapes & < > too
     panel = "\n".join(str(m.value) for m in at.markdown)
     assert "<script" not in panel and "<img" not in panel and "`" not in panel and "${" not in panel
     assert "&#60;script&#62;" in panel  # shown as text

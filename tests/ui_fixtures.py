@@ -116,9 +116,17 @@ def map_args(at) -> dict:
     return json.loads(els[0].proto.json_args)
 
 
-def marker_count(args: dict) -> int:
+def marker_rows(args: dict) -> list[dict]:
+    """The place markers the dashboard sent (the JSON array inside the feature group's JavaScript)."""
+    import re
+
     fg = args.get("feature_group") or ""
-    return fg.count("L.circleMarker(")
+    m = re.search(r"\}\)\([\w]+, (\[.*?\])\);\n", fg, re.S)
+    return json.loads(m.group(1)) if m else []
+
+
+def marker_count(args: dict) -> int:
+    return len(marker_rows(args))
 
 
 def all_text(at) -> str:
