@@ -43,6 +43,11 @@ def name_variants(name: str) -> set[str]:
             keys.add(rest)
             if art in ("al ", "el "):
                 keys.add("el " + rest if art == "al " else "al " + rest)
+    # "Deir al-Balah" / "Deir el-Balah": the article inside a name is spelt both ways
+    for k in list(keys):
+        for a, b in ((" al ", " el "), (" el ", " al ")):
+            if a in k:
+                keys.add(k.replace(a, b))
     if key.endswith(" camp") and " refugee camp" not in key:
         keys.add(key[: -len(" camp")] + " refugee camp")
     return {k for k in keys if len(k) >= 2}

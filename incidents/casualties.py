@@ -31,7 +31,7 @@ KILL_VERB = r"(?:killed|killing|kills|kill|shot dead|shooting dead|slew|slain|ma
 INJURE_VERB = r"(?:wounded|wounding|wounds|injured|injuring|injures|injure|hurt|hurting|maimed)"
 _AUX = r"(?:were|was|have been|has been|had been|are|is|got|being|been|reportedly|were reportedly|later)"
 _STOP = re.compile(
-    r"\b(?:including|among them|among whom|of whom|one of|of them|most of|many of|some of|all of|in|on|at|near|when|while|after|before|according|who|that|which|inside|during|"
+    r"\b(?:including|among them|among whom|of whom|one of|of them|most of|many of|some of|all of|in|on|at(?! least| most)|near|when|while|after|before|according|who|that|which|inside|during|"
     r"across|since|as they|as he|as she|amid|by|from|with|following|overnight|earlier|late|early|and wounded|and injured|"
     r"and wounding|and injuring|wounding|injuring|officials|police|the ministry|said|says|for|to)\b|[;:.()—–“”\"]"
 )
@@ -116,6 +116,18 @@ _BEFORE_PASSIVE = re.compile(
 )
 
 
+def _overlapping(pattern: re.Pattern, text: str):
+    """Matches of ``pattern`` starting at every position (a rejected long match must not hide a shorter one)."""
+    pos = 0
+    while True:
+        m = pattern.search(text, pos)
+        if m is None:
+            return
+        yield m
+        nxt = re.search(r"\s\S", text[m.start("num"):])
+        pos = m.start("num") + (nxt.start() + 1 if nxt else len(text))
+
+
 def _count(sentence: str, verb: str, passive_words: str) -> Count | None:
     best: Count | None = None
     low = sentence
@@ -124,7 +136,7 @@ def _count(sentence: str, verb: str, passive_words: str) -> Count | None:
         r"(?i)\b" + _NUM + r"(?P<np>(?:\s+(?!(?:were|was|have|has|had|are|is|and|or)\b)[\w’'\-]+){0,5}?)\s+"
         r"(?:(?:were|was|have been|has been|had been|are|is|got|being|been)\s+(?:\w+ly\s+)?)?(?P<verb>" + passive_words + r")\b"
     )
-    for m in pattern.finditer(low):
+    for m in _overlapping(pattern, low):
         num = m.group("num")
         between = m.group("np") or ""
         aux_used = m.group(0)[m.end("np") - m.start():m.start("verb") - m.start()].strip()
@@ -139,6 +151,9 @@ def _count(sentence: str, verb: str, passive_words: str) -> Count | None:
             continue
         if re.search(r"(?i)\b(?:jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec)[a-z]*\.?\s*$", low[:m.start()]):
             continue  # "January 28 that killed": a date, not a count
+        if re.match(r"\s*(?::\d|[.:]\d\d\b|\s*(?:gmt|bst|utc|[ap]\.?m\b|et\b))", low[m.end("num"):], re.I) or \
+                re.search(r"\d[:.]$", low[:m.start("num")]):
+            continue  # "11:30 GMT - Two fighters killed": a clock time, not a count
         c = Count(n, m.group(0), m.start(), m.end())
         if best is None or c.value > best.value:
             best = c

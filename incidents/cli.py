@@ -68,6 +68,11 @@ def _fail(message: str) -> int:
 
 
 def main(argv: list[str] | None = None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    if argv[:2] == ["gazetteer", "check"]:
+        from gazetteer.check import main as check_main
+
+        return check_main(argv[2:])  # its own options: --curated, --user
     args = _parser().parse_args(argv)
     try:
         if args.command == "gazetteer":

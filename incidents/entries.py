@@ -25,7 +25,8 @@ from .model import Entry
 
 _DATELINE = re.compile(
     r"^(?P<dateline>(?:[A-Z][A-Z.'’\-]+(?: [A-Z][A-Z.'’\-]+)*)(?:,\s*(?:[A-Z][A-Za-z.'’\-]+)(?: [A-Z][A-Za-z.'’\-]+)*)*)"
-    r"\s*(?:\((?:AP|Reuters|AFP|CNN|dpa|Xinhua|WAFA|Anadolu|UPI)\)\s*)?[—–-]{1,2}\s+"
+    r"(?P<date>,\s*(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Sept|Oct|Nov|Dec)[a-z]*\.?\s+\d{1,2}(?:,?\s+20\d\d)?)?"
+    r"\s*(?:\((?:AP|Reuters|AFP|CNN|dpa|Xinhua|WAFA|Anadolu|UPI|Reuters/AP)\)\s*)?[—–-]{1,2}\s+"
 )
 _TIMESTAMP = re.compile(
     r"^(?:(?:Updated|Posted|Published)(?: at)?\s+)?"
@@ -39,6 +40,11 @@ _DATE_STAMP = re.compile(
     r"(?:[,\s]+\d{1,2}[.:]\d{2}\s*(?:[ap]\.?m\.?)?\s*(?:GMT|BST|UTC|CET|EET|EST|EDT|ET)?)?\s*$",
     re.I,
 )
+_STAMPED_HEADLINE = re.compile(
+    r"^(?P<stamp>\d{1,2}[.:]\d{2}\s*(?:[ap]\.?m\.?)?\s*(?:GMT|BST|UTC|CET|EET|EST|EDT|ET|AST)?)\s*[-–—:|]\s+(?P<headline>\S.*)$",
+    re.I,
+)
+_PUBLISHED_LINE = re.compile(r"^(?:Published|Updated|Last updated|First published)(?: on| at)?:?\s+.*\b(?:19|20)\d\d\b.{0,30}$", re.I)
 _SEPARATORS = re.compile(r"^(?:Link Copied!?|Copy link|Share|Share this post|Key events?|Show key events only|Pinned post|Live)$", re.I)
 _FURNITURE = re.compile(
     r"^(?:View All(?: \(\d+\))?|Here(?:'|’)?s the latest:?|Here are the latest developments:?|What we covered here|"
@@ -114,6 +120,7 @@ def split_entries(text: str, published: date | None = None) -> list[Entry]:
         return cur
 
     resume: tuple[str, str] | None = None  # headline/dateline of a post a caption interrupted
+    in_toc = False
     first_content = True
     for i, line in enumerate(lines):
         t = line.text
@@ -123,13 +130,31 @@ def split_entries(text: str, published: date | None = None) -> list[Entry]:
             first_content = False
             continue
         first_content = False
+        if in_toc:
+            # a live blog's "Key events" list repeats the headlines of its posts
+            if len(t) < 150 and not t.endswith(".") and not (_TIMESTAMP.match(t) or _DATELINE.match(t)
+                                                             or _STAMPED_HEADLINE.match(t) or _DATE_STAMP.match(t)):
+                continue
+            in_toc = False
+        stamped = _STAMPED_HEADLINE.match(t)
+        if stamped:
+            close()
+            resume = None
+            expect_headline = False
+            seen_post = True
+            open_entry(line, "post", headline=stamped.group("headline"), body_start=line.end)
+            continue
         if _SEPARATORS.match(t) or _TIMESTAMP.match(t):
             close()
             resume = None
+            if re.match(r"(?i)key events?$", t):
+                in_toc = True
+                expect_headline = False
+                continue
             expect_headline = True
             seen_post = True
             continue
-        if _DATE_STAMP.match(t):
+        if _DATE_STAMP.match(t) or _PUBLISHED_LINE.match(t):
             close()
             pending_published = infer_published(t) or pending_published
             expect_headline = True
@@ -160,7 +185,15 @@ def split_entries(text: str, published: date | None = None) -> list[Entry]:
         m = _DATELINE.match(t)
         if m and len(m.group("dateline")) <= 60 and sum(c.isupper() for c in m.group("dateline")[:4]) >= 2:
             dl = m.group("dateline").strip()
-            open_entry(line, "post", dateline=_title_case_dateline(dl), body_start=line.start + m.end())
+            entry = open_entry(line, "post", dateline=_title_case_dateline(dl), body_start=line.start + m.end())
+            if m.group("date"):
+                # "GAZA, March 4 (Reuters) -": the story's own date
+                from .dates import find_dates
+
+                ref = published or pending_published or date.today()
+                found = find_dates(m.group("date").lstrip(", "), ref)
+                if found:
+                    entry.published = found[0].day
             expect_headline = False
             resume = None
             seen_post = True

@@ -31,7 +31,8 @@ _RULES: list[tuple[int, str, str, str]] = [
      r"(?: military| army)? strikes?|(?:drone|drones) (?:hit|struck|targeted|crashed into|slammed into)|"
      r"(?:a|an|the|another|two|three|several|multiple|separate|second|latest|overnight|deadly|fresh|new) strikes?(?! (?:on|against) (?:Iran|Yemen)'s)|"
      r"strikes? (?:hit|hits|struck|targeted|on|in|near|against|across|killed|that killed|killing)|struck|"
-     r"precision strikes?|targeted killing"),
+     r"precision strikes?|targeted killing|[A-Z]\w+(?:'s|’s) (?:air ?)?strikes?|"
+     r"drones? (?:that |which )?(?:hit|struck|slammed into|crashed into|exploded)"),
     (2, EXPLOSIONS, "Shelling/artillery/missile attack",
      r"shell(?:ing|ed)|tank shells?|artillery (?:fire|shells?|strikes?|shelling|barrages?)|artillery|"
      r"(?:rocket|missile|mortar|drone|projectile) (?:fire|attacks?|barrages?|salvos?|strikes?|rounds?|shells?|impacts?)|"
@@ -39,7 +40,8 @@ _RULES: list[tuple[int, str, str, str]] = [
      r"(?:rockets?|missiles?|mortars?|projectiles?|mortar shells?|mortar rounds?)(?: were| was)? (?:fired|launched|hit|hits|struck|strikes|landed|slammed|fell|exploded|impacted|targeted)|"
      r"(?:rockets?|missiles?) (?:at|on|toward|towards|into)|anti-tank missiles?|ballistic missiles?|cruise missiles?|"
      r"naval (?:shelling|bombardment|gunfire|fire)|navy (?:gunfire|fire|shelling)|gunboats? (?:fire|opened fire|fired)|"
-     r"tank fire|barrage"),
+     r"tank fire|barrage|shrapnel|(?:targeted|attacked|hit|struck|fired (?:on|at)) (?:a |an |the |two |another )?(?:[\w-]+ ){0,2}"
+     r"(?:ship|vessel|tanker|freighter|carrier|warship|destroyer|bulk carrier|container ship)s?"),
     (2, EXPLOSIONS, "Remote explosive/landmine/IED",
      r"roadside bombs?|improvised explosive|IEDs?|landmines?|land mines?|car bombs?|explosive devices?|booby[- ]trap(?:ped)?|"
      r"explosive-laden|detonat(?:ed|ion)|pager|walkie-talkie"),
@@ -56,7 +58,8 @@ _RULES: list[tuple[int, str, str, str]] = [
     (5, PROTESTS, "Excessive force against protesters",
      r"(?:fired|opened fire|shot) (?:on|at|into) (?:protesters|demonstrators|crowds?|marchers)"),
     (5, PROTESTS, "Protest with intervention",
-     r"(?:dispersed|tear ?gas|rubber bullets|water cannons?|stun grenades?)"),
+     r"dispersed (?:the |a )?(?:protesters|demonstrators|crowds?|rally|protest|march|sit-in|gathering)|tear ?gas|"
+     r"rubber bullets|water cannons?|stun grenades?"),
     (6, PROTESTS, "Peaceful protest",
      r"protest(?:s|ers|ors|ed|ing)?|demonstrat(?:ion|ions|ors|ed|ing)|rall(?:y|ies|ied)|marche[ds]|sit-ins?|vigils?|"
      r"general strike|hunger strike|blockaded|blocked (?:the )?(?:aid )?(?:trucks|convoys?|roads?|the crossing|entrance)"),
@@ -64,7 +67,7 @@ _RULES: list[tuple[int, str, str, str]] = [
      r"abduct(?:ed|ion|s)|kidnap(?:ped|ping|s)|taken hostage|seized (?:a|an|the|two|three) (?:civilians?|men|women|journalists?)"),
     (7, VAC, "Attack",
      r"shot (?:dead|and killed|and wounded)|shot (?:him|her|them)|shooting|shootings|opened fire|gunfire|gunshots?|"
-     r"stabb(?:ed|ing)|ramming attack|rammed (?:his|her|a) (?:car|vehicle|truck)|run over|executed|beaten to death|tortured|shot"),
+     r"stabb(?:ed|ing)|ramming attack|rammed (?:his|her|a) (?:car|vehicle|truck)|run over|executed|beaten to death|tortured|shot(?! down)"),
     (8, STRATEGIC, "Disrupted weapons use",
      r"intercept(?:ed|ion|s|ing)?|shot down|downed|air defen[cs]es?|defused|dismantled|foiled|thwarted|"
      r"seized (?:weapons|arms|explosives|rockets)|weapons cache|(?:uncovered|discovered|found|located|destroyed|exposed) "
@@ -85,7 +88,7 @@ _RULES: list[tuple[int, str, str, str]] = [
 _RULES_RE = [(prio, et, st, re.compile(r"\b(?:" + pat + r")\b", re.I if prio != 1 else 0)) for prio, et, st, pat in _RULES]
 _RULES_RE = [(prio, et, st, re.compile(r"\b(?:" + pat + r")\b", re.I)) for prio, et, st, pat in _RULES]
 
-_COMBATANTS = re.compile(
+COMBATANTS = re.compile(
     r"\b(?:militants?|fighters?|gunmen|soldiers?|troops|combatants?|commanders?|operatives?|members of (?:the )?\w+|"
     r"terrorists?|insurgents?|Hezbollah (?:members|fighters|commander)|Hamas (?:members|fighters|commander)|"
     r"militiam[ae]n|militia)\b",
@@ -99,24 +102,38 @@ _HEDGE = re.compile(
     r"end to|halt to|stop (?:the)?|ceasefire|cease-fire|truce|any|no|not|never|without|denied|deny|denies|"
     r"rule[sd]? out|readiness|ready to|capab(?:le|ility) of|authorized|authorised|approved|order(?:ed)? to|must|ensure|"
     r"in charge of|responsible for|specialist in|expert in|capabilities|operations? for|"
-    r"halt(?:ing|ed|s)?|end(?:ing|ed)|stop(?:ping|ped|s)?|prevent(?:ing|ed|s)?|ban(?:ning|ned|s)?|against the)\b",
+    r"halt(?:ing|ed|s)?|end(?:ing|ed)|stop(?:ping|ped|s)?|prevent(?:ing|ed|s)?|ban(?:ning|ned|s)?|against the|"
+    r"concern(?:ed|s)? (?:by|about|over|at)|use of|denounc\w*|decr(?:y|ied|ies)|criticis\w+|criticiz\w+|"
+    r"investigat\w+|probe into|inquiry into)\b",
     re.I,
 )
 _BACKREF = re.compile(
-    r"\b(?:in retaliation for|in response to|retaliat\w* (?:for|against)|blamed .{0,60}? for|responsible for|"
-    r"accused .{0,40}? of|since|after|following|before|prior to|amid|days after|weeks after|in the wake of|"
+    r"\b(?:in retaliation for|(?:in )?response to|retaliat\w* (?:for|against)|blamed .{0,60}? for|responsible for|"
+    r"accused .{0,40}? of|since|(?:after|following) (?:the|its|their|this|that|last|his|her)\b|before|prior to|amid|"
+    r"(?:days|weeks|hours|months|years|a day|a week|a month|two days|three days|shortly|soon|just) after|in the wake of|"
     r"the start of|began with|anniversary|remember(?:ed|ing)?|commemorat\w+|recalled|like the|similar to|"
-    r"deadliest since|worst since|reminder of|who (?:was|were|had been|has been|have been)|which (?:was|were)|"
+    r"deadliest since|worst since|reminder of|who (?:was|were|had been|has been|have been|threw|hurled|tried|attempted|allegedly|had|carried out)|which (?:was|were)|"
     r"referenc\w*|referring to|ongoing|the latest in a series)\b",
     re.I,
 )
 _GENERIC = re.compile(
     r"\b(?:regularly|repeatedly|routinely|frequently|almost daily|near-daily|on a daily basis|every day|in recent (?:weeks|months)|"
     r"(?:last|past) 24 hours|bodies (?:brought|were brought|have been brought) to hospitals|"
+    r"since (?:the )?(?:mid-?|early |late )?(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec)\w*|since (?:19|20)\d\d|"
+    r"(?:war|offensive|campaign|bombardment)(?: \w+){0,4} (?:has|have) killed|"
     r"since the (?:start|beginning|outbreak)|since (?:Oct(?:ober)?\.? 7|the war began|the war started|the start)|"
     r"during that time|so far|to date|in total|overall|cumulative|death toll|toll (?:has |had )?(?:risen|rose|reached|climbed)|"
     r"throughout the war|over the course of the war|in the war|of the war|since the war|over the past (?:\w+ )?(?:months|weeks|year)|"
-    r"(?:tens of )?thousands of (?:people|civilians|Palestinians)|have been killed in (?:the )?(?:fighting|war|attacks|strikes))\b",
+    r"(?:tens of )?thousands of (?:people|civilians|Palestinians) (?:have|had)? ?(?:been )?(?:killed|wounded|displaced)|"
+    r"have been killed in (?:the )?(?:fighting|war|attacks|strikes)|press(?:ed|es|ing)? on with|"
+    r"continu(?:ed|es|ing) (?:its |their |the )?(?:\W?\w+\W? )?(?:operations?|offensive|raids?|campaign)|"
+    r"(?:have|has) crossed|fled (?:to|into|across))\b",
+    re.I,
+)
+# a death count summed over a whole country or territory is not one incident
+_AGGREGATE = re.compile(
+    r"\b(?:across (?:the )?(?:country|Gaza|Gaza Strip|Strip|Lebanon|southern Lebanon|south Lebanon|territory|enclave|"
+    r"region|West Bank|occupied West Bank|Syria|Iraq|Yemen)\b|nationwide|throughout the (?:territory|enclave|Strip))",
     re.I,
 )
 _NEGATED = re.compile(r"\b(?:no|not|never|without|denied|deny|denies|did not|didn't|there (?:were|was|are|is) no)\b", re.I)
@@ -156,7 +173,8 @@ def _clause_before(sentence: str, pos: int, width: int = 60) -> str:
 _AFTER_SUBJECT = re.compile(
     r"^\s+(?:don[’']t|do not|didn[’']t|did not|want|wants|wanted|say|says|said|believe|believes|argue|argued|hope|"
     r"demand|demanded|would|will|could|may|might|plan|plans|planned|have said|claim|claimed that|called|urged|"
-    r"warned|vowed|threatened|are expected|were expected|is expected)\b",
+    r"warned|vowed|threatened|are expected|were expected|is expected|(?:\w+\s+){0,3}?(?:could be heard|can be heard|"
+    r"were heard|was heard|could be seen|were reported))\b",
     re.I,
 )
 
@@ -167,8 +185,11 @@ def _is_live(sentence: str, hit: EventHit, date_starts: tuple[int, ...]) -> bool
         return False
     if _AFTER_SUBJECT.match(sentence[hit.end:hit.end + 40]):
         return False
-    if _BACKREF.search(before[-45:]) and not any(hit.start <= d <= hit.end + 40 for d in date_starts):
-        return False
+    if _BACKREF.search(before[-45:]):
+        return False  # "in retaliation for the attack on January 28": told as background
+    if hit.priority >= 11 and _BACKREF.search(sentence[:hit.start]) and \
+            re.search(r"\b(?:that|which|who)\s+(?:\w+\s+)?$", sentence[max(0, hit.start - 20):hit.start]):
+        return False  # "... for a drone strike on January 28 that killed three soldiers"
     return True
 
 
@@ -186,9 +207,9 @@ def classify(sentence: str, has_date: bool = False, fatalities: int | None = Non
     """
     if sentence.rstrip().endswith("?"):
         return None
-    if _GENERIC.search(sentence) and not has_date:
+    if _GENERIC.search(sentence):
         return None
-    if fatalities is not None and fatalities >= 500 and not has_date:
+    if fatalities is not None and (fatalities >= 500 or _AGGREGATE.search(sentence)):
         return None
     live = [h for h in triggers(sentence) if _is_live(sentence, h, date_starts)]
     if not live:
@@ -201,7 +222,7 @@ def classify(sentence: str, has_date: bool = False, fatalities: int | None = Non
     if best.priority >= 11 or (best.event_type == VAC and best.sub_event_type == "Attack"):
         # a killing or shooting: fighters killed in fighting is a battle
         victims = sentence[best.end:best.end + 80] + " " + sentence[max(0, best.start - 60):best.start]
-        if _COMBATANTS.search(victims) and re.search(r"\b(?:clash|fight|battle|exchange)", sentence, re.I):
+        if COMBATANTS.search(victims) and re.search(r"\b(?:clash|fight|battle|exchange)", sentence, re.I):
             return EventHit(BATTLES, "Armed clash", best.start, best.end, best.trigger, best.priority)
         if best.priority >= 11 and best.sub_event_type == "Remote explosive/landmine/IED":
             return best
@@ -209,5 +230,8 @@ def classify(sentence: str, has_date: bool = False, fatalities: int | None = Non
         if re.search(r"\b(?:dispersed|tear ?gas|rubber bullets|water cannon|arrested|detained)\b", sentence, re.I):
             return EventHit(PROTESTS, "Protest with intervention", best.start, best.end, best.trigger, best.priority)
     if best.sub_event_type == "Other" and fatalities:
-        return EventHit(BATTLES, "Armed clash", best.start, best.end, best.trigger, best.priority)
+        victims = sentence[max(0, best.start - 80):best.end + 80]
+        if COMBATANTS.search(victims) or re.search(r"\b(?:clash|gunfight|exchange of fire|battle)", sentence, re.I):
+            return EventHit(BATTLES, "Armed clash", best.start, best.end, best.trigger, best.priority)
+        return EventHit(VAC, "Attack", best.start, best.end, best.trigger, best.priority)
     return best

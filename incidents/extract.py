@@ -20,7 +20,7 @@ from .casualties import fatalities as count_fatalities
 from .casualties import injuries as count_injuries
 from .dates import DateExpr, find_dates
 from .entries import body_segments, split_entries
-from .events import EventHit, classify
+from .events import BATTLES, COMBATANTS, STRATEGIC, VAC, EventHit, classify
 from .model import Entry, Incident, Mention, Report
 from .places import choose_place, find_mentions, precision_for, related, resolve_dateline
 from .sentences import Sentence, split_sentences
@@ -90,7 +90,8 @@ def _compatible(cluster: _Cluster, cand: _Candidate, gazetteer: Gazetteer) -> bo
     if _ANAPHORA.match(cand.sentence.text):
         return True  # "The strike came on a main thoroughfare...": the same event told on
     a, b = cluster.hit, cand.hit
-    same_kind = (a.sub_event_type == b.sub_event_type or a.priority >= 11 or b.priority >= 11
+    # follow-ups of one operation (arrests, interceptions, "the raid") join it; a killing joins anything
+    same_kind = (a.sub_event_type == b.sub_event_type or a.priority >= 8 or b.priority >= 8
                  or bool(_ANAPHORA.match(cand.sentence.text)))
     if not same_kind:
         return False
@@ -243,6 +244,8 @@ def _incident(cl: _Cluster, report: Report, entry: Entry, base: date | None, tex
         day, tp = None, 1
     if day is not None and base is not None and day < base - timedelta(days=BACKGROUND_DAYS):
         return None
+    if day is not None and base is not None and (tp == 3 or (tp == 2 and day < base - timedelta(days=3))):
+        return None  # "last week", "late last month": context for today's news, not an event to map
     first, last = cl.items[0].sentence, cl.items[-1].sentence
     start, end = first.start, last.end
     if end - start > MAX_EXCERPT:
@@ -254,6 +257,12 @@ def _incident(cl: _Cluster, report: Report, entry: Entry, base: date | None, tex
     inj, inj_text = max(injs, key=lambda t: t[0]) if injs else (None, "")
     hit = cl.hit
     event_type, sub = hit.event_type, hit.sub_event_type
+    if event_type == STRATEGIC and sub in ("Other", "Arrests") and fat:
+        joined = " ".join(c.sentence.text for c in cl.items)
+        if COMBATANTS.search(joined) or re.search(r"\b(?:clash|gunfight|exchange of fire|battle|gunmen|armed)", joined, re.I):
+            event_type, sub = BATTLES, "Armed clash"
+        else:
+            event_type, sub = VAC, "Attack"
     place = cl.place
     return Incident(
         date=day.isoformat() if day else None,

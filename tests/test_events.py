@@ -49,6 +49,17 @@ def test_statements_and_background_are_not_incidents(sentence):
     assert classify(sentence) is None
 
 
-def test_back_reference_with_its_own_date_is_an_incident():
+def test_back_references_are_background_even_with_their_own_date():
+    # an ACLED coder codes the Jan 28 attack from the reports of Jan 28, not from a later mention
     s = "The U.S. blamed the militia for a drone strike on January 28 that killed three soldiers."
-    assert classify(s, has_date=True, date_starts=(s.index("January"),)) is not None
+    assert classify(s, has_date=True, date_starts=(s.index("January"),)) is None
+    s = "Two people were killed after an Israeli strike hit their car in Tyre."
+    assert classify(s).sub_event_type == "Air/drone strike"  # a causal "after" is not a back-reference
+
+
+def test_aggregated_tolls_are_not_one_incident():
+    assert classify("Health officials said 558 people were killed in strikes across the country on Monday.",
+                    fatalities=558) is None
+    assert classify("At least 23,210 people have been killed in Gaza since October 7.", has_date=True,
+                    fatalities=23210) is None
+    assert classify("Israel's war against Hamas has killed more than 23,000 people.", fatalities=23000) is None
