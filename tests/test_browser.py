@@ -139,6 +139,20 @@ def test_click_slide_and_no_injection(app):
             assert page.locator('img[src="x"]').count() == 0
             assert frame.locator('img[src="x"]').count() == 0
             assert not [e for e in errors if "pwned" in e], errors
+
+            # -- play animates: the one-day window (Feb 5) walks to the last day by itself, then stops
+            page.get_by_text("▶ Play").click()
+            for day in ("2024-02-06", "2024-02-07"):
+                page.wait_for_function(
+                    """(day) => [...document.querySelectorAll('[data-testid="stSlider"] input[type="range"]')]
+                         .map(i => i.getAttribute('aria-valuetext')).join(',') === day + ',' + day""",
+                    arg=day, timeout=WAIT_MS)
+            wait_metric(page, "Incidents", "2")  # Feb 7: Rafah and the Gaza Strip
+            frame.wait_for_function(f"({JS_MARKERS})().length === 2", timeout=WAIT_MS)
+            page.wait_for_function(
+                """() => { const t = [...document.querySelectorAll('[data-testid="stCheckbox"] input, input[role="switch"]')];
+                           return t.length > 0 && t.every(i => !i.checked); }""", timeout=WAIT_MS)
+            assert frame.evaluate("() => window.__same_map") == 1, "play reloaded the map iframe"
             print(f"[browser] unmapped remote requests answered empty: {sorted(set(unmapped))[:8]}")
         finally:
             browser.close()
