@@ -178,3 +178,34 @@ def test_empty_store_gets_samples_or_a_hint(ui_env):
         assert int(metric(at, "Incidents").replace(",", "")) > 0
     else:
         assert "No dated incidents yet" in all_text(at)
+
+
+def test_whole_entry_loads_only_when_opened(ui_env):
+    db, _ = ui_env
+    from ui_fixtures import make_report
+
+    with Store(db) as s:
+        make_report(s, [("An airstrike on Rafah killed 5 people on Monday.", "rafah", "2024-02-05",
+                         "Explosions/Remote violence", 5, 1)])
+        iid = s.incidents()[0]["id"]
+        # make the entry larger than the excerpt, as in a real live-blog post
+        s.conn.execute("UPDATE incidents SET entry_end = entry_end + 2 WHERE id = ?", (iid,))
+        s.conn.execute("UPDATE reports SET text = text || 'More.'")
+        s.conn.commit()
+    at = ok(run())
+    assert not at.text  # closed: nothing loaded
+    at.session_state[f"entry_{iid}"] = True
+    ok(at.run())
+    assert [t.value.strip() for t in at.text] == ["An airstrike on Rafah killed 5 people on Monday."]
+
+
+def test_filters_carry_over_to_the_incidents_page(seeded):
+    at = ok(run())
+    at.multiselect(key="w_types").set_value(["Battles"])
+    at.slider(key="w_range").set_value((date(2024, 2, 6), date(2024, 2, 7)))
+    ok(at.run())
+    at.switch_page("pages/1_Incidents.py")
+    ok(at.run())
+    df = at.dataframe[0].value
+    assert list(df["place_id"]) == ["khan-younis"]
+    assert at.multiselect(key="w_types").value == ["Battles"]
