@@ -109,13 +109,17 @@ _HEDGE = re.compile(
 )
 _BACKREF = re.compile(
     r"\b(?:in retaliation for|(?:in )?response to|retaliat\w* (?:for|against)|blamed .{0,60}? for|responsible for|"
-    r"accused .{0,40}? of|since|(?:after|following) (?:the|its|their|this|that|last|his|her)\b|before|prior to|amid|"
+    r"accused .{0,40}? of|since|(?:after|following) (?:the|its|their|this|that|last|his|her) (?:[\w'’-]+ ){0,5}?"
+    r"(?:strikes?|attacks?|killings?|assassination|bombing|raids?|assault|shelling|explosion|blast|massacre|war|"
+    r"offensive|incursion|invasion|operation)\b|before|prior to|amid|"
     r"(?:days|weeks|hours|months|years|a day|a week|a month|two days|three days|shortly|soon|just) after|in the wake of|"
     r"the start of|began with|anniversary|remember(?:ed|ing)?|commemorat\w+|recalled|like the|similar to|"
     r"deadliest since|worst since|reminder of|who (?:was|were|had been|has been|have been|threw|hurled|tried|attempted|allegedly|had|carried out)|which (?:was|were)|"
     r"referenc\w*|referring to|ongoing|the latest in a series)\b",
     re.I,
 )
+_TIME_AFTER = re.compile(r"\b(?:(?:days|weeks|hours|months|years|a day|a week|a month|two days|three days|shortly|soon|just)"
+                         r" after|in the wake of|in (?:retaliation|response) (?:for|to))\b", re.I)
 _GENERIC = re.compile(
     r"\b(?:regularly|repeatedly|routinely|frequently|almost daily|near-daily|on a daily basis|every day|in recent (?:weeks|months)|"
     r"(?:last|past) 24 hours|bodies (?:brought|were brought|have been brought) to hospitals|"
@@ -123,7 +127,7 @@ _GENERIC = re.compile(
     r"(?:war|offensive|campaign|bombardment)(?: \w+){0,4} (?:has|have) killed|"
     r"since the (?:start|beginning|outbreak)|since (?:Oct(?:ober)?\.? 7|the war began|the war started|the start)|"
     r"during that time|so far|to date|in total|overall|cumulative|death toll|toll (?:has |had )?(?:risen|rose|reached|climbed)|"
-    r"throughout the war|over the course of the war|in the war|of the war|since the war|over the past (?:\w+ )?(?:months|weeks|year)|"
+    r"throughout the war|over the course of the war|(?:killed|died|dead) (?:in|during) the war|since the war|over the past (?:\w+ )?(?:months|weeks|year)|"
     r"(?:tens of )?thousands of (?:people|civilians|Palestinians) (?:have|had)? ?(?:been )?(?:killed|wounded|displaced)|"
     r"have been killed in (?:the )?(?:fighting|war|attacks|strikes)|press(?:ed|es|ing)? on with|"
     r"continu(?:ed|es|ing) (?:its |their |the )?(?:\W?\w+\W? )?(?:operations?|offensive|raids?|campaign)|"
@@ -185,8 +189,15 @@ def _is_live(sentence: str, hit: EventHit, date_starts: tuple[int, ...]) -> bool
         return False
     if _AFTER_SUBJECT.match(sentence[hit.end:hit.end + 40]):
         return False
-    if _BACKREF.search(before[-45:]):
+    window = before[-45:] + sentence[hit.start:hit.end]
+    m = _BACKREF.search(window)
+    if m and m.start() < len(before[-45:]):
         return False  # "in retaliation for the attack on January 28": told as background
+    for m in _TIME_AFTER.finditer(sentence, 0, hit.start):
+        # "..., a day after Israeli warplanes carried out strikes on the port": the rest of the clause is history
+        stop = re.search(r"[;.—]|,\s+(?:[A-Z]|and |but |while )", sentence[m.end():])
+        if hit.start < m.end() + (stop.start() if stop else len(sentence)):
+            return False
     if hit.priority >= 11 and _BACKREF.search(sentence[:hit.start]) and \
             re.search(r"\b(?:that|which|who)\s+(?:\w+\s+)?$", sentence[max(0, hit.start - 20):hit.start]):
         return False  # "... for a drone strike on January 28 that killed three soldiers"
@@ -219,6 +230,16 @@ def classify(sentence: str, has_date: bool = False, fatalities: int | None = Non
         if _is_live(sentence, EventHit("", "", disc.start(), disc.end(), "", 8), date_starts):
             return EventHit(STRATEGIC, "Disrupted weapons use", disc.start(), disc.end(), disc.group(), 8)
     best = min(live, key=lambda h: (h.priority, h.start))
+    if best.priority >= 10:
+        weapons = [h for h in triggers(sentence) if h.priority <= 2 and h.start < best.start]
+        if weapons and not fatalities is None:
+            w = weapons[-1]
+            best = EventHit(w.event_type, w.sub_event_type, best.start, best.end, best.trigger, best.priority)
+    if best.event_type == EXPLOSIONS and not fatalities and any(
+            h.sub_event_type == "Disrupted weapons use" and h.priority == 8 for h in live) and not re.search(
+            r"\b(?:hit|struck|landed|impacted|exploded|damaged|wounded|injured)\b", sentence, re.I):
+        intercept = next(h for h in live if h.sub_event_type == "Disrupted weapons use")
+        return intercept  # "air defences intercepted a missile fired from Yemen"
     if best.priority >= 11 or (best.event_type == VAC and best.sub_event_type == "Attack"):
         # a killing or shooting: fighters killed in fighting is a battle
         victims = sentence[best.end:best.end + 80] + " " + sentence[max(0, best.start - 60):best.start]

@@ -22,7 +22,7 @@ from .dates import DateExpr, find_dates
 from .entries import body_segments, split_entries
 from .events import BATTLES, COMBATANTS, STRATEGIC, VAC, EventHit, classify
 from .model import Entry, Incident, Mention, Report
-from .places import choose_place, find_mentions, precision_for, related, resolve_dateline
+from .places import REGION, choose_place, find_mentions, related, resolve_dateline
 from .sentences import Sentence, split_sentences
 
 BACKGROUND_DAYS = 45  # events dated this long before publication are background, not news
@@ -32,6 +32,7 @@ _NEW_EVENT = re.compile(r"\b(?:another|a second|a separate|separately|elsewhere|
 _ANAPHORA = re.compile(r"^(?:The|That|This|Its)\s+(?:\w+\s+){0,2}(?:strike|airstrike|attack|raid|explosion|blast|shelling|protests?|"
                        r"men|man|woman|women|victims?|bodies|killing|incident|clash|fire|drone|missile)\b", re.I)
 _PERFECT_GENERIC = re.compile(r"\b(?:has|have)\s+(?:\w+\s+)?(?:uncovered|found|destroyed|carried out|conducted|launched|struck|hit|killed|arrested|detained|demolished)\b", re.I)
+_ORIGIN_BEFORE = re.compile(r"\b(?:from|fled|fleeing|displaced from|evacuated from|launched from|fired from|to|towards?|into)\s+(?:the\s+)?$", re.I)
 _UNKNOWN_PLACE = re.compile(r"\b(?:village|town|city|camp|area|neighbou?rhood|district|outskirts|suburb) of [A-Z]")
 _SINCE_BEFORE = re.compile(r"\b(?:since|until|till|before|from)\s+$", re.I)
 
@@ -157,7 +158,8 @@ def extract(report: Report, gazetteer: Gazetteer) -> Extraction:
         sentences: list[Sentence] = []
         segments = body_segments(text, entry) if entry.kind != "caption" else [(entry.start, entry.end)]
         for s, e in segments:
-            sentences.extend(split_sentences(text[s:e], s))
+            for sent in split_sentences(text[s:e], s):
+                sentences.extend(_clauses(sent))
         entry_dates = [d for sent in sentences if (d := _event_date(sent, base)) is not None and d.precision == 1]
         clusters: list[_Cluster] = []
         for sent in sentences:
@@ -173,14 +175,19 @@ def extract(report: Report, gazetteer: Gazetteer) -> Extraction:
                     and not _ANAPHORA.match(sent.text):
                 continue  # "Israel has uncovered several tunnels in residential areas": background
             inj = count_injuries(sent.text)
-            cand = _Candidate(sent, hit, d, ms, fat.value if fat else None, fat.text if fat else "",
-                              inj.value if inj else None, inj.text if inj else "")
-            if clusters and _compatible(clusters[-1], cand, gazetteer):
-                _absorb(clusters[-1], cand, text, gazetteer)
-            else:
-                cl = _Cluster(entry, [])
-                _absorb(cl, cand, text, gazetteer)
-                clusters.append(cl)
+            places = _separate_places(ms, sent, text, gazetteer)
+            for k, group in enumerate(places):
+                # "struck a site near Albu Kamal and a safe house in Mayadin": one incident per place
+                cand = _Candidate(sent, hit, d, group, fat.value if fat and k == 0 else None,
+                                  fat.text if fat and k == 0 else "", inj.value if inj and k == 0 else None,
+                                  inj.text if inj and k == 0 else "")
+                target = _cluster_for(clusters, cand, gazetteer)
+                if target is not None:
+                    _absorb(target, cand, text, gazetteer)
+                else:
+                    cl = _Cluster(entry, [])
+                    _absorb(cl, cand, text, gazetteer)
+                    clusters.append(cl)
         prev: _Cluster | None = None
         entry_choice = None
         for cl in clusters:
@@ -224,6 +231,65 @@ def extract(report: Report, gazetteer: Gazetteer) -> Extraction:
                 incidents.append((inc, entry, len(cl.items)))
     result.incidents = _dedupe(incidents, gazetteer)
     return result
+
+
+_CLAUSE_SPLIT = re.compile(r"(?:,|;)?\s+(?:and|while|but|as)\s+(?=(?:another|a second|a separate|a third|a further)\b)|;\s+(?=[a-z])")
+
+
+def _clauses(sent: Sentence) -> list[Sentence]:
+    """Split "... late Wednesday, and another strike hit Bint Jbeil on Thursday" into its two events."""
+    out, pos = [], 0
+    for m in _CLAUSE_SPLIT.finditer(sent.text):
+        out.append(Sentence(sent.start + pos, sent.start + m.start(), sent.text[pos:m.start()]))
+        pos = m.end()
+    if not out:
+        return [sent]
+    out.append(Sentence(sent.start + pos, sent.end, sent.text[pos:]))
+    return [c for c in out if c.text.strip()]
+
+
+def _separate_places(ms: list[Mention], sent: Sentence, text: str, gazetteer: Gazetteer) -> list[list[Mention]]:
+    """Mentions grouped by distinct place when one sentence names several towns joined by "and"."""
+    specific = [m for m in ms if m.kind not in ("country", "region", "governorate", "district", "sea", "corridor")
+                and m.country in REGION]
+    groups: list[list[Mention]] = []
+    for m in specific:
+        place = gazetteer.get(m.place_id)
+        if place is None:
+            continue
+        if _ORIGIN_BEFORE.search(text[max(0, m.start - 30):m.start]):
+            continue
+        for g in groups:
+            other = gazetteer.get(g[0].place_id)
+            if other is not None and related(place, other, gazetteer):
+                g.append(m)
+                break
+        else:
+            groups.append([m])
+    if len(groups) < 2:
+        return [ms]
+    # the towns must be coordinated ("X and Y", "near X and ... in Y"), not "from X to Y"
+    first, last = groups[0][0], groups[-1][0]
+    between = text[first.end:last.start]
+    if not re.search(r"\band\b", between) or len(between) > 120:
+        return [ms]
+    rest = [m for m in ms if all(m is not g0 for g in groups for g0 in g)]
+    return [groups[0] + rest] + groups[1:]
+
+
+def _cluster_for(clusters: list[_Cluster], cand: _Candidate, gazetteer: Gazetteer) -> _Cluster | None:
+    """The cluster of this entry a sentence continues: the last one, or an earlier one at the same place."""
+    if not clusters:
+        return None
+    if _compatible(clusters[-1], cand, gazetteer):
+        return clusters[-1]
+    own = choose_place(cand.place_mentions, "", gazetteer) if cand.place_mentions else None
+    if own is None or _NEW_EVENT.search(cand.sentence.text[:60]):
+        return None
+    for cl in reversed(clusters[:-1]):
+        if cl.place is not None and related(own.place, cl.place, gazetteer) and _compatible(cl, cand, gazetteer):
+            return cl
+    return None
 
 
 def _referential(cl: _Cluster) -> bool:

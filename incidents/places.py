@@ -41,7 +41,8 @@ _ORG_BEFORE = re.compile(
     r"(?:\b(?:ministry of|minister of|embassy of|embassy in|government of|president of|king of|ambassador to|envoy to|"
     r"envoy for|representative to|mission to|consulate in|people of|coordinator for|director of|head of|"
     r"spokesm[ae]n (?:for|of)|spokesperson (?:for|of)|doctors? at|staff at|nurses? at|officials? at|manager of|"
-    r"newspaper|news agency|broadcaster)\s+(?:the\s+)?)$",
+    r"newspaper|news agency|broadcaster|(?:ministry|office|authority|authorities|officials?|spokes\w+|agency|"
+    r"government|leadership|court|council|presidency|parliament)(?: \w+)? in)\s+(?:the\s+)?)$",
     re.I,
 )
 _LOCATIVE_BEFORE = re.compile(

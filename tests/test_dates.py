@@ -56,3 +56,8 @@ def test_infer_published_from_captions_and_weekdays():
            "Officials said Wednesday. On Wednesday night. Wednesday's strike.")
     assert infer_published(cnn) == WED
     assert infer_published("No dates at all here.") is None
+
+
+def test_month_names_inside_place_names_are_not_dates():
+    assert find_dates("a safe house in Mayadin and strikes in Marjayoun", WED) == []
+    assert find_dates("in Decatur, in Junction", WED) == []
