@@ -91,6 +91,11 @@ def escape_md(text: object) -> str:
     return "".join(out)
 
 
+def md_text(text: object) -> str:
+    """Escape one line of text for Markdown-only places (st.error, labels): entities, newlines as spaces."""
+    return escape_md(" ".join(str("" if text is None else text).split()))
+
+
 def highlight_excerpt(excerpt: str, excerpt_start: int | None, mentions: Sequence[dict] | None,
                       place: str | None = None, escape=escape_md) -> str:
     """The excerpt, escaped first, with place names wrapped in ``<mark>``.

@@ -30,7 +30,7 @@ place_only = ""
 if f.place_id:
     name = df.loc[df["place_id"] == f.place_id, "place"]
     label = name.iloc[0] if len(name) else f.place_id
-    if st.checkbox(f"Only the place selected on the map: {label}", value=True, key="only_place"):
+    if st.checkbox(f"Only the place selected on the map: {views.md_text(label)}", value=True, key="only_place"):
         place_only = f.place_id
 
 shown = views.export_frame(views.newest_first(views.filter_frame(df, f, place_id=place_only), len(df)))

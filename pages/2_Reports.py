@@ -88,9 +88,9 @@ report = None
 try:
     report = read_input(mode)
 except IncidentMapError as exc:
-    st.error(f"Cannot read this report: {exc}")
+    st.error(f"Cannot read this report: {views.md_text(exc)}")
 except Exception as exc:  # never lose the user's input to a crash
-    st.error(f"Cannot read this report: unexpected {type(exc).__name__}: {exc}")
+    st.error(f"Cannot read this report: unexpected {type(exc).__name__}: {views.md_text(exc)}")
 
 if report is None:
     if not st.session_state.get("rep_saved"):
@@ -120,7 +120,7 @@ else:
     except ImportError:
         st.error("Extraction is not available in this installation (incidents.extract is missing).")
     except IncidentMapError as exc:
-        st.error(f"Extraction failed: {exc}")
+        st.error(f"Extraction failed: {views.md_text(exc)}")
 
     if ex is not None:
         n, dead = views.totals(df) if len(df) else (0, 0)
@@ -148,7 +148,7 @@ else:
             try:
                 save(report, gaz)
             except IncidentMapError as exc:
-                st.error(f"Could not save: {exc}")
+                st.error(f"Could not save: {views.md_text(exc)}")
             except ImportError:
                 st.error("Saving is not available in this installation (incidents.ingest is missing).")
 

@@ -139,11 +139,11 @@ if results:
 
 # ---------------------------------------------------------------------- add a place
 if st.session_state.get("gz_flash"):
-    st.success(st.session_state.pop("gz_flash"))
+    st.success(views.md_text(st.session_state.pop("gz_flash")))
 
 st.subheader("Add a place")
 if st.session_state.get("gz_prefilled"):
-    st.info(f"Prefilled with {st.session_state.pop('gz_prefilled')!r} from the reports: "
+    st.info(f"Prefilled with “{views.md_text(st.session_state.pop('gz_prefilled'))}” from the reports: "
             "add its coordinates and kind, then press Add place.")
 countries = known_countries()
 kinds = sorted(KINDS, key=lambda k: (k not in ("town", "village", "city", "camp", "neighbourhood"), k))
@@ -174,9 +174,9 @@ if submitted:
                       parent=parent.strip(), source="manual", origin="user")
         add_place(place)
     except IncidentMapError as exc:
-        st.error(f"Not added: {exc}")
+        st.error(f"Not added: {views.md_text(exc)}")
     except OSError as exc:
-        st.error(f"Not added: cannot write {user_path}: {exc}")
+        st.error(views.md_text(f"Not added: cannot write {user_path}: {exc}"))
     else:
         st.session_state["gz_flash"] = (f"Added {place.name} ({place.id}) to {user_path.name}. "
                                         "New reports will use it; re-save older ones to re-extract them.")
@@ -195,7 +195,7 @@ if alias_submitted:
     try:
         new_id = add_alias(target_id.strip(), alias)
     except IncidentMapError as exc:
-        st.error(f"Not added: {exc}")
+        st.error(f"Not added: {views.md_text(exc)}")
     else:
         st.session_state["gz_flash"] = f"Added the alias {alias.strip()!r} ({new_id})."
         st.rerun()
@@ -240,7 +240,7 @@ if unknown is not None:
         st.caption(f"{len(unknown)} name(s); click one to prefill the form above.")
         cols = st.columns(4)
         for i, (name, n, n_reports) in enumerate(unknown[:UNKNOWN_CAP]):
-            cols[i % 4].button(f"{name} ({n})", key=f"gz_unknown_{i}", on_click=_prefill, args=(name,),
+            cols[i % 4].button(f"{views.md_text(name)} ({n})", key=f"gz_unknown_{i}", on_click=_prefill, args=(name,),
                                help=f"{n} mention(s) in {n_reports} report(s)", use_container_width=True)
         if len(unknown) > UNKNOWN_CAP:
             st.caption(f"Showing the {UNKNOWN_CAP} most frequent.")

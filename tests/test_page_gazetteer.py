@@ -84,4 +84,4 @@ def test_unknown_names_prefill_the_form(ui_env):
     ok(at.run())
     assert at.text_input(key="gz_name").value == "Zarqoonville"
     assert at.text_input(key="gz_id").value == "zarqoonville"
-    assert "Prefilled with 'Zarqoonville'" in all_text(at)
+    assert "Prefilled with “Zarqoonville”" in all_text(at)

@@ -102,6 +102,10 @@ def test_bad_input_shows_an_error_and_keeps_it(ui_env, pipeline):
     ok(at.run())
     assert at.error and "MB" in at.error[0].value
     assert not any(b.key == "save_report" for b in at.button)
+    # a file name is shown in the message, inert (no Markdown link or image)
+    at.file_uploader(key="rep_file").set_value(("![x](http:__e.png).txt", b"\x00\x01" * 50, "text/plain"))
+    ok(at.run())
+    assert at.error and "![" not in at.error[0].value and "](" not in at.error[0].value
 
 
 def test_delete_a_stored_report(seeded, pipeline):

@@ -76,6 +76,10 @@ def test_escape_md_is_inert_markdown_and_html():
     assert s.endswith("<br>line")
 
 
+def test_md_text_is_one_inert_line():
+    assert views.md_text("a\n[b](c) *d*") == "a &#91;b&#93;&#40;c&#41; &#42;d&#42;"
+
+
 def test_highlight_escapes_first_then_marks_by_offsets():
     excerpt = "Strike on <Rafah> & Khan Younis"
     mentions = [{"surface": "Khan Younis", "start": 100 + 20, "end": 100 + 31},
