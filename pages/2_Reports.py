@@ -49,10 +49,20 @@ def read_input(mode: str):
     return report
 
 
-def preview(report, gaz):
+@st.cache_data(max_entries=8, show_spinner="Finding incidents…")
+def _extract(report_hash: str, _text: str, source: str, published, title: str, gaz_key: tuple):
+    """Extraction of one report, cached: widget changes on this page do not redo it."""
     from incidents.extract import extract
+    from incidents.model import Report
 
-    ex = extract(report, gaz)
+    return extract(Report(text=_text, source=source, published=published, title=title), ui.get_gazetteer())
+
+
+def preview(report, gaz):
+    from gazetteer import default_user_path
+
+    ex = _extract(report.hash, report.text, report.source, report.published, report.title,
+                  (str(default_user_path()), ui.gazetteer_stamp(default_user_path())))
     rows = [i.to_dict() if hasattr(i, "to_dict") else dict(i) for i in ex.incidents]
     df = pd.DataFrame(rows)
     if not df.empty:
