@@ -85,7 +85,6 @@ _RULES: list[tuple[int, str, str, str]] = [
     (11, EXPLOSIONS, "Remote explosive/landmine/IED", r"(?:explosion|blast)s?"),
 ]
 
-_RULES_RE = [(prio, et, st, re.compile(r"\b(?:" + pat + r")\b", re.I if prio != 1 else 0)) for prio, et, st, pat in _RULES]
 _RULES_RE = [(prio, et, st, re.compile(r"\b(?:" + pat + r")\b", re.I)) for prio, et, st, pat in _RULES]
 
 COMBATANTS = re.compile(
@@ -141,6 +140,32 @@ _AGGREGATE = re.compile(
     re.I,
 )
 _NEGATED = re.compile(r"\b(?:no|not|never|without|denied|deny|denies|did not|didn't|there (?:were|was|are|is) no)\b", re.I)
+
+
+# Every rule above needs at least one word starting with one of these stems; a sentence with none
+# of them cannot report an incident. (tests/test_events.py checks the stems cover every rule.)
+TRIGGER_STEMS = (
+    "strik", "airst", "raid", "aeri", "dron", "warpl", "jet", "aircr", "helic", "bomb", "struck", "hit", "explo",
+    "shell", "artil", "rocke", "missi", "morta", "proje", "fire", "barra", "salvo", "shrap", "gunbo", "naval", "navy",
+    "ship", "vessel", "tanker", "freig", "carri", "warsh", "destr", "launc", "shot", "shoot", "ied", "landm",
+    "lande", "mine", "booby", "deton", "pager", "walki", "grena", "clash", "battl", "firef", "excha", "fough",
+    "ambus", "fight", "engag", "gunme", "gunfi", "gunsh", "settl", "lynch", "mob", "riot", "stone", "molot", "petro",
+    "dispe", "tear", "rubbe", "water", "stun", "prote", "demon", "rall", "march", "sit-in", "vigil", "block",
+    "abduc", "kidna", "hosta", "seize", "stabb", "rammi", "ramme", "run over", "execu", "beate", "tortu", "inter",
+    "downe", "defen", "defus", "disma", "foile", "thwar", "cache", "uncov", "disco", "found", "locat", "expos",
+    "confi", "arres", "detai", "deten", "rounded", "custo", "demol", "bulld", "razed", "torch", "set fire",
+    "set ablaze", "burne", "loot", "vanda", "uproo", "storm", "incur", "opera", "besie", "evacu", "order", "kill",
+    "slain", "died", "dead", "wound", "injur", "marty", "blast", "hurle", "threw", "throw", "hunge", "gener",
+    "suici", "impac", "crash", "slamm", "fell", "tank", "targe", "preci", "bullet", "cannon",
+)
+
+
+def _any_trigger_pattern() -> re.Pattern:
+    """Cheap pre-filter: one pass over a whole text finds where any trigger word could be."""
+    return re.compile(r"(?i)\b(?:" + "|".join(sorted(map(re.escape, TRIGGER_STEMS), key=len, reverse=True)) + r")")
+
+
+TRIGGER_ANY = _any_trigger_pattern()
 
 
 @dataclass(frozen=True)

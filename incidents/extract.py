@@ -10,6 +10,7 @@
 """
 from __future__ import annotations
 
+import bisect
 import re
 from dataclasses import dataclass, field
 from datetime import date, timedelta
@@ -20,7 +21,7 @@ from .casualties import fatalities as count_fatalities
 from .casualties import injuries as count_injuries
 from .dates import DateExpr, find_dates
 from .entries import body_segments, split_entries
-from .events import BATTLES, COMBATANTS, STRATEGIC, VAC, EventHit, classify
+from .events import BATTLES, COMBATANTS, STRATEGIC, TRIGGER_ANY, VAC, EventHit, classify
 from .model import Entry, Incident, Mention, Report
 from .places import REGION, choose_place, find_mentions, related, resolve_dateline
 from .sentences import Sentence, split_sentences
@@ -74,8 +75,8 @@ class _Cluster:
         return min(specific or [c.hit for c in self.items], key=lambda h: h.priority)
 
 
-def _event_date(sentence: Sentence, base: date | None) -> DateExpr | None:
-    for d in find_dates(sentence.text, base, sentence.start):
+def _event_date(sentence: Sentence, base: date | None, found: list[DateExpr] | None = None) -> DateExpr | None:
+    for d in (find_dates(sentence.text, base, sentence.start) if found is None else found):
         rel = d.start - sentence.start
         if _SINCE_BEFORE.search(sentence.text[max(0, rel - 8):rel]):
             continue
@@ -130,11 +131,13 @@ def extract(report: Report, gazetteer: Gazetteer) -> Extraction:
     """Entries, place mentions and incidents of one report."""
     text = report.text
     entries = split_entries(text, report.published)
-    mentions = find_mentions(text, gazetteer)
+    mentions = find_mentions(text, gazetteer, fallback=False)
     starts = [m.start for m in mentions]
+    # where a trigger word could be: sentences without one are skipped (most of a live page)
+    trigger_at = [m.start() for m in TRIGGER_ANY.finditer(text)]
+    context = [gazetteer.get(m.place_id) for m in mentions if m.reason != "context" and gazetteer.get(m.place_id)]
     result = Extraction(report, entries, mentions, [])
     incidents: list[tuple[Incident, Entry, int]] = []
-    import bisect
 
     def mentions_in(s: int, e: int) -> list[Mention]:
         i = bisect.bisect_left(starts, s)
@@ -155,22 +158,35 @@ def extract(report: Report, gazetteer: Gazetteer) -> Extraction:
             hs = text.find(entry.headline, entry.start, entry.end)
             if hs >= 0:
                 headline_choice = choose_place(mentions_in(hs, hs + len(entry.headline)), text, gazetteer)
+        if not _has(trigger_at, entry.body_start if entry.kind != "caption" else entry.start, entry.end):
+            continue
         sentences: list[Sentence] = []
         segments = body_segments(text, entry) if entry.kind != "caption" else [(entry.start, entry.end)]
         for s, e in segments:
             for sent in split_sentences(text[s:e], s):
                 sentences.extend(_clauses(sent))
-        entry_dates = [d for sent in sentences if (d := _event_date(sent, base)) is not None and d.precision == 1]
+        sentence_dates: dict[int, list[DateExpr]] = {}
+
+        def dates_of(sent: Sentence) -> list[DateExpr]:
+            if sent.start not in sentence_dates:
+                sentence_dates[sent.start] = find_dates(sent.text, base, sent.start)
+            return sentence_dates[sent.start]
+
         clusters: list[_Cluster] = []
         for sent in sentences:
-            d = _event_date(sent, base)
+            if not _has(trigger_at, sent.start, sent.end):
+                continue
+            found = dates_of(sent)
+            d = _event_date(sent, base, found)
             fat = count_fatalities(sent.text)
-            date_starts = tuple(x.start - sent.start for x in find_dates(sent.text, base, sent.start))
+            date_starts = tuple(x.start - sent.start for x in found)
             hit = classify(sent.text, has_date=d is not None, fatalities=fat.value if fat else None,
                            date_starts=date_starts)
             if hit is None:
                 continue
             ms = [m for m in mentions_in(sent.start, sent.end) if m.role == "place"]
+            if gazetteer.fallback is not None:
+                ms = sorted(ms + _fallback_mentions(sent, gazetteer, context, ms), key=lambda m: m.start)
             if d is None and not any(m.kind != "country" for m in ms) and _PERFECT_GENERIC.search(sent.text) \
                     and not _ANAPHORA.match(sent.text):
                 continue  # "Israel has uncovered several tunnels in residential areas": background
@@ -220,8 +236,12 @@ def extract(report: Report, gazetteer: Gazetteer) -> Extraction:
                         if country is not None:
                             cl.place, cl.precision = country, 3
             if cl.date is None:
-                cl.date = (prev.date if prev is not None and prev.date is not None
-                           else entry_dates[0] if entry_dates else None)
+                if prev is not None and prev.date is not None:
+                    cl.date = prev.date
+                else:
+                    entry_dates = [d for sent in sentences if (d := _event_date(sent, base, dates_of(sent))) is not None
+                                   and d.precision == 1]
+                    cl.date = entry_dates[0] if entry_dates else None
             prev = cl
             if cl.place is None:
                 result.unplaced.append(cl.items[0].sentence.text)
@@ -233,6 +253,33 @@ def extract(report: Report, gazetteer: Gazetteer) -> Extraction:
     return result
 
 
+def _has(positions: list[int], start: int, end: int) -> bool:
+    i = bisect.bisect_left(positions, start)
+    return i < len(positions) and positions[i] < end
+
+
+def _fallback_mentions(sent: Sentence, gazetteer: Gazetteer, context: list[Place], known: list[Mention]) -> list[Mention]:
+    """Names the curated gazetteer lacks, placed offline through GeoNames (only in event sentences)."""
+    from gazetteer.candidates import fallback_mentions
+
+    # only where the text marks an unknown capitalised name as a place ("the village of X", "in X")
+    if not any(not any(m.start <= sent.start + c.start(1) < m.end for m in known)
+               for c in _CUED_NAME.finditer(sent.text)):
+        return []
+    out = []
+    for s, e, place in fallback_mentions(sent.text, gazetteer, gazetteer.fallback, context):
+        s, e = s + sent.start, e + sent.start
+        if any(s < m.end and m.start < e for m in known):
+            continue
+        out.append(Mention(surface=sent.text[s - sent.start:e - sent.start], start=s, end=e, place_id=place.id,
+                           place=place.name, lat=place.lat, lon=place.lon, kind=place.kind, country=place.country,
+                           reason="fallback", gazetteer=place.origin))
+    return out
+
+
+_CUED_NAME = re.compile(r"\b(?:in|near|at|outside|of|from|into|toward|towards|hit|struck|targeted|raided|stormed)\s+"
+                        r"(?:the\s+)?(?:(?:village|town|city|camp|area|neighbou?rhood|district|suburb)s?\s+of\s+)?"
+                        r"((?:[Aa][ln]-|[Ee]l-)?[A-Z][\w'’\-]+)")
 _CLAUSE_SPLIT = re.compile(r"(?:,|;)?\s+(?:and|while|but|as)\s+(?=(?:another|a second|a separate|a third|a further)\b)|;\s+(?=[a-z])")
 
 

@@ -80,8 +80,12 @@ def _mention(place: Place, start: int, end: int, surface: str, reason: str, role
                    role=role)
 
 
-def find_mentions(text: str, gazetteer: Gazetteer) -> list[Mention]:
-    """Every place mention in ``text``, resolved, in order."""
+def find_mentions(text: str, gazetteer: Gazetteer, fallback: bool = True) -> list[Mention]:
+    """Every place mention in ``text``, resolved, in order.
+
+    ``fallback=False`` leaves out names only the GeoNames fallback knows
+    (extraction asks the fallback sentence by sentence, for event sentences only).
+    """
     matches = gazetteer.find(text)
     context = [m.candidates[0] for m in matches if len(m.candidates) == 1]
     mentions: list[Mention] = []
@@ -97,12 +101,12 @@ def find_mentions(text: str, gazetteer: Gazetteer) -> list[Mention]:
             role = "attribute"
         mentions.append(_mention(place, m.start, m.end, m.surface, reason, role))
     # "the Iraqi capital" -> Baghdad
-    capitals = {p.country: p for p in gazetteer.places.values() if p.kind == "capital"}
+    capitals = _capitals(gazetteer)
     for cm in _CAPITAL_OF.finditer(text):
         cap = capitals.get(DEMONYM_COUNTRY[cm.group("demonym")])
         if cap is not None:
             mentions.append(_mention(cap, cm.start(), cm.end(), cm.group(), "capital"))
-    if gazetteer.fallback is not None:
+    if fallback and gazetteer.fallback is not None:
         try:
             from gazetteer.candidates import fallback_mentions
         except ImportError:  # pragma: no cover - optional module
@@ -114,6 +118,14 @@ def find_mentions(text: str, gazetteer: Gazetteer) -> list[Mention]:
                     mentions.append(_mention(place, s, e, text[s:e], "fallback"))
     mentions.sort(key=lambda mm: mm.start)
     return mentions
+
+
+def _capitals(gazetteer: Gazetteer) -> dict[str, Place]:
+    cached = getattr(gazetteer, "_capitals_by_country", None)
+    if cached is None or cached[0] != len(gazetteer.places):
+        cached = (len(gazetteer.places), {p.country: p for p in gazetteer.places.values() if p.kind == "capital"})
+        gazetteer._capitals_by_country = cached
+    return cached[1]
 
 
 def resolve_dateline(dateline: str, gazetteer: Gazetteer) -> Place | None:

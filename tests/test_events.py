@@ -63,3 +63,23 @@ def test_aggregated_tolls_are_not_one_incident():
     assert classify("At least 23,210 people have been killed in Gaza since October 7.", has_date=True,
                     fatalities=23210) is None
     assert classify("Israel's war against Hamas has killed more than 23,000 people.", fatalities=23000) is None
+
+
+def test_trigger_prefilter_covers_every_incident_sentence():
+    from incidents.events import TRIGGER_ANY
+
+    for sentence, _, _ in INCIDENTS:
+        hit = classify(sentence)
+        assert TRIGGER_ANY.search(sentence[hit.start:hit.end]), sentence
+    assert TRIGGER_ANY.search("Blinken met Abbas in Ramallah to discuss aid.") is None
+
+
+def test_trigger_prefilter_covers_every_trigger_in_the_annotated_reports():
+    from pathlib import Path
+
+    from incidents.events import TRIGGER_ANY, triggers
+
+    for path in sorted((Path(__file__).parent / "fixtures" / "cases").glob("*.txt")):
+        for line in path.read_text(encoding="utf-8").splitlines():
+            for hit in triggers(line):
+                assert TRIGGER_ANY.search(hit.trigger), (path.name, hit.trigger)
