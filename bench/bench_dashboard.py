@@ -285,13 +285,27 @@ def _status_kb(pid: int, field: str) -> float:
 
 
 # ---------------------------------------------------------------------- browser
+LOCAL_PREFIXES = ("http://127.0.0.1", "http://localhost", "ws://", "data:", "blob:")
+
+
+class _RemoteOnly:
+    """Hands the browser tests' handler only remote URLs: the app's own requests then never
+    make a round trip through Playwright's driver (which would add seconds to a page load)."""
+
+    def __init__(self, context):
+        self.context = context
+
+    def route(self, _pattern, handler) -> None:
+        self.context.route(lambda url: not url.startswith(LOCAL_PREFIXES), handler)
+
+
 def _route_offline():
-    """The offline routing of the browser tests (tests/ui_fixtures.py)."""
+    """The offline routing of the browser tests (tests/ui_fixtures.py), for remote URLs only."""
     from ui_fixtures import ASSETS, route_offline
 
     if not (ASSETS / "leaflet-1.9.3" / "dist" / "leaflet.js").exists():
         raise RuntimeError("tests/.assets is missing: run bash tools/fetch-map-assets.sh")
-    return route_offline
+    return lambda context, log=None: route_offline(_RemoteOnly(context), log)
 
 
 def _map_frame(page):
@@ -303,9 +317,17 @@ def _wait_idle(page) -> None:
     page.wait_for_selector("[data-test-script-state='notRunning']", state="attached", timeout=WAIT_MS)
 
 
+WS_FRAMES: dict[int, list[tuple[str, float]]] = {}  # per page: (direction, perf_counter) of websocket frames
+
+
 def first_map(context, url: str) -> tuple[float, object, object]:
     """Seconds from navigation to markers drawn in the map iframe; returns (seconds, page, frame)."""
     page = context.new_page()
+    frames: list[tuple[str, float]] = []
+    WS_FRAMES[id(page)] = frames
+    page.on("websocket", lambda ws: (
+        ws.on("framesent", lambda _p: frames.append(("sent", time.perf_counter()))),
+        ws.on("framereceived", lambda _p: frames.append(("received", time.perf_counter())))))
     epoch = time.time()
     t0 = time.perf_counter()
     page.goto(url, wait_until="commit")
@@ -334,6 +356,8 @@ def move_slider(page, frame, thumb: int, key: str) -> dict:
     sig0 = frame.evaluate(JS_MARKER_SIG)
     thumbs = page.locator(SLIDER_THUMBS)
     thumbs.nth(thumb).focus()
+    renders0 = frame.evaluate("() => (window.__stPayloads || []).length")
+    epoch = time.time()
     t0 = time.perf_counter()
     page.keyboard.press(key)
     page.wait_for_function(f"([old]) => {{ const v = ({JS_METRIC})('Incidents'); return v !== null && v !== old; }}",
@@ -345,7 +369,14 @@ def move_slider(page, frame, thumb: int, key: str) -> dict:
     t_idle = time.perf_counter() - t0
     metric1 = page.evaluate(JS_METRIC, "Incidents")
     markers = int(frame.evaluate(JS_MARKER_SIG).split("|", 1)[0])
+    ws = [(d, t - t0) for d, t in WS_FRAMES.get(id(page), []) if t >= t0]
+    sent = [t for d, t in ws if d == "sent"]
+    got = [t for d, t in ws if d == "received" and t <= t_idle]
+    new = frame.evaluate("(n) => (window.__stPayloads || []).slice(n)", renders0)
+    args_s = new[0]["t"] / 1000 - epoch if new else float("nan")
     return {"seconds": max(t_metric, t_map), "metric_s": t_metric, "map_s": t_map, "idle_s": t_idle,
+            "args_s": args_s, "sent_s": sent[0] if sent else float("nan"),
+            "first_delta_s": got[0] if got else float("nan"), "last_delta_s": got[-1] if got else float("nan"),
             "from": metric0, "to": metric1, "markers": markers}
 
 
@@ -403,6 +434,13 @@ def profile_data_path(db: Path, top_lines: int = 45) -> str:
     conn = sqlite3.connect(str(db))
     df = timed("views.load_frame (cold cache: SQLite -> pandas)", views.load_frame, conn)
     conn.close()
+    ui.load_incidents()  # fills st.cache_data (memory storage in bare mode)
+    timed("ui.load_incidents, st.cache_data hit (unpickles a copy)", ui.load_incidents)
+    timed("ui.filter_options, st.cache_data hit", ui.filter_options)
+    import pickle
+
+    blob = pickle.dumps(df, protocol=pickle.HIGHEST_PROTOCOL)
+    lines.append(f"  {'pickled frame (what each cache hit copies)':<58} {len(blob) / 1e6:9.1f} MB")
     timed("ui.data_version (runs on every rerun)", ui.data_version, db)
     lo, hi = views.date_bounds(df)
     prof = Profiler(interval=0.0005)
@@ -422,10 +460,36 @@ def profile_data_path(db: Path, top_lines: int = 45) -> str:
                     streamlit_folium._get_feature_group_string, fg, map=m, idx=0)
         lines.append(f"  {'sizes: base map script / marker layer JS':<58} {len(leaflet):,} / {len(fgs):,} bytes")
     prof.stop()
+    lines += apptest_reruns(db)
     tree = ConsoleRenderer(unicode=False, color=False, short_mode=True).render(prof.last_session)
     tree = "\n".join(tree.splitlines()[:top_lines])
     return "--- one rerun's data path, timed in-process ---\n" + "\n".join(lines) + \
         f"\n--- pyinstrument (top {top_lines} lines) ---\n{tree}"
+
+
+def apptest_reruns(db: Path, moves: int = 3) -> list[str]:
+    """Server-side script time of dashboard.py itself (Streamlit's AppTest, no browser, no websocket)."""
+    from streamlit.testing.v1 import AppTest
+
+    os.environ["INCIDENTS_DB"] = str(db)
+    os.environ.setdefault("INCIDENTS_USER_GAZETTEER", str(db.with_name("no-user-places.csv")))
+    at = AppTest.from_file(str(ROOT / "dashboard.py"), default_timeout=300)
+    out = []
+    t0 = time.perf_counter()
+    at.run()
+    out.append(f"  {'AppTest: dashboard.py first run (loads the store)':<58} {1000 * (time.perf_counter() - t0):9.1f} ms")
+    t0 = time.perf_counter()
+    at.run()
+    out.append(f"  {'AppTest: rerun, nothing changed':<58} {1000 * (time.perf_counter() - t0):9.1f} ms")
+    for _ in range(moves):
+        if not at.slider:
+            break
+        a, b = at.slider[0].value
+        t0 = time.perf_counter()
+        at.slider[0].set_value((a, b - timedelta(days=1))).run()
+        out.append(f"  {'AppTest: rerun after moving the slider one day':<58} "
+                   f"{1000 * (time.perf_counter() - t0):9.1f} ms")
+    return out
 
 
 # ---------------------------------------------------------------------- main
@@ -449,6 +513,8 @@ def run(sizes: list[int], moves: int, workdir: Path, seed: int = 1, profile: boo
                 print(f"[{n:,}] store: {built['incidents']:,} incidents, {built['places']} places, "
                       f"{built['reports']} reports over {built['days']} days, {built['bytes'] / 1e6:.1f} MB, "
                       f"built in {built['seconds']:.1f} s", flush=True)
+                print(f"[{n:,}] load average before the run (2 cores; other processes count): "
+                      f"{' '.join(f'{x:.1f}' for x in os.getloadavg())}", flush=True)
                 port = free_port()
                 log = workdir / f"streamlit-{n}.log"
                 proc, up = start_server(db, workdir / "no-user-places.csv", port, log)
@@ -456,10 +522,13 @@ def run(sizes: list[int], moves: int, workdir: Path, seed: int = 1, profile: boo
                     res = measure(f"http://127.0.0.1:{port}/", proc, moves, browser)
                 finally:
                     stop_server(proc)
-                res.update(n=n, places=built["places"], server_up_s=up)
+                res.update(n=n, places=built["places"], server_up_s=up, load=os.getloadavg()[0])
                 for mv in res["moves"]:
                     print(f"[{n:,}] slider move: {mv['from']} -> {mv['to']} incidents, {mv['markers']} markers: "
-                          f"count {mv['metric_s']:.2f} s, map {mv['map_s']:.2f} s, script idle {mv['idle_s']:.2f} s",
+                          f"rerun request sent {mv['sent_s']:.2f} s, first/last server message {mv['first_delta_s']:.2f}/"
+                          f"{mv['last_delta_s']:.2f} s, count shown {mv['metric_s']:.2f} s, map args in iframe "
+                          f"{mv['args_s']:.2f} s, markers redrawn "
+                          f"{mv['map_s']:.2f} s, script idle {mv['idle_s']:.2f} s",
                           flush=True)
                 rows.append(res)
                 if profile:
@@ -474,7 +543,8 @@ def run(sizes: list[int], moves: int, workdir: Path, seed: int = 1, profile: boo
 
 def print_table(rows: list[dict]) -> None:
     head = ("incidents", "places", "markers", "first map cold", "first map warm", "slider median",
-            "slider max", "map payload", "marker layer", "payload after move", "iframe HTML", "server RSS (peak)")
+            "slider max", "map payload", "marker layer", "payload after move", "iframe HTML", "server RSS (peak)",
+            "load avg")
     table = [head]
     for r in rows:
         secs = [m["seconds"] for m in r["moves"]] or [float("nan")]
@@ -482,7 +552,7 @@ def print_table(rows: list[dict]) -> None:
                        f"{r['first_warm_s']:.2f} s", f"{statistics.median(secs):.2f} s", f"{max(secs):.2f} s",
                        _kb(r["payload"].get("bytes")), _kb(r["payload"].get("feature_group")),
                        _kb(r["payload_after"].get("bytes")), _kb(r["frame_html"]),
-                       f"{r['rss_mb']:.0f} MB ({r['hwm_mb']:.0f} MB)"))
+                       f"{r['rss_mb']:.0f} MB ({r['hwm_mb']:.0f} MB)", f"{r['load']:.1f}"))
     widths = [max(len(row[i]) for row in table) for i in range(len(head))]
     print()
     for i, row in enumerate(table):
