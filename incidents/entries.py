@@ -28,6 +28,11 @@ _DATELINE = re.compile(
     r"(?P<date>,\s*(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Sept|Oct|Nov|Dec)[a-z]*\.?\s+\d{1,2}(?:,?\s+20\d\d)?)?"
     r"\s*(?:\((?:AP|Reuters|AFP|CNN|dpa|Xinhua|WAFA|Anadolu|UPI|Reuters/AP)\)\s*)?[—–-]{1,2}\s+"
 )
+# AFP/France 24 style: "Gaza City (Palestinian Territories) (AFP) - "; title case only with an agency tag
+_AGENCY_DATELINE = re.compile(
+    r"^(?P<dateline>[A-Z][\w.'’\-]+(?: [A-Z][\w.'’\-]+){0,3})(?:,\s*[A-Z][\w.'’\-]+(?: [A-Z][\w.'’\-]+){0,2})?"
+    r"(?P<date>)\s*(?:\([^()]{2,40}\)\s*)?\((?:AFP|AP|Reuters|dpa|Anadolu|WAFA|Xinhua)\)\s*[—–:-]{1,2}\s+"
+)
 _TIMESTAMP = re.compile(
     r"^(?:(?:Updated|Posted|Published)(?: at)?\s+)?"
     r"(?:(?:\d{1,2}[.:]\d{2}\s*(?:[ap]\.?m\.?)?(?:\s*(?:GMT|BST|UTC|CET|EET|EST|EDT|ET|IST|AST))?)"
@@ -36,8 +41,9 @@ _TIMESTAMP = re.compile(
     re.I,
 )
 _DATE_STAMP = re.compile(
-    r"^(?:(?:Mon|Tue|Wed|Thu|Fri|Sat|Sun)[a-z]*,?\s+)?(?:\d{1,2}\s+[A-Z][a-z]{2,8}\.?|[A-Z][a-z]{2,8}\.?\s+\d{1,2},?)\s+20\d\d"
-    r"(?:[,\s]+\d{1,2}[.:]\d{2}\s*(?:[ap]\.?m\.?)?\s*(?:GMT|BST|UTC|CET|EET|EST|EDT|ET)?)?\s*$",
+    r"^(?:(?:Updated|Posted|Published)(?: on| at)?:?\s+)?(?:(?:Mon|Tue|Wed|Thu|Fri|Sat|Sun)[a-z]*,?\s+)?"
+    r"(?:\d{1,2}\s+[A-Z][a-z]{2,8}\.?|[A-Z][a-z]{2,8}\.?\s+\d{1,2},?)\s+20\d\d"
+    r"(?:(?:[,\s]+|\s+at\s+)\d{1,2}[.:]\d{2}[^.!?]{0,40})?\s*$",
     re.I,
 )
 _STAMPED_HEADLINE = re.compile(
@@ -147,6 +153,8 @@ def split_entries(text: str, published: date | None = None) -> list[Entry]:
         if _SEPARATORS.match(t) or _TIMESTAMP.match(t):
             close()
             resume = None
+            if re.search(r"20\d\d", t):  # "Updated 3:05 PM EST, Wed February 7, 2024"
+                pending_published = infer_published(t) or pending_published
             if re.match(r"(?i)key events?$", t):
                 in_toc = True
                 expect_headline = False
@@ -183,7 +191,9 @@ def split_entries(text: str, published: date | None = None) -> list[Entry]:
             close()
             continue
         m = _DATELINE.match(t)
-        if m and len(m.group("dateline")) <= 60 and sum(c.isupper() for c in m.group("dateline")[:4]) >= 2:
+        if not (m and len(m.group("dateline")) <= 60 and sum(c.isupper() for c in m.group("dateline")[:4]) >= 2):
+            m = _AGENCY_DATELINE.match(t)
+        if m:
             dl = m.group("dateline").strip()
             entry = open_entry(line, "post", dateline=_title_case_dateline(dl), body_start=line.start + m.end())
             if m.group("date"):

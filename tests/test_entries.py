@@ -84,3 +84,17 @@ def test_seeds_split_into_posts(seeds):
     assert sum(e.kind == "caption" for e in es) >= 8
     for e in es:
         assert "Link Copied" not in cnn[e.start:e.end]
+
+
+def test_agency_and_timestamp_variants():
+    from datetime import date
+
+    es = split_entries("Gaza City (Palestinian Territories) (AFP) - Strikes hit the north.\n")
+    assert es[0].dateline == "Gaza City"
+    es = split_entries("JERUSALEM, Feb 7 (Reuters) - Police said.\n", published=date(2024, 2, 8))
+    assert (es[0].dateline, es[0].published) == ("Jerusalem", date(2024, 2, 7))
+    text = ("Live page\nUpdated 3:05 PM EST, Wed February 7, 2024\nStrike hits Tyre\nA strike hit Tyre.\n"
+            "February 6, 2024 9:12 PM GMT+2\nA raid in Jenin.\n")
+    es = split_entries(text)
+    assert [(e.headline, e.published) for e in es] == [
+        ("Strike hits Tyre", date(2024, 2, 7)), ("", date(2024, 2, 6))]  # a sentence is not a headline
