@@ -251,7 +251,11 @@ def infer_published(text: str, today: date | None = None) -> date | None:
                 d = date(cy, month, day)
             except ValueError:
                 continue
-            if year or default_year or wd is None and top_weekday is None or d.weekday() in (wd, top_weekday):
+            # without a year: the latest year in which the day falls on the weekday the text
+            # names most (or the day after it: wires report yesterday's events)
+            plausible = {wd} if wd is not None else ({top_weekday, (top_weekday + 1) % 7}
+                                                     if top_weekday is not None else None)
+            if year or default_year or plausible is None or d.weekday() in plausible:
                 chosen = d
                 break
         if chosen is None or chosen > today:

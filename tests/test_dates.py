@@ -61,3 +61,8 @@ def test_infer_published_from_captions_and_weekdays():
 def test_month_names_inside_place_names_are_not_dates():
     assert find_dates("a safe house in Mayadin and strikes in Marjayoun", WED) == []
     assert find_dates("in Decatur, in Junction", WED) == []
+
+
+def test_year_less_dateline_takes_a_year_consistent_with_the_weekdays():
+    text = "BEIRUT, Nov 13 (Reuters) - Warplanes struck late on Sunday. On Sunday, officials said..."
+    assert infer_published(text, today=date(2026, 11, 22)) == date(2023, 11, 13)  # a Monday
