@@ -46,7 +46,7 @@ from datetime import date, timedelta
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-for p in (ROOT, ROOT / "tests"):
+for p in (ROOT, ROOT / "tests", ROOT / "bench"):
     if str(p) not in sys.path:
         sys.path.insert(0, str(p))
 
@@ -503,6 +503,9 @@ def run(sizes: list[int], moves: int, workdir: Path, seed: int = 1, profile: boo
 
     if not Path(CHROMIUM).exists():
         raise RuntimeError(f"{CHROMIUM} is missing (tools/install-test-deps.sh installs it)")
+    from common import run_header
+
+    print(run_header(("dashboard.py", "ui.py", "incidents/views.py", "incidents/store.py")), flush=True)
     rows = []
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)

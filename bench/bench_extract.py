@@ -29,8 +29,9 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-if str(ROOT) not in sys.path:
-    sys.path.insert(0, str(ROOT))
+for _p in (ROOT, ROOT / "bench"):
+    if str(_p) not in sys.path:
+        sys.path.insert(0, str(_p))
 
 MORDECAI_V2_WPS = 3_700  # words/s reported for an NER-based geoparser (PRODUCT.md)
 
@@ -166,6 +167,9 @@ def main(argv: list[str] | None = None) -> int:
     load_s = time.perf_counter() - t0
     rss_start = peak_rss_mb()
 
+    from common import run_header
+
+    print(run_header(("incidents", "gazetteer")))
     print(f"corpus: {len(files)} files, {mb:.1f} MB from {a.corpus}; gazetteer {len(gaz)} places, "
           f"{len(gaz.names())} names, loaded in {load_s:.2f} s; cores: {os.cpu_count()}")
     pipe = run_pipeline(files, gaz, a.progress)
