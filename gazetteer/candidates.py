@@ -340,16 +340,36 @@ def unknown_names(text: str, gazetteer: Gazetteer) -> list[tuple[str, int]]:
     Names the gazetteer knows (exactly, folded) are left out.
     """
     stats: dict[str, list[int]] = {}  # name -> [count, cue count, first offset]
+    speakers: set[str] = set()
+    possessive: dict[str, bool] = {}  # every occurrence is "X's ...": a person or a body, rarely a place
     for start, end, name in candidate_names(text, gazetteer):
+        name = _POSSESSIVE_END.sub("", name)
+        if not name or _low(name) in ORGS or _low(name) in NOT_PLACES or _COMPOUND_ADJ.search(name) \
+                or (name.isupper() and len(name) <= 5):
+            continue  # "Hamas’", "Hamas-run", "Iran-aligned", "PMU", "Pentagon"
+        if _SPEECH_AFTER.match(text, end) or _low(name.split()[0]) in TITLES | {"state"}:
+            speakers.add(name)  # "Blinken said", "(Secretary of) State Antony Blinken": a person
+        if text.startswith(("’s", "'s"), end):
+            possessive.setdefault(name, True)
+        else:
+            possessive[name] = False
         if gazetteer is not None and gazetteer.lookup(name):
             continue
         entry = stats.setdefault(name, [0, 0, start])
         entry[0] += 1
         if has_locative_cue(text, start, end):
             entry[1] += 1
-    keep = [(n, v) for n, v in stats.items() if v[1] or looks_like_place(n)]
+    keep = [(n, v) for n, v in stats.items() if (v[1] or looks_like_place(n)) and n not in speakers
+            and not (possessive.get(n) and not looks_like_place(n))]
     keep.sort(key=lambda nv: (-(nv[1][1] > 0), -nv[1][0], nv[1][2]))
     return [(n, v[0]) for n, v in keep]
+
+
+_POSSESSIVE_END = re.compile(r"(?:['’]s?)$")
+_COMPOUND_ADJ = re.compile(r"-(?:run|backed|aligned|led|based|linked|affiliated|allied|controlled|held|sponsored)$", re.I)
+_SPEECH_AFTER = re.compile(r"['’]?s?\s+(?:said|says|told|tells|speaks|spoke|added|stressed|raised|urged|warned|"
+                           r"wrote|announced|insisted|pressing|met|meets)\b")
+NOT_PLACES = frozenset("pentagon white house kremlin élysée elysee downing street capitol knesset".split())
 
 
 REGION_FALLBACK_KM = 1500.0

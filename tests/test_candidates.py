@@ -88,3 +88,14 @@ def test_unknown_names_prefers_cued_and_counts(gaz):
 def test_unknown_names_never_lists_known_aliases(gaz):
     text = "Fighting in Khan Yunis, in Sour and in Hims."
     assert unknown_names(text, gaz) == []
+
+
+def test_unknown_names_leave_out_organisations_people_and_adjectives():
+    from gazetteer import Gazetteer
+    from gazetteer.candidates import unknown_names
+
+    gaz = Gazetteer.load(user="/nonexistent/user.csv")
+    text = ("In Rafah: Blinken raised concerns. Hamas’ demands were read in Hamas-run areas. Iran-aligned groups "
+            "and the PMU met in Baghdad. Secretary of State Antony Blinken spoke. It came from Blinken’s office. "
+            "An airstrike hit the village of Kfar Zzyx on Tuesday.")
+    assert [name for name, _ in unknown_names(text, gaz)] == ["Kfar Zzyx"]
