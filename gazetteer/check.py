@@ -314,6 +314,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     problems = check_gazetteer(None, files)
     for problem in problems:
         print(problem)
+    n_user = sum(1 for p in gaz.places.values() if p.origin == "user")
+    print(f"{len(gaz.places)} places checked ({len(gaz.places) - n_user} curated, {n_user} user): "
+          f"{len(problems)} problem(s)")
     status = 1 if problems else 0
     for path in args.reports:
         try:
