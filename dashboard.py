@@ -17,7 +17,8 @@ import ui
 from incidents import views
 
 MAP_KEY = "incident_map"
-PANEL_CAP = 200
+PANEL_CAP = 200  # at most this many incidents in the panel
+PANEL_PAGE = 50  # shown at first; "Show more" adds as many
 PLAY_SECONDS = 1.5
 RETURNED = ["last_object_clicked_tooltip", "last_object_clicked", "last_object_clicked_count"]
 
@@ -97,13 +98,25 @@ def render_panel(store, df_range, places, selected: str) -> None:
         rows = df_range
         st.markdown("#### All incidents in range")
         st.caption("Click a marker to read the reports behind it.")
-    shown = views.newest_first(rows, PANEL_CAP)
-    if len(rows) > PANEL_CAP:
-        st.caption(f"Showing the newest {PANEL_CAP} of {len(rows):,} incidents; narrow the dates or filters to see others.")
+    n = min(PANEL_CAP, max(PANEL_PAGE, int(st.session_state.get("panel_n", PANEL_PAGE))))
+    shown = views.newest_first(rows, n)
     box = st.container(height=620, border=False)
     with box:
         for r in shown.itertuples(index=False):
             render_incident(store, r)
+        if len(rows) > len(shown):
+            if len(shown) < PANEL_CAP:
+                st.button(f"Show {min(PANEL_PAGE, len(rows) - len(shown))} more", key="panel_more",
+                          on_click=_more, help=f"The panel lists at most {PANEL_CAP} incidents.")
+            else:
+                st.caption(f"Showing the newest {PANEL_CAP} of {len(rows):,} incidents; "
+                           "narrow the dates or filters to see others.")
+    if len(rows) > len(shown):
+        st.caption(f"Newest {len(shown)} of {len(rows):,} incidents.")
+
+
+def _more() -> None:
+    st.session_state["panel_n"] = min(PANEL_CAP, int(st.session_state.get("panel_n", PANEL_PAGE)) + PANEL_PAGE)
 
 
 def _fmt_num(v) -> str:
@@ -114,18 +127,17 @@ def _fmt_num(v) -> str:
 
 
 def render_incident(store, r) -> None:
+    """One incident: a header line, the source line and the highlighted excerpt in one element."""
     with st.container(border=True):
         kind = r.event_type + (f" / {r.sub_event_type}" if r.sub_event_type else "")
-        meta = [
+        meta = " · ".join([
             f"<b>{views.escape_md(r.date or 'undated')}</b>",
             views.escape_md(r.place),
             views.escape_md(kind),
             f"fatalities {_fmt_num(r.fatalities)}",
             f"injuries {_fmt_num(r.injuries)}",
-        ]
-        st.markdown(" · ".join(meta), unsafe_allow_html=True)
+        ])
         src = f"{r.source or 'unknown source'}" + (f", published {r.published}" if r.published else "")
-        st.markdown(f"<small>{views.escape_md(src)}</small>", unsafe_allow_html=True)
         mentions = r.mentions
         if isinstance(mentions, str):
             try:
@@ -133,7 +145,8 @@ def render_incident(store, r) -> None:
             except ValueError:
                 mentions = []
         excerpt = views.highlight_excerpt(r.excerpt, r.start, mentions, r.place)
-        st.markdown(f'<div class="incident-excerpt">{excerpt}</div>', unsafe_allow_html=True)
+        st.markdown(f'<div>{meta}</div><div><small>{views.escape_md(src)}</small></div>'
+                    f'<div class="incident-excerpt">{excerpt}</div>', unsafe_allow_html=True)
         if r.entry_end and r.entry_end > (r.entry_start or 0):
             exp = st.expander("Whole entry", key=f"entry_{r.id}", on_change="rerun")
             if exp.open:

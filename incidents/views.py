@@ -157,7 +157,19 @@ def normalise_frame(df: pd.DataFrame) -> pd.DataFrame:
     df["lat"] = pd.to_numeric(df["lat"], errors="coerce")
     df["lon"] = pd.to_numeric(df["lon"], errors="coerce")
     df["place_lc"] = df["place"].str.casefold()
+    # integer keys for fast filtering, grouping and sorting (string columns are Arrow-backed)
+    days = pd.to_datetime(df["date"].where(df["date"] != ""), errors="coerce", format="%Y-%m-%d")
+    df["day"] = ((days - _EPOCH).dt.days).fillna(-1).astype("int32")
+    df["pcode"] = pd.factorize(df["place_id"])[0].astype("int32")
+    df["tcode"] = pd.factorize(df["event_type"])[0].astype("int16")
     return df
+
+
+_EPOCH = pd.Timestamp("1970-01-01")
+
+
+def day_number(d: date) -> int:
+    return (d - date(1970, 1, 1)).days
 
 
 def date_bounds(df: pd.DataFrame) -> tuple[date, date] | None:
@@ -182,9 +194,9 @@ def filter_frame(df: pd.DataFrame, f: Filters, *, place_id: str | None = None) -
     """Rows matching the filters; vectorised. Undated incidents drop out once a range is set."""
     mask = pd.Series(True, index=df.index)
     if f.start is not None:
-        mask &= df["date"] >= f.start.isoformat()
+        mask &= df["day"] >= day_number(f.start)
     if f.end is not None:
-        mask &= (df["date"] <= f.end.isoformat()) & (df["date"] != "")
+        mask &= (df["day"] <= day_number(f.end)) & (df["day"] >= 0)
     if f.event_types:
         mask &= df["event_type"].isin(f.event_types)
     if f.sources:
@@ -203,7 +215,8 @@ def totals(df: pd.DataFrame) -> tuple[int, int]:
 
 
 def newest_first(df: pd.DataFrame, cap: int) -> pd.DataFrame:
-    return df.sort_values(["date", "id"], ascending=[False, False], kind="stable").head(cap)
+    """The ``cap`` newest rows (by date, then id), newest first; O(n log cap) on integer keys."""
+    return df.nlargest(cap, ["day", "id"])
 
 
 # ---------------------------------------------------------------------- per place
@@ -215,19 +228,24 @@ def aggregate_places(df: pd.DataFrame) -> pd.DataFrame:
     """One row per place: count, fatalities, best precision, dominant event type, last date."""
     if df.empty:
         return pd.DataFrame(columns=list(PLACE_COLUMNS))
-    g = df.groupby("place_id", sort=False)
-    agg = g.agg(place=("place", "first"), lat=("lat", "first"), lon=("lon", "first"),
-                count=("id", "size"), fatalities=("fatalities", "sum"),
-                geo_precision=("geo_precision", "min"), last_date=("date", "max"))
+    g = df.groupby("pcode", sort=False)
+    agg = g.agg(place_id=("place_id", "first"), place=("place", "first"), lat=("lat", "first"),
+                lon=("lon", "first"), count=("id", "size"), fatalities=("fatalities", "sum"),
+                geo_precision=("geo_precision", "min"), last_day=("day", "max"))
     # dominant event type: the most frequent per place; ties by name for stability
-    vc = df.groupby(["place_id", "event_type"], sort=True).size().reset_index(name="n")
-    vc = vc.sort_values(["place_id", "n", "event_type"], ascending=[True, False, True], kind="stable")
-    dominant = vc.drop_duplicates("place_id").set_index("place_id")["event_type"]
+    vc = df.groupby(["pcode", "tcode"], sort=False).agg(n=("id", "size"), event_type=("event_type", "first"))
+    vc = vc.reset_index().sort_values(["pcode", "n", "event_type"], ascending=[True, False, True], kind="stable")
+    dominant = vc.drop_duplicates("pcode").set_index("pcode")["event_type"]
     agg["event_type"] = dominant.reindex(agg.index).fillna("")
-    agg = agg.reset_index()
+    agg["last_date"] = [_day_iso(d) for d in agg["last_day"]]
+    agg = agg.reset_index(drop=True).drop(columns=["last_day"])
     agg["fatalities"] = agg["fatalities"].fillna(0).astype(int)
     agg = agg.dropna(subset=["lat", "lon"])
     return agg.sort_values(["count", "place_id"], ascending=[False, True], kind="stable").reset_index(drop=True)
+
+
+def _day_iso(day: int) -> str:
+    return (date(1970, 1, 1) + timedelta(days=int(day))).isoformat() if day >= 0 else ""
 
 
 def place_label(place: str, count: int) -> str:
