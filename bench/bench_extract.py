@@ -59,6 +59,7 @@ def run_pipeline(files: list[Path], gaz, progress: bool = False) -> dict:
     from incidents.reading import read_report
 
     words = incidents = undated = chars = 0
+    c0 = time.process_time()
     t0 = time.perf_counter()
     for i, path in enumerate(files):
         report = read_report(path)
@@ -71,7 +72,8 @@ def run_pipeline(files: list[Path], gaz, progress: bool = False) -> dict:
             el = time.perf_counter() - t0
             print(f"  ... {i + 1}/{len(files)} files, {words / el:,.0f} words/s", file=sys.stderr, flush=True)
     seconds = time.perf_counter() - t0
-    return {"seconds": seconds, "words": words, "chars": chars, "incidents": incidents, "undated": undated}
+    return {"seconds": seconds, "cpu": time.process_time() - c0, "words": words, "chars": chars,
+            "incidents": incidents, "undated": undated}
 
 
 def run_bare_scan(files: list[Path], gaz) -> dict:
@@ -90,12 +92,13 @@ def run_bare_scan(files: list[Path], gaz) -> dict:
     texts = [read_report(p).text for p in files]
     words = sum(len(t.split()) for t in texts)
     hits = 0
+    c0 = time.process_time()
     t0 = time.perf_counter()
     for text in texts:
         for _end, _key in auto.iter(fold(text)):
             hits += 1
     seconds = time.perf_counter() - t0
-    return {"seconds": seconds, "words": words, "hits": hits, "names": len(auto), "build_seconds": build}
+    return {"seconds": seconds, "cpu": time.process_time() - c0, "words": words, "hits": hits, "names": len(auto), "build_seconds": build}
 
 
 def run_cli(files: list[Path]) -> dict:
@@ -177,15 +180,20 @@ def main(argv: list[str] | None = None) -> int:
     bare = run_bare_scan(files, gaz)
     pipe_wps = pipe["words"] / pipe["seconds"]
     bare_wps = bare["words"] / bare["seconds"]
-    ratio = bare_wps / pipe_wps
+    pipe_cps = pipe["words"] / max(pipe["cpu"], 1e-9)
+    bare_cps = bare["words"] / max(bare["cpu"], 1e-9)
+    ratio = bare_cps / pipe_cps  # CPU time: robust to other processes sharing the cores
     print(f"pipeline (read_report + extract): {pipe['words']:,} words in {pipe['seconds']:.1f} s = "
-          f"{pipe_wps:,.0f} words/s ({pipe['chars'] / pipe['seconds'] / 1e6:.2f} MB/s of text); "
+          f"{pipe_wps:,.0f} words/s wall, {pipe_cps:,.0f} words per CPU-second "
+          f"({pipe['chars'] / pipe['seconds'] / 1e6:.2f} MB/s of text); "
           f"{pipe['incidents']:,} incidents, {pipe['undated']} undated entries")
     print(f"bare scan (pyahocorasick over fold(text), {bare['names']} names): {bare['words']:,} words in "
-          f"{bare['seconds']:.2f} s = {bare_wps:,.0f} words/s; {bare['hits']:,} raw hits")
+          f"{bare['seconds']:.2f} s = {bare_wps:,.0f} words/s wall, {bare_cps:,.0f} words per CPU-second; "
+          f"{bare['hits']:,} raw hits")
     verdict = "within" if ratio <= 5 else "NOT within"
-    print(f"ratio: pipeline is {ratio:.1f}x slower than the bare scan ({verdict} the 5x target); "
-          f"{pipe_wps / MORDECAI_V2_WPS:.1f}x Mordecai v2's ~3.7k words/s")
+    print(f"ratio: pipeline is {ratio:.1f}x slower than the bare scan in CPU time "
+          f"({bare_wps / pipe_wps:.1f}x wall; {verdict} the 5x target); "
+          f"{pipe_cps / MORDECAI_V2_WPS:.1f}x Mordecai v2's ~3.7k words/s")
     print(f"peak memory: {rss_pipe:.0f} MB RSS after the pipeline (start {rss_start:.0f} MB), "
           f"{peak_rss_mb():.0f} MB after the bare scan (which holds all texts)")
 
