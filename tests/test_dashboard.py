@@ -209,3 +209,28 @@ def test_filters_carry_over_to_the_incidents_page(seeded):
     df = at.dataframe[0].value
     assert list(df["place_id"]) == ["khan-younis"]
     assert at.multiselect(key="w_types").value == ["Battles"]
+
+
+def test_panel_is_capped_with_show_more(ui_env):
+    db, _ = ui_env
+    from ui_fixtures import make_report
+
+    with Store(db) as s:
+        make_report(s, [(f"Strike number {i} hit Rafah.", "rafah", f"2024-02-{1 + i % 20:02d}",
+                         "Explosions/Remote violence", 1, 1) for i in range(230)])
+    at = ok(run())
+
+    def entries():
+        return [m.value for m in at.markdown if "incident-excerpt" in m.value]
+
+    assert len(entries()) == 50
+    assert "Newest 50 of 230 incidents." in all_text(at)
+    for expected in (100, 150, 200):
+        at.button(key="panel_more").click()
+        ok(at.run())
+        assert len(entries()) == expected
+    assert not [b for b in at.button if b.key == "panel_more"]
+    assert "Showing the newest 200 of 230 incidents" in all_text(at)
+    # newest first
+    dates = [re.search(r"<b>([0-9&#;]+)</b>", e).group(1).replace("&#45;", "-") for e in entries()]
+    assert dates == sorted(dates, reverse=True)
