@@ -107,6 +107,9 @@ def _victims_after(text: str) -> tuple[int | None, int]:
         if re.match(r"^(?:his|her|their|its|the)\s+(?:\w+\s+)?(?:wife|husband|son|daughter|mother|father|brother|sister|child|driver|commander|leader|deputy|head|chief|bodyguard)\b", item):
             total += 1
             continue
+        if re.fullmatch(r"(?:his|her|its|the)\s+(?:[a-z-]+\s+)?(?!rest\b|remainder\b|others?\b|people\b|police\b|crew\b)[a-z]+(?<!s)", item):
+            total += 1  # "killing its rider", "killing the driver"
+            continue
         return (total or None), len(chunk)
     return (total or None), len(chunk)
 

@@ -59,7 +59,8 @@ _FURNITURE = re.compile(
     r"Sign up .*|Subscribe .*|\d{1,2}:\d{2}|.*has moved here\.?|Loading.*|Video Ad Feedback.*|"
     r"This post (?:was|has been) updated.*|The post was updated.*|From CNN(?:’|'|)s? .*|From CNN staff|"
     r"By [A-Z][\w.'’\- ]+(?:,? and [A-Z][\w.'’\- ]+)*|.*(?:Associated Press|AP|Reuters|AFP) (?:writers?|reporters?|correspondents?) .*contributed.*|"
-    r"(?:Associated Press|Reuters|AFP) writers? .*|Contributing: .*|Reporting by .*|Editing by .*|Additional reporting by .*)$"
+    r"(?:Associated Press|Reuters|AFP) writers? .*|Contributing: .*|Reporting by .*|Editing by .*|Additional reporting by .*|"
+    r"(?:Correction|Clarification|Editor[’']s note|Update)s?:.*|An earlier version of this .*|This (?:story|article|post) has been (?:corrected|amended).*)$"
 )
 _CREDIT = re.compile(
     r"^(?:[A-Z][\w.'’\-]*(?: [A-Z][\w.'’\-]*){0,3}(?:/[A-Z][\w.'’\- ]*){1,3}|"

@@ -40,7 +40,8 @@ _RULES: list[tuple[int, str, str, str]] = [
      r"(?:rockets?|missiles?|mortars?|projectiles?|mortar shells?|mortar rounds?)(?: were| was)? (?:fired|launched|hit|hits|struck|strikes|landed|slammed|fell|exploded|impacted|targeted)|"
      r"(?:rockets?|missiles?) (?:at|on|toward|towards|into)|anti-tank missiles?|ballistic missiles?|cruise missiles?|"
      r"naval (?:shelling|bombardment|gunfire|fire)|navy (?:gunfire|fire|shelling)|gunboats? (?:fire|opened fire|fired)|"
-     r"tank fire|barrage|shrapnel|(?:targeted|attacked|hit|struck|fired (?:on|at)) (?:a |an |the |two |another )?(?:[\w-]+ ){0,2}"
+     r"tank fire|barrage|shrapnel|(?:rockets?|missiles?|drones?|projectiles?|interceptors?|mortar shells?)(?: [\w-]+){0,3} "
+     r"(?:came down|fell|landed|crashed|impacted|exploded)|(?:targeted|attacked|hit|struck|fired (?:on|at)) (?:a |an |the |two |another )?(?:[\w-]+ ){0,2}"
      r"(?:ship|vessel|tanker|freighter|carrier|warship|destroyer|bulk carrier|container ship)s?"),
     (2, EXPLOSIONS, "Remote explosive/landmine/IED",
      r"roadside bombs?|improvised explosive|IEDs?|landmines?|land mines?|car bombs?|explosive devices?|booby[- ]trap(?:ped)?|"
@@ -79,7 +80,7 @@ _RULES: list[tuple[int, str, str, str]] = [
      r"demolish(?:ed|es|ing)?|demolitions?|bulldoz(?:ed|er|ers|ing)|razed|torched|set (?:fire|ablaze) to|burned (?:down )?(?:homes|houses|cars|vehicles|fields|olive trees)|"
      r"loot(?:ed|ing)|vandali[sz]ed|uprooted"),
     (10, STRATEGIC, "Other",
-     r"raid(?:s|ed|ing)?|stormed|incursions?|military operation in|besieged|evacuation orders?|ordered (?:the )?evacuation"),
+     r"raid(?:s|ed|ing)?|stormed|incursions?|military operation in|besieged"),
     (11, VAC, "Attack",  # a killing with no weapon named; refined by the victims
      r"killed|killing|killings|slain|died|wounded|injured|martyred|shot dead"),
     (11, EXPLOSIONS, "Remote explosive/landmine/IED", r"(?:explosion|blast)s?"),
@@ -135,7 +136,8 @@ _GENERIC = re.compile(
 )
 # a death count summed over a whole country or territory is not one incident
 _AGGREGATE = re.compile(
-    r"\b(?:across (?:the )?(?:country|Gaza|Gaza Strip|Strip|Lebanon|southern Lebanon|south Lebanon|territory|enclave|"
+    r"\b(?:since (?:dawn|midnight|daybreak|the morning|this morning|early morning|morning)|in the past day|"
+    r"over the past day|across (?:the )?(?:country|Gaza|Gaza Strip|Strip|Lebanon|southern Lebanon|south Lebanon|territory|enclave|"
     r"region|West Bank|occupied West Bank|Syria|Iraq|Yemen)\b|nationwide|throughout the (?:territory|enclave|Strip))",
     re.I,
 )
@@ -156,7 +158,7 @@ TRIGGER_STEMS = (
     "confi", "arres", "detai", "deten", "rounded", "custo", "demol", "bulld", "razed", "torch", "set fire",
     "set ablaze", "burne", "loot", "vanda", "uproo", "storm", "incur", "opera", "besie", "evacu", "order", "kill",
     "slain", "died", "dead", "wound", "injur", "marty", "blast", "hurle", "threw", "throw", "hunge", "gener",
-    "suici", "impac", "crash", "slamm", "fell", "tank", "targe", "preci", "bullet", "cannon",
+    "suici", "impac", "crash", "slamm", "fell", "tank", "targe", "preci", "bullet", "cannon", "came down", "bodies",
 )
 
 
@@ -233,6 +235,12 @@ _DISCOVERY = re.compile(r"\b(?:uncovered|discovered|found|located|seized|confisc
 _DEFINITE = re.compile(r"^(?:the|this|that|its|their)\s", re.I)
 
 
+def is_background(sentence: str, fatalities: int | None = None) -> bool:
+    """A toll or history sentence: its numbers belong to no single incident."""
+    return bool(_GENERIC.search(sentence) or (fatalities is not None and (fatalities >= 500 or _AGGREGATE.search(sentence)))
+                or _HEDGE.match(sentence))
+
+
 def classify(sentence: str, has_date: bool = False, fatalities: int | None = None,
              date_starts: tuple[int, ...] = ()) -> EventHit | None:
     """The incident a sentence reports, or None (statements, hedges, background).
@@ -268,7 +276,10 @@ def classify(sentence: str, has_date: bool = False, fatalities: int | None = Non
     if best.priority >= 11 or (best.event_type == VAC and best.sub_event_type == "Attack"):
         # a killing or shooting: fighters killed in fighting is a battle
         victims = sentence[best.end:best.end + 80] + " " + sentence[max(0, best.start - 60):best.start]
-        if COMBATANTS.search(victims) and re.search(r"\b(?:clash|fight|battle|exchange)", sentence, re.I):
+        if best.priority >= 11 and COMBATANTS.search(victims) and not re.search(
+                r"\b(?:civilians?|children|women|residents|journalists?|medics?|paramedics?|aid workers?)\b", victims, re.I):
+            return EventHit(BATTLES, "Armed clash", best.start, best.end, best.trigger, best.priority)
+        if COMBATANTS.search(victims) and re.search(r"\b(?:clash|fight|battle|exchange|combat)", sentence, re.I):
             return EventHit(BATTLES, "Armed clash", best.start, best.end, best.trigger, best.priority)
         if best.priority >= 11 and best.sub_event_type == "Remote explosive/landmine/IED":
             return best

@@ -41,6 +41,7 @@ _ORG_BEFORE = re.compile(
     r"(?:\b(?:ministry of|minister of|embassy of|embassy in|government of|president of|king of|ambassador to|envoy to|"
     r"envoy for|representative to|mission to|consulate in|people of|coordinator for|director of|head of|"
     r"spokesm[ae]n (?:for|of)|spokesperson (?:for|of)|doctors? at|staff at|nurses? at|officials? at|manager of|"
+    r"medics at|sources? at|director at|spokes\w+ at|a source at|based in|headquartered in|exiled in|"
     r"newspaper|news agency|broadcaster|(?:ministry|office|authority|authorities|officials?|spokes\w+|agency|"
     r"government|leadership|court|council|presidency|parliament)(?: \w+)? in)\s+(?:the\s+)?)$",
     re.I,
@@ -62,8 +63,9 @@ _NEAR_BEFORE = re.compile(
 )
 _FROM_BEFORE = re.compile(
     r"\b(?:from|fled|fleeing|displaced from|evacuated from|launched from|fired from|entering|enter|enters|to enter|"
-    r"bound for|destined for|heading to|headed to|return to|towards?|into|transferred to|taken to|brought to|"
-    r"rushed to|moved to|evacuated to|admitted to|treated at|transported to|carried to|arrived at)\s+(?:the\s+)?(?:[\w\-’']+\s+){0,2}$",
+    r"bound for|destined for|heading to|headed to|return to|transferred to|taken to|brought to|"
+    r"rushed to|moved to|evacuated to|admitted to|treated at|transported to|carried to|arrived at)\s+"
+    r"(?:(?:the|southern|northern|eastern|western|central|occupied|nearby|neighbou?ring|south|north|east|west)\s+){0,2}$",
     re.I,
 )
 _CAPITAL_OF = re.compile(
@@ -151,6 +153,11 @@ class PlaceChoice:
     reason: str
 
 
+_HOSPITAL_HIT = re.compile(r"\b(?:hit|struck|targeted|raided|stormed|besieged|attacked|shelled|bombed|inside|near|"
+                           r"outside|surrounding|around|gates? of|courtyard of|yard of|entrance (?:of|to)|"
+                           r"(?:strike|attack|raid|assault|siege) on)\s+(?:the\s+)?$", re.I)
+
+
 def _score(m: Mention, text: str, gazetteer: Gazetteer) -> tuple:
     place = gazetteer.get(m.place_id)
     before = text[max(0, m.start - 80):m.start]
@@ -158,8 +165,8 @@ def _score(m: Mention, text: str, gazetteer: Gazetteer) -> tuple:
     region_penalty = 0 if m.country in REGION else 1
     origin = 1 if _FROM_BEFORE.search(before) and not _LOCATIVE_BEFORE.search(before) else 0
     locative = 0 if _LOCATIVE_BEFORE.search(before) else 1
-    if place is not None and place.kind == "hospital" and locative:
-        origin = max(origin, 1)  # "the director of X Hospital": where victims went, not where it happened
+    if place is not None and place.kind == "hospital" and not _HOSPITAL_HIT.search(before):
+        origin = max(origin, 1)  # "taken to X Hospital", "medics at X": where victims went, not where it happened
     return (region_penalty, origin, rank, locative, m.start)
 
 
@@ -184,6 +191,9 @@ def precision_for(m: Mention, text: str, place: Place) -> int:
 def choose_place(mentions: list[Mention], text: str, gazetteer: Gazetteer) -> PlaceChoice | None:
     """The most specific place mention an incident is tied to, or None."""
     usable = [m for m in mentions if m.role == "place" and _usable(m, text)]
+    if text:
+        targets = [m for m in usable if not _FROM_BEFORE.search(text[max(0, m.start - 80):m.start])]
+        usable = targets  # "rockets fired from southern Lebanon": the origin is not the incident's place
     if not usable:
         return None
     best = min(usable, key=lambda m: _score(m, text, gazetteer))
