@@ -235,8 +235,14 @@ _DISCOVERY = re.compile(r"\b(?:uncovered|discovered|found|located|seized|confisc
 _DEFINITE = re.compile(r"^(?:the|this|that|its|their)\s", re.I)
 
 
-def is_background(sentence: str, fatalities: int | None = None) -> bool:
-    """A toll or history sentence: its numbers belong to no single incident."""
+def is_background(sentence: str, fatalities: int | None = None, at: int | None = None) -> bool:
+    """A toll or history sentence: its numbers belong to no single incident.
+
+    ``at``: where the count is; a count after "in retaliation for", "after the
+    killing of"... is history too.
+    """
+    if at is not None and (_BACKREF.search(sentence[:at]) or _TIME_AFTER.search(sentence[:at])):
+        return True
     return bool(_GENERIC.search(sentence) or (fatalities is not None and (fatalities >= 500 or _AGGREGATE.search(sentence)))
                 or _HEDGE.match(sentence))
 

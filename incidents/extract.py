@@ -21,7 +21,7 @@ from .casualties import fatalities as count_fatalities
 from .casualties import injuries as count_injuries
 from .dates import DateExpr, find_dates
 from .entries import body_segments, split_entries
-from .events import BATTLES, COMBATANTS, STRATEGIC, TRIGGER_ANY, VAC, EventHit, classify
+from .events import BATTLES, COMBATANTS, EXPLOSIONS, STRATEGIC, TRIGGER_ANY, VAC, EventHit, classify, is_background
 from .model import Entry, Incident, Mention, Report
 from .places import REGION, choose_place, find_mentions, related, resolve_dateline
 from .sentences import Sentence, split_sentences
@@ -92,14 +92,17 @@ def _compatible(cluster: _Cluster, cand: _Candidate, gazetteer: Gazetteer) -> bo
     if _ANAPHORA.match(cand.sentence.text):
         return True  # "The strike came on a main thoroughfare...": the same event told on
     a, b = cluster.hit, cand.hit
-    # follow-ups of one operation (arrests, interceptions, "the raid") join it; a killing joins anything
+    own = choose_place(cand.place_mentions, "", gazetteer) if cand.place_mentions else None
+    # follow-ups of one operation (arrests, interceptions, "the raid") join it; a killing joins anything;
+    # so does anything told of the same town on the same day ("troops raided X ... clashes in X")
+    same_place = (own is not None and cluster.place is not None and not cluster.place.is_area
+                  and not own.place.is_area and related(own.place, cluster.place, gazetteer))
     same_kind = (a.sub_event_type == b.sub_event_type or a.priority >= 8 or b.priority >= 8
-                 or bool(_ANAPHORA.match(cand.sentence.text)))
+                 or bool(_ANAPHORA.match(cand.sentence.text)) or same_place)
     if not same_kind:
         return False
     if cand.date is not None and cluster.date is not None and cand.date.day != cluster.date.day:
         return False
-    own = choose_place(cand.place_mentions, "", gazetteer) if cand.place_mentions else None
     if own is not None and cluster.place is not None and not related(own.place, cluster.place, gazetteer):
         return False
     return True
@@ -183,6 +186,11 @@ def extract(report: Report, gazetteer: Gazetteer) -> Extraction:
             hit = classify(sent.text, has_date=d is not None, fatalities=fat.value if fat else None,
                            date_starts=date_starts)
             if hit is None:
+                if fat is not None and clusters and clusters[-1].items[-1].sentence.end >= sent.start - 400 \
+                        and not is_background(sent.text, fat.value, fat.start) and all(c.fatalities is None for c in clusters[-1].items):
+                    # "The dead included three children": the toll of the event just told
+                    last = clusters[-1].items[-1]
+                    clusters[-1].items.append(_Candidate(sent, last.hit, None, [], fat.value, fat.text, None, ""))
                 continue
             ms = [m for m in mentions_in(sent.start, sent.end) if m.role == "place"]
             if gazetteer.fallback is not None:
@@ -192,11 +200,14 @@ def extract(report: Report, gazetteer: Gazetteer) -> Extraction:
                 continue  # "Israel has uncovered several tunnels in residential areas": background
             inj = count_injuries(sent.text)
             places = _separate_places(ms, sent, text, gazetteer)
+            fat_k = _nearest_group(places, sent.start + fat.start) if fat else 0
+            inj_k = _nearest_group(places, sent.start + inj.start) if inj else 0
             for k, group in enumerate(places):
-                # "struck a site near Albu Kamal and a safe house in Mayadin": one incident per place
-                cand = _Candidate(sent, hit, d, group, fat.value if fat and k == 0 else None,
-                                  fat.text if fat and k == 0 else "", inj.value if inj and k == 0 else None,
-                                  inj.text if inj and k == 0 else "")
+                # "struck a site near Albu Kamal and a safe house in Mayadin": one incident per place,
+                # each count with the place it is told of
+                cand = _Candidate(sent, hit, d, group, fat.value if fat and k == fat_k else None,
+                                  fat.text if fat and k == fat_k else "", inj.value if inj and k == inj_k else None,
+                                  inj.text if inj and k == inj_k else "")
                 target = _cluster_for(clusters, cand, gazetteer)
                 if target is not None:
                     _absorb(target, cand, text, gazetteer)
@@ -324,6 +335,12 @@ def _separate_places(ms: list[Mention], sent: Sentence, text: str, gazetteer: Ga
     return [groups[0] + rest] + groups[1:]
 
 
+def _nearest_group(groups: list[list[Mention]], pos: int) -> int:
+    if len(groups) < 2:
+        return 0
+    return min(range(len(groups)), key=lambda k: min(abs(m.start - pos) for m in groups[k]) if groups[k] else 10**9)
+
+
 def _cluster_for(clusters: list[_Cluster], cand: _Candidate, gazetteer: Gazetteer) -> _Cluster | None:
     """The cluster of this entry a sentence continues: the last one, or an earlier one at the same place."""
     if not clusters:
@@ -417,9 +434,14 @@ def _dedupe(items: list[tuple[Incident, Entry, int]], gazetteer: Gazetteer) -> l
         for k, (other, oentry, on) in enumerate(kept):
             if oentry is entry:
                 continue  # split on purpose within one entry ("another strike ...")
-            if other.date != inc.date or other.event_type != inc.event_type:
+            if other.date != inc.date:
                 continue
-            if other.sub_event_type != inc.sub_event_type and "Attack" not in (other.sub_event_type, inc.sub_event_type):
+            if other.event_type != inc.event_type and not (
+                    {other.sub_event_type, inc.sub_event_type} & {"Disrupted weapons use"}
+                    and {other.event_type, inc.event_type} == {EXPLOSIONS, STRATEGIC}):
+                continue
+            if other.sub_event_type != inc.sub_event_type and "Attack" not in (other.sub_event_type, inc.sub_event_type) \
+                    and other.event_type == inc.event_type:
                 continue
             if (other.fatalities is not None and inc.fatalities is not None and other.fatalities != inc.fatalities
                     and entry.kind == "post" and oentry.kind == "post"):
