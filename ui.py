@@ -91,7 +91,7 @@ def _gazetteer(user_path: str, stamp: float):
 
     if not Path(CURATED_PATH).exists():  # a checkout without curated data: the user's places only
         return Gazetteer(read_places(user_path, origin="user"))
-    return Gazetteer.load(user=user_path)
+    return Gazetteer.load(user=user_path, fallback=True)  # GeoNames for towns we lack, loaded lazily
 
 
 def gazetteer_stamp(path: Path) -> float:

@@ -115,6 +115,7 @@ def load_files(paths: Iterable[tuple[str | Path, str]]) -> _Loaded:
     """
     places: list[Place] = []
     where: dict[str, tuple[str, int]] = {}
+    origin_of: dict[str, str] = {}
     problems: list[Problem] = []
     for path, origin in paths:
         path = str(path)
@@ -152,11 +153,21 @@ def load_files(paths: Iterable[tuple[str | Path, str]]) -> _Loaded:
                 prefix = f"{path}:{line}: "
                 problems.append(Problem(rid or "-", msg[len(prefix):] if msg.startswith(prefix) else msg, path, line))
                 continue
+            if place.id in where and origin == "user" and origin_of.get(place.id) == "curated":
+                first = next(p for p in places if p.id == place.id)
+                if first.country != place.country:
+                    problems.append(Problem(place.id, f"reuses a curated id with country {place.country} "
+                                                      f"(curated: {first.country})", path, line))
+                    continue
+                places.append(place)  # a user row with a curated id only adds names to it (Gazetteer merges)
+                origin_of[place.id] = "user-alias"
+                continue
             if place.id in where:
                 fpath, fline = where[place.id]
                 problems.append(Problem(place.id, f"duplicate id (first at {fpath}:{fline})", path, line))
                 continue
             where[place.id] = (path, line)
+            origin_of[place.id] = origin
             places.append(place)
     return _Loaded(places, where, problems)
 

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import math
+from dataclasses import replace
 import os
 from pathlib import Path
 from typing import Iterable, Protocol
@@ -53,8 +54,13 @@ class Gazetteer:
     def __init__(self, places: Iterable[Place], blockers: Iterable[str] = (), fallback: Fallback | None = None):
         self.places: dict[str, Place] = {}
         for place in places:
-            if place.id in self.places and self.places[place.id].origin == "curated" and place.origin != "curated":
-                raise GazetteerDataError(f"id {place.id!r} is already a curated place")
+            existing = self.places.get(place.id)
+            if existing is not None and existing.origin == "curated" and place.origin != "curated":
+                # a user row with a curated id adds names to that place (its point stays curated)
+                known = {n.casefold() for n in existing.names}
+                extra = tuple(dict.fromkeys(n for n in (place.name, *place.aliases) if n.casefold() not in known))
+                self.places[place.id] = replace(existing, aliases=existing.aliases + extra)
+                continue
             self.places[place.id] = place
         self.blockers = list(blockers)
         self.fallback = fallback

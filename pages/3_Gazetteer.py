@@ -98,14 +98,11 @@ def add_alias(place_id: str, alias: str) -> str:
         users = [p if p.id != place_id else Place(**{**p.__dict__, "aliases": (*p.aliases, alias)}) for p in users]
         save_user_places(users)
         return place_id
-    # a curated place: the user file cannot change it, so the alias becomes a user
-    # place at the same point, inside it (parent), under a derived id
-    new_id = f"{place_id}-{slug(alias)}"[:80].strip("-")
-    if new_id in gaz:
-        raise PlaceValidationError(f"the alias id {new_id!r} is already taken")
-    save_user_places(users + [Place(id=new_id, name=alias, kind=target.kind, country=target.country,
-                                    lat=target.lat, lon=target.lon, parent=target.id, source=f"alias-of:{target.id}")])
-    return new_id
+    # a curated place: a user row with the same id adds names to it (the curated
+    # point and kind stay; the gazetteer merges the row's names into the place)
+    save_user_places(users + [Place(id=target.id, name=alias, kind=target.kind, country=target.country,
+                                    lat=target.lat, lon=target.lon, parent=target.parent, source="user-alias")])
+    return target.id
 
 
 # ---------------------------------------------------------------------- search

@@ -32,9 +32,14 @@ def test_good_fixture_has_no_problems():
 
 def test_duplicates_across_curated_and_user(tmp_path):
     user = tmp_path / "user.csv"
-    user.write_text("id,name,kind,country,lat,lon\nkhiam,Khiam,town,LB,33.33,35.61\n", encoding="utf-8")
+    # a user row with a curated id adds names to that place: not a problem ...
+    user.write_text("id,name,kind,country,lat,lon\nkhiam,El Khiyam,town,LB,33.33,35.61\n", encoding="utf-8")
+    assert check_gazetteer(files=[GOOD, user]) == []
+    # ... unless it says the place is in another country, or twice in the user file
+    user.write_text("id,name,kind,country,lat,lon\nkhiam,Khiam,town,SY,33.33,35.61\n"
+                    "jenin,Jenin,city,PS,32.46,35.29\njenin,Jenin,city,PS,32.46,35.29\n", encoding="utf-8")
     problems = check_gazetteer(files=[GOOD, user])
-    assert [(p.place_id, p.path, p.line) for p in problems] == [("khiam", str(user), 2)]
+    assert [(p.place_id, p.path, p.line) for p in problems] == [("khiam", str(user), 2), ("jenin", str(user), 4)]
 
 
 def test_shared_alias_allow_list(tmp_path):

@@ -46,3 +46,19 @@ def test_user_places_load_after_curated(tmp_path):
     g = Gazetteer.load(curated=curated, user=user, blockers=tmp_path / "none.txt")
     assert g.lookup("Shabura")[0].origin == "user"
     assert g.lookup("Rafah")[0].origin == "curated"
+
+
+def test_user_row_with_a_curated_id_adds_names(tmp_path):
+    curated = tmp_path / "c.csv"
+    curated.write_text("id,name,kind,country,lat,lon,aliases\nrafah,Rafah,city,PS,31.29,34.24,Rafah city\n",
+                       encoding="utf-8")
+    user = tmp_path / "u.csv"
+    user.write_text("id,name,kind,country,lat,lon,aliases\nrafah,Rafiah,city,PS,0,0,Rafa\n", encoding="utf-8")
+    g = Gazetteer.load(curated=curated, user=user, blockers=tmp_path / "none.txt")
+    p = g.get("rafah")
+    assert (p.lat, p.origin) == (31.29, "curated")
+    assert p.aliases == ("Rafah city", "Rafiah", "Rafa")
+    assert [m.candidates[0].id for m in g.find("Strikes on Rafiah and Rafa.")] == ["rafah", "rafah"]
+    from gazetteer.check import check_gazetteer
+
+    assert check_gazetteer(files=[(curated, "curated"), (user, "user")]) == []

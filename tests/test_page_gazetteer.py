@@ -68,6 +68,15 @@ def test_add_place_is_validated_saved_and_searchable(ui_env):
     submit(at, "Add alias")
     assert not at.error, [e.value for e in at.error]
     assert read_places(user, origin="user")[0].aliases[-1] == "Testa Valley"
+    # alias on a curated place: the place itself gains the name (no second marker at the same point)
+    fill(at, gz_alias_target="khan-younis", gz_alias_name="Chan Junis")
+    submit(at, "Add alias")
+    assert not at.error, [e.value for e in at.error]
+    from gazetteer import Gazetteer as _Gazetteer
+
+    gaz = _Gazetteer.load(user=user)
+    assert [p.id for p in gaz.lookup("Chan Junis")] == ["khan-younis"]
+    assert gaz.get("khan-younis").origin == "curated" and "Chan Junis" in gaz.get("khan-younis").aliases
 
 
 def test_unknown_names_prefill_the_form(ui_env):
