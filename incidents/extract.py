@@ -182,6 +182,13 @@ def extract(report: Report, gazetteer: Gazetteer) -> Extraction:
             found = dates_of(sent)
             d = _event_date(sent, base, found)
             fat = count_fatalities(sent.text)
+            if fat is None and _INCLUDING.match(sent.text):
+                # "including 12 in a strike on a school": the count of the verb before the comma
+                inc = _INCLUDING.match(sent.text)
+                c = count_fatalities("killed " + sent.text[inc.end():])
+                if c is not None:
+                    fat = type(c)(c.value, sent.text[inc.end():inc.end() + len(c.text) - 7],
+                                  inc.end() + c.start, inc.end() + c.end - 7)
             date_starts = tuple(x.start - sent.start for x in found)
             hit = classify(sent.text, has_date=d is not None, fatalities=fat.value if fat else None,
                            date_starts=date_starts)
@@ -291,7 +298,12 @@ def _fallback_mentions(sent: Sentence, gazetteer: Gazetteer, context: list[Place
 _CUED_NAME = re.compile(r"\b(?:in|near|at|outside|of|from|into|toward|towards|hit|struck|targeted|raided|stormed)\s+"
                         r"(?:the\s+)?(?:(?:village|town|city|camp|area|neighbou?rhood|district|suburb)s?\s+of\s+)?"
                         r"((?:[Aa][ln]-|[Ee]l-)?[A-Z][\w'’\-]+)")
-_CLAUSE_SPLIT = re.compile(r"(?:,|;)?\s+(?:and|while|but|as)\s+(?=(?:another|a second|a separate|a third|a further)\b)|;\s+(?=[a-z])")
+_CLAUSE_SPLIT = re.compile(
+    r"(?:,|;)?\s+(?:and|while|but|as)\s+(?=(?:another|a second|a separate|a third|a further)\b)|;\s+(?=[a-z])|"
+    # "killed 30 people across Gaza, including 12 in a strike on a school in Nuseirat"
+    r",\s+(?=including\s+(?:at least\s+)?[\w-]+\s+(?:people\s+|civilians\s+|children\s+)?(?:in|at|when|near)\b)"
+)
+_INCLUDING = re.compile(r"^including\s+")
 
 
 def _clauses(sent: Sentence) -> list[Sentence]:

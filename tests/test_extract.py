@@ -129,3 +129,10 @@ def test_geonames_fallback_places_villages_the_curated_file_lacks():
     assert g.lookup(name)  # curated
     gn = g.fallback.lookup("As Safira")
     assert gn and gn[0].country == "SY" and gn[0].origin == "geonames"
+
+
+def test_an_aggregate_toll_is_not_an_incident_but_the_strike_it_includes_is(gazetteer):
+    incs = run("GAZA (Reuters) - Israeli strikes killed at least 30 people across the Gaza Strip on Tuesday, "
+               "including 12 in a strike on a school sheltering displaced families in Nuseirat, medics said.",
+               gazetteer)
+    assert [(i.place_id, i.date, i.fatalities) for i in incs] == [("nuseirat-camp", "2024-02-06", 12)]
