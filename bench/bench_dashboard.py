@@ -549,13 +549,15 @@ def run(sizes: list[int], moves: int, workdir: Path, seed: int = 1, profile: boo
 
 def print_table(rows: list[dict]) -> None:
     head = ("incidents", "places", "markers", "first map cold", "first map warm", "slider median",
-            "slider max", "map payload", "marker layer", "payload after move", "iframe HTML", "server RSS (peak)",
+            "slider max", "rerun done median/max", "map payload", "marker layer", "payload after move", "iframe HTML", "server RSS (peak)",
             "load avg")
     table = [head]
     for r in rows:
         secs = [m["seconds"] for m in r["moves"]] or [float("nan")]
+        idle = [m["idle_s"] for m in r["moves"]] or [float("nan")]
         table.append((f"{r['n']:,}", str(r["places"]), str(r["markers"]), f"{r['first_cold_s']:.2f} s",
                        f"{r['first_warm_s']:.2f} s", f"{statistics.median(secs):.2f} s", f"{max(secs):.2f} s",
+                       f"{statistics.median(idle):.2f} / {max(idle):.2f} s",
                        _kb(r["payload"].get("bytes")), _kb(r["payload"].get("feature_group")),
                        _kb(r["payload_after"].get("bytes")), _kb(r["frame_html"]),
                        f"{r['rss_mb']:.0f} MB ({r['hwm_mb']:.0f} MB)", f"{r['load']:.1f}"))
@@ -565,6 +567,8 @@ def print_table(rows: list[dict]) -> None:
         print("| " + " | ".join(c.ljust(w) for c, w in zip(row, widths)) + " |")
         if i == 0:
             print("|" + "|".join("-" * (w + 2) for w in widths) + "|")
+    print("slider = key press until the Incidents count and the map markers both changed; rerun done = until the "
+          "script state is notRunning again (panel included)")
     print("targets: slider < 1 s at 100,000 incidents; payload bounded by places, not incidents; server < 1 GB",
           flush=True)
 
