@@ -52,18 +52,19 @@ from typing import Any, Iterable
 
 PLACE_KM = 10.0
 DAY_WINDOW = 1
+from gazetteer import haversine_km  # noqa: E402  (one great-circle formula for the project)
+
+EVENT_TYPES = {
+    "Battles", "Explosions/Remote violence", "Violence against civilians", "Protests", "Riots",
+    "Strategic developments",
+}
+
 USE_GEONAMES = True  # as `python -m incidents extract` does by default
 
 CASES_DIR = Path(__file__).resolve().parent / "fixtures" / "cases"
 
 
 # --------------------------------------------------------------------------- helpers
-def haversine_km(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
-    r = 6371.0088
-    p1, p2 = math.radians(lat1), math.radians(lat2)
-    dp, dl = p2 - p1, math.radians(lon2 - lon1)
-    a = math.sin(dp / 2) ** 2 + math.cos(p1) * math.cos(p2) * math.sin(dl / 2) ** 2
-    return 2 * r * math.asin(min(1.0, math.sqrt(a)))
 
 
 def _day(value: Any) -> date | None:
@@ -347,4 +348,40 @@ def failures(result: dict) -> list[str]:
             bad.append(f"type {p.get('event_type')} != {e.get('event_type')}")
         if bad:
             out.append(f"{name}: WRONG {_label(e)}: " + "; ".join(bad) + f" — {_short(p.get('excerpt'), 80)}")
+    return out
+
+
+def check_case(name: str, case: dict) -> list[str]:
+    """Format problems of one hand-coded case (keys, dates near publication, region, types, counts)."""
+    out = []
+    try:
+        pub = date.fromisoformat(case["published"])
+    except (KeyError, ValueError):
+        return [f"{name}: bad published"]
+    if not case.get("source"):
+        out.append(f"{name}: no source")
+    if not case.get("incidents"):
+        out.append(f"{name}: no incidents")
+    for i, inc in enumerate(case.get("incidents", [])):
+        where = f"{name}#{i}"
+        for key in ("date", "place_id_any", "lat", "lon", "event_type", "sub_event_type", "fatalities", "injuries", "note"):
+            if key not in inc:
+                out.append(f"{where}: missing {key}")
+        for d in [inc.get("date")] + inc.get("date_any", []):
+            try:
+                day = date.fromisoformat(d)
+            except (TypeError, ValueError):
+                out.append(f"{where}: bad date {d!r}")
+                continue
+            if not -60 <= (day - pub).days <= 1:
+                out.append(f"{where}: date {d} far from publication {pub}")
+        if not (10 <= float(inc.get("lat", 0)) <= 40 and 30 <= float(inc.get("lon", 0)) <= 50):
+            out.append(f"{where}: lat/lon outside the region")
+        for t in [inc.get("event_type")] + inc.get("event_type_any", []):
+            if t not in EVENT_TYPES:
+                out.append(f"{where}: unknown event type {t!r}")
+        for key in ("fatalities", "injuries"):
+            v = inc.get(key)
+            if v is not None and (not isinstance(v, int) or v < 0):
+                out.append(f"{where}: bad {key} {v!r}")
     return out

@@ -24,10 +24,7 @@ SEEDS_EXPECTED = ev.CASES_DIR / "seeds_expected.json"
 
 FLOORS = {"recall": 0.5, "precision": 0.5, "place_accuracy": 0.8, "date_accuracy": 0.8}
 
-EVENT_TYPES = {
-    "Battles", "Explosions/Remote violence", "Violence against civilians", "Protests", "Riots",
-    "Strategic developments",
-}
+EVENT_TYPES = ev.EVENT_TYPES
 
 
 # ----------------------------------------------------------------- the fixtures themselves
@@ -47,46 +44,11 @@ def test_evaluation_set_is_well_formed():
         if not 150 <= words <= 600:
             problems.append(f"{txt.name}: {words} words")
         case = ev.load_case(js)
-        problems += _check_case(js.name, case)
+        problems += ev.check_case(js.name, case)
     seeds = json.loads(SEEDS_EXPECTED.read_text(encoding="utf-8"))
     for name, case in seeds.items():
-        problems += _check_case(f"seeds:{name}", case)
+        problems += ev.check_case(f"seeds:{name}", case)
     assert not problems, "\n".join(problems)
-
-
-def _check_case(name: str, case: dict) -> list[str]:
-    out = []
-    try:
-        pub = date.fromisoformat(case["published"])
-    except (KeyError, ValueError):
-        return [f"{name}: bad published"]
-    if not case.get("source"):
-        out.append(f"{name}: no source")
-    if not case.get("incidents"):
-        out.append(f"{name}: no incidents")
-    for i, inc in enumerate(case.get("incidents", [])):
-        where = f"{name}#{i}"
-        for key in ("date", "place_id_any", "lat", "lon", "event_type", "sub_event_type", "fatalities", "injuries", "note"):
-            if key not in inc:
-                out.append(f"{where}: missing {key}")
-        for d in [inc.get("date")] + inc.get("date_any", []):
-            try:
-                day = date.fromisoformat(d)
-            except (TypeError, ValueError):
-                out.append(f"{where}: bad date {d!r}")
-                continue
-            if not -60 <= (day - pub).days <= 1:
-                out.append(f"{where}: date {d} far from publication {pub}")
-        if not (10 <= float(inc.get("lat", 0)) <= 40 and 30 <= float(inc.get("lon", 0)) <= 50):
-            out.append(f"{where}: lat/lon outside the region")
-        for t in [inc.get("event_type")] + inc.get("event_type_any", []):
-            if t not in EVENT_TYPES:
-                out.append(f"{where}: unknown event type {t!r}")
-        for key in ("fatalities", "injuries"):
-            v = inc.get(key)
-            if v is not None and (not isinstance(v, int) or v < 0):
-                out.append(f"{where}: bad {key} {v!r}")
-    return out
 
 
 def test_expected_places_agree_with_the_gazetteer():

@@ -30,10 +30,7 @@ REPORT_SUFFIXES = (".txt", ".html")
 
 FLOORS = {"recall": 0.6, "precision": 0.6, "place_accuracy": 0.8, "date_accuracy": 0.75}
 
-EVENT_TYPES = {
-    "Battles", "Explosions/Remote violence", "Violence against civilians", "Protests", "Riots",
-    "Strategic developments",
-}
+EVENT_TYPES = ev.EVENT_TYPES
 REQUIRED_KEYS = ("date", "place_id_any", "lat", "lon", "event_type", "sub_event_type", "fatalities", "injuries",
                  "note")
 
@@ -80,35 +77,9 @@ def test_heldout_set_is_well_formed():
             problems.append(f"{report.name}: {words} words")
         case = ev.load_case(js)
         inferred += bool(case.get("published_inferred"))
-        try:
-            pub = date.fromisoformat(case["published"])
-        except (KeyError, ValueError):
-            problems.append(f"{js.name}: bad published")
-            continue
-        if not case.get("source"):
-            problems.append(f"{js.name}: no source")
+        problems += ev.check_case(js.name, case)
         if not [i for i in case.get("incidents", []) if not i.get("optional")]:
             problems.append(f"{js.name}: no required incidents")
-        for n, inc in enumerate(case.get("incidents", [])):
-            where = f"{js.name}#{n}"
-            problems += [f"{where}: missing {k}" for k in REQUIRED_KEYS if k not in inc]
-            for d in [inc.get("date")] + inc.get("date_any", []):
-                try:
-                    day = date.fromisoformat(d)
-                except (TypeError, ValueError):
-                    problems.append(f"{where}: bad date {d!r}")
-                    continue
-                if not -60 <= (day - pub).days <= 1:
-                    problems.append(f"{where}: date {d} far from publication {pub}")
-            if not (10 <= float(inc.get("lat", 0)) <= 40 and 30 <= float(inc.get("lon", 0)) <= 50):
-                problems.append(f"{where}: lat/lon outside the region")
-            for t in [inc.get("event_type")] + inc.get("event_type_any", []):
-                if t not in EVENT_TYPES:
-                    problems.append(f"{where}: unknown event type {t!r}")
-            for key in ("fatalities", "injuries"):
-                v = inc.get(key)
-                if v is not None and (not isinstance(v, int) or v < 0):
-                    problems.append(f"{where}: bad {key} {v!r}")
     assert inferred >= 2, "at least two cases must need their publication date inferred"
     assert not problems, "\n".join(problems)
 
