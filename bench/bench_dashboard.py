@@ -506,7 +506,7 @@ def run(sizes: list[int], moves: int, workdir: Path, seed: int = 1, profile: boo
 
     if not Path(CHROMIUM).exists():
         raise RuntimeError(f"{CHROMIUM} is missing (tools/install-test-deps.sh installs it)")
-    from common import run_header
+    from bench_common import run_header
 
     print(run_header(("dashboard.py", "ui.py", "incidents/views.py", "incidents/store.py")), flush=True)
     rows = []

@@ -170,7 +170,7 @@ def main(argv: list[str] | None = None) -> int:
     load_s = time.perf_counter() - t0
     rss_start = peak_rss_mb()
 
-    from common import run_header
+    from bench_common import run_header
 
     print(run_header(("incidents", "gazetteer")))
     print(f"corpus: {len(files)} files, {mb:.1f} MB from {a.corpus}; gazetteer {len(gaz)} places, "
