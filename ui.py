@@ -48,18 +48,22 @@ def open_store() -> Store:
 
 
 def data_version(path: Path) -> tuple:
-    """A cheap stamp that changes whenever the incidents table does."""
-    try:
-        mtime = os.stat(path).st_mtime_ns
-    except OSError:
-        mtime = 0
-    with Store(path) as s:
-        n, last = s.conn.execute("SELECT count(*), coalesce(max(id), 0) FROM incidents").fetchone()
-        r = s.conn.execute("SELECT count(*), coalesce(max(id), 0) FROM reports").fetchone()
-    return (mtime, n, last, r[0], r[1])
+    """A cheap stamp that changes whenever the store does: the database file's (and its
+    journal's) modification time and size. Every committed ingest or delete rewrites the
+    file, so no query is needed on each rerun."""
+    stamp = []
+    for p in (Path(path), Path(str(path) + "-wal"), Path(str(path) + "-journal")):
+        try:
+            st_ = os.stat(p)
+            stamp += [st_.st_mtime_ns, st_.st_size]
+        except OSError:
+            stamp += [0, 0]
+    return tuple(stamp)
 
 
-@st.cache_data(max_entries=4, show_spinner=False)
+# cache_resource, not cache_data: the frame (tens of MB at 100k incidents) is shared, not
+# unpickled on every rerun. Nothing mutates it: views.filter_frame returns new frames.
+@st.cache_resource(max_entries=4, show_spinner=False)
 def _load_frame(path: str, version: tuple) -> pd.DataFrame:
     with Store(path) as s:
         return views.load_frame(s.conn)
@@ -67,6 +71,8 @@ def _load_frame(path: str, version: tuple) -> pd.DataFrame:
 
 def load_incidents() -> pd.DataFrame:
     path = store_path()
+    if not path.exists():
+        Store(path).close()  # an empty store with its tables
     return _load_frame(str(path), data_version(path))
 
 
