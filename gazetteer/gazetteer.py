@@ -138,6 +138,13 @@ class Gazetteer:
         return self.places.get(place.parent) if place.parent else None
 
     def ancestors(self, place: Place) -> list[Place]:
+        cache = self.__dict__.setdefault("_ancestor_cache", {})
+        key = (place.id, place.parent)
+        if key not in cache:
+            cache[key] = self._ancestors(place)
+        return list(cache[key])
+
+    def _ancestors(self, place: Place) -> list[Place]:
         out, seen = [], {place.id}
         cur = self.parent(place)
         while cur is not None and cur.id not in seen:

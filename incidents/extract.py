@@ -16,12 +16,14 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 
 from gazetteer import Gazetteer, Place
+from gazetteer.text import fold
 
 from .casualties import fatalities as count_fatalities
 from .casualties import injuries as count_injuries
 from .dates import DateExpr, find_dates
 from .entries import body_segments, split_entries
-from .events import BATTLES, COMBATANTS, EXPLOSIONS, STRATEGIC, TRIGGER_ANY, VAC, EventHit, classify, is_background
+from .events import (BATTLES, COMBATANTS, EXPLOSIONS, STRATEGIC, VAC, EventHit, classify, is_background,
+                     trigger_positions)
 from .model import Entry, Incident, Mention, Report
 from .places import REGION, choose_place, find_mentions, related, resolve_dateline
 from .sentences import Sentence, split_sentences
@@ -137,7 +139,8 @@ def extract(report: Report, gazetteer: Gazetteer) -> Extraction:
     mentions = find_mentions(text, gazetteer, fallback=False)
     starts = [m.start for m in mentions]
     # where a trigger word could be: sentences without one are skipped (most of a live page)
-    trigger_at = [m.start() for m in TRIGGER_ANY.finditer(text)]
+    trigger_at = trigger_positions(fold(text))
+    report_hash = report.hash
     context = [gazetteer.get(m.place_id) for m in mentions if m.reason != "context" and gazetteer.get(m.place_id)]
     result = Extraction(report, entries, mentions, [])
     incidents: list[tuple[Incident, Entry, int]] = []
@@ -181,7 +184,8 @@ def extract(report: Report, gazetteer: Gazetteer) -> Extraction:
                 continue
             found = dates_of(sent)
             d = _event_date(sent, base, found)
-            fat = count_fatalities(sent.text)
+            low = sent.text.lower()
+            fat = count_fatalities(sent.text) if any(w in low for w in _DEATH_WORDS) else None
             if fat is None and _INCLUDING.match(sent.text):
                 # "including 12 in a strike on a school": the count of the verb before the comma
                 inc = _INCLUDING.match(sent.text)
@@ -205,7 +209,7 @@ def extract(report: Report, gazetteer: Gazetteer) -> Extraction:
             if d is None and not any(m.kind != "country" for m in ms) and _PERFECT_GENERIC.search(sent.text) \
                     and not _ANAPHORA.match(sent.text):
                 continue  # "Israel has uncovered several tunnels in residential areas": background
-            inj = count_injuries(sent.text)
+            inj = count_injuries(sent.text) if any(w in low for w in _HURT_WORDS) else None
             places = _separate_places(ms, sent, text, gazetteer)
             fat_k = _nearest_group(places, sent.start + fat.start) if fat else 0
             inj_k = _nearest_group(places, sent.start + inj.start) if inj else 0
@@ -264,7 +268,7 @@ def extract(report: Report, gazetteer: Gazetteer) -> Extraction:
             if cl.place is None:
                 result.unplaced.append(cl.items[0].sentence.text)
                 continue
-            inc = _incident(cl, report, entry, base, text, mentions_in)
+            inc = _incident(cl, report, entry, base, text, mentions_in, report_hash)
             if inc is not None:
                 incidents.append((inc, entry, len(cl.items)))
     result.incidents = _dedupe(incidents, gazetteer)
@@ -295,6 +299,9 @@ def _fallback_mentions(sent: Sentence, gazetteer: Gazetteer, context: list[Place
     return out
 
 
+# a count of deaths or injuries needs one of these words (cheap test before the count patterns)
+_DEATH_WORDS = ("kill", "dead", "died", "slain", "slew", "martyr", "bodies", "lives", "perish", "death", "shot")
+_HURT_WORDS = ("wound", "injur", "hurt", "maim")
 _CUED_NAME = re.compile(r"\b(?:in|near|at|outside|of|from|into|toward|towards|hit|struck|targeted|raided|stormed)\s+"
                         r"(?:the\s+)?(?:(?:village|town|city|camp|area|neighbou?rhood|district|suburb)s?\s+of\s+)?"
                         r"((?:[Aa][ln]-|[Ee]l-)?[A-Z][\w'’\-]+)")
@@ -377,7 +384,8 @@ def _referential(cl: _Cluster) -> bool:
     return cl.place is None or cl.place.kind == "country"
 
 
-def _incident(cl: _Cluster, report: Report, entry: Entry, base: date | None, text: str, mentions_in) -> Incident | None:
+def _incident(cl: _Cluster, report: Report, entry: Entry, base: date | None, text: str, mentions_in,
+              report_hash: str = "") -> Incident | None:
     if cl.date is not None:
         day, tp = cl.date.day, cl.date.precision
     elif base is not None:
@@ -429,7 +437,7 @@ def _incident(cl: _Cluster, report: Report, entry: Entry, base: date | None, tex
         injuries_text=inj_text,
         entry_start=entry.start,
         entry_end=entry.end,
-        report_hash=report.hash,
+        report_hash=report_hash or report.hash,
         mentions=[{"surface": m.surface, "start": m.start, "end": m.end, "place_id": m.place_id, "place": m.place,
                    "role": m.role, "reason": m.reason, "gazetteer": m.gazetteer} for m in mentions_in(start, end)],
     )

@@ -83,3 +83,26 @@ def test_trigger_prefilter_covers_every_trigger_in_the_annotated_reports():
         for line in path.read_text(encoding="utf-8").splitlines():
             for hit in triggers(line):
                 assert TRIGGER_ANY.search(hit.trigger), (path.name, hit.trigger)
+
+
+def test_fast_paths_find_what_the_full_rules_find():
+    """The stem pre-checks (which rules to run, which sentences to look at) lose no trigger."""
+    import re
+    from pathlib import Path
+
+    from gazetteer.text import fold
+    from incidents import events
+
+    def all_rules(sentence):
+        return [(m.start(), m.end(), st) for _, _, st, rx in events._RULES_RE for m in rx.finditer(sentence)
+                if not (st == "Air/drone strike" and events._NOT_AN_AIRSTRIKE.match(sentence, max(0, m.start() - 12), m.end()))]
+
+    root = Path(__file__).parent / "fixtures"
+    for path in sorted(root.glob("*/*.txt")):
+        text = path.read_text(encoding="utf-8")
+        starts = set(events.trigger_positions(fold(text)))
+        regex_starts = {m.start() for m in events.TRIGGER_ANY.finditer(text)}
+        assert regex_starts <= starts, path.name
+        for line in text.splitlines():
+            got = [(h.start, h.end, h.sub_event_type) for h in events.triggers(line)]
+            assert sorted(got) == sorted(all_rules(line)), (path.name, line)
