@@ -97,7 +97,8 @@ def _gazetteer(user_path: str, stamp: float):
 
     if not Path(CURATED_PATH).exists():  # a checkout without curated data: the user's places only
         return Gazetteer(read_places(user_path, origin="user"))
-    return Gazetteer.load(user=user_path, fallback=True)  # GeoNames for towns we lack, loaded lazily
+    # GeoNames for towns we lack, loaded lazily; user_path "" = the curated places only
+    return Gazetteer.load(user=user_path or False, fallback=True)
 
 
 def gazetteer_stamp(path: Path) -> float:
@@ -117,8 +118,14 @@ def get_gazetteer():
     try:
         return _gazetteer(str(user), gazetteer_stamp(user))
     except IncidentMapError as exc:
-        st.error(f"The gazetteer could not be loaded: {exc}")
-        return Gazetteer([])
+        # a bad row in the user's file must not take the curated places with it
+        st.error(f"Your places file could not be read, so only the curated gazetteer is used until it is "
+                 f"fixed (nothing in it was changed): {exc}")
+        try:
+            return _gazetteer("", 0.0)
+        except IncidentMapError as exc2:
+            st.error(f"The gazetteer could not be loaded: {exc2}")
+            return Gazetteer([])
 
 
 def clear_gazetteer() -> None:

@@ -71,7 +71,7 @@ class Gazetteer:
     def load(
         cls,
         curated: str | Path = CURATED_PATH,
-        user: str | Path | None = None,
+        user: str | Path | None | bool = None,
         blockers: str | Path = BLOCKERS_PATH,
         fallback: Fallback | None | bool = None,
     ) -> "Gazetteer":
@@ -80,8 +80,9 @@ class Gazetteer:
         ``fallback=True`` attaches the offline GeoNames fallback (loaded lazily).
         """
         places = read_places(curated, origin="curated")
-        user_path = default_user_path() if user is None else Path(user)
-        places += read_places(user_path, origin="user")
+        if user is not False:  # False: the curated places only
+            user_path = default_user_path() if user is None else Path(user)
+            places += read_places(user_path, origin="user")
         if fallback is True:
             from .geonames import GeoNamesFallback
 

@@ -102,3 +102,15 @@ def test_ingest_with_one_bad_file_writes_nothing(tmp_path):
     out = cli("ingest", good, tmp_path / "missing.txt", "--db", db)
     assert out.returncode == 2 and "missing.txt" in out.stderr
     assert not db.exists() or sqlite3.connect(db).execute("SELECT count(*) FROM reports").fetchone()[0] == 0
+
+
+def test_malformed_user_gazetteer_row_is_named(tmp_path):
+    f = tmp_path / "r.txt"
+    f.write_text("An airstrike hit Rafah on Tuesday.\n", encoding="utf-8")
+    user = tmp_path / "user_places.csv"
+    user.write_text("id,name,kind,country,lat,lon\nok,Ok,town,PS,31.5,34.4\nbad,Bad,town,PS,north,34.4\n",
+                    encoding="utf-8")
+    out = cli("extract", f, "--published", "2024-02-07", env={"INCIDENTS_USER_GAZETTEER": str(user)})
+    assert out.returncode == 2
+    assert out.stderr.strip() == f"error: {user}:3: lat/lon of 'bad' are not numbers: 'north', '34.4'"
+    assert "bad,Bad" in user.read_text(encoding="utf-8")  # nothing lost

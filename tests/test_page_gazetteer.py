@@ -94,3 +94,18 @@ def test_unknown_names_prefill_the_form(ui_env):
     assert at.text_input(key="gz_name").value == "Zarqoonville"
     assert at.text_input(key="gz_id").value == "zarqoonville"
     assert "Prefilled with “Zarqoonville”" in all_text(at)
+
+
+def test_malformed_user_file_keeps_the_curated_places_and_loses_nothing(ui_env):
+    _, user = ui_env
+    bad = "id,name,kind,country,lat,lon\nmine,My Place,town,PS,31.5,34.4\nbroken,Broken,town,PS,north,34.4\n"
+    user.write_text(bad, encoding="utf-8")
+    at = AppTest.from_file(PAGE, default_timeout=60)
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    errors = " ".join(e.value for e in at.error)
+    assert f"{user}:3" in errors and "not numbers" in errors
+    at.text_input(key="gz_query").set_value("Khan Younis")
+    at.run()
+    assert "khan-younis" in list(at.dataframe[0].value["id"])  # curated places still there
+    assert user.read_text(encoding="utf-8") == bad
