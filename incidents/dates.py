@@ -48,6 +48,17 @@ _PATTERNS: list[tuple[str, re.Pattern]] = [
 ]
 
 
+# what each kind of expression needs somewhere in the text (a month name, a digit, "day"...)
+_NEEDS = {
+    "iso": ("digit",), "mdy": ("month",), "dmy": ("month",), "part_month": ("month",), "in_month": ("month",),
+    "into_weekday": ("day",), "weekday": ("day",), "days_ago": ("day",), "weeks_ago": ("week",),
+    "year": ("digit",), "rel": ("rel",),
+}
+_MONTH_WORD = re.compile(r"\b(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec)", re.I)
+_REL_WORD = re.compile(r"today|tonight|morning|afternoon|evening|yesterday|day before|night|week|month|hours|recent|"
+                       r"previous day|past")
+
+
 @dataclass(frozen=True)
 class DateExpr:
     start: int
@@ -157,7 +168,17 @@ def find_dates(text: str, base: date | None, offset: int = 0) -> list[DateExpr]:
     """Every date expression in ``text`` resolved against ``base`` (non-overlapping, in order)."""
     found: list[DateExpr] = []
     taken: list[tuple[int, int]] = []
+    low = text.lower()
+    has = {
+        "month": bool(_MONTH_WORD.search(text)),
+        "digit": any(c.isdigit() for c in text),
+        "day": "day" in low,
+        "week": "week" in low,
+        "rel": bool(_REL_WORD.search(low)),
+    }
     for kind, pattern in _PATTERNS:
+        if not any(has[need] for need in _NEEDS[kind]):
+            continue  # cheap test: this kind of expression cannot be in the text
         for m in pattern.finditer(text):
             s, e = m.span()
             if any(s < te and ts < e for ts, te in taken):

@@ -13,6 +13,10 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+import ahocorasick
+
+from gazetteer.text import fold as _fold
+
 EXPLOSIONS = "Explosions/Remote violence"
 BATTLES = "Battles"
 VAC = "Violence against civilians"
@@ -171,13 +175,9 @@ TRIGGER_ANY = _any_trigger_pattern()
 
 
 def _stem_automaton():
-    import ahocorasick
-
-    from gazetteer.text import fold
-
     auto = ahocorasick.Automaton()
     for stem in TRIGGER_STEMS:
-        auto.add_word(fold(stem), len(stem))
+        auto.add_word(_fold(stem), (len(stem), stem))
     auto.make_automaton()
     return auto
 
@@ -192,7 +192,7 @@ def trigger_positions(folded: str) -> list[int]:
     (most of a live page) that cannot report an incident.
     """
     out = []
-    for end, length in _STEMS_AUTO.iter(folded):
+    for end, (length, _) in _STEMS_AUTO.iter(folded):
         start = end - length + 1
         if start == 0 or not folded[start - 1].isalnum():
             out.append(start)
@@ -223,9 +223,9 @@ _RULE_STEMS = [tuple(st for st in TRIGGER_STEMS if st in pat.lower()) for _, _, 
 def triggers(sentence: str) -> list[EventHit]:
     """Every trigger of every rule in ``sentence`` (spans relative to it)."""
     hits: list[EventHit] = []
-    low = sentence.lower()
+    present = {stem for _, (_, stem) in _STEMS_AUTO.iter(_fold(sentence))}  # every stem inside the sentence
     for (prio, et, st, rx), stems in zip(_RULES_RE, _RULE_STEMS):
-        if stems and not any(x in low for x in stems):
+        if stems and present.isdisjoint(stems):
             continue
         for m in rx.finditer(sentence):
             if et == EXPLOSIONS and st == "Air/drone strike" and _NOT_AN_AIRSTRIKE.match(
