@@ -60,14 +60,23 @@ _FURNITURE = re.compile(
     r"This post (?:was|has been) updated.*|The post was updated.*|From CNN(?:’|'|)s? .*|From CNN staff|"
     r"By [A-Z][\w.'’\- ]+(?:,? and [A-Z][\w.'’\- ]+)*|.*(?:Associated Press|AP|Reuters|AFP) (?:writers?|reporters?|correspondents?) .*contributed.*|"
     r"(?:Associated Press|Reuters|AFP) writers? .*|Contributing: .*|Reporting by .*|Editing by .*|Additional reporting by .*|"
-    r"(?:Correction|Clarification|Editor[’']s note|Update)s?:.*|An earlier version of this .*|This (?:story|article|post) has been (?:corrected|amended).*)$"
+    r"(?:Correction|Clarification|Editor[’']s note|Update)s?:.*|An earlier version of this .*|This (?:story|article|post) has been (?:corrected|amended).*|"
+    r"Image source,? .*|Media caption,? .*|Reuse this content|Facebook|Twitter|X|Email|WhatsApp|LinkedIn|Copy link|"
+    r"Share on .*|Comments|Most viewed|Topics|Explore more on these topics|Sign in|Print|Save|Listen to this article.*|"
+    r"Please turn on JavaScript.*|Show more|Show less|Read more|Previous|Next|Back to top)$"
 )
 _CREDIT = re.compile(
     r"^(?:[A-Z][\w.'’\-]*(?: [A-Z][\w.'’\-]*){0,3}(?:/[A-Z][\w.'’\- ]*){1,3}|"
     r"(?:Maxar Technologies|Planet Labs(?: PBC)?|Getty Images|AFP via Getty Images|Reuters|AP|AFP|EPA|Anadolu|"
     r"Handout|Courtesy .*|.* via Getty Images|.* via Reuters|.* via AP|.*/Handout.*))$"
 )
-_AP_CAPTION = re.compile(r"\((?:AP|AFP|Reuters|EPA) Photo[^)]*\)\s*$")
+_AP_CAPTION = re.compile(
+    r"\((?:AP|AFP|Reuters|EPA) Photo[^)]*\)\s*$"                                  # AP: (AP Photo/Name)
+    r"|\b(?:Photograph|Photo|Picture|Credit|Illustration)s?:\s*[^.]{2,80}$"          # Guardian: Photograph: X/Reuters
+    r"|\((?:Photo|Screenshot|Credit|Courtesy|Illustrative)[^)]{0,80}\)\s*$"          # Times of Israel
+    r"|\[[^\]]{0,60}(?:AFP|Reuters|AP|Getty|Al Jazeera|Anadolu|EPA|Handout|File)[^\]]{0,40}\]\s*$"  # Al Jazeera
+    r"|^Image caption,?\s"                                                          # BBC
+)
 _BULLET = re.compile(r"^\s*(?:[-•*●▪‣–—]|\d+[.)])\s+")
 _LABELLED = re.compile(r"^[A-Z][^:.!?]{3,90}:\s+[A-Z“\"]")
 _CNN_BYLINE = re.compile(r"^From .*? in (?P<place>[A-Z][\w.'’\-]*(?: [A-Z][\w.'’\-]*)*)")

@@ -98,3 +98,15 @@ def test_agency_and_timestamp_variants():
     es = split_entries(text)
     assert [(e.headline, e.published) for e in es] == [
         ("Strike hits Tyre", date(2024, 2, 7)), ("", date(2024, 2, 6))]  # a sentence is not a headline
+
+
+def test_captions_of_other_outlets_are_captions():
+    text = ("Title line\nLink Copied!\nStrikes go on\nFrom CNN staff\nA strike hit Rafah on Tuesday.\n"
+            "Smoke rises over Rafah on Tuesday. Photograph: Mohammed Salem/Reuters\n"
+            "Rescuers search rubble in Khan Younis [Abed Zagout/Anadolu]\n"
+            "Image caption, People flee Beit Lahia\n"
+            "Firefighters at the scene in Kiryat Shmona (Photo: Emergency Services)\n"
+            "Share\nReuse this content\nThe army said troops operated in Jabalia.\n")
+    es = split_entries(text)
+    assert [e.kind for e in es] == ["post", "caption", "caption", "caption", "caption", "post"]
+    assert "Reuse" not in text[es[-1].start:es[-1].end]
