@@ -321,7 +321,11 @@ def classify(sentence: str, has_date: bool = False, fatalities: int | None = Non
         return intercept  # "air defences intercepted a missile fired from Yemen"
     if best.priority >= 11 or (best.event_type == VAC and best.sub_event_type == "Attack"):
         # a killing or shooting: fighters killed in fighting is a battle
-        victims = sentence[best.end:best.end + 80] + " " + sentence[max(0, best.start - 60):best.start]
+        before = sentence[max(0, best.start - 60):best.start]
+        if re.search(r"\b(?:were|was|been|being|are|is)\s+(?:\w+ly\s+)?$", before):
+            victims = before  # "three militants were killed"
+        else:
+            victims = sentence[best.end:best.end + 80]  # "gunmen killed a man": the victims follow
         if best.priority >= 11 and COMBATANTS.search(victims) and not re.search(
                 r"\b(?:civilians?|children|women|residents|journalists?|medics?|paramedics?|aid workers?)\b", victims, re.I):
             return EventHit(BATTLES, "Armed clash", best.start, best.end, best.trigger, best.priority)
