@@ -7,7 +7,6 @@ import os
 from pathlib import Path
 from typing import Iterable, Protocol
 
-from .errors import GazetteerDataError
 from .loader import read_places
 from .matcher import build_automaton
 from .place import Match, Place

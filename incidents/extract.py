@@ -20,12 +20,14 @@ from gazetteer.text import fold
 
 from .casualties import fatalities as count_fatalities
 from .casualties import injuries as count_injuries
+from .clauses import INCLUDING, nearest_group, separate_places, split_clauses
 from .dates import DateExpr, find_dates
+from .dedupe import dedupe
 from .entries import body_segments, split_entries
-from .events import (BATTLES, COMBATANTS, EXPLOSIONS, STRATEGIC, VAC, EventHit, classify, is_background,
+from .events import (BATTLES, COMBATANTS, STRATEGIC, VAC, EventHit, classify, is_background,
                      trigger_positions)
 from .model import Entry, Incident, Mention, Report
-from .places import REGION, choose_place, find_mentions, related, resolve_dateline
+from .places import choose_place, find_mentions, related, resolve_dateline
 from .sentences import Sentence, split_sentences
 
 BACKGROUND_DAYS = 45  # events dated this long before publication are background, not news
@@ -35,7 +37,6 @@ _NEW_EVENT = re.compile(r"\b(?:another|a second|a separate|separately|elsewhere|
 _ANAPHORA = re.compile(r"^(?:The|That|This|Its)\s+(?:\w+\s+){0,2}(?:strike|airstrike|attack|raid|explosion|blast|shelling|protests?|"
                        r"men|man|woman|women|victims?|bodies|killing|incident|clash|fire|drone|missile)\b", re.I)
 _PERFECT_GENERIC = re.compile(r"\b(?:has|have)\s+(?:\w+\s+)?(?:uncovered|found|destroyed|carried out|conducted|launched|struck|hit|killed|arrested|detained|demolished)\b", re.I)
-_ORIGIN_BEFORE = re.compile(r"\b(?:from|fled|fleeing|displaced from|evacuated from|launched from|fired from|to|towards?|into)\s+(?:the\s+)?$", re.I)
 _UNKNOWN_PLACE = re.compile(r"\b(?:village|town|city|camp|area|neighbou?rhood|district|outskirts|suburb) of [A-Z]")
 _SINCE_BEFORE = re.compile(r"\b(?:since|until|till|before|from)\s+$", re.I)
 
@@ -170,7 +171,7 @@ def extract(report: Report, gazetteer: Gazetteer) -> Extraction:
         segments = body_segments(text, entry) if entry.kind != "caption" else [(entry.start, entry.end)]
         for s, e in segments:
             for sent in split_sentences(text[s:e], s):
-                sentences.extend(_clauses(sent))
+                sentences.extend(split_clauses(sent))
         sentence_dates: dict[int, list[DateExpr]] = {}
 
         def dates_of(sent: Sentence) -> list[DateExpr]:
@@ -186,9 +187,9 @@ def extract(report: Report, gazetteer: Gazetteer) -> Extraction:
             d = _event_date(sent, base, found)
             low = sent.text.lower()
             fat = count_fatalities(sent.text) if any(w in low for w in _DEATH_WORDS) else None
-            if fat is None and _INCLUDING.match(sent.text):
+            if fat is None and INCLUDING.match(sent.text):
                 # "including 12 in a strike on a school": the count of the verb before the comma
-                inc = _INCLUDING.match(sent.text)
+                inc = INCLUDING.match(sent.text)
                 c = count_fatalities("killed " + sent.text[inc.end():])
                 if c is not None:
                     fat = type(c)(c.value, sent.text[inc.end():inc.end() + len(c.text) - 7],
@@ -210,9 +211,9 @@ def extract(report: Report, gazetteer: Gazetteer) -> Extraction:
                     and not _ANAPHORA.match(sent.text):
                 continue  # "Israel has uncovered several tunnels in residential areas": background
             inj = count_injuries(sent.text) if any(w in low for w in _HURT_WORDS) else None
-            places = _separate_places(ms, sent, text, gazetteer)
-            fat_k = _nearest_group(places, sent.start + fat.start) if fat else 0
-            inj_k = _nearest_group(places, sent.start + inj.start) if inj else 0
+            places = separate_places(ms, sent, text, gazetteer)
+            fat_k = nearest_group(places, sent.start + fat.start) if fat else 0
+            inj_k = nearest_group(places, sent.start + inj.start) if inj else 0
             for k, group in enumerate(places):
                 # "struck a site near Albu Kamal and a safe house in Mayadin": one incident per place,
                 # each count with the place it is told of
@@ -271,7 +272,7 @@ def extract(report: Report, gazetteer: Gazetteer) -> Extraction:
             inc = _incident(cl, report, entry, base, text, mentions_in, report_hash)
             if inc is not None:
                 incidents.append((inc, entry, len(cl.items)))
-    result.incidents = _dedupe(incidents, gazetteer)
+    result.incidents = dedupe(incidents, gazetteer)
     return result
 
 
@@ -305,61 +306,6 @@ _HURT_WORDS = ("wound", "injur", "hurt", "maim")
 _CUED_NAME = re.compile(r"\b(?:in|near|at|outside|of|from|into|toward|towards|hit|struck|targeted|raided|stormed)\s+"
                         r"(?:the\s+)?(?:(?:village|town|city|camp|area|neighbou?rhood|district|suburb)s?\s+of\s+)?"
                         r"((?:[Aa][ln]-|[Ee]l-)?[A-Z][\w'’\-]+)")
-_CLAUSE_SPLIT = re.compile(
-    r"(?:,|;)?\s+(?:and|while|but|as)\s+(?=(?:another|a second|a separate|a third|a further)\b)|;\s+(?=[a-z])|"
-    # "killed 30 people across Gaza, including 12 in a strike on a school in Nuseirat"
-    r",\s+(?=including\s+(?:at least\s+)?[\w-]+\s+(?:people\s+|civilians\s+|children\s+)?(?:in|at|when|near)\b)"
-)
-_INCLUDING = re.compile(r"^including\s+")
-
-
-def _clauses(sent: Sentence) -> list[Sentence]:
-    """Split "... late Wednesday, and another strike hit Bint Jbeil on Thursday" into its two events."""
-    out, pos = [], 0
-    for m in _CLAUSE_SPLIT.finditer(sent.text):
-        out.append(Sentence(sent.start + pos, sent.start + m.start(), sent.text[pos:m.start()]))
-        pos = m.end()
-    if not out:
-        return [sent]
-    out.append(Sentence(sent.start + pos, sent.end, sent.text[pos:]))
-    return [c for c in out if c.text.strip()]
-
-
-def _separate_places(ms: list[Mention], sent: Sentence, text: str, gazetteer: Gazetteer) -> list[list[Mention]]:
-    """Mentions grouped by distinct place when one sentence names several towns joined by "and"."""
-    specific = [m for m in ms if m.kind not in ("country", "region", "governorate", "district", "sea", "corridor")
-                and m.country in REGION]
-    groups: list[list[Mention]] = []
-    for m in specific:
-        place = gazetteer.get(m.place_id)
-        if place is None:
-            continue
-        if _ORIGIN_BEFORE.search(text[max(0, m.start - 30):m.start]):
-            continue
-        for g in groups:
-            other = gazetteer.get(g[0].place_id)
-            if other is not None and related(place, other, gazetteer):
-                g.append(m)
-                break
-        else:
-            groups.append([m])
-    if len(groups) < 2:
-        return [ms]
-    # the towns must be coordinated ("X and Y", "near X and ... in Y"), not "from X to Y"
-    first, last = groups[0][0], groups[-1][0]
-    between = text[first.end:last.start]
-    if not re.search(r"\band\b", between) or len(between) > 120:
-        return [ms]
-    rest = [m for m in ms if all(m is not g0 for g in groups for g0 in g)]
-    return [groups[0] + rest] + groups[1:]
-
-
-def _nearest_group(groups: list[list[Mention]], pos: int) -> int:
-    if len(groups) < 2:
-        return 0
-    return min(range(len(groups)), key=lambda k: min(abs(m.start - pos) for m in groups[k]) if groups[k] else 10**9)
-
-
 def _cluster_for(clusters: list[_Cluster], cand: _Candidate, gazetteer: Gazetteer) -> _Cluster | None:
     """The cluster of this entry a sentence continues: the last one, or an earlier one at the same place."""
     if not clusters:
@@ -441,61 +387,3 @@ def _incident(cl: _Cluster, report: Report, entry: Entry, base: date | None, tex
         mentions=[{"surface": m.surface, "start": m.start, "end": m.end, "place_id": m.place_id, "place": m.place,
                    "role": m.role, "reason": m.reason, "gazetteer": m.gazetteer} for m in mentions_in(start, end)],
     )
-
-
-_KIND_ORDER = {"post": 0, "summary": 1, "caption": 2}
-
-
-def _dedupe(items: list[tuple[Incident, Entry, int]], gazetteer: Gazetteer) -> list[Incident]:
-    """One incident per real event: the same strike told in several posts of a report is one."""
-    kept: list[tuple[Incident, Entry, int]] = []
-    for inc, entry, n in items:
-        merged = False
-        for k, (other, oentry, on) in enumerate(kept):
-            if oentry is entry:
-                continue  # split on purpose within one entry ("another strike ...")
-            if other.date != inc.date:
-                continue
-            if other.event_type != inc.event_type and not (
-                    {other.sub_event_type, inc.sub_event_type} & {"Disrupted weapons use"}
-                    and {other.event_type, inc.event_type} == {EXPLOSIONS, STRATEGIC}):
-                continue
-            if other.sub_event_type != inc.sub_event_type and "Attack" not in (other.sub_event_type, inc.sub_event_type) \
-                    and other.event_type == inc.event_type:
-                continue
-            if (other.fatalities is not None and inc.fatalities is not None and other.fatalities != inc.fatalities
-                    and entry.kind == "post" and oentry.kind == "post"):
-                continue
-            pa, pb = gazetteer.get(other.place_id), gazetteer.get(inc.place_id)
-            if pa is None or pb is None:
-                if other.place_id != inc.place_id:
-                    continue
-            elif not related(pa, pb, gazetteer):
-                continue
-            kept[k] = _better((other, oentry, on), (inc, entry, n), gazetteer)
-            merged = True
-            break
-        if not merged:
-            kept.append((inc, entry, n))
-    return [inc for inc, _, _ in kept]
-
-
-def _better(a: tuple[Incident, Entry, int], b: tuple[Incident, Entry, int], gazetteer: Gazetteer) -> tuple[Incident, Entry, int]:
-    def score(t):
-        inc, entry, n = t
-        place = gazetteer.get(inc.place_id)
-        return (_KIND_ORDER.get(entry.kind, 3), inc.fatalities is None, inc.geo_precision,
-                place.rank if place else 9, -n)
-
-    best, other = (a, b) if score(a) <= score(b) else (b, a)
-    inc = best[0]
-    o = other[0]
-    if inc.fatalities is None and o.fatalities is not None:
-        inc.fatalities, inc.fatalities_text = o.fatalities, o.fatalities_text
-    if inc.injuries is None and o.injuries is not None:
-        inc.injuries, inc.injuries_text = o.injuries, o.injuries_text
-    po, pi = gazetteer.get(o.place_id), gazetteer.get(inc.place_id)
-    if po is not None and pi is not None and (po.rank, o.geo_precision) < (pi.rank, inc.geo_precision):
-        inc.place, inc.place_id, inc.lat, inc.lon, inc.geo_precision, inc.country = (
-            o.place, o.place_id, o.lat, o.lon, o.geo_precision, o.country)
-    return best

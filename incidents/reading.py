@@ -6,7 +6,6 @@ file: missing, a directory, unreadable, binary, not text, too big.
 """
 from __future__ import annotations
 
-import html
 import re
 from datetime import date
 from html.parser import HTMLParser

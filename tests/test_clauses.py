@@ -1,0 +1,35 @@
+from gazetteer import Gazetteer
+
+from incidents.clauses import nearest_group, separate_places, split_clauses
+from incidents.places import find_mentions
+from incidents.sentences import Sentence
+
+
+def sent(text, start=0):
+    return Sentence(start, start + len(text), text)
+
+
+def test_another_strike_starts_a_clause_with_offsets():
+    text = "Warplanes struck Tyre late Wednesday, and another strike hit Bint Jbeil on Thursday."
+    parts = split_clauses(sent(text, 10))
+    assert [p.text for p in parts] == ["Warplanes struck Tyre late Wednesday",
+                                       "another strike hit Bint Jbeil on Thursday."]
+    assert all(text[p.start - 10:p.end - 10] == p.text for p in parts)
+
+
+def test_including_clause_is_split_off():
+    text = "Strikes killed 30 people across Gaza, including 12 in a strike on a school in Nuseirat."
+    assert [p.text for p in split_clauses(sent(text))][1].startswith("including 12 in")
+
+
+def test_towns_joined_by_and_are_separate_incidents(gazetteer):
+    text = "Warplanes struck a site near Albu Kamal and a safe house in Mayadin late on Sunday."
+    groups = separate_places(find_mentions(text, gazetteer), sent(text), text, gazetteer)
+    assert [[m.place_id for m in g] for g in groups] == [["albu-kamal"], ["mayadin"]]
+    assert nearest_group(groups, text.index("safe house")) == 1
+
+
+def test_origin_and_one_town_stay_together(gazetteer):
+    text = "Displaced families from Gaza City and Jabalia reached Rafah."
+    ms = find_mentions(text, gazetteer)
+    assert len(separate_places(ms, sent(text), text, gazetteer)) == 1
