@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 import time
+import os
 from pathlib import Path
 
 import pytest
@@ -34,6 +35,8 @@ def _skip_reason() -> str | None:
 def app(tmp_path_factory):
     reason = _skip_reason()
     if reason:
+        if os.environ.get("CI"):
+            pytest.fail(f"browser tests cannot run in CI: {reason}")  # never a silent skip in CI
         pytest.skip(reason)
     tmp = tmp_path_factory.mktemp("browser")
     db, user = tmp / "incidents.db", tmp / "user_places.csv"
