@@ -385,3 +385,19 @@ def check_case(name: str, case: dict) -> list[str]:
             if v is not None and (not isinstance(v, int) or v < 0):
                 out.append(f"{where}: bad {key} {v!r}")
     return out
+
+
+def place_disagreements(named_cases, gaz) -> tuple[list[str], list[str]]:
+    """``(far, unknown)``: coded incidents whose listed gazetteer ids lie far from the coded point
+    (the id fallback of the scorer would then accept wrong places), and ids the gazetteer lacks."""
+    far, unknown = [], []
+    for name, case in named_cases:
+        for inc in case["incidents"]:
+            known = [gaz.get(i) for i in inc["place_id_any"] if gaz.get(i) is not None]
+            if not known:
+                unknown.append(f"{name}: none of {inc['place_id_any']} in the gazetteer")
+                continue
+            d = min(haversine_km(inc["lat"], inc["lon"], p.lat, p.lon) for p in known)
+            if d > _tolerance(inc) and not inc.get("optional"):
+                far.append(f"{name}: {inc['place_id_any']} nearest listed place {d:.1f} km from the coded point")
+    return far, unknown

@@ -9,7 +9,6 @@ from __future__ import annotations
 import json
 import re
 import sys
-from datetime import date
 from pathlib import Path
 
 import pytest
@@ -57,19 +56,9 @@ def test_expected_places_agree_with_the_gazetteer():
         gaz = ev.gazetteer()
     except Exception as exc:  # the gazetteer is someone else's work in progress
         pytest.skip(f"gazetteer not loadable: {exc}")
-    notes = []
-    far = []
-    cases = [ev.load_case(js) for _, js in _all_cases()]
-    cases += list(json.loads(SEEDS_EXPECTED.read_text(encoding="utf-8")).values())
-    for case in cases:
-        for inc in case["incidents"]:
-            known = [gaz.get(i) for i in inc["place_id_any"] if gaz.get(i) is not None]
-            if not known:
-                notes.append(f"none of {inc['place_id_any']} in the gazetteer")
-                continue
-            d = min(ev.haversine_km(inc["lat"], inc["lon"], p.lat, p.lon) for p in known)
-            if d > ev._tolerance(inc) and not inc.get("optional"):
-                far.append(f"{inc['place_id_any']}: nearest listed place {d:.1f} km from the coded point")
+    cases = [(js.name, ev.load_case(js)) for _, js in _all_cases()]
+    cases += list(json.loads(SEEDS_EXPECTED.read_text(encoding="utf-8")).items())
+    far, notes = ev.place_disagreements(cases, gaz)
     if notes:
         print("\n".join(["gazetteer notes:"] + notes))
     # a listed id far from the true point would make the id fallback accept wrong places

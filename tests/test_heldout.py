@@ -16,7 +16,6 @@ general rules, do not lower the floor.
 from __future__ import annotations
 
 import sys
-from datetime import date
 from pathlib import Path
 
 import pytest
@@ -90,16 +89,7 @@ def test_heldout_places_agree_with_the_gazetteer():
         gaz = ev.gazetteer()
     except Exception as exc:  # the gazetteer is someone else's work in progress
         pytest.skip(f"gazetteer not loadable: {exc}")
-    far, unknown = [], []
-    for _, js in heldout_paths():
-        for inc in ev.load_case(js)["incidents"]:
-            known = [gaz.get(i) for i in inc["place_id_any"] if gaz.get(i) is not None]
-            if not known:
-                unknown.append(f"{js.name}: none of {inc['place_id_any']} in the gazetteer")
-                continue
-            d = min(ev.haversine_km(inc["lat"], inc["lon"], p.lat, p.lon) for p in known)
-            if d > ev._tolerance(inc) and not inc.get("optional"):
-                far.append(f"{js.name}: {inc['place_id_any']} nearest listed place {d:.1f} km from the coded point")
+    far, unknown = ev.place_disagreements([(js.name, ev.load_case(js)) for _, js in heldout_paths()], gaz)
     if unknown:
         print("\n".join(["gazetteer notes:"] + unknown))
     assert not far, "\n".join(far)
