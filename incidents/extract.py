@@ -206,7 +206,12 @@ def extract(report: Report, gazetteer: Gazetteer) -> Extraction:
                 continue
             ms = [m for m in mentions_in(sent.start, sent.end) if m.role == "place"]
             if gazetteer.fallback is not None:
-                ms = sorted(ms + _fallback_mentions(sent, gazetteer, context, ms), key=lambda m: m.start)
+                extra = _fallback_mentions(sent, gazetteer, context, ms)
+                for m in extra:  # part of the report's mentions: highlighted, and recorded as GeoNames'
+                    k = bisect.bisect_left(starts, m.start)
+                    starts.insert(k, m.start)
+                    mentions.insert(k, m)
+                ms = sorted(ms + extra, key=lambda m: m.start)
             if d is None and not any(m.kind != "country" for m in ms) and _PERFECT_GENERIC.search(sent.text) \
                     and not _ANAPHORA.match(sent.text):
                 continue  # "Israel has uncovered several tunnels in residential areas": background

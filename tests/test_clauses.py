@@ -1,5 +1,3 @@
-from gazetteer import Gazetteer
-
 from incidents.clauses import nearest_group, separate_places, split_clauses
 from incidents.places import find_mentions
 from incidents.sentences import Sentence

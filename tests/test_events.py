@@ -87,7 +87,6 @@ def test_trigger_prefilter_covers_every_trigger_in_the_annotated_reports():
 
 def test_fast_paths_find_what_the_full_rules_find():
     """The stem pre-checks (which rules to run, which sentences to look at) lose no trigger."""
-    import re
     from pathlib import Path
 
     from gazetteer.text import fold
