@@ -35,7 +35,15 @@ _STOP = re.compile(
     r"across|since|as they|as he|as she|amid|by|from|with|following|overnight|earlier|late|early|and wounded|and injured|"
     r"and wounding|and injuring|wounding|injuring|officials|police|the ministry|said|says|for|to)\b|[;:.()—–“”\"]"
 )
-_PRONOUN_ONE = re.compile(r"^(?:him|her|himself|herself)\b")
+_PRONOUN_ONE = re.compile(r"^(?:him|her|himself|herself)(?:\s+(?:instantly|immediately|outright|too|as well|on the spot))?$")
+_FAMILY_OF = re.compile(r"^(?:a|the|one|his|her|their|an entire|a whole)\s+(?:\w+\s+)?family\s+of\s+(?P<n>\d+|[a-z]+)\b")
+_SUBJECT_BREAK = re.compile(r"\b(?:was|were|is|are|been|killed|wounded|injured|died|dead|said|says|told|that|when|after|"
+                            r"while|as|in|on|at|by)\b", re.I)
+_ONE_PERSON = re.compile(
+    r"^(?:[\w’'\-]+\s+){0,3}(?:commander|leader|official|journalist|photographer|doctor|paramedic|nurse|member|chief|"
+    r"head|officer|militant|fighter|man|woman|boy|girl|child|baby|infant|teenager|student|farmer|fisherman|"
+    r"shepherd|activist|soldier|reservist|settler|civilian|worker|resident|driver|imam|mayor)(?:\s+[\w’'\-]+){0,3}$"
+)
 _NOUNISH = re.compile(r"^[\w’'\-]+")
 
 
@@ -89,6 +97,10 @@ def _victims_after(text: str) -> tuple[int | None, int]:
         if _PRONOUN_ONE.match(item):
             total += 1
             continue
+        fam = _FAMILY_OF.match(item)
+        if fam and parse_number(fam.group("n")):
+            total += parse_number(fam.group("n"))  # "a family of six"
+            continue
         item = re.sub(r"^(?:his|her|their|its)\s+(?=(?:\d+|" + _NUMWORD + r")\b)", "", item)
         m = re.match(_NUM + r"\b", item)
         if m:
@@ -109,6 +121,9 @@ def _victims_after(text: str) -> tuple[int | None, int]:
             continue
         if re.fullmatch(r"(?:his|her|its|the)\s+(?:[a-z-]+\s+)?(?!rest\b|remainder\b|others?\b|people\b|police\b|crew\b)[a-z]+(?<!s)", item):
             total += 1  # "killing its rider", "killing the driver"
+            continue
+        if _ONE_PERSON.match(item):
+            total += 1  # "killing Hezbollah commander Ali Hassan"
             continue
         return (total or None), len(chunk)
     return (total or None), len(chunk)
@@ -136,7 +151,9 @@ def _count(sentence: str, verb: str, passive_words: str) -> Count | None:
     low = sentence
     # number before the verb: "two fishermen have been killed", "27 dead", "3 killed"
     pattern = re.compile(
-        r"(?i)\b" + _NUM + r"(?P<np>(?:\s+(?!(?:were|was|have|has|had|are|is|and|or)\b)[\w’'\-]+){0,5}?)\s+"
+        r"(?i)\b" + _NUM + r"(?P<np>(?:\s+(?!(?:were|was|have|has|had|are|is|and|or|without|where|who|which|that|"
+        r"saying|after|when|while|because|but|if|said|says)\b)[\w’'\-]+){0,7}?"
+        r"(?:,\s+including\s+[^,.;]{1,60},)?)\s+"
         r"(?:(?:were|was|have been|has been|had been|are|is|got|being|been)\s+(?:\w+ly\s+)?)?(?P<verb>" + passive_words + r")\b"
     )
     for m in _overlapping(pattern, low):
@@ -160,6 +177,19 @@ def _count(sentence: str, verb: str, passive_words: str) -> Count | None:
         c = Count(n, m.group(0), m.start(), m.end())
         if best is None or c.value > best.value:
             best = c
+    # a list of victims as the subject of a passive: "A woman and her two daughters were killed"
+    for m in re.finditer(r"(?i)\b(?:were|was|have been|has been|had been)\s+(?:\w+ly\s+)?(?:" + passive_words + r")\b", low):
+        head = low[:m.start()]
+        cut = max(head.rfind(". "), head.rfind(";"), head.rfind(":"),
+                  max((v.end() - 1 for v in _SUBJECT_BREAK.finditer(head)), default=-1))
+        subject = head[cut + 1:].strip() if cut >= 0 else head.strip()
+        subject = re.sub(r"^(?:that|said|says|and|but|when|after)\s+", "", subject, flags=re.I)
+        if " and " not in subject and " as well as " not in subject:
+            continue
+        n, length = _victims_after(subject)
+        if n is not None and (best is None or n > best.value):
+            s0 = m.start() - len(head) + (cut + 1 if cut >= 0 else 0) + (len(head[cut + 1:]) - len(head[cut + 1:].lstrip()) if cut >= 0 else 0)
+            best = Count(n, low[s0:m.end()], s0, m.end())
     # victims after an active verb: "killing three members", "killed a man"
     for m in re.finditer(r"(?i)\b" + verb + r"\s+", low):
         n, length = _victims_after(low[m.end():])

@@ -20,6 +20,13 @@ from incidents.casualties import fatalities, injuries, parse_number
         ("Hundreds were killed.", 100),
         ("A drone strike on January 28 killed 3 US service members.", 3),
         ("A drone hit the car, killing three militiamen, one of them a commander.", 3),
+        ("The strike killed a family of six in Deir al-Balah.", 6),
+        ("Three people, including a child, were killed in the strike.", 3),
+        ("Six members of the Abu Jarad family were killed.", 6),
+        ("A woman and her two daughters were killed.", 3),
+        ("Medics said a man and his son were killed in the strike on Rafah.", 2),
+        ("The strike hit a house, killing a mother and her four children.", 5),
+        ("A drone strike hit a car, killing Hezbollah commander Ali Hassan.", 1),
         ("Two airstrikes hit the town.", None),
         ("An airstrike killed civilians.", None),
     ],
@@ -38,6 +45,7 @@ def test_fatalities(sentence, deaths):
         ("One person was killed and four were injured.", 4),
         ("The attack wounded dozens more.", 12),
         ("The strike killed two.", None),
+        ("An Israeli soldier was killed and two others were seriously wounded.", 2),
     ],
 )
 def test_injuries(sentence, hurt):
