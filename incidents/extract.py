@@ -180,6 +180,7 @@ def extract(report: Report, gazetteer: Gazetteer) -> Extraction:
             return sentence_dates[sent.start]
 
         clusters: list[_Cluster] = []
+        current: _Cluster | None = None  # the cluster told last
         for sent in sentences:
             if not _has(trigger_at, sent.start, sent.end):
                 continue
@@ -198,11 +199,11 @@ def extract(report: Report, gazetteer: Gazetteer) -> Extraction:
             hit = classify(sent.text, has_date=d is not None, fatalities=fat.value if fat else None,
                            date_starts=date_starts)
             if hit is None:
-                if fat is not None and clusters and clusters[-1].items[-1].sentence.end >= sent.start - 400 \
-                        and not is_background(sent.text, fat.value, fat.start) and all(c.fatalities is None for c in clusters[-1].items):
+                if fat is not None and current is not None and current.items[-1].sentence.end >= sent.start - 400 \
+                        and not is_background(sent.text, fat.value, fat.start) and all(c.fatalities is None for c in current.items):
                     # "The dead included three children": the toll of the event just told
-                    last = clusters[-1].items[-1]
-                    clusters[-1].items.append(_Candidate(sent, last.hit, None, [], fat.value, fat.text, None, ""))
+                    last = current.items[-1]
+                    current.items.append(_Candidate(sent, last.hit, None, [], fat.value, fat.text, None, ""))
                 continue
             ms = [m for m in mentions_in(sent.start, sent.end) if m.role == "place"]
             if gazetteer.fallback is not None:
@@ -225,13 +226,12 @@ def extract(report: Report, gazetteer: Gazetteer) -> Extraction:
                 cand = _Candidate(sent, hit, d, group, fat.value if fat and k == fat_k else None,
                                   fat.text if fat and k == fat_k else "", inj.value if inj and k == inj_k else None,
                                   inj.text if inj and k == inj_k else "")
-                target = _cluster_for(clusters, cand, gazetteer)
-                if target is not None:
-                    _absorb(target, cand, text, gazetteer)
-                else:
-                    cl = _Cluster(entry, [])
-                    _absorb(cl, cand, text, gazetteer)
-                    clusters.append(cl)
+                target = _cluster_for(clusters, current, cand, gazetteer)
+                if target is None:
+                    target = _Cluster(entry, [])
+                    clusters.append(target)
+                _absorb(target, cand, text, gazetteer)
+                current = target
         prev: _Cluster | None = None
         entry_choice = None
         for cl in clusters:
@@ -311,18 +311,26 @@ _HURT_WORDS = ("wound", "injur", "hurt", "maim")
 _CUED_NAME = re.compile(r"\b(?:in|near|at|outside|of|from|into|toward|towards|hit|struck|targeted|raided|stormed)\s+"
                         r"(?:the\s+)?(?:(?:village|town|city|camp|area|neighbou?rhood|district|suburb)s?\s+of\s+)?"
                         r"((?:[Aa][ln]-|[Ee]l-)?[A-Z][\w'’\-]+)")
-def _cluster_for(clusters: list[_Cluster], cand: _Candidate, gazetteer: Gazetteer) -> _Cluster | None:
-    """The cluster of this entry a sentence continues: the last one, or an earlier one at the same place."""
+def _cluster_for(clusters: list[_Cluster], current: _Cluster | None, cand: _Candidate,
+                 gazetteer: Gazetteer) -> _Cluster | None:
+    """The cluster of this entry a sentence continues.
+
+    A sentence that names a place continues the latest cluster at that place
+    ("... late Wednesday and another strike hit Bint Jbeil. The strike on the
+    southern suburbs flattened a building in Haret Hreik" goes back to the
+    Dahiyeh strike); one that names none continues the cluster told last.
+    """
     if not clusters:
         return None
-    if _compatible(clusters[-1], cand, gazetteer):
-        return clusters[-1]
     own = choose_place(cand.place_mentions, "", gazetteer) if cand.place_mentions else None
-    if own is None or _NEW_EVENT.search(cand.sentence.text[:60]):
-        return None
-    for cl in reversed(clusters[:-1]):
-        if cl.place is not None and related(own.place, cl.place, gazetteer) and _compatible(cl, cand, gazetteer):
-            return cl
+    if own is not None and not own.place.is_area and not _NEW_EVENT.search(cand.sentence.text[:60]):
+        for cl in reversed(clusters):
+            if cl.place is not None and not cl.place.is_area and related(own.place, cl.place, gazetteer) \
+                    and _compatible(cl, cand, gazetteer):
+                return cl
+    current = current or clusters[-1]
+    if _compatible(current, cand, gazetteer):
+        return current
     return None
 
 

@@ -139,3 +139,15 @@ def test_an_aggregate_toll_is_not_an_incident_but_the_strike_it_includes_is(gaze
                "including 12 in a strike on a school sheltering displaced families in Nuseirat, medics said.",
                gazetteer)
     assert [(i.place_id, i.date, i.fatalities) for i in incs] == [("nuseirat-camp", "2024-02-06", 12)]
+
+
+def test_a_later_sentence_goes_back_to_the_event_at_its_place(gazetteer):
+    incs = run("BEIRUT (AP) \u2014 Israeli warplanes struck a building in Beirut's southern suburbs late Wednesday "
+               "and another strike hit the town of Bint Jbeil on Thursday.\n\n"
+               "The strike on the southern suburbs, known as Dahiyeh, flattened a building in the Haret Hreik area. "
+               "Lebanon's Health Ministry said two people were killed and 14 wounded.\n\n"
+               "In Bint Jbeil, a strike on a house killed five people.\n", gazetteer, published=date(2024, 10, 3))
+    got = sorted((i.date, i.fatalities, i.injuries, i.country) for i in incs)
+    assert got == [("2024-10-02", 2, 14, "LB"), ("2024-10-03", 5, None, "LB")]
+    dahiyeh = [i for i in incs if i.date == "2024-10-02"][0]
+    assert dahiyeh.place_id in ("dahiyeh", "haret-hreik")
