@@ -218,6 +218,7 @@ _FULL_DATE = re.compile(
 )
 _WEEKDAY_WORD = re.compile(r"\b(Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday)\b")
 _ISO_DATE = re.compile(r"\b(20\d\d)-([01]\d)-([0-3]\d)\b")
+_SLASH_DATE = re.compile(r"\b([0-3]?\d)[/.]([01]?\d)[/.](20\d\d)\b")  # 31/07/2024 (day first, as outside the US)
 
 
 def infer_published(text: str, today: date | None = None) -> date | None:
@@ -259,6 +260,13 @@ def infer_published(text: str, today: date | None = None) -> date | None:
         for y, mo, d in _ISO_DATE.findall(line):
             years[int(y)] += 1
             dated.append((int(mo), int(d), int(y), None, False))
+        for a, b, y in _SLASH_DATE.findall(line):
+            d, mo = int(a), int(b)
+            if mo > 12 and d <= 12:  # 07/31/2024: month first
+                d, mo = mo, d
+            if 1 <= mo <= 12 and 1 <= d <= 31:
+                years[int(y)] += 1
+                dated.append((mo, d, int(y), None, bool(re.match(r"\s*(?:Issued|Published|Updated|Posted)", line, re.I))))
     if not dated:
         return None
     default_year = years.most_common(1)[0][0] if years else None

@@ -31,8 +31,8 @@ def dedupe(items: list[tuple[Incident, Entry, int]], gazetteer: Gazetteer) -> li
                     and {other.event_type, inc.event_type} == {EXPLOSIONS, STRATEGIC}):
                 continue
             if other.sub_event_type != inc.sub_event_type and "Attack" not in (other.sub_event_type, inc.sub_event_type) \
-                    and other.event_type == inc.event_type:
-                continue
+                    and other.event_type == inc.event_type and entry.kind == "post" and oentry.kind == "post":
+                continue  # two kinds of attack told in two posts; a summary or caption retells with other words
             if (other.fatalities is not None and inc.fatalities is not None and other.fatalities != inc.fatalities
                     and entry.kind == "post" and oentry.kind == "post"):
                 continue
@@ -40,7 +40,7 @@ def dedupe(items: list[tuple[Incident, Entry, int]], gazetteer: Gazetteer) -> li
             if pa is None or pb is None:
                 if other.place_id != inc.place_id:
                     continue
-            elif not related(pa, pb, gazetteer):
+            elif not related(pa, pb, gazetteer, near_km=2.0):  # Gaza's camps are 5 km apart: not one place
                 continue
             kept[k] = _better((other, oentry, on), (inc, entry, n), gazetteer)
             merged = True

@@ -50,7 +50,13 @@ _STAMPED_HEADLINE = re.compile(
     r"^(?P<stamp>\d{1,2}[.:]\d{2}\s*(?:[ap]\.?m\.?)?\s*(?:GMT|BST|UTC|CET|EET|EST|EDT|ET|AST)?)\s*[-–—:|]\s+(?P<headline>\S.*)$",
     re.I,
 )
-_PUBLISHED_LINE = re.compile(r"^(?:Published|Updated|Last updated|First published)(?: on| at)?:?\s+.*\b(?:19|20)\d\d\b.{0,30}$", re.I)
+_PUBLISHED_LINE = re.compile(r"^(?:Published|Updated|Last updated|First published|Issued|Posted)(?: on| at)?:?\s+.*\b(?:19|20)\d\d\b.{0,30}$", re.I)
+_ITEM_LIST_HEADER = re.compile(
+    r"^(?:What we covered here|Here(?:'|’)?s what (?:you need to know|we know)|Here are the latest developments:?|"
+    r"Here(?:'|’)?s the latest:?|Key points:?|The latest:?|What we know:?|In summary:?|Summary:?|Catch up:?|"
+    r"Here(?:'|’)?s what to know:?)$",
+    re.I,
+)
 _SEPARATORS = re.compile(r"^(?:Link Copied!?|Copy link|Share|Share this post|Key events?|Show key events only|Pinned post|Live)$", re.I)
 _FURNITURE = re.compile(
     r"^(?:View All(?: \(\d+\))?|Here(?:'|’)?s the latest:?|Here are the latest developments:?|What we covered here|"
@@ -137,6 +143,7 @@ def split_entries(text: str, published: date | None = None) -> list[Entry]:
 
     resume: tuple[str, str] | None = None  # headline/dateline of a post a caption interrupted
     in_toc = False
+    item_list = False  # inside a list of summary items ("What we covered here", "Here are the latest developments")
     first_content = True
     for i, line in enumerate(lines):
         t = line.text
@@ -163,6 +170,7 @@ def split_entries(text: str, published: date | None = None) -> list[Entry]:
         if _SEPARATORS.match(t) or _TIMESTAMP.match(t):
             close()
             resume = None
+            item_list = False
             if re.search(r"20\d\d", t):  # "Updated 3:05 PM EST, Wed February 7, 2024"
                 pending_published = infer_published(t) or pending_published
             if re.match(r"(?i)key events?$", t):
@@ -177,6 +185,10 @@ def split_entries(text: str, published: date | None = None) -> list[Entry]:
             pending_published = infer_published(t) or pending_published
             expect_headline = True
             seen_post = True
+            continue
+        if _ITEM_LIST_HEADER.match(t):
+            close()
+            item_list = True
             continue
         if _FURNITURE.match(t):
             byline = _CNN_BYLINE.match(t) if t.startswith("From ") else None
@@ -238,6 +250,9 @@ def split_entries(text: str, published: date | None = None) -> list[Entry]:
                                    and lines[i - 1].text.endswith(":")):
             open_entry(line, "summary")
             close()
+            continue
+        if cur is not None and cur.kind == "summary" and item_list:
+            open_entry(line, "summary")  # after "What we covered here": each paragraph is its own item
             continue
         if cur is None:
             if resume is not None:

@@ -275,6 +275,16 @@ _DISCOVERY = re.compile(r"\b(?:uncovered|discovered|found|located|seized|confisc
 _DEFINITE = re.compile(r"^(?:the|this|that|its|their)\s", re.I)
 
 
+def in_history(sentence: str, pos: int) -> bool:
+    """Is ``pos`` inside a clause told as history ("..., a day after it said it killed a commander")?"""
+    for m in _TIME_AFTER.finditer(sentence, 0, pos):
+        stop = re.search(r"[;.—]|,\s+(?:[A-Z]|and |but |while )", sentence[m.end():])
+        if pos < m.end() + (stop.start() if stop else len(sentence)):
+            return True
+    m = _BACKREF.search(sentence[max(0, pos - 45):pos])
+    return bool(m)
+
+
 def is_background(sentence: str, fatalities: int | None = None, at: int | None = None) -> bool:
     """A toll or history sentence: its numbers belong to no single incident.
 

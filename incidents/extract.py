@@ -24,7 +24,7 @@ from .clauses import INCLUDING, nearest_group, separate_places, split_clauses
 from .dates import DateExpr, find_dates
 from .dedupe import dedupe
 from .entries import body_segments, split_entries
-from .events import (BATTLES, COMBATANTS, STRATEGIC, VAC, EventHit, classify, is_background,
+from .events import (BATTLES, COMBATANTS, STRATEGIC, VAC, EventHit, classify, in_history, is_background,
                      trigger_positions)
 from .model import Entry, Incident, Mention, Report
 from .places import choose_place, find_mentions, related, resolve_dateline
@@ -74,8 +74,10 @@ class _Cluster:
 
     @property
     def hit(self) -> EventHit:
-        specific = [c.hit for c in self.items if c.hit.priority < 11]
-        return min(specific or [c.hit for c in self.items], key=lambda h: h.priority)
+        # what the event is: its own triggers first, not "the strike" said of another one
+        hits = [c.hit for c in self.items if not c.hit.definite] or [c.hit for c in self.items]
+        specific = [h for h in hits if h.priority < 11]
+        return min(specific or hits, key=lambda h: h.priority)
 
 
 def _event_date(sentence: Sentence, base: date | None, found: list[DateExpr] | None = None) -> DateExpr | None:
@@ -198,6 +200,8 @@ def extract(report: Report, gazetteer: Gazetteer) -> Extraction:
             date_starts = tuple(x.start - sent.start for x in found)
             hit = classify(sent.text, has_date=d is not None, fatalities=fat.value if fat else None,
                            date_starts=date_starts)
+            if fat is not None and hit is not None and in_history(sent.text, fat.start):
+                fat = None  # "... a day after it said it killed a senior commander": not this event's toll
             if hit is None:
                 if fat is not None and current is not None and current.items[-1].sentence.end >= sent.start - 400 \
                         and not is_background(sent.text, fat.value, fat.start) and all(c.fatalities is None for c in current.items):
@@ -329,6 +333,11 @@ def _cluster_for(clusters: list[_Cluster], current: _Cluster | None, cand: _Cand
                     and _compatible(cl, cand, gazetteer):
                 return cl
     current = current or clusters[-1]
+    if own is None and cand.hit.definite and cand.hit.sub_event_type != current.hit.sub_event_type:
+        # "the strike ..." with no place of its own: the latest strike told, not the latest event
+        for cl in reversed(clusters):
+            if cl.hit.sub_event_type == cand.hit.sub_event_type and _compatible(cl, cand, gazetteer):
+                return cl
     if _compatible(current, cand, gazetteer):
         return current
     return None

@@ -15,7 +15,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from gazetteer import Gazetteer, Place
+from gazetteer import Gazetteer, Place, haversine_km
 
 from .model import Mention
 
@@ -205,15 +205,11 @@ def _place_of(m: Mention) -> Place:
     return Place(id=m.place_id, name=m.place, kind=m.kind, country=m.country, lat=m.lat, lon=m.lon, origin=m.gazetteer)
 
 
-def related(a: Place, b: Place, gazetteer: Gazetteer) -> bool:
-    """Could two places be the same incident's place (same, or one inside the other)?"""
+def related(a: Place, b: Place, gazetteer: Gazetteer, near_km: float = 8.0) -> bool:
+    """Could two places be the same incident's place (same, one inside the other, or within ``near_km``)?"""
     if a.id == b.id:
         return True
     if gazetteer.contains(a, b) or gazetteer.contains(b, a):
         return True
     # two points of one town (a neighbourhood and its city), or very close
-    from gazetteer import haversine_km
-
-    if a.country == b.country and haversine_km(a.lat, a.lon, b.lat, b.lon) < 8:
-        return True
-    return False
+    return a.country == b.country and near_km > 0 and haversine_km(a.lat, a.lon, b.lat, b.lon) < near_km

@@ -66,3 +66,7 @@ def test_month_names_inside_place_names_are_not_dates():
 def test_year_less_dateline_takes_a_year_consistent_with_the_weekdays():
     text = "BEIRUT, Nov 13 (Reuters) - Warplanes struck late on Sunday. On Sunday, officials said..."
     assert infer_published(text, today=date(2026, 11, 22)) == date(2023, 11, 13)  # a Monday
+
+
+def test_day_first_slash_dates_on_issued_lines():
+    assert infer_published("Title\nIssued on: 31/07/2024 - 11:42\nA strike late Tuesday.") == date(2024, 7, 31)

@@ -110,3 +110,14 @@ def test_captions_of_other_outlets_are_captions():
     es = split_entries(text)
     assert [e.kind for e in es] == ["post", "caption", "caption", "caption", "caption", "post"]
     assert "Reuse" not in text[es[-1].start:es[-1].end]
+
+
+def test_summary_items_after_a_list_header_are_separate_but_article_prose_is_not():
+    text = ("Live page\nWhat we covered here\nA strike hit Al-Mawasi late Tuesday.\n"
+            "Hezbollah launched drones near Safed.\nLink Copied!\nHeadline\nFrom CNN staff\nBody.\n")
+    es = split_entries(text)
+    assert [(e.kind, text[e.body_start:e.end]) for e in es][:2] == [
+        ("summary", "A strike hit Al-Mawasi late Tuesday."), ("summary", "Hezbollah launched drones near Safed.")]
+    article = "A headline of an article\n\nFirst paragraph of the story.\n\nSecond paragraph of it.\n"
+    es = split_entries(article)
+    assert len(es) == 1 and es[0].kind == "summary"
