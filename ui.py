@@ -315,9 +315,29 @@ def base_map(all_df) -> folium.Map:
         if n - s < 0.05 and e - w < 0.05:
             s, n, w, e = s - 0.05, n + 0.05, w - 0.05, e + 0.05
         m.fit_bounds([[round(s, 3), round(w, 3)], [round(n, 3), round(e, 3)]])
+    countries = basemap_countries()
+    if countries:
+        # country outlines under the markers: the map still shows where things are when the
+        # tiles cannot load (offline); faint and not clickable when they can
+        folium.GeoJson(countries, name="Countries", control=False, interactive=False, smooth_factor=1,
+                       style_function=_country_style).add_to(m)
     MarkerCluster().add_to(m)  # loads the cluster plugin's JS at first mount
     Legend(LEGEND_HTML).add_to(m)
     return m
+
+
+def _country_style(_feature) -> dict:
+    return {"color": "#8a8a8a", "weight": 0.8, "fillColor": "#efece4", "fillOpacity": 0.25}
+
+
+@st.cache_resource(show_spinner=False)
+def basemap_countries() -> dict | None:
+    """Country outlines of the region (Natural Earth via world-atlas; see tools/make_basemap.py)."""
+    path = ROOT / "data" / "basemap" / "countries.geojson"
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
 
 
 CLUSTER_OPTIONS = {"maxClusterRadius": 35, "disableClusteringAtZoom": 10, "showCoverageOnHover": False,
