@@ -213,7 +213,13 @@ def fatalities(sentence: str) -> Count | None:
         n = parse_number(m.group("num"))
         if n is not None and (c is None or n > c.value):
             c = Count(n, m.group(0), m.start(), m.end())
-    m = re.search(r"(?i)\bkilling of (?:the )?" + _NUM + r"\b", sentence)
+    if c is None:
+        # "Sgt. Omer Gaon, 22, was killed": one named person
+        m = re.search(r"\b[A-Z][\w'’\-]+(?: [A-Z][\w'’\-]+){0,3}, (?:aged )?\d{1,2}, (?:was|has been|had been) "
+                      r"(?:\w+ly )?(?:killed|shot dead|shot and killed)\b", sentence)
+        if m:
+            c = Count(1, m.group(0), m.start(), m.end())
+    m = re.search(r"(?i)\b(?:killing|death|deaths) of (?:the )?" + _NUM + r"\b(?! (?:of|in|since))", sentence)
     if m and c is None:
         n = parse_number(m.group("num"))
         if n:

@@ -27,6 +27,8 @@ from incidents.casualties import fatalities, injuries, parse_number
         ("Medics said a man and his son were killed in the strike on Rafah.", 2),
         ("The strike hit a house, killing a mother and her four children.", 5),
         ("A drone strike hit a car, killing Hezbollah commander Ali Hassan.", 1),
+        ("Sgt. First Class Omer Gaon, 22, was killed in a clash near Maroun al-Ras.", 1),
+        ("The army announced the death of a soldier in southern Lebanon.", 1),
         ("Two airstrikes hit the town.", None),
         ("An airstrike killed civilians.", None),
     ],
