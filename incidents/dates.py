@@ -221,6 +221,27 @@ _ISO_DATE = re.compile(r"\b(20\d\d)-([01]\d)-([0-3]\d)\b")
 _SLASH_DATE = re.compile(r"\b([0-3]?\d)[/.]([01]?\d)[/.](20\d\d)\b")  # 31/07/2024 (day first, as outside the US)
 
 
+_STAMP_LINE = re.compile(
+    r"^\s*(?:(?:Updated|Posted|Published)(?: on| at)?:?\s+)?(?:(?:Mon|Tue|Wed|Thu|Fri|Sat|Sun)[a-z]*,?\s+)?"
+    r"(?:(?P<d1>\d{1,2})\s+(?P<m1>[A-Z][a-z]{2,8})\.?|(?P<m2>[A-Z][a-z]{2,8})\.?\s+(?P<d2>\d{1,2}),?)\s+(?P<y>20\d\d)"
+    r"(?:(?:[,\s]+|\s+at\s+)\d{1,2}[.:]\d{2}[^.!?]{0,40})?\s*$"
+)
+
+
+def _stamp_date(line: str) -> date | None:
+    """The date of a line that is only a post's time stamp ("Thu 3 Oct 2024 07.05 BST")."""
+    m = _STAMP_LINE.match(line)
+    if not m:
+        return None
+    mon = (m.group("m1") or m.group("m2")).lower().rstrip(".")
+    if mon not in MONTHS:
+        return None
+    try:
+        return date(int(m.group("y")), MONTHS[mon], int(m.group("d1") or m.group("d2")))
+    except ValueError:
+        return None
+
+
 def infer_published(text: str, today: date | None = None) -> date | None:
     """Best guess of a report's publication date, or None.
 
@@ -269,6 +290,9 @@ def infer_published(text: str, today: date | None = None) -> date | None:
                 dated.append((mo, d, int(y), None, bool(re.match(r"\s*(?:Issued|Published|Updated|Posted)", line, re.I))))
     if not dated:
         return None
+    stamps = [d for line in text.splitlines() if (d := _stamp_date(line))]
+    if len(stamps) >= 2:
+        return max(stamps)  # a live blog's posts are stamped: the page is as new as its latest post
     default_year = years.most_common(1)[0][0] if years else None
     votes: Counter = Counter()
     for month, day, year, wd, caption in dated:

@@ -70,3 +70,9 @@ def test_year_less_dateline_takes_a_year_consistent_with_the_weekdays():
 
 def test_day_first_slash_dates_on_issued_lines():
     assert infer_published("Title\nIssued on: 31/07/2024 - 11:42\nA strike late Tuesday.") == date(2024, 7, 31)
+
+
+def test_a_live_blog_is_as_new_as_its_latest_stamp():
+    text = ("Live\nThu 3 Oct 2024 07.05 BST\nA strike on Wednesday.\nWed 2 Oct 2024 22.40 BST\n"
+            "Missiles on Tuesday. Fighting on Wednesday.\nWed 2 Oct 2024 21.15 BST\nMore on Wednesday.\n")
+    assert infer_published(text) == date(2024, 10, 3)
