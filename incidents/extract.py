@@ -241,6 +241,8 @@ def extract(report: Report, gazetteer: Gazetteer) -> Extraction:
         for cl in clusters:
             if _referential(cl):
                 continue  # only "the strike" said of an event told elsewhere
+            if _unlocated_claim(cl):
+                continue  # "the Houthis say they fired missiles at a ship": a claim with no place of its own
             if cl.place is None and cl.date is not None and base is not None and abs((cl.date.day - base).days) > 1:
                 # an earlier event with no place of its own: the entry's places are about today
                 result.unplaced.append(cl.items[0].sentence.text)
@@ -341,6 +343,19 @@ def _cluster_for(clusters: list[_Cluster], current: _Cluster | None, cand: _Cand
     if _compatible(current, cand, gazetteer):
         return current
     return None
+
+
+_CLAIM = re.compile(r"\b(?:say|says|said|claim|claims|claimed|announce[sd]?)\s+(?:that\s+)?(?:it|they)\s+"
+                    r"(?:had\s+|have\s+|has\s+)?(?:\w+ed|fired|struck|shot|hit|carried out|targeted)\b", re.I)
+
+
+def _unlocated_claim(cl: _Cluster) -> bool:
+    """An armed group's claim of an attack that names no town, camp or base (only a sea or a country)."""
+    if not all(_CLAIM.search(c.sentence.text) for c in cl.items):
+        return False
+    if any(c.fatalities is not None or c.injuries is not None for c in cl.items):
+        return False
+    return cl.place is None or cl.place.is_area
 
 
 def _referential(cl: _Cluster) -> bool:

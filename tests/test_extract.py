@@ -151,3 +151,10 @@ def test_a_later_sentence_goes_back_to_the_event_at_its_place(gazetteer):
     assert got == [("2024-10-02", 2, 14, "LB"), ("2024-10-03", 5, None, "LB")]
     dahiyeh = [i for i in incs if i.date == "2024-10-02"][0]
     assert dahiyeh.place_id in ("dahiyeh", "haret-hreik")
+
+
+def test_a_claim_without_a_place_is_not_an_incident_but_a_placed_claim_is(gazetteer):
+    assert run("Yemen's Houthis say they fired missiles at a container ship in the Gulf of Aden on Tuesday.",
+               gazetteer) == []
+    incs = run("Hezbollah said it fired rockets at an Israeli army post near Metula on Tuesday.", gazetteer)
+    assert [(i.place_id, i.geo_precision) for i in incs] == [("metula", 2)]
