@@ -35,7 +35,7 @@ MAX_EXCERPT = 700
 
 _NEW_EVENT = re.compile(r"\b(?:another|a second|a separate|separately|elsewhere|meanwhile|also|in a separate|a third|other)\b", re.I)
 _ANAPHORA = re.compile(r"^(?:The|That|This|Its)\s+(?:\w+\s+){0,2}(?:strike|airstrike|attack|raid|explosion|blast|shelling|protests?|"
-                       r"men|man|woman|women|victims?|bodies|killing|incident|clash|fire|drone|missile)\b", re.I)
+                       r"men|man|woman|women|victims?|bodies|killing|incident|clash|fire|drone|missile)(?:e?s)?\b", re.I)
 _PERFECT_GENERIC = re.compile(r"\b(?:has|have)\s+(?:\w+\s+)?(?:uncovered|found|destroyed|carried out|conducted|launched|struck|hit|killed|arrested|detained|demolished)\b", re.I)
 _UNKNOWN_PLACE = re.compile(r"\b(?:village|town|city|camp|area|neighbou?rhood|district|outskirts|suburb) of [A-Z]")
 _SINCE_BEFORE = re.compile(r"\b(?:since|until|till|before|from)\s+$", re.I)

@@ -158,3 +158,10 @@ def test_a_claim_without_a_place_is_not_an_incident_but_a_placed_claim_is(gazett
                gazetteer) == []
     incs = run("Hezbollah said it fired rockets at an Israeli army post near Metula on Tuesday.", gazetteer)
     assert [(i.place_id, i.geo_precision) for i in incs] == [("metula", 2)]
+
+
+def test_plural_back_reference_continues_the_event_and_gives_it_its_place(gazetteer):
+    incs = run("CAIRO (AP) \u2014 U.S. airstrikes hit a fuel port on Yemen's Red Sea coast overnight, killing at least "
+               "11 workers, health officials said Wednesday.\n\nThe strikes on the Ras Isa port, north of Hodeidah, "
+               "set fuel tanks ablaze.\n", gazetteer)
+    assert [(i.place_id, i.fatalities) for i in incs] == [("ras-isa", 11)]
