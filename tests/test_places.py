@@ -41,3 +41,14 @@ def test_datelines(small_gazetteer):
     assert resolve_dateline("Rafah, Gaza Strip", small_gazetteer).id == "rafah"
     assert resolve_dateline("Beirut", small_gazetteer).id == "beirut"
     assert resolve_dateline("Nowhere Town", small_gazetteer) is None
+
+
+def test_a_reference_town_only_locates_the_named_one(gazetteer):
+    for text, expected in [
+        ("Soldiers dispersed a sit-in in Beit Ummar, north of Hebron, on Monday.", "beit-ummar"),
+        ("An airstrike killed two people in Qana, near Tyre.", "qana"),
+        ("A drone strike hit a car near Bint Jbeil in southern Lebanon.", "bint-jbeil"),
+        ("Shelling hit Al-Mawasi, on the coast west of Khan Younis.", "mawasi"),
+    ]:
+        choice = choose_place(find_mentions(text, gazetteer), text, gazetteer)
+        assert choice.place.id == expected, text
