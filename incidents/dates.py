@@ -224,7 +224,7 @@ _SLASH_DATE = re.compile(r"\b([0-3]?\d)[/.]([01]?\d)[/.](20\d\d)\b")  # 31/07/20
 _STAMP_LINE = re.compile(
     r"^\s*(?:(?:Updated|Posted|Published)(?: on| at)?:?\s+)?(?:(?:Mon|Tue|Wed|Thu|Fri|Sat|Sun)[a-z]*,?\s+)?"
     r"(?:(?P<d1>\d{1,2})\s+(?P<m1>[A-Z][a-z]{2,8})\.?|(?P<m2>[A-Z][a-z]{2,8})\.?\s+(?P<d2>\d{1,2}),?)\s+(?P<y>20\d\d)"
-    r"(?:(?:[,\s]+|\s+at\s+)\d{1,2}[.:]\d{2}[^.!?]{0,40})?\s*$"
+    r"(?:(?:[,\s]+|\s+at\s+|\s*[-–—|]\s*)\d{1,2}[.:]\d{2}[^.!?]{0,40})?\s*$"
 )
 
 

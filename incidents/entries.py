@@ -43,7 +43,7 @@ _TIMESTAMP = re.compile(
 _DATE_STAMP = re.compile(
     r"^(?:(?:Updated|Posted|Published)(?: on| at)?:?\s+)?(?:(?:Mon|Tue|Wed|Thu|Fri|Sat|Sun)[a-z]*,?\s+)?"
     r"(?:\d{1,2}\s+[A-Z][a-z]{2,8}\.?|[A-Z][a-z]{2,8}\.?\s+\d{1,2},?)\s+20\d\d"
-    r"(?:(?:[,\s]+|\s+at\s+)\d{1,2}[.:]\d{2}[^.!?]{0,40})?\s*$",
+    r"(?:(?:[,\s]+|\s+at\s+|\s*[-–—|]\s*)\d{1,2}[.:]\d{2}[^.!?]{0,40})?\s*$",
     re.I,
 )
 _STAMPED_HEADLINE = re.compile(

@@ -121,3 +121,11 @@ def test_summary_items_after_a_list_header_are_separate_but_article_prose_is_not
     article = "A headline of an article\n\nFirst paragraph of the story.\n\nSecond paragraph of it.\n"
     es = split_entries(article)
     assert len(es) == 1 and es[0].kind == "summary"
+
+
+def test_al_jazeera_date_dash_time_stamps():
+    from datetime import date
+
+    text = "Live blog\n5 Jun 2024 - 10:15 GMT\nFamily killed in Deir el-Balah\nAn air strike killed seven.\n"
+    es = split_entries(text)
+    assert [(e.headline, e.published) for e in es] == [("Family killed in Deir el-Balah", date(2024, 6, 5))]
