@@ -275,7 +275,9 @@ def infer_published(text: str, today: date | None = None) -> date | None:
                 years[y] += 1
             # "since Oct. 7" and the like are history, not the date of the page
             before = line[max(0, m.start() - 12):m.start()].lower()
-            if re.search(r"(since|before|after|until|on) $", before) and not is_caption and not y:
+            if re.search(r"(since|before|after|until) $", before) and not is_caption:
+                continue  # "since Oct. 7, 2023": history, whatever its year
+            if re.search(r"on $", before) and not is_caption and not y:
                 continue
             dated.append((month, int(day), y, wd, is_caption))
         for y, mo, d in _ISO_DATE.findall(line):

@@ -141,7 +141,7 @@ _GENERIC = re.compile(
 # a death count summed over a whole country or territory is not one incident
 _AGGREGATE = re.compile(
     r"\b(?:since (?:dawn|midnight|daybreak|the morning|this morning|early morning|morning)|in the past day|"
-    r"over the past day|across (?:the )?(?:country|Gaza|Gaza Strip|Strip|Lebanon|southern Lebanon|south Lebanon|territory|enclave|"
+    r"over the past day|across (?:the )?(?:(?:northern|southern|eastern|western|central|occupied) )?(?:country|Gaza|Gaza Strip|Strip|Lebanon|southern Lebanon|south Lebanon|territory|enclave|"
     r"region|West Bank|occupied West Bank|Syria|Iraq|Yemen)\b|nationwide|throughout the (?:territory|enclave|Strip))",
     re.I,
 )

@@ -32,6 +32,7 @@ from .sentences import Sentence, split_sentences
 
 BACKGROUND_DAYS = 45  # events dated this long before publication are background, not news
 MAX_EXCERPT = 700
+CLUSTER_KM = 3.0  # two places this close are one incident's place (Qabatiya, 6 km from Jenin, is not)
 
 _NEW_EVENT = re.compile(r"\b(?:another|a second|a separate|separately|elsewhere|meanwhile|also|in a separate|a third|other)\b", re.I)
 _ANAPHORA = re.compile(r"^(?:The|That|This|Its)\s+(?:\w+\s+){0,2}(?:strike|airstrike|attack|raid|explosion|blast|shelling|protests?|"
@@ -101,14 +102,14 @@ def _compatible(cluster: _Cluster, cand: _Candidate, gazetteer: Gazetteer) -> bo
     # follow-ups of one operation (arrests, interceptions, "the raid") join it; a killing joins anything;
     # so does anything told of the same town on the same day ("troops raided X ... clashes in X")
     same_place = (own is not None and cluster.place is not None and not cluster.place.is_area
-                  and not own.place.is_area and related(own.place, cluster.place, gazetteer))
+                  and not own.place.is_area and related(own.place, cluster.place, gazetteer, near_km=CLUSTER_KM))
     same_kind = (a.sub_event_type == b.sub_event_type or a.priority >= 8 or b.priority >= 8
                  or bool(_ANAPHORA.match(cand.sentence.text)) or same_place)
     if not same_kind:
         return False
     if cand.date is not None and cluster.date is not None and cand.date.day != cluster.date.day:
         return False
-    if own is not None and cluster.place is not None and not related(own.place, cluster.place, gazetteer):
+    if own is not None and cluster.place is not None and not related(own.place, cluster.place, gazetteer, near_km=CLUSTER_KM):
         return False
     return True
 
@@ -123,7 +124,7 @@ def _absorb(cluster: _Cluster, cand: _Candidate, text: str, gazetteer: Gazetteer
         if cand.date is not None and cluster.date is not None and cand.date.day != cluster.date.day:
             return
         if choice is not None and cluster.place is not None and not cluster.place.is_area \
-                and not related(choice.place, cluster.place, gazetteer):
+                and not related(choice.place, cluster.place, gazetteer, near_km=CLUSTER_KM):
             return
     cluster.items.append(cand)
     if cand.date is not None and (first or cand.date.precision == 1) and (
@@ -331,7 +332,7 @@ def _cluster_for(clusters: list[_Cluster], current: _Cluster | None, cand: _Cand
     own = choose_place(cand.place_mentions, "", gazetteer) if cand.place_mentions else None
     if own is not None and not own.place.is_area and not _NEW_EVENT.search(cand.sentence.text[:60]):
         for cl in reversed(clusters):
-            if cl.place is not None and not cl.place.is_area and related(own.place, cl.place, gazetteer) \
+            if cl.place is not None and not cl.place.is_area and related(own.place, cl.place, gazetteer, near_km=CLUSTER_KM) \
                     and _compatible(cl, cand, gazetteer):
                 return cl
     current = current or clusters[-1]

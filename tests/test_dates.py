@@ -76,3 +76,7 @@ def test_a_live_blog_is_as_new_as_its_latest_stamp():
     text = ("Live\nThu 3 Oct 2024 07.05 BST\nA strike on Wednesday.\nWed 2 Oct 2024 22.40 BST\n"
             "Missiles on Tuesday. Fighting on Wednesday.\nWed 2 Oct 2024 21.15 BST\nMore on Wednesday.\n")
     assert infer_published(text) == date(2024, 10, 3)
+
+
+def test_a_since_date_is_never_the_publication_date():
+    assert infer_published("Violence surged. More than 600 were killed since Oct. 7, 2023, the ministry said.") is None

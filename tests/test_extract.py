@@ -165,3 +165,13 @@ def test_plural_back_reference_continues_the_event_and_gives_it_its_place(gazett
                "11 workers, health officials said Wednesday.\n\nThe strikes on the Ras Isa port, north of Hodeidah, "
                "set fuel tanks ablaze.\n", gazetteer)
     assert [(i.place_id, i.fatalities) for i in incs] == [("ras-isa", 11)]
+
+
+def test_raids_across_a_region_give_their_towns_not_the_sum(gazetteer):
+    incs = run("JENIN, West Bank (AP) \u2014 Israeli forces killed at least seven Palestinians in a series of raids "
+               "across the northern West Bank on Wednesday, health officials said.\n\n"
+               "Five of those killed died in an airstrike on a group of people in the Jenin refugee camp. Two others "
+               "were killed in the village of Qabatiya, south of Jenin, where troops exchanged fire with gunmen.\n",
+               gazetteer)
+    assert sorted((i.place_id, i.fatalities, i.event_type) for i in incs) == [
+        ("jenin-camp", 5, "Explosions/Remote violence"), ("qabatiya", 2, "Battles")]
