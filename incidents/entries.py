@@ -24,7 +24,7 @@ from .dates import infer_published
 from .model import Entry
 
 _DATELINE = re.compile(
-    r"^(?P<dateline>(?:[A-Z][A-Z.'’\-]+(?: [A-Z][A-Z.'’\-]+)*)(?:,\s*(?:[A-Z][A-Za-z.'’\-]+)(?: [A-Z][A-Za-z.'’\-]+)*)*)"
+    r"^(?P<dateline>(?:[A-Z][A-Z.'’\-/]+(?: [A-Z][A-Z.'’\-/]+)*)(?:,\s*(?:[A-Z][A-Za-z.'’\-]+)(?: [A-Z][A-Za-z.'’\-]+)*)*)"
     r"(?P<date>,\s*(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Sept|Oct|Nov|Dec)[a-z]*\.?\s+\d{1,2}(?:,?\s+20\d\d)?)?"
     r"\s*(?:\((?:AP|Reuters|AFP|CNN|dpa|Xinhua|WAFA|Anadolu|UPI|Reuters/AP)\)\s*)?[—–-]{1,2}\s+"
 )
@@ -273,7 +273,8 @@ def _title_case_dateline(dateline: str) -> str:
     parts = [p.strip() for p in dateline.split(",")]
     head = parts[0]
     if head.isupper():
-        head = " ".join(w.capitalize() if len(w) > 2 or w.isalpha() else w for w in head.split())
+        head = " ".join("/".join(x.capitalize() for x in w.split("/")) if len(w) > 2 or w.isalpha() else w
+                        for w in head.split())
         head = re.sub(r"\bU\.n\.", "U.N.", head)
     return ", ".join([head, *parts[1:]])
 

@@ -76,9 +76,10 @@ class _Cluster:
     @property
     def hit(self) -> EventHit:
         # what the event is: its own triggers first, not "the strike" said of another one
-        hits = [c.hit for c in self.items if not c.hit.definite] or [c.hit for c in self.items]
-        specific = [h for h in hits if h.priority < 11]
-        return min(specific or hits, key=lambda h: h.priority)
+        hits = [c.hit for c in self.items]
+        # its own specific trigger ("an airstrike"), else a specific one told back ("the strike on
+        # Ghobeiry"), else a bare killing
+        return min(hits, key=lambda h: (h.priority >= 11, h.definite, h.priority))
 
 
 def _event_date(sentence: Sentence, base: date | None, found: list[DateExpr] | None = None) -> DateExpr | None:
@@ -132,7 +133,9 @@ def _absorb(cluster: _Cluster, cand: _Candidate, text: str, gazetteer: Gazetteer
         cluster.date = cand.date
     if choice is None:
         return
-    if cluster.place is None or choice.place.rank < cluster.place.rank:
+    if cluster.place is None or choice.place.rank < cluster.place.rank or (
+            choice.place.id != cluster.place.id and gazetteer.contains(cluster.place, choice.place)):
+        # more specific, or inside the place so far ("the Ghobeiry district of the Dahiyeh")
         cluster.place, cluster.place_mention, cluster.precision = choice.place, choice.mention, choice.precision
 
 

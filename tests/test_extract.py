@@ -175,3 +175,12 @@ def test_raids_across_a_region_give_their_towns_not_the_sum(gazetteer):
                gazetteer)
     assert sorted((i.place_id, i.fatalities, i.event_type) for i in incs) == [
         ("jenin-camp", 5, "Explosions/Remote violence"), ("qabatiya", 2, "Battles")]
+
+
+def test_a_strike_told_back_keeps_its_type_and_joint_datelines_parse(gazetteer):
+    incs = run("BEIRUT/JERUSALEM, Sept 24 (Reuters) - Israel said it killed a senior Hezbollah commander in a strike "
+               "on Beirut's southern suburbs on Tuesday.\n\nThe Lebanese health ministry said six people were killed "
+               "and 15 wounded in the strike on the Ghobeiry district of the Dahiyeh. The military named the "
+               "commander.\n", gazetteer, published=date(2024, 9, 24))
+    assert [(i.place_id, i.sub_event_type, i.fatalities, i.injuries, i.dateline) for i in incs] == [
+        ("ghobeiry", "Air/drone strike", 6, 15, "Beirut/Jerusalem")]
