@@ -95,7 +95,7 @@ _RULES_RE = [(prio, et, st, re.compile(r"\b(?:" + pat + r")\b", re.I)) for prio,
 COMBATANTS = re.compile(
     r"\b(?:militants?|fighters?|gunmen|soldiers?|troops|combatants?|commanders?|operatives?|members of (?:the )?\w+|"
     r"terrorists?|insurgents?|Hezbollah (?:members|fighters|commander)|Hamas (?:members|fighters|commander)|"
-    r"militiam[ae]n|militia)\b",
+    r"militiam[ae]n|militia|reservists?|(?:Sgt|Staff Sgt|Sgt\. First Class|Cpl|Capt|Lt|Maj|Col|Pvt|Warrant Officer)\.?)\b",
     re.I,
 )
 _HEDGE = re.compile(
@@ -336,10 +336,14 @@ def classify(sentence: str, has_date: bool = False, fatalities: int | None = Non
             victims = before  # "three militants were killed"
         else:
             victims = sentence[best.end:best.end + 80]  # "gunmen killed a man": the victims follow
-        if best.priority >= 11 and COMBATANTS.search(victims) and not re.search(
+        if best.priority >= 11 and best.event_type == VAC and re.search(r"\bkilled (?:in|during) (?:combat|battle|fighting|clashes)\b", sentence, re.I):
+            return EventHit(BATTLES, "Armed clash", best.start, best.end, best.trigger, best.priority)
+        if best.priority >= 11 and best.event_type == VAC and COMBATANTS.search(victims) and not re.search(
                 r"\b(?:civilians?|children|women|residents|journalists?|medics?|paramedics?|aid workers?)\b", victims, re.I):
             return EventHit(BATTLES, "Armed clash", best.start, best.end, best.trigger, best.priority)
-        if COMBATANTS.search(victims) and re.search(r"\b(?:clash|fight|battle|exchange|combat)", sentence, re.I):
+        if best.event_type == VAC and COMBATANTS.search(victims) and re.search(
+                r"\b(?:clash\w*|fighting|fought|battles?|battled|exchanges? of fire|exchanged fire|combat|gunfight)\b",
+                sentence, re.I):
             return EventHit(BATTLES, "Armed clash", best.start, best.end, best.trigger, best.priority)
         if best.priority >= 11 and best.sub_event_type == "Remote explosive/landmine/IED":
             return best

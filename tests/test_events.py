@@ -18,6 +18,10 @@ INCIDENTS = [
     ("A gunman shot dead two Israelis at a gas station near Eli.", "Violence against civilians", "Attack"),
     ("Gunmen kidnapped two aid workers in Deir ez-Zor.", "Violence against civilians", "Abduction/forced disappearance"),
     ("Bulldozers demolished three homes in Masafer Yatta.", "Strategic developments", "Looting/property destruction"),
+    ("An explosion at an arms depot near Hama killed four fighters.", "Explosions/Remote violence",
+     "Remote explosive/landmine/IED"),
+    ("Sgt. Omer Gaon was killed in combat in southern Gaza.", "Battles", "Armed clash"),
+    ("Unknown gunmen killed a man in Jasim.", "Violence against civilians", "Attack"),
 ]
 
 NOT_INCIDENTS = [
