@@ -52,6 +52,9 @@ def split_sentences(text: str, offset: int = 0) -> list[Sentence]:
     return out
 
 
+MAX_SENTENCE = 800  # characters; a longer run without a full stop (a table, a list) is cut at spaces
+
+
 def _add(out: list[Sentence], text: str, start: int, end: int, offset: int) -> None:
     chunk = text[start:end]
     stripped = chunk.strip()
@@ -59,4 +62,16 @@ def _add(out: list[Sentence], text: str, start: int, end: int, offset: int) -> N
         return
     lead = len(chunk) - len(chunk.lstrip())
     s = start + lead
-    out.append(Sentence(s + offset, s + len(stripped) + offset, stripped))
+    e = s + len(stripped)
+    while e - s > MAX_SENTENCE:
+        cut = text.rfind(" ", s + MAX_SENTENCE // 2, s + MAX_SENTENCE)
+        if cut <= s:
+            cut = s + MAX_SENTENCE
+        piece = text[s:cut].rstrip()
+        if piece:
+            out.append(Sentence(s + offset, s + len(piece) + offset, piece))
+        s = cut
+        while s < e and text[s].isspace():
+            s += 1
+    if s < e:
+        out.append(Sentence(s + offset, e + offset, text[s:e]))

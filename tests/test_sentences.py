@@ -14,3 +14,13 @@ def test_abbreviations_do_not_split_and_offsets_hold():
     ]
     for s in sents:
         assert text[s.start - 5:s.end - 5] == s.text
+
+
+def test_a_run_without_full_stops_is_cut_into_bounded_pieces_with_offsets():
+    from incidents.sentences import MAX_SENTENCE
+
+    text = " ".join(["word"] * 2000)
+    sents = split_sentences(text, 3)
+    assert len(sents) > 1 and all(len(s.text) <= MAX_SENTENCE for s in sents)
+    for s in sents:
+        assert text[s.start - 3:s.end - 3] == s.text
