@@ -148,7 +148,7 @@ def extract(report: Report, gazetteer: Gazetteer) -> Extraction:
     # where a trigger word could be: sentences without one are skipped (most of a live page)
     trigger_at = trigger_positions(fold(text))
     report_hash = report.hash
-    context = [gazetteer.get(m.place_id) for m in mentions if m.reason != "context" and gazetteer.get(m.place_id)]
+    context = [p for m in mentions if m.reason != "context" and (p := gazetteer.get(m.place_id)) is not None]
     result = Extraction(report, entries, mentions, [])
     incidents: list[tuple[Incident, Entry, int]] = []
 
