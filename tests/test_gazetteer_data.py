@@ -67,7 +67,7 @@ BY_ID = {p.id: p for p in PLACES}
 
 
 def test_size():
-    assert len(PLACES) >= 500
+    assert len(PLACES) >= 950
 
 
 def test_every_country_used_has_a_bbox_and_a_country_row():
@@ -214,6 +214,35 @@ def test_no_unexpected_shared_names():
     ("Ramallah", "ramallah", "PS"),
     ("Tel Aviv", "tel-aviv", "IL"),
     ("U.N. headquarters", "united-nations", "US"),
+    ("Sheikh Maqsoud", "sheikh-maqsoud", "SY"),
+    ("Ashrafiyeh", "ashrafieh-aleppo", "SY"),
+    ("Achrafieh", "achrafieh-beirut", "LB"),
+    ("Maarat al-Numan", "maarat-al-numan", "SY"),
+    ("Tishreen Dam", "tishreen-dam", "SY"),
+    ("Tal Rifaat", "tal-rifaat", "SY"),
+    ("Nubl", "nubl", "SY"),
+    ("Zahraa", "zahraa", "SY"),
+    ("Jobar", "jobar", "SY"),
+    ("Jaramana", "jaramana", "SY"),
+    ("Ashrafiyat Sahnaya", "ashrafiyat-sahnaya", "SY"),
+    ("Shayrat air base", "shayrat-airbase", "SY"),
+    ("Rashaya", "rashaya", "LB"),
+    ("Rachaya al-Wadi", "rashaya", "LB"),
+    ("Kfar Roummane", "kfar-rumman", "LB"),
+    ("Ebel el-Saqi", "ibl-al-saqi", "LB"),
+    ("Houmin al-Tahta", "houmin", "LB"),
+    ("Tallouseh", "talloussa", "LB"),
+    ("Qaraoun", "qaraoun", "LB"),
+    ("Bir Hassan", "bir-hassan", "LB"),
+    ("Al-Saftawi", "saftawi", "PS"),
+    ("Khirbet al-Adas", "khirbet-al-adas", "PS"),
+    ("Ein Yabrud", "ein-yabrud", "PS"),
+    ("Zaatara", "zatara", "PS"),
+    ("Ein al-Sultan camp", "ein-sultan-camp", "PS"),
+    ("Sur Baher", "sur-baher", "PS"),
+    ("Hawija", "hawija", "IQ"),
+    ("Makhmour", "makhmour", "IQ"),
+    ("Al-Jawf", "al-jawf-governorate", "YE"),
 ])
 def test_lookup(name, place_id, country):
     found = GAZ.lookup(name)
@@ -235,6 +264,14 @@ def test_gaza_city_is_not_bare_gaza():
     assert "Gaza" in BY_ID["gaza-strip"].names
     assert not any(n in ("Rafah", "Khan Younis") for n in BY_ID["rafah-governorate"].names
                    + BY_ID["khan-younis-governorate"].names)
+
+
+def test_aleppo_and_beirut_ashrafieh_differ():
+    aleppo, beirut = BY_ID["ashrafieh-aleppo"], BY_ID["achrafieh-beirut"]
+    assert (aleppo.country, aleppo.parent) == ("SY", "aleppo")
+    assert (beirut.country, beirut.parent) == ("LB", "beirut")
+    assert not set(aleppo.names) & set(beirut.names)
+    assert BY_ID["sheikh-maqsoud"].parent == "aleppo"
 
 
 def test_find_in_sentence():
