@@ -86,7 +86,8 @@ _RULES: list[tuple[int, str, str, str]] = [
     (10, STRATEGIC, "Other",
      r"raid(?:s|ed|ing)?|stormed|incursions?|military operation in|besieged"),
     (11, VAC, "Attack",  # a killing with no weapon named; refined by the victims
-     r"killed|killing|killings|slain|died|wounded|injured|martyred|shot dead"),
+     r"killed|killing|killings|slain|died|wounded|injured|martyred|shot dead|came under (?:fire|attack|gunfire)|"
+     r"(?:was|were) fired (?:up)?on"),
     (11, EXPLOSIONS, "Remote explosive/landmine/IED", r"(?:explosion|blast)s?"),
 ]
 

@@ -24,7 +24,7 @@ from .clauses import INCLUDING, nearest_group, separate_places, split_clauses
 from .dates import DateExpr, find_dates
 from .dedupe import dedupe
 from .entries import body_segments, split_entries
-from .events import (BATTLES, COMBATANTS, STRATEGIC, VAC, EventHit, classify, in_history, is_background,
+from .events import (BATTLES, COMBATANTS, STRATEGIC, VAC, EventHit, classify, in_history, is_background, triggers,
                      trigger_positions)
 from .model import Entry, Incident, Mention, Report
 from .places import choose_place, find_mentions, related, resolve_dateline
@@ -103,7 +103,7 @@ def _compatible(cluster: _Cluster, cand: _Candidate, gazetteer: Gazetteer) -> bo
     # follow-ups of one operation (arrests, interceptions, "the raid") join it; a killing joins anything;
     # so does anything told of the same town on the same day ("troops raided X ... clashes in X")
     same_place = (own is not None and cluster.place is not None and not cluster.place.is_area
-                  and not own.place.is_area and related(own.place, cluster.place, gazetteer, near_km=CLUSTER_KM))
+                  and not own.place.is_area and related(own.place, cluster.place, gazetteer, near_km=0))
     same_kind = (a.sub_event_type == b.sub_event_type or a.priority >= 8 or b.priority >= 8
                  or bool(_ANAPHORA.match(cand.sentence.text)) or same_place)
     if not same_kind:
@@ -175,9 +175,14 @@ def extract(report: Report, gazetteer: Gazetteer) -> Extraction:
             continue
         sentences: list[Sentence] = []
         segments = body_segments(text, entry) if entry.kind != "caption" else [(entry.start, entry.end)]
+        parent_of: dict[int, Sentence] = {}  # "including ..." clauses -> the sentence they were cut from
         for s, e in segments:
             for sent in split_sentences(text[s:e], s):
-                sentences.extend(split_clauses(sent))
+                parts = split_clauses(sent)
+                sentences.extend(parts)
+                for part in parts[1:]:
+                    if INCLUDING.match(part.text):
+                        parent_of[part.start] = sent
         sentence_dates: dict[int, list[DateExpr]] = {}
 
         def dates_of(sent: Sentence) -> list[DateExpr]:
@@ -188,7 +193,7 @@ def extract(report: Report, gazetteer: Gazetteer) -> Extraction:
         clusters: list[_Cluster] = []
         current: _Cluster | None = None  # the cluster told last
         for sent in sentences:
-            if not _has(trigger_at, sent.start, sent.end):
+            if not _has(trigger_at, sent.start, sent.end) and sent.start not in parent_of:
                 continue
             found = dates_of(sent)
             d = _event_date(sent, base, found)
@@ -204,6 +209,12 @@ def extract(report: Report, gazetteer: Gazetteer) -> Extraction:
             date_starts = tuple(x.start - sent.start for x in found)
             hit = classify(sent.text, has_date=d is not None, fatalities=fat.value if fat else None,
                            date_starts=date_starts)
+            if hit is None and fat is not None and sent.start in parent_of:
+                # "..., including eight members of one family whose home in Zeitoun was hit": the
+                # weapon is the one of the sentence the clause was cut from
+                weapons = [h for h in triggers(parent_of[sent.start].text) if h.priority < 11]
+                if weapons:
+                    hit = min(weapons, key=lambda h: h.priority)
             if fat is not None and hit is not None and in_history(sent.text, fat.start):
                 fat = None  # "... a day after it said it killed a senior commander": not this event's toll
             if hit is None:

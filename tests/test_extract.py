@@ -184,3 +184,18 @@ def test_a_strike_told_back_keeps_its_type_and_joint_datelines_parse(gazetteer):
                "commander.\n", gazetteer, published=date(2024, 9, 24))
     assert [(i.place_id, i.sub_event_type, i.fatalities, i.injuries, i.dateline) for i in incs] == [
         ("ghobeiry", "Air/drone strike", 6, 15, "Beirut/Jerusalem")]
+
+
+def test_including_clause_with_a_family_gets_the_parent_sentence_weapon(gazetteer):
+    incs = run("At least 19 Palestinians were killed in Israeli strikes across the Gaza Strip on Saturday, health "
+               "officials said, including eight members of one family whose home in the Zeitoun neighbourhood of "
+               "Gaza City was hit before dawn.", gazetteer, published=date(2024, 7, 7))
+    assert [(i.place_id, i.date, i.fatalities, i.sub_event_type) for i in incs] == [
+        ("zeitoun", "2024-07-06", 8, "Air/drone strike")]
+
+
+def test_including_an_air_base_is_not_a_count(gazetteer):
+    incs = run("DUBAI (AP) \u2014 The United States and Britain struck more than a dozen sites late Thursday, "
+               "including an air base near the capital, Sanaa, and radar sites in Hodeidah.", gazetteer,
+               published=date(2024, 1, 12))
+    assert all(i.fatalities is None for i in incs)
