@@ -29,7 +29,6 @@ _NUM = (r"(?P<num>" + _QUAL + r"(?:\d{1,3}(?:,\d{3})+|\d+|"
 
 KILL_VERB = r"(?:killed|killing|kills|kill|shot dead|shooting dead|slew|slain|martyred|claimed the lives of|left dead)"
 INJURE_VERB = r"(?:wounded|wounding|wounds|injured|injuring|injures|injure|hurt|hurting|maimed)"
-_AUX = r"(?:were|was|have been|has been|had been|are|is|got|being|been|reportedly|were reportedly|later)"
 _STOP = re.compile(
     r"\b(?:including|among them|among whom|of whom|one of|of them|most of|many of|some of|all of|in|on|at(?! least| most)|near|when|while|after|before|according|who|that|which|inside|during|"
     r"across|since|as they|as he|as she|amid|by|from|with|following|overnight|earlier|late|early|and wounded|and injured|"
@@ -129,9 +128,6 @@ def _victims_after(text: str) -> tuple[int | None, int]:
     return (total or None), len(chunk)
 
 
-_BEFORE_PASSIVE = re.compile(
-    _NUM + r"(?P<np>(?:\s+(?!(?:were|was|have|has|had|are|is)\b)[\w’'\-]+){0,5}?)\s+" + _AUX + r"?\s*(?:\w+ly\s+)?(?P<verb>%s)\b"
-)
 
 
 def _overlapping(pattern: re.Pattern, text: str):

@@ -146,7 +146,6 @@ _AGGREGATE = re.compile(
     r"region|West Bank|occupied West Bank|Syria|Iraq|Yemen)\b|nationwide|throughout the (?:territory|enclave|Strip))",
     re.I,
 )
-_NEGATED = re.compile(r"\b(?:no|not|never|without|denied|deny|denies|did not|didn't|there (?:were|was|are|is) no)\b", re.I)
 
 
 # Every rule above needs at least one word starting with one of these stems; a sentence with none
