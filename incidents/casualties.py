@@ -204,7 +204,8 @@ _HURT_WORDS = r"wounded|injured|hurt|maimed"
 def fatalities(sentence: str) -> Count | None:
     """Deaths stated in ``sentence``, or None."""
     c = _count(sentence, KILL_VERB, _DEAD_WORDS)
-    m = re.search(r"(?i)\b(?:death toll|toll)\s+(?:from|of|in)\s+the\s+\w+(?:\s+\w+)?\s+(?:rose|climbed|reached|jumped|increased)\s+to\s+" + _NUM, sentence)
+    m = re.search(r"(?i)\b(?:death toll|toll)\s+(?:from|of|in)\s+(?:the|[a-z]+(?:'s|’s))\s+(?:[\w-]+\s+){0,8}?"
+                  r"(?:has\s+|had\s+)?(?:rose|risen|climbed|reached|jumped|increased)\s+to\s+" + _NUM, sentence)
     if m:
         n = parse_number(m.group("num"))
         if n is not None and (c is None or n > c.value):

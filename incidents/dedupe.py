@@ -16,15 +16,23 @@ from .places import related
 _KIND_ORDER = {"post": 0, "summary": 1, "caption": 2}
 
 
-def dedupe(items: list[tuple[Incident, Entry, int]], gazetteer: Gazetteer) -> list[Incident]:
-    """One incident per real event: the same strike told in several posts of a report is one."""
+def dedupe(items: list[tuple], gazetteer: Gazetteer) -> list[Incident]:
+    """One incident per real event: the same strike told in several posts of a report is one.
+
+    ``items``: ``(incident, entry, n_sentences[, date_stated])``. A summary bullet or a
+    caption that states no date of its own takes the page's date, so it may retell a post's
+    event of the day before.
+    """
     kept: list[tuple[Incident, Entry, int]] = []
-    for inc, entry, n in items:
+    stated: dict[int, bool] = {}
+    for item in items:
+        inc, entry, n = item[:3]
+        stated[id(inc)] = item[3] if len(item) > 3 else True
         merged = False
         for k, (other, oentry, on) in enumerate(kept):
             if oentry is entry:
                 continue  # split on purpose within one entry ("another strike ...")
-            if other.date != inc.date:
+            if other.date != inc.date and not _near_unstated(inc, entry, other, oentry, stated):
                 continue
             if other.event_type != inc.event_type and not (
                     {other.sub_event_type, inc.sub_event_type} & {"Disrupted weapons use"}
@@ -48,6 +56,17 @@ def dedupe(items: list[tuple[Incident, Entry, int]], gazetteer: Gazetteer) -> li
         if not merged:
             kept.append((inc, entry, n))
     return [inc for inc, _, _ in kept]
+
+
+def _near_unstated(a: Incident, ea: Entry, b: Incident, eb: Entry, stated: dict[int, bool]) -> bool:
+    """Dates a day apart, one of them only the date of a summary or caption that stated none."""
+    if not a.date or not b.date:
+        return False
+    from datetime import date
+
+    if abs((date.fromisoformat(a.date) - date.fromisoformat(b.date)).days) > 1:
+        return False
+    return any(e.kind != "post" and not stated.get(id(i), True) for i, e in ((a, ea), (b, eb)))
 
 
 def _better(a: tuple[Incident, Entry, int], b: tuple[Incident, Entry, int], gazetteer: Gazetteer) -> tuple[Incident, Entry, int]:

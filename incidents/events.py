@@ -44,7 +44,7 @@ _RULES: list[tuple[int, str, str, str]] = [
      r"(?:rockets?|missiles?|mortars?|projectiles?|mortar shells?|mortar rounds?)(?: were| was)? (?:fired|launched|hit|hits|struck|strikes|landed|slammed|fell|exploded|impacted|targeted)|"
      r"(?:rockets?|missiles?) (?:at|on|toward|towards|into)|anti-tank missiles?|ballistic missiles?|cruise missiles?|"
      r"naval (?:shelling|bombardment|gunfire|fire)|navy (?:gunfire|fire|shelling)|gunboats? (?:fire|opened fire|fired)|"
-     r"tank fire|barrage|shrapnel|(?:rockets?|missiles?|drones?|projectiles?|interceptors?|mortar shells?)(?: [\w-]+){0,3} "
+     r"tank fire|barrage|shrapnel|shells?(?: [\w-]+){0,4} (?:hit|struck|landed|fell|slammed|exploded)|(?:rockets?|missiles?|drones?|projectiles?|interceptors?|mortar shells?)(?: [\w-]+){0,3} "
      r"(?:came down|fell|landed|crashed|impacted|exploded)|(?:targeted|attacked|hit|struck|fired (?:on|at)) (?:a |an |the |two |another )?(?:[\w-]+ ){0,2}"
      r"(?:ship|vessel|tanker|freighter|carrier|warship|destroyer|bulk carrier|container ship)s?"),
     (2, EXPLOSIONS, "Remote explosive/landmine/IED",
@@ -54,7 +54,8 @@ _RULES: list[tuple[int, str, str, str]] = [
     (3, BATTLES, "Armed clash",
      r"clash(?:es|ed)?|gun ?battles?|firefights?|exchanges? of fire|exchanged fire|fought|battled|battles?|"
      r"ambush(?:ed)?|fighting (?:with|between|against)|engaged (?:with )?(?:militants|fighters|gunmen)|"
-     r"gunmen opened fire|shootout"),
+     r"gunmen opened fire|shootout|confront(?:ed|ing) (?:an |the )?(?:[\w-]+ ){0,2}(?:force|forces|troops|unit|soldiers)|"
+     r"repell?ed (?:an |the )?(?:\w+ )?(?:attack|advance|incursion|infiltration)"),
     (4, RIOTS, "Mob violence",
      r"settlers? (?:attacked|attack|rampaged|torched|set fire|stormed|raided|assaulted|beat|hurled)|settler attacks?|"
      r"settler violence|lynch(?:ed|ing)?|mob"),
@@ -131,7 +132,7 @@ _GENERIC = re.compile(
     r"since (?:the )?(?:mid-?|early |late )?(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec)\w*|since (?:19|20)\d\d|"
     r"(?:war|offensive|campaign|bombardment)(?: \w+){0,4} (?:has|have) killed|"
     r"since the (?:start|beginning|outbreak)|since (?:Oct(?:ober)?\.? 7|the war began|the war started|the start)|"
-    r"during that time|so far|to date|in total|overall|cumulative|death toll|toll (?:has |had )?(?:risen|rose|reached|climbed)|"
+    r"during that time|so far|to date|in total|overall|cumulative|death toll(?! (?:from|of|in) (?:the |[A-Z]\w+(?:'s|’s) )(?:[\w-]+ ){0,2}(?:strike|attack|bombing|raid|blast|explosion|shelling))|toll (?:has |had )?(?:risen|rose|reached|climbed)(?! to \d+ (?:from|in|after) (?:the|[A-Z]\w+(?:'s|’s)))|"
     r"throughout the war|over the course of the war|(?:killed|died|dead) (?:in|during) the war|since the war|over the past (?:\w+ )?(?:months|weeks|year)|"
     r"(?:tens of )?thousands of (?:people|civilians|Palestinians) (?:have|had)? ?(?:been )?(?:killed|wounded|displaced)|"
     r"have been killed in (?:the )?(?:fighting|war|attacks|strikes)|press(?:ed|es|ing)? on with|"
@@ -163,6 +164,7 @@ TRIGGER_STEMS = (
     "set ablaze", "burne", "loot", "vanda", "uproo", "storm", "incur", "opera", "besie", "evacu", "order", "kill",
     "slain", "died", "dead", "wound", "injur", "marty", "blast", "hurle", "threw", "throw", "hunge", "gener",
     "suici", "impac", "crash", "slamm", "fell", "tank", "targe", "preci", "bullet", "cannon", "came down", "bodies",
+    "confr", "repel",
 )
 
 
@@ -336,6 +338,10 @@ def classify(sentence: str, has_date: bool = False, fatalities: int | None = Non
             victims = before  # "three militants were killed"
         else:
             victims = sentence[best.end:best.end + 80]  # "gunmen killed a man": the victims follow
+        if best.priority >= 11 and re.match(r"(?i)came under|(?:was|were) fired", best.trigger) and re.search(
+                r"\b(?:troops|soldiers|forces|police|army|patrol|unit|fighters|militants|gunmen|officers?)\b",
+                sentence[max(0, best.start - 60):best.start], re.I):
+            return EventHit(BATTLES, "Armed clash", best.start, best.end, best.trigger, best.priority)  # troops under fire
         if best.priority >= 11 and best.event_type == VAC and re.search(r"\bkilled (?:in|during) (?:combat|battle|fighting|clashes)\b", sentence, re.I):
             return EventHit(BATTLES, "Armed clash", best.start, best.end, best.trigger, best.priority)
         if best.priority >= 11 and best.event_type == VAC and COMBATANTS.search(victims) and not re.search(

@@ -34,9 +34,14 @@ BACKGROUND_DAYS = 45  # events dated this long before publication are background
 MAX_EXCERPT = 700
 CLUSTER_KM = 3.0  # two places this close are one incident's place (Qabatiya, 6 km from Jenin, is not)
 
-_NEW_EVENT = re.compile(r"\b(?:another|a second|a separate|separately|elsewhere|meanwhile|also|in a separate|a third|other)\b", re.I)
+_NEW_EVENT = re.compile(
+    r"\b(?:(?:another|a second|a separate|a third|a further|other)\s+(?:[\w-]+\s+){0,2}?"
+    r"(?:strikes?|airstrikes?|attacks?|raids?|drones?|missiles?|rockets?|shells?|explosions?|blasts?|bombings?|"
+    r"incidents?|clash(?:es)?|shootings?|protests?)|separately|elsewhere|meanwhile|in a separate)\b",
+    re.I,
+)
 _ANAPHORA = re.compile(r"^(?:The|That|This|Its)\s+(?:\w+\s+){0,2}(?:strike|airstrike|attack|raid|explosion|blast|shelling|protests?|"
-                       r"men|man|woman|women|victims?|bodies|killing|incident|clash|fire|drone|missile)(?:e?s)?\b", re.I)
+                       r"men|man|woman|women|victims?|bodies|killing|incident|clash|fire|drone|missile|shell|rocket)(?:e?s)?\b", re.I)
 _PERFECT_GENERIC = re.compile(r"\b(?:has|have)\s+(?:\w+\s+)?(?:uncovered|found|destroyed|carried out|conducted|launched|struck|hit|killed|arrested|detained|demolished)\b", re.I)
 _UNKNOWN_PLACE = re.compile(r"\b(?:village|town|city|camp|area|neighbou?rhood|district|outskirts|suburb) of [A-Z]")
 _SINCE_BEFORE = re.compile(r"\b(?:since|until|till|before|from)\s+$", re.I)
@@ -150,7 +155,7 @@ def extract(report: Report, gazetteer: Gazetteer) -> Extraction:
     report_hash = report.hash
     context = [p for m in mentions if m.reason != "context" and (p := gazetteer.get(m.place_id)) is not None]
     result = Extraction(report, entries, mentions, [])
-    incidents: list[tuple[Incident, Entry, int]] = []
+    incidents: list[tuple[Incident, Entry, int, bool]] = []
 
     def mentions_in(s: int, e: int) -> list[Mention]:
         i = bisect.bisect_left(starts, s)
@@ -297,7 +302,7 @@ def extract(report: Report, gazetteer: Gazetteer) -> Extraction:
                 continue
             inc = _incident(cl, report, entry, base, text, mentions_in, report_hash)
             if inc is not None:
-                incidents.append((inc, entry, len(cl.items)))
+                incidents.append((inc, entry, len(cl.items), any(c.date is not None for c in cl.items)))
     result.incidents = dedupe(incidents, gazetteer)
     return result
 

@@ -109,3 +109,11 @@ def test_fast_paths_find_what_the_full_rules_find():
         for line in text.splitlines():
             got = [(h.start, h.end, h.sub_event_type) for h in events.triggers(line)]
             assert sorted(got) == sorted(all_rules(line)), (path.name, line)
+
+
+def test_more_battle_and_shelling_wordings():
+    assert classify("Hezbollah fighters confronted an advancing Israeli force near Aitaroun.").event_type == "Battles"
+    assert classify("Israeli troops came under fire in Shujaiya.").event_type == "Battles"
+    assert classify("An aid convoy came under fire near Wadi Gaza.").sub_event_type == "Attack"
+    hit = classify("Shells fired by Israeli tanks hit a house in Khiam, killing a child.", fatalities=1)
+    assert hit.sub_event_type == "Shelling/artillery/missile attack"

@@ -199,3 +199,20 @@ def test_including_an_air_base_is_not_a_count(gazetteer):
                "including an air base near the capital, Sanaa, and radar sites in Hodeidah.", gazetteer,
                published=date(2024, 1, 12))
     assert all(i.fatalities is None for i in incs)
+
+
+def test_follow_ups_stay_with_their_event(gazetteer):
+    incs = run("RAFAH, Gaza Strip \u2014 An Israeli airstrike on a house in Rafah killed six people on Wednesday. "
+               "Another 15 people were wounded. Troops also arrested two men near the house. "
+               "The death toll from Wednesday's strike on the house rose to eight, medics said later.", gazetteer)
+    assert [(i.place_id, i.fatalities, i.injuries, i.sub_event_type) for i in incs] == [
+        ("rafah", 8, 15, "Air/drone strike")]
+
+
+def test_a_summary_bullet_without_a_date_is_the_post_of_the_day_before(gazetteer):
+    text = ("Live page\nHere are the latest developments:\n"
+            "- Israel says it struck Hezbollah cells near Naqoura.\n"
+            "10:15 GMT - Israel strikes Naqoura\n"
+            "The Israeli army said it struck Hezbollah cells near Naqoura late on Tuesday.\n")
+    incs = run(text, gazetteer)
+    assert [(i.place_id, i.date) for i in incs] == [("naqoura", "2024-02-06")]
