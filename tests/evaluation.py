@@ -401,3 +401,43 @@ def place_disagreements(named_cases, gaz) -> tuple[list[str], list[str]]:
             if d > _tolerance(inc) and not inc.get("optional"):
                 far.append(f"{name}: {inc['place_id_any']} nearest listed place {d:.1f} km from the coded point")
     return far, unknown
+
+
+def set_problems(cases: list[tuple[Path, Path]], require_incidents: bool = False) -> tuple[list[str], int]:
+    """Format problems of a set of ``(report, json)`` cases, and how many need their date inferred."""
+    problems, inferred = [], 0
+    for report, js in cases:
+        words = len(Path(report).read_text(encoding="utf-8").split())
+        if not 150 <= words <= 600:
+            problems.append(f"{Path(report).name}: {words} words")
+        case = load_case(js)
+        inferred += bool(case.get("published_inferred"))
+        problems += check_case(Path(js).name, case)
+        if require_incidents and not [i for i in case.get("incidents", []) if not i.get("optional")]:
+            problems.append(f"{Path(js).name}: no required incidents")
+    return problems, inferred
+
+
+def assert_floors(results: list[dict], floors: dict, cases_dir: Path, label: str) -> None:
+    """Print the per-case table and problems of a held-out set; fail if a total is below its floor."""
+    tot = total(results)
+    report = table(results)
+    details = [line for r in results for line in failures(r)]
+    for r in results:
+        if load_case(Path(cases_dir) / (Path(r["case"]).stem + ".json")).get("published_inferred"):
+            got = ", ".join(r["published_got"]) or "no incidents"
+            mark = "ok" if r["published_got"] == [r["published_expected"]] else "WRONG"
+            details.append(f"{r['case']}: inferred publication date {got} (expected {r['published_expected']}) {mark}")
+    for r in results:  # dense areas (central Gaza camps, border villages): a neighbour's prediction may match
+        for m in r["matches"]:
+            e, p = m["expected"], m["predicted"]
+            if p.get("place_id") not in e.get("place_id_any", []):
+                details.append(f"{r['case']}: MATCHED BY A NEIGHBOUR {_label(e)} <- {p.get('place_id')} "
+                               f"{m['km']} km ({p.get('event_type')})")
+    print("\n" + report)
+    print("\n".join(["", "Problems:"] + details))
+    summary = ", ".join(f"{k}={tot[k]:.2f}" if tot[k] is not None else f"{k}=n/a" for k in floors)
+    print("\nTotals vs floors: " + summary)
+    low = [k for k, floor in floors.items() if tot[k] is None or tot[k] < floor]
+    assert not low, (f"{label} below floor: {low} ({summary})\n{report}\n" + "\n".join(details[:80]))
+

@@ -37,13 +37,7 @@ def test_evaluation_set_is_well_formed():
     orphans = sorted(p.name for p in ev.CASES_DIR.glob("*.json")
                      if p.name != SEEDS_EXPECTED.name and not p.with_suffix(".txt").exists())
     assert not orphans, f"JSON without report: {orphans}"
-    problems = []
-    for txt, js in cases:
-        words = len(txt.read_text(encoding="utf-8").split())
-        if not 150 <= words <= 600:
-            problems.append(f"{txt.name}: {words} words")
-        case = ev.load_case(js)
-        problems += ev.check_case(js.name, case)
+    problems, _ = ev.set_problems(cases)
     seeds = json.loads(SEEDS_EXPECTED.read_text(encoding="utf-8"))
     for name, case in seeds.items():
         problems += ev.check_case(f"seeds:{name}", case)

@@ -68,17 +68,7 @@ def test_heldout_set_is_well_formed():
     stems = {p.stem for p in HELDOUT_DIR.iterdir() if p.suffix in REPORT_SUFFIXES}
     orphans = sorted(p.name for p in HELDOUT_DIR.glob("*.json") if p.stem not in stems)
     assert not orphans, f"JSON without report: {orphans}"
-    inferred = 0
-    problems = []
-    for report, js in cases:
-        words = len(report.read_text(encoding="utf-8").split())
-        if not 150 <= words <= 600:
-            problems.append(f"{report.name}: {words} words")
-        case = ev.load_case(js)
-        inferred += bool(case.get("published_inferred"))
-        problems += ev.check_case(js.name, case)
-        if not [i for i in case.get("incidents", []) if not i.get("optional")]:
-            problems.append(f"{js.name}: no required incidents")
+    problems, inferred = ev.set_problems(cases, require_incidents=True)
     assert inferred >= 2, "at least two cases must need their publication date inferred"
     assert not problems, "\n".join(problems)
 
@@ -102,23 +92,4 @@ def results():
 
 
 def test_heldout_floors(results):
-    tot = ev.total(results)
-    report = ev.table(results)
-    details = [line for r in results for line in ev.failures(r)]
-    for r in results:
-        if ev.load_case(HELDOUT_DIR / (Path(r["case"]).stem + ".json")).get("published_inferred"):
-            got = ", ".join(r["published_got"]) or "no incidents"
-            mark = "ok" if r["published_got"] == [r["published_expected"]] else "WRONG"
-            details.append(f"{r['case']}: inferred publication date {got} (expected {r['published_expected']}) {mark}")
-    for r in results:  # dense areas (central Gaza camps, border villages): a neighbour's prediction may match
-        for m in r["matches"]:
-            e, p = m["expected"], m["predicted"]
-            if p.get("place_id") not in e.get("place_id_any", []):
-                details.append(f"{r['case']}: MATCHED BY A NEIGHBOUR {ev._label(e)} <- {p.get('place_id')} "
-                               f"{m['km']} km ({p.get('event_type')})")
-    print("\n" + report)
-    print("\n".join(["", "Problems:"] + details))
-    summary = ", ".join(f"{k}={tot[k]:.2f}" if tot[k] is not None else f"{k}=n/a" for k in FLOORS)
-    print("\nTotals vs floors: " + summary)
-    low = [k for k, floor in FLOORS.items() if tot[k] is None or tot[k] < floor]
-    assert not low, (f"held-out set below floor: {low} ({summary})\n{report}\n" + "\n".join(details[:80]))
+    ev.assert_floors(results, FLOORS, HELDOUT_DIR, "held-out set")

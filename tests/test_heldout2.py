@@ -36,16 +36,7 @@ def test_heldout2_set_is_well_formed():
     assert len(cases) == 10, [r.name for r, _ in cases]
     orphans = sorted(p.name for p in HELDOUT2_DIR.glob("*.json") if not p.with_suffix(".txt").exists())
     assert not orphans, f"JSON without report: {orphans}"
-    problems, inferred = [], 0
-    for report, js in cases:
-        words = len(report.read_text(encoding="utf-8").split())
-        if not 150 <= words <= 600:
-            problems.append(f"{report.name}: {words} words")
-        case = ev.load_case(js)
-        inferred += bool(case.get("published_inferred"))
-        problems += ev.check_case(js.name, case)
-        if not [i for i in case.get("incidents", []) if not i.get("optional")]:
-            problems.append(f"{js.name}: no required incidents")
+    problems, inferred = ev.set_problems(cases, require_incidents=True)
     assert inferred >= 2, "at least two cases must need their publication date inferred"
     assert not problems, "\n".join(problems)
 
@@ -67,17 +58,4 @@ def results():
 
 
 def test_heldout2_floors(results):
-    tot = ev.total(results)
-    report = ev.table(results)
-    details = [line for r in results for line in ev.failures(r)]
-    for r in results:
-        if ev.load_case(HELDOUT2_DIR / (Path(r["case"]).stem + ".json")).get("published_inferred"):
-            got = ", ".join(r["published_got"]) or "no incidents"
-            mark = "ok" if r["published_got"] == [r["published_expected"]] else "WRONG"
-            details.append(f"{r['case']}: inferred publication date {got} (expected {r['published_expected']}) {mark}")
-    print("\n" + report)
-    print("\n".join(["", "Problems:"] + details))
-    summary = ", ".join(f"{k}={tot[k]:.2f}" if tot[k] is not None else f"{k}=n/a" for k in FLOORS)
-    print("\nTotals vs floors: " + summary)
-    low = [k for k, floor in FLOORS.items() if tot[k] is None or tot[k] < floor]
-    assert not low, (f"held-out set 2 below floor: {low} ({summary})\n{report}\n" + "\n".join(details[:80]))
+    ev.assert_floors(results, FLOORS, HELDOUT2_DIR, "held-out set 2")
