@@ -168,14 +168,6 @@ TRIGGER_STEMS = (
 )
 
 
-def _any_trigger_pattern() -> re.Pattern:
-    """Where any trigger word could start (a regex; see :func:`trigger_positions` for the fast scan)."""
-    return re.compile(r"(?i)\b(?:" + "|".join(sorted(map(re.escape, TRIGGER_STEMS), key=len, reverse=True)) + r")")
-
-
-TRIGGER_ANY = _any_trigger_pattern()
-
-
 def _stem_automaton():
     auto = ahocorasick.Automaton()
     for stem in TRIGGER_STEMS:
@@ -252,7 +244,7 @@ _AFTER_SUBJECT = re.compile(
 )
 
 
-def _is_live(sentence: str, hit: EventHit, date_starts: tuple[int, ...]) -> bool:
+def _is_live(sentence: str, hit: EventHit) -> bool:
     before = _clause_before(sentence, hit.start, 70)
     if _HEDGE.search(before[-55:]):
         return False
@@ -262,11 +254,8 @@ def _is_live(sentence: str, hit: EventHit, date_starts: tuple[int, ...]) -> bool
     m = _BACKREF.search(window)
     if m and m.start() < len(before[-45:]):
         return False  # "in retaliation for the attack on January 28": told as background
-    for m in _TIME_AFTER.finditer(sentence, 0, hit.start):
-        # "..., a day after Israeli warplanes carried out strikes on the port": the rest of the clause is history
-        stop = re.search(r"[;.—]|,\s+(?:[A-Z]|and |but |while )", sentence[m.end():])
-        if hit.start < m.end() + (stop.start() if stop else len(sentence)):
-            return False
+    if _after_time_cue(sentence, hit.start):
+        return False
     if hit.priority >= 11 and _BACKREF.search(sentence[:hit.start]) and \
             re.search(r"\b(?:that|which|who)\s+(?:\w+\s+)?$", sentence[max(0, hit.start - 20):hit.start]):
         return False  # "... for a drone strike on January 28 that killed three soldiers"
@@ -277,14 +266,18 @@ _DISCOVERY = re.compile(r"\b(?:uncovered|discovered|found|located|seized|confisc
 _DEFINITE = re.compile(r"^(?:the|this|that|its|their)\s", re.I)
 
 
-def in_history(sentence: str, pos: int) -> bool:
-    """Is ``pos`` inside a clause told as history ("..., a day after it said it killed a commander")?"""
+def _after_time_cue(sentence: str, pos: int) -> bool:
+    """Is ``pos`` in the rest of a clause after "a day after", "in retaliation for"... (history)?"""
     for m in _TIME_AFTER.finditer(sentence, 0, pos):
         stop = re.search(r"[;.—]|,\s+(?:[A-Z]|and |but |while )", sentence[m.end():])
         if pos < m.end() + (stop.start() if stop else len(sentence)):
             return True
-    m = _BACKREF.search(sentence[max(0, pos - 45):pos])
-    return bool(m)
+    return False
+
+
+def in_history(sentence: str, pos: int) -> bool:
+    """Is ``pos`` inside a clause told as history ("..., a day after it said it killed a commander")?"""
+    return _after_time_cue(sentence, pos) or bool(_BACKREF.search(sentence[max(0, pos - 45):pos]))
 
 
 def is_background(sentence: str, fatalities: int | None = None, at: int | None = None) -> bool:
@@ -299,13 +292,11 @@ def is_background(sentence: str, fatalities: int | None = None, at: int | None =
                 or _HEDGE.match(sentence))
 
 
-def classify(sentence: str, has_date: bool = False, fatalities: int | None = None,
-             date_starts: tuple[int, ...] = ()) -> EventHit | None:
+def classify(sentence: str, fatalities: int | None = None) -> EventHit | None:
     """The incident a sentence reports, or None (statements, hedges, background).
 
-    ``date_starts``: offsets (in the sentence) of its date expressions; a
-    back-reference ("in retaliation for the attack ...") is an incident only
-    when a date follows the trigger ("... the attack on January 28").
+    A back-reference ("in retaliation for the attack on January 28") is
+    background even with its own date: the event is coded from its own reports.
     """
     if sentence.rstrip().endswith("?"):
         return None
@@ -313,17 +304,18 @@ def classify(sentence: str, has_date: bool = False, fatalities: int | None = Non
         return None
     if fatalities is not None and (fatalities >= 500 or _AGGREGATE.search(sentence)):
         return None
-    live = [h for h in triggers(sentence) if _is_live(sentence, h, date_starts)]
+    hits = triggers(sentence)
+    live = [h for h in hits if _is_live(sentence, h)]
     if not live:
         return None
     disc = _DISCOVERY.search(sentence)
     if disc and not fatalities and not any(h.priority <= 1 for h in live):
-        if _is_live(sentence, EventHit("", "", disc.start(), disc.end(), "", 8), date_starts):
+        if _is_live(sentence, EventHit("", "", disc.start(), disc.end(), "", 8)):
             return EventHit(STRATEGIC, "Disrupted weapons use", disc.start(), disc.end(), disc.group(), 8)
     best = min(live, key=lambda h: (h.priority, h.start))
     if best.priority >= 10:
-        weapons = [h for h in triggers(sentence) if h.priority <= 2 and h.start < best.start]
-        if weapons and not fatalities is None:
+        weapons = [h for h in hits if h.priority <= 2 and h.start < best.start]
+        if weapons and fatalities is not None:
             w = weapons[-1]
             best = EventHit(w.event_type, w.sub_event_type, best.start, best.end, best.trigger, best.priority)
     if best.event_type == EXPLOSIONS and not fatalities and any(

@@ -211,9 +211,7 @@ def extract(report: Report, gazetteer: Gazetteer) -> Extraction:
                 if c is not None:
                     fat = type(c)(c.value, sent.text[inc.end():inc.end() + len(c.text) - 7],
                                   inc.end() + c.start, inc.end() + c.end - 7)
-            date_starts = tuple(x.start - sent.start for x in found)
-            hit = classify(sent.text, has_date=d is not None, fatalities=fat.value if fat else None,
-                           date_starts=date_starts)
+            hit = classify(sent.text, fatalities=fat.value if fat else None)
             if hit is None and fat is not None and sent.start in parent_of:
                 # "..., including eight members of one family whose home in Zeitoun was hit": the
                 # weapon is the one of the sentence the clause was cut from
