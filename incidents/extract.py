@@ -170,14 +170,14 @@ def extract(report: Report, gazetteer: Gazetteer) -> Extraction:
         base = entry.published or report.published
         if base is None:
             result.undated.append(entry)
+        if not _has(trigger_at, entry.body_start if entry.kind != "caption" else entry.start, entry.end):
+            continue
         dateline_place = resolve_dateline(entry.dateline, gazetteer)
         headline_choice = None
         if entry.headline:
             hs = text.find(entry.headline, entry.start, entry.end)
             if hs >= 0:
                 headline_choice = choose_place(mentions_in(hs, hs + len(entry.headline)), text, gazetteer)
-        if not _has(trigger_at, entry.body_start if entry.kind != "caption" else entry.start, entry.end):
-            continue
         sentences: list[Sentence] = []
         segments = body_segments(text, entry) if entry.kind != "caption" else [(entry.start, entry.end)]
         parent_of: dict[int, Sentence] = {}  # "including ..." clauses -> the sentence they were cut from
@@ -206,11 +206,11 @@ def extract(report: Report, gazetteer: Gazetteer) -> Extraction:
             fat = count_fatalities(sent.text) if any(w in low for w in _DEATH_WORDS) else None
             if fat is None and INCLUDING.match(sent.text):
                 # "including 12 in a strike on a school": the count of the verb before the comma
-                inc = INCLUDING.match(sent.text)
-                c = count_fatalities("killed " + sent.text[inc.end():])
+                inc, verb = INCLUDING.match(sent.text), "killed "
+                c = count_fatalities(verb + sent.text[inc.end():])
                 if c is not None:
-                    fat = type(c)(c.value, sent.text[inc.end():inc.end() + len(c.text) - 7],
-                                  inc.end() + c.start, inc.end() + c.end - 7)
+                    s0, e0 = inc.end() + max(0, c.start - len(verb)), inc.end() + c.end - len(verb)
+                    fat = type(c)(c.value, sent.text[s0:e0], s0, e0)
             hit = classify(sent.text, fatalities=fat.value if fat else None)
             if hit is None and fat is not None and sent.start in parent_of:
                 # "..., including eight members of one family whose home in Zeitoun was hit": the
@@ -256,6 +256,7 @@ def extract(report: Report, gazetteer: Gazetteer) -> Extraction:
                 current = target
         prev: _Cluster | None = None
         entry_choice = None
+        entry_dates: list[DateExpr] | None = None  # the entry's stated days, worked out once if needed
         for cl in clusters:
             if _referential(cl):
                 continue  # only "the strike" said of an event told elsewhere
@@ -291,8 +292,9 @@ def extract(report: Report, gazetteer: Gazetteer) -> Extraction:
                 if prev is not None and prev.date is not None:
                     cl.date = prev.date
                 else:
-                    entry_dates = [d for sent in sentences if (d := _event_date(sent, base, dates_of(sent))) is not None
-                                   and d.precision == 1]
+                    if entry_dates is None:
+                        entry_dates = [d for sent in sentences
+                                       if (d := _event_date(sent, base, dates_of(sent))) is not None and d.precision == 1]
                     cl.date = entry_dates[0] if entry_dates else None
             prev = cl
             if cl.place is None:
