@@ -64,6 +64,8 @@ class Gazetteer:
         self.blockers = list(blockers)
         self.fallback = fallback
         self._automaton = None
+        self._ancestor_cache: dict[tuple[str, str], list[Place]] = {}
+        self._by_kind: dict[str, dict[str, Place]] = {}  # "country"/"capital" -> {ISO2: place}
 
     # ----------------------------------------------------------------- loading
     @classmethod
@@ -132,17 +134,26 @@ class Gazetteer:
         return [p for _, _, p in scored[:limit]]
 
     def countries(self) -> dict[str, Place]:
-        return {p.country: p for p in self.places.values() if p.kind == "country"}
+        """Country places by ISO2 code."""
+        return self._one_per_country("country")
+
+    def capitals(self) -> dict[str, Place]:
+        """Capital cities by ISO2 code ("the Iraqi capital" is Baghdad)."""
+        return self._one_per_country("capital")
+
+    def _one_per_country(self, kind: str) -> dict[str, Place]:
+        if kind not in self._by_kind:
+            self._by_kind[kind] = {p.country: p for p in self.places.values() if p.kind == kind}
+        return self._by_kind[kind]
 
     def parent(self, place: Place) -> Place | None:
         return self.places.get(place.parent) if place.parent else None
 
     def ancestors(self, place: Place) -> list[Place]:
-        cache = self.__dict__.setdefault("_ancestor_cache", {})
         key = (place.id, place.parent)
-        if key not in cache:
-            cache[key] = self._ancestors(place)
-        return list(cache[key])
+        if key not in self._ancestor_cache:
+            self._ancestor_cache[key] = self._ancestors(place)
+        return list(self._ancestor_cache[key])
 
     def _ancestors(self, place: Place) -> list[Place]:
         out, seen = [], {place.id}

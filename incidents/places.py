@@ -103,7 +103,7 @@ def find_mentions(text: str, gazetteer: Gazetteer, fallback: bool = True) -> lis
             role = "attribute"
         mentions.append(_mention(place, m.start, m.end, m.surface, reason, role))
     # "the Iraqi capital" -> Baghdad
-    capitals = _capitals(gazetteer)
+    capitals = gazetteer.capitals()
     for cm in _CAPITAL_OF.finditer(text):
         cap = capitals.get(DEMONYM_COUNTRY[cm.group("demonym")])
         if cap is not None:
@@ -120,14 +120,6 @@ def find_mentions(text: str, gazetteer: Gazetteer, fallback: bool = True) -> lis
                     mentions.append(_mention(place, s, e, text[s:e], "fallback"))
     mentions.sort(key=lambda mm: mm.start)
     return mentions
-
-
-def _capitals(gazetteer: Gazetteer) -> dict[str, Place]:
-    cached = getattr(gazetteer, "_capitals_by_country", None)
-    if cached is None or cached[0] != len(gazetteer.places):
-        cached = (len(gazetteer.places), {p.country: p for p in gazetteer.places.values() if p.kind == "capital"})
-        gazetteer._capitals_by_country = cached
-    return cached[1]
 
 
 def resolve_dateline(dateline: str, gazetteer: Gazetteer) -> Place | None:
