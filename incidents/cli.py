@@ -26,6 +26,12 @@ OUTPUT_KEYS = (
 )
 
 
+def incident_record(inc) -> dict:
+    """The JSON object ``extract`` prints for one incident."""
+    d = inc.to_dict()
+    return {k: d[k] for k in OUTPUT_KEYS}
+
+
 def _date(text: str) -> date:
     try:
         return date.fromisoformat(text)
@@ -103,8 +109,7 @@ def _extract(reports, gazetteer) -> int:
             print(f"{name}: entry at characters {entry.start}-{entry.end} ({label!r}) has no date: "
                   "pass --published YYYY-MM-DD", file=sys.stderr)
         for inc in result.incidents:
-            d = inc.to_dict()
-            out.write(json.dumps({k: d[k] for k in OUTPUT_KEYS}, ensure_ascii=False) + "\n")
+            out.write(json.dumps(incident_record(inc), ensure_ascii=False) + "\n")
     out.flush()
     return 0
 

@@ -44,3 +44,8 @@ def seeds() -> Path:
     if not (SEEDS / "ap-live-2024-02-07.txt").exists():
         pytest.skip("../shared/seeds is not beside the checkout")
     return SEEDS
+
+
+def pytest_addoption(parser):
+    parser.addoption("--update-golden", action="store_true", default=False,
+                     help="rewrite tests/golden/ from today's extraction output (after an intended change)")
