@@ -12,11 +12,20 @@ class InputError(IncidentMapError):
         super().__init__(f"{path}: {message}" if path else message)
 
 
+class RulesError(IncidentMapError):
+    """A rules data file (incidents/rules/<lang>/*.toml) is malformed: says which file, line and entry."""
+
+    def __init__(self, message: str, path: str | None = None, line: int | None = None):
+        self.path, self.line = path, line
+        where = f"{path}:{line}: " if path and line else f"{path}: " if path else ""
+        super().__init__(where + message)
+
+
 class StoreError(IncidentMapError):
     """The local store could not be opened or written."""
 
 
 __all__ = [
     "GazetteerDataError", "GazetteerError", "IncidentMapError", "InputError",
-    "PlaceValidationError", "StoreError",
+    "PlaceValidationError", "RulesError", "StoreError",
 ]

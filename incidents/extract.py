@@ -16,7 +16,6 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 
 from gazetteer import Gazetteer, Place
-from gazetteer.text import fold
 
 from .casualties import fatalities as count_fatalities
 from .casualties import injuries as count_injuries
@@ -24,8 +23,8 @@ from .clauses import INCLUDING, nearest_group, separate_places, split_clauses
 from .dates import DateExpr, find_dates
 from .dedupe import dedupe
 from .entries import body_segments, split_entries
-from .events import (BATTLES, COMBATANTS, STRATEGIC, VAC, EventHit, classify, in_history, is_background, triggers,
-                     trigger_positions)
+from .events import (ARMED, BATTLES, CLASH, COMBATANTS, DEATH_STEMS, HURT_STEMS, STRATEGIC, VAC, EventHit, TriggerIndex, classify, in_history,
+                     is_background, triggers)
 from .model import Entry, Incident, Mention, Report
 from .places import choose_place, find_mentions, related, resolve_dateline
 from .sentences import Sentence, split_sentences
@@ -84,7 +83,7 @@ class _Cluster:
         hits = [c.hit for c in self.items]
         # its own specific trigger ("an airstrike"), else a specific one told back ("the strike on
         # Ghobeiry"), else a bare killing
-        return min(hits, key=lambda h: (h.priority >= 11, h.definite, h.priority))
+        return min(hits, key=lambda h: (h.is_bare, h.definite, h.tier))
 
 
 def _event_date(sentence: Sentence, base: date | None, found: list[DateExpr] | None = None) -> DateExpr | None:
@@ -109,7 +108,7 @@ def _compatible(cluster: _Cluster, cand: _Candidate, gazetteer: Gazetteer) -> bo
     # so does anything told of the same town on the same day ("troops raided X ... clashes in X")
     same_place = (own is not None and cluster.place is not None and not cluster.place.is_area
                   and not own.place.is_area and related(own.place, cluster.place, gazetteer, near_km=0))
-    same_kind = (a.sub_event_type == b.sub_event_type or a.priority >= 8 or b.priority >= 8
+    same_kind = (a.sub_event_type == b.sub_event_type or a.is_follow_up or b.is_follow_up
                  or bool(_ANAPHORA.match(cand.sentence.text)) or same_place)
     if not same_kind:
         return False
@@ -151,7 +150,7 @@ def extract(report: Report, gazetteer: Gazetteer) -> Extraction:
     mentions = find_mentions(text, gazetteer, fallback=False)
     starts = [m.start for m in mentions]
     # where a trigger word could be: sentences without one are skipped (most of a live page)
-    trigger_at = trigger_positions(fold(text))
+    trigger_at = TriggerIndex(text)
     report_hash = report.hash
     context = [p for m in mentions if m.reason != "context" and (p := gazetteer.get(m.place_id)) is not None]
     result = Extraction(report, entries, mentions, [])
@@ -170,7 +169,7 @@ def extract(report: Report, gazetteer: Gazetteer) -> Extraction:
         base = entry.published or report.published
         if base is None:
             result.undated.append(entry)
-        if not _has(trigger_at, entry.body_start if entry.kind != "caption" else entry.start, entry.end):
+        if not trigger_at.any_in(entry.body_start if entry.kind != "caption" else entry.start, entry.end):
             continue
         dateline_place = resolve_dateline(entry.dateline, gazetteer)
         headline_choice = None
@@ -198,12 +197,12 @@ def extract(report: Report, gazetteer: Gazetteer) -> Extraction:
         clusters: list[_Cluster] = []
         current: _Cluster | None = None  # the cluster told last
         for sent in sentences:
-            if not _has(trigger_at, sent.start, sent.end) and sent.start not in parent_of:
+            if not trigger_at.any_in(sent.start, sent.end) and sent.start not in parent_of:
                 continue
             found = dates_of(sent)
             d = _event_date(sent, base, found)
             low = sent.text.lower()
-            fat = count_fatalities(sent.text) if any(w in low for w in _DEATH_WORDS) else None
+            fat = count_fatalities(sent.text) if any(w in low for w in DEATH_STEMS) else None
             if fat is None and INCLUDING.match(sent.text):
                 # "including 12 in a strike on a school": the count of the verb before the comma
                 inc, verb = INCLUDING.match(sent.text), "killed "
@@ -211,13 +210,14 @@ def extract(report: Report, gazetteer: Gazetteer) -> Extraction:
                 if c is not None:
                     s0, e0 = inc.end() + max(0, c.start - len(verb)), inc.end() + c.end - len(verb)
                     fat = type(c)(c.value, sent.text[s0:e0], s0, e0)
-            hit = classify(sent.text, fatalities=fat.value if fat else None)
+            hit = classify(sent.text, fatalities=fat.value if fat else None,
+                           rules=trigger_at.rules_in(sent.start, sent.end))
             if hit is None and fat is not None and sent.start in parent_of:
                 # "..., including eight members of one family whose home in Zeitoun was hit": the
                 # weapon is the one of the sentence the clause was cut from
-                weapons = [h for h in triggers(parent_of[sent.start].text) if h.priority < 11]
+                weapons = [h for h in triggers(parent_of[sent.start].text) if not h.is_bare]
                 if weapons:
-                    hit = min(weapons, key=lambda h: h.priority)
+                    hit = min(weapons, key=lambda h: h.tier)
             if fat is not None and hit is not None and in_history(sent.text, fat.start):
                 fat = None  # "... a day after it said it killed a senior commander": not this event's toll
             if hit is None:
@@ -238,7 +238,7 @@ def extract(report: Report, gazetteer: Gazetteer) -> Extraction:
             if d is None and not any(m.kind != "country" for m in ms) and _PERFECT_GENERIC.search(sent.text) \
                     and not _ANAPHORA.match(sent.text):
                 continue  # "Israel has uncovered several tunnels in residential areas": background
-            inj = count_injuries(sent.text) if any(w in low for w in _HURT_WORDS) else None
+            inj = count_injuries(sent.text) if any(w in low for w in HURT_STEMS) else None
             places = separate_places(ms, sent, text, gazetteer)
             fat_k = nearest_group(places, sent.start + fat.start) if fat else 0
             inj_k = nearest_group(places, sent.start + inj.start) if inj else 0
@@ -307,11 +307,6 @@ def extract(report: Report, gazetteer: Gazetteer) -> Extraction:
     return result
 
 
-def _has(positions: list[int], start: int, end: int) -> bool:
-    i = bisect.bisect_left(positions, start)
-    return i < len(positions) and positions[i] < end
-
-
 def _fallback_mentions(sent: Sentence, gazetteer: Gazetteer, context: list[Place], known: list[Mention]) -> list[Mention]:
     """Names the curated gazetteer lacks, placed offline through GeoNames (only in event sentences)."""
     from gazetteer.candidates import fallback_mentions
@@ -331,9 +326,6 @@ def _fallback_mentions(sent: Sentence, gazetteer: Gazetteer, context: list[Place
     return out
 
 
-# a count of deaths or injuries needs one of these words (cheap test before the count patterns)
-_DEATH_WORDS = ("kill", "dead", "died", "slain", "slew", "martyr", "bodies", "lives", "perish", "death", "shot")
-_HURT_WORDS = ("wound", "injur", "hurt", "maim")
 _CUED_NAME = re.compile(r"\b(?:in|near|at|outside|of|from|into|toward|towards|hit|struck|targeted|raided|stormed)\s+"
                         r"(?:the\s+)?(?:(?:village|town|city|camp|area|neighbou?rhood|district|suburb)s?\s+of\s+)?"
                         r"((?:[Aa][ln]-|[Ee]l-)?[A-Z][\w'’\-]+)")
@@ -412,7 +404,7 @@ def _incident(cl: _Cluster, report: Report, entry: Entry, base: date | None, tex
     event_type, sub = hit.event_type, hit.sub_event_type
     if event_type == STRATEGIC and sub in ("Other", "Arrests") and fat:
         joined = " ".join(c.sentence.text for c in cl.items)
-        if COMBATANTS.search(joined) or re.search(r"\b(?:clash|gunfight|exchange of fire|battle|gunmen|armed)", joined, re.I):
+        if COMBATANTS.search(joined) or CLASH.search(joined) or ARMED.search(joined):
             event_type, sub = BATTLES, "Armed clash"
         else:
             event_type, sub = VAC, "Attack"

@@ -2,10 +2,7 @@ import re
 
 import pytest
 
-from incidents.events import TRIGGER_STEMS, classify
-
-# the pre-filter written as a plain regex: the reference the fast automaton scan is checked against
-TRIGGER_ANY = re.compile(r"(?i)\b(?:" + "|".join(sorted(map(re.escape, TRIGGER_STEMS), key=len, reverse=True)) + r")")
+from incidents.events import classify
 
 INCIDENTS = [
     ("A U.S. drone strike hit a car in Baghdad Wednesday night, killing three.", "Explosions/Remote violence", "Air/drone strike"),
@@ -73,44 +70,37 @@ def test_aggregated_tolls_are_not_one_incident():
     assert classify("Israel's war against Hamas has killed more than 23,000 people.", fatalities=23000) is None
 
 
-def test_trigger_prefilter_covers_every_incident_sentence():
-    for sentence, _, _ in INCIDENTS:
-        hit = classify(sentence)
-        assert TRIGGER_ANY.search(sentence[hit.start:hit.end]), sentence
-    assert TRIGGER_ANY.search("Blinken met Abbas in Ramallah to discuss aid.") is None
+def test_every_rule_has_a_prefilter():
+    """The derived pre-filter skips sentences only for rules whose literals were found."""
+    from incidents.events import BOOK
 
-
-def test_trigger_prefilter_covers_every_trigger_in_the_annotated_reports():
-    from pathlib import Path
-
-    from incidents.events import triggers
-
-    for path in sorted((Path(__file__).parent / "fixtures" / "cases").glob("*.txt")):
-        for line in path.read_text(encoding="utf-8").splitlines():
-            for hit in triggers(line):
-                assert TRIGGER_ANY.search(hit.trigger), (path.name, hit.trigger)
+    assert all(rule.literals for rule in BOOK.triggers), [r.id for r in BOOK.triggers if not r.literals]
+    assert BOOK.prefilter.keys_in("blinken met abbas in ramallah to discuss aid.") == frozenset()
 
 
 def test_fast_paths_find_what_the_full_rules_find():
-    """The stem pre-checks (which rules to run, which sentences to look at) lose no trigger."""
+    """The pre-filter (which rules to run, which sentences to look at) loses no trigger."""
     from pathlib import Path
 
-    from gazetteer.text import fold
     from incidents import events
 
     def all_rules(sentence):
-        return [(m.start(), m.end(), st) for _, _, st, rx in events._RULES_RE for m in rx.finditer(sentence)
-                if not (st == "Air/drone strike" and events._NOT_AN_AIRSTRIKE.match(sentence, max(0, m.start() - 12), m.end()))]
+        return [(m.start(), m.end(), r.sub_event_type) for r in events.BOOK.triggers for m in r.regex.finditer(sentence)
+                if not (r.sub_event_type == "Air/drone strike"
+                        and events._NOT_AN_AIRSTRIKE.match(sentence, max(0, m.start() - 12), m.end()))]
 
     root = Path(__file__).parent / "fixtures"
     for path in sorted(root.glob("*/*.txt")):
         text = path.read_text(encoding="utf-8")
-        starts = set(events.trigger_positions(fold(text)))
-        regex_starts = {m.start() for m in TRIGGER_ANY.finditer(text)}
-        assert regex_starts <= starts, path.name
-        for line in text.splitlines():
-            got = [(h.start, h.end, h.sub_event_type) for h in events.triggers(line)]
-            assert sorted(got) == sorted(all_rules(line)), (path.name, line)
+        index = events.TriggerIndex(text)
+        pos = 0
+        for line in text.splitlines(keepends=True):
+            want = all_rules(line)
+            if want:
+                assert index.any_in(pos, pos + len(line)), (path.name, line)
+            got = [(h.start, h.end, h.sub_event_type) for h in events.triggers(line, index.rules_in(pos, pos + len(line)))]
+            assert sorted(got) == sorted(want), (path.name, line)
+            pos += len(line)
 
 
 def test_more_battle_and_shelling_wordings():

@@ -1,0 +1,179 @@
+"""Extraction knowledge as data: trigger rules, cues and vocabularies, one folder per language.
+
+``incidents/rules/<lang>/`` holds TOML files:
+
+* ``triggers.toml``: ``[[rule]]`` tables (``id``, ``tier``, ``event_type``,
+  ``sub_event_type``, ``patterns``): the words that report an incident of an ACLED type;
+* ``cues.toml`` and the other files: named cues (``[name]`` with ``patterns``,
+  optional ``flags`` and ``wrap``) and vocabularies (``[vocab.name]`` tables of words).
+
+:func:`load` reads and compiles them once (cached); code asks for ``book.cue("hedge")``
+or ``book.vocab("months")``. A malformed file raises :class:`~incidents.errors.RulesError`
+naming the file, and the line or the entry.
+
+Tiers rank trigger rules when several match one sentence (the lower wins): a weapon
+named beats a bare "killed". They are named here, in :class:`Tier`, because code
+reasons about some of them ("a bare killing", "a follow-up such as an arrest").
+"""
+from __future__ import annotations
+
+import re
+import tomllib
+from dataclasses import dataclass, field
+from enum import IntEnum
+from functools import lru_cache
+from pathlib import Path
+
+from ..errors import RulesError
+from .prefilter import Prefilter, required_literals
+
+RULES_DIR = Path(__file__).resolve().parent
+DEFAULT_LANG = "en"
+
+
+class Tier(IntEnum):
+    """How specific a trigger is; when several match a sentence the lowest tier wins."""
+
+    SUICIDE = 0  # suicide bombing
+    AIR = 1  # air and drone strikes
+    WEAPON = 2  # shelling, missiles, explosive devices, grenades
+    BATTLE = 3  # armed clashes
+    RIOT = 4  # mob violence, violent demonstrations
+    FORCE_ON_PROTEST = 5  # fire on protesters
+    PROTEST = 6  # protests, protest with intervention
+    VAC = 7  # shootings, stabbings, abductions
+    DISRUPTED = 8  # interceptions, weapons found: follow-ups of an attack
+    ARREST_PROPERTY = 9  # arrests, demolitions, looting
+    OPERATION = 10  # raids and incursions with no harm named
+    BARE = 11  # a killing or explosion with no weapon named
+
+
+@dataclass(frozen=True)
+class TriggerRule:
+    id: str
+    tier: Tier
+    event_type: str
+    sub_event_type: str
+    regex: re.Pattern
+    literals: frozenset[str] | None  # the pre-filter: every match contains one of these (folded)
+
+
+@dataclass
+class Rulebook:
+    lang: str
+    triggers: tuple[TriggerRule, ...]
+    cues: dict[str, re.Pattern]
+    vocabularies: dict[str, dict | list]
+    prefilter: Prefilter = field(repr=False)
+
+    def cue(self, name: str) -> re.Pattern:
+        try:
+            return self.cues[name]
+        except KeyError:
+            raise RulesError(f"no cue named {name!r} in rules/{self.lang}") from None
+
+    def vocab(self, name: str):
+        try:
+            return self.vocabularies[name]
+        except KeyError:
+            raise RulesError(f"no vocabulary named {name!r} in rules/{self.lang}") from None
+
+
+_FLAGS = {"i": re.I, "m": re.M, "s": re.S, "x": re.X}
+_WRAPS = {"word": (r"\b(?:", r")\b"), "none": ("", ""), "start": (r"^(?:", r")"), "end": (r"(?:", r")$"),
+          "word_start": (r"\b(?:", r")")}
+
+
+def _read(path: Path) -> dict:
+    try:
+        return tomllib.loads(path.read_text(encoding="utf-8"))
+    except tomllib.TOMLDecodeError as exc:
+        at = re.search(r"\(at line (\d+)", str(exc))
+        line = getattr(exc, "lineno", None) or (int(at.group(1)) if at else None)
+        raise RulesError(f"not valid TOML: {exc}", str(path), line) from None
+    except OSError as exc:
+        raise RulesError(f"cannot read: {exc.strerror}", str(path)) from None
+
+
+def compile_patterns(spec: dict, where: str) -> re.Pattern:
+    """One regex from a cue or rule table: its ``patterns`` joined, wrapped, with its flags."""
+    pats = spec.get("patterns")
+    if not isinstance(pats, list) or not pats or not all(isinstance(p, str) and p for p in pats):
+        raise RulesError(f"{where}: 'patterns' must be a non-empty list of strings")
+    flags = 0
+    for ch in spec.get("flags", "i"):
+        if ch not in _FLAGS:
+            raise RulesError(f"{where}: unknown flag {ch!r} (use i, m, s, x)")
+        flags |= _FLAGS[ch]
+    wrap = spec.get("wrap", "word")
+    if wrap not in _WRAPS:
+        raise RulesError(f"{where}: unknown wrap {wrap!r} (use {', '.join(_WRAPS)})")
+    head, tail = _WRAPS[wrap]
+    try:
+        return re.compile(head + "|".join(pats) + tail, flags)
+    except re.error as exc:
+        bad = next((p for p in pats if not _compiles(p, flags)), None)
+        raise RulesError(f"{where}: bad pattern {bad!r}: {exc}" if bad else f"{where}: {exc}") from None
+
+
+def _compiles(pattern: str, flags: int) -> bool:
+    try:
+        re.compile(pattern, flags)
+        return True
+    except re.error:
+        return False
+
+
+def _trigger_rules(path: Path, data: dict) -> list[TriggerRule]:
+    rules = []
+    seen: set[str] = set()
+    for k, spec in enumerate(data.get("rule", [])):
+        rid = spec.get("id")
+        where = f"{path.name} rule {rid or k + 1}"
+        if not rid or rid in seen:
+            raise RulesError(f"{where}: every rule needs a unique id", str(path))
+        seen.add(rid)
+        try:
+            tier = Tier[str(spec.get("tier", "")).upper()]
+        except KeyError:
+            raise RulesError(f"{where}: unknown tier {spec.get('tier')!r} (one of "
+                             f"{', '.join(t.name.lower() for t in Tier)})", str(path)) from None
+        for key in ("event_type", "sub_event_type"):
+            if not spec.get(key):
+                raise RulesError(f"{where}: missing {key}", str(path))
+        rx = compile_patterns(spec, where)
+        rules.append(TriggerRule(rid, tier, spec["event_type"], spec["sub_event_type"], rx,
+                                 required_literals(rx.pattern, rx.flags)))
+    return rules
+
+
+@lru_cache(maxsize=4)
+def load(lang: str = DEFAULT_LANG, folder: Path | None = None) -> Rulebook:
+    """The rulebook of ``lang``, read and compiled once."""
+    base = Path(folder) if folder is not None else RULES_DIR / lang
+    if not base.is_dir():
+        raise RulesError(f"no rules folder for language {lang!r}", str(base))
+    triggers: list[TriggerRule] = []
+    cues: dict[str, re.Pattern] = {}
+    vocab: dict[str, dict | list] = {}
+    for path in sorted(base.glob("*.toml")):
+        data = _read(path)
+        if path.stem == "triggers":
+            triggers.extend(_trigger_rules(path, data))
+            continue
+        for name, spec in data.items():
+            if name == "vocab":
+                for vname, table in spec.items():
+                    if vname in vocab:
+                        raise RulesError(f"vocabulary {vname!r} defined twice", str(path))
+                    vocab[vname] = table.get("words", table) if isinstance(table, dict) else table
+                continue
+            if not isinstance(spec, dict):
+                raise RulesError(f"{name!r}: expected a table with 'patterns'", str(path))
+            if name in cues:
+                raise RulesError(f"cue {name!r} defined twice", str(path))
+            cues[name] = compile_patterns(spec, f"{path.name} [{name}]")
+    if not triggers:
+        raise RulesError("no trigger rules (triggers.toml)", str(base))
+    prefilter = Prefilter({r.id: r.literals for r in triggers})
+    return Rulebook(lang, tuple(triggers), cues, vocab, prefilter)

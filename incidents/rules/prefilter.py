@@ -1,0 +1,183 @@
+"""The literal pre-filter of a set of regexes, derived from the regexes themselves.
+
+``required_literals(pattern)`` finds a set of plain strings such that every match
+of ``pattern`` contains at least one of them (the idea of RE2's and Hyperscan's
+pre-filters). A text that contains none of a rule's literals cannot match the rule,
+so one Aho-Corasick pass over a document tells which rules can match which sentence;
+most sentences of a live page have none and are skipped. Nothing is kept by hand
+beside the rules: change a pattern and its literals follow.
+
+Literals are folded with :func:`gazetteer.text.fold` (lower case, accents, dashes as
+spaces), the same length-preserving fold the document is scanned in, so the check
+is sound for case-insensitive patterns too.
+"""
+from __future__ import annotations
+
+import itertools
+import re
+from dataclasses import dataclass
+
+try:  # Python 3.11+: the parser lives in re._parser
+    import re._parser as _sre  # type: ignore[import-not-found]
+    import re._constants as _c  # type: ignore[import-not-found]
+except ImportError:  # pragma: no cover - older Pythons
+    import sre_constants as _c  # type: ignore[no-redef]
+    import sre_parse as _sre  # type: ignore[no-redef]
+
+import ahocorasick
+
+from gazetteer.text import fold
+
+MAX_SET = 48  # an exact set larger than this is not expanded further
+MIN_USEFUL = 3  # literals shorter than this filter nothing
+
+Exact = "frozenset[str] | None"
+
+
+def _cross(a: frozenset[str], b: frozenset[str]) -> frozenset[str] | None:
+    if len(a) * len(b) > MAX_SET:
+        return None
+    return frozenset(x + y for x, y in itertools.product(a, b))
+
+
+def _strength(s: frozenset[str] | None) -> int:
+    if s is None or not s:
+        return -1
+    return min(len(x) for x in s)
+
+
+@dataclass
+class _Info:
+    exact: frozenset[str] | None  # every string the node can match, when few and finite
+    req: frozenset[str] | None  # every match contains one of these (None: no requirement known)
+
+
+def _best(cands: list[frozenset[str]]) -> frozenset[str] | None:
+    cands = [c for c in cands if c and "" not in c]
+    if not cands:
+        return None
+    return max(cands, key=lambda c: (_strength(c), -len(c)))
+
+
+def _class_exact(items) -> frozenset[str] | None:
+    out: set[str] = set()
+    for op, av in items:
+        if op == _c.LITERAL:
+            out.add(chr(av))
+        elif op == _c.RANGE and av[1] - av[0] < 4:
+            out.update(chr(x) for x in range(av[0], av[1] + 1))
+        else:
+            return None
+    return frozenset(out)
+
+
+def _node(op, av) -> _Info:
+    if op == _c.LITERAL:
+        ch = frozenset({chr(av)})
+        return _Info(ch, ch)
+    if op in (_c.AT, _c.ASSERT, _c.ASSERT_NOT, _c.GROUPREF):
+        return _Info(frozenset({""}), None)  # zero width
+    if op == _c.IN:
+        e = _class_exact(av)
+        return _Info(e, e)
+    if op == _c.SUBPATTERN:
+        return _seq(av[-1])
+    if op == _c.BRANCH:
+        infos = [_seq(branch) for branch in av[1]]
+        exact = None
+        if all(i.exact is not None for i in infos):
+            union = frozenset().union(*(i.exact for i in infos))
+            exact = union if len(union) <= MAX_SET else None
+        req = None
+        if all(i.req is not None for i in infos):
+            req = frozenset().union(*(i.req for i in infos))
+        if req is None and exact is not None and "" not in exact:
+            req = exact
+        return _Info(exact, req)
+    if op in (_c.MAX_REPEAT, _c.MIN_REPEAT, getattr(_c, "POSSESSIVE_REPEAT", None)):
+        lo, hi, body = av
+        inner = _seq(body)
+        if lo == 0 and hi == 1 and inner.exact is not None:
+            return _Info(inner.exact | {""}, None)
+        if lo == 1 and hi == 1:
+            return inner
+        return _Info(None, inner.req if lo >= 1 else None)
+    if op == getattr(_c, "ATOMIC_GROUP", None):
+        return _seq(av)
+    return _Info(None, None)  # ANY, CATEGORY, NOT_LITERAL ...
+
+
+def _seq(items) -> _Info:
+    cands: list[frozenset[str]] = []
+    acc: frozenset[str] | None = frozenset({""})
+    whole: frozenset[str] | None = frozenset({""})
+    for op, av in items:
+        info = _node(op, av)
+        if info.exact is not None:
+            nxt = _cross(acc, info.exact) if acc is not None else None
+            if nxt is None:  # too many combinations: close this run, start a new one here
+                if acc is not None:
+                    cands.append(acc)
+                nxt = info.exact
+            acc = nxt
+            whole = _cross(whole, info.exact) if whole is not None else None
+        else:
+            if acc is not None:
+                cands.append(acc)
+            acc = frozenset({""})
+            whole = None
+            if info.req is not None:
+                cands.append(info.req)
+    if acc is not None:
+        cands.append(acc)
+    return _Info(whole, _best(cands))
+
+
+def required_literals(pattern: str, flags: int = 0) -> frozenset[str] | None:
+    """Folded strings one of which every match of ``pattern`` contains, or None when there is no such set."""
+    req = _seq(_sre.parse(pattern, flags)).req
+    if req is None:
+        return None
+    folded = frozenset(fold(x) for x in req)
+    if _strength(folded) < MIN_USEFUL:
+        return None
+    return folded
+
+
+class Prefilter:
+    """One Aho-Corasick automaton over the literals of many keyed patterns."""
+
+    def __init__(self, literals: dict[str, frozenset[str] | None]):
+        self.always = frozenset(k for k, lits in literals.items() if lits is None)
+        self._auto = ahocorasick.Automaton()
+        owners: dict[str, set[str]] = {}
+        for key, lits in literals.items():
+            for lit in lits or ():
+                owners.setdefault(lit, set()).add(key)
+        for lit, keys in owners.items():
+            self._auto.add_word(lit, (len(lit), frozenset(keys)))
+        if owners:
+            self._auto.make_automaton()
+        self._empty = not owners
+
+    def scan(self, folded: str) -> list[tuple[int, frozenset[str]]]:
+        """``(start, keys)`` of every literal occurrence in ``folded``, in start order."""
+        if self._empty:
+            return []
+        out = [(end - length + 1, keys) for end, (length, keys) in self._auto.iter(folded)]
+        out.sort(key=lambda t: t[0])
+        return out
+
+    def keys_in(self, folded: str) -> frozenset[str]:
+        """Keys of the patterns that can match somewhere in ``folded``."""
+        found: set[str] = set(self.always)
+        for _, keys in self.scan(folded):
+            found |= keys
+        return frozenset(found)
+
+
+def check_sound(pattern: re.Pattern, literals: frozenset[str] | None, text: str) -> bool:
+    """Test helper: every match of ``pattern`` in ``text`` contains one of ``literals``."""
+    if literals is None:
+        return True
+    return all(any(lit in fold(m.group()) for lit in literals) for m in pattern.finditer(text) if m.group())
