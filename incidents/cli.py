@@ -22,7 +22,7 @@ from .store import DB_ENV, Store, default_db_path
 OUTPUT_KEYS = (
     "date", "time_precision", "place", "place_id", "lat", "lon", "geo_precision", "event_type", "sub_event_type",
     "fatalities", "injuries", "source", "published", "excerpt", "start", "end", "dateline", "country",
-    "fatalities_text", "injuries_text",
+    "fatalities_text", "injuries_text", "why",
 )
 
 

@@ -12,11 +12,12 @@ from gazetteer import Gazetteer
 from .events import EXPLOSIONS, STRATEGIC
 from .model import Entry, Incident
 from .places import related
+from .settings import SETTINGS, Settings
 
 _KIND_ORDER = {"post": 0, "summary": 1, "caption": 2}
 
 
-def dedupe(items: list[tuple], gazetteer: Gazetteer) -> list[Incident]:
+def dedupe(items: list[tuple], gazetteer: Gazetteer, settings: Settings = SETTINGS) -> list[Incident]:
     """One incident per real event: the same strike told in several posts of a report is one.
 
     ``items``: ``(incident, entry, n_sentences[, date_stated])``. A summary bullet or a
@@ -48,7 +49,7 @@ def dedupe(items: list[tuple], gazetteer: Gazetteer) -> list[Incident]:
             if pa is None or pb is None:
                 if other.place_id != inc.place_id:
                     continue
-            elif not related(pa, pb, gazetteer, near_km=2.0):  # Gaza's camps are 5 km apart: not one place
+            elif not related(pa, pb, gazetteer, near_km=settings.dedupe_km):
                 continue
             kept[k] = _better((other, oentry, on), (inc, entry, n), gazetteer)
             merged = True

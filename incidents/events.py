@@ -246,3 +246,18 @@ def refine_type(sentence: str, best: EventHit, fatalities: int | None) -> EventH
             return _as(best, BATTLES, "Armed clash")
         return _as(best, VAC, "Attack")
     return best
+
+
+def refine_cluster_type(hit: EventHit, sentences: list[str], fatalities: int | None) -> tuple[str, str, str]:
+    """The ACLED type of a whole event (all its sentences): ``(event_type, sub_event_type, why)``.
+
+    A raid or an arrest in which people were killed is a battle when armed men or fighting
+    are named, else violence against civilians.
+    """
+    event_type, sub = hit.event_type, hit.sub_event_type
+    if event_type == STRATEGIC and sub in ("Other", "Arrests") and fatalities:
+        joined = " ".join(sentences)
+        if COMBATANTS.search(joined) or CLASH.search(joined) or ARMED.search(joined):
+            return BATTLES, "Armed clash", "deaths-in-operation:armed"
+        return VAC, "Attack", "deaths-in-operation:civilians"
+    return event_type, sub, ""

@@ -89,6 +89,8 @@ class Incident:
     entry_end: int = 0
     report_hash: str = ""
     mentions: list[dict] = field(default_factory=list)  # place names inside the excerpt, offsets relative to the report
+    # why it exists: the rules that fired, the cue that chose its place, its date expression, its count phrases
+    why: dict = field(default_factory=dict)
 
     def to_dict(self) -> dict:
         return asdict(self)

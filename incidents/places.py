@@ -142,7 +142,8 @@ class PlaceChoice:
     mention: Mention | None
     place: Place
     precision: int
-    reason: str
+    reason: str  # how the name resolved: name, alias, context (disambiguated), capital, fallback
+    cue: str = "named"  # how the text ties it to the event: locative ("in X", "the town of X"), near, named
 
 
 _HOSPITAL_HIT = re.compile(r"\b(?:hit|struck|targeted|raided|stormed|besieged|attacked|shelled|bombed|inside|near|"
@@ -200,7 +201,10 @@ def choose_place(mentions: list[Mention], text: str, gazetteer: Gazetteer) -> Pl
         return None
     best = min(usable, key=lambda m: _score(m, text, gazetteer))
     place = gazetteer.get(best.place_id) or _place_of(best)
-    return PlaceChoice(best, place, precision_for(best, text, place), best.reason)
+    precision = precision_for(best, text, place)
+    before = text[max(0, best.start - 80):best.start] if text else ""
+    cue = "near" if precision == 2 else "locative" if before and _LOCATIVE_BEFORE.search(before) else "named"
+    return PlaceChoice(best, place, precision, best.reason, cue)
 
 
 def _place_of(m: Mention) -> Place:

@@ -83,16 +83,29 @@ def _short(text: str) -> str:
     return "sha1:" + hashlib.sha1(text.encode("utf-8", "surrogatepass")).hexdigest()[:12]
 
 
-def _scrub(value):
-    """Text from a report we do not own, replaced by its hash (recursively inside ``why``)."""
+WHY_TEXT_KEYS = ("text", "phrase", "surface", "expression")  # keys inside ``why`` whose values are report text
+
+
+def _scrub(value, copied: bool = True):
+    """Text from a report we do not own, replaced by its hash (inside ``why``: the values of WHY_TEXT_KEYS)."""
     if isinstance(value, str):
-        return _short(value) if value else value
+        return _short(value) if value and copied else value
     if isinstance(value, list):
-        return [_scrub(v) for v in value]
+        return [_scrub(v, copied) for v in value]
     if isinstance(value, dict):
-        return {k: (_scrub(v) if k in ("text", "phrase", "surface", "expression", "cue_text") else v)
-                for k, v in value.items()}
+        return {k: _scrub(v, k in WHY_TEXT_KEYS) for k, v in value.items()}
     return value
+
+
+def copied_text(value, key: str = "") -> list[str]:
+    """Strings inside ``why`` at WHY_TEXT_KEYS (for the check that nothing is stored in clear)."""
+    if isinstance(value, str):
+        return [value] if key in WHY_TEXT_KEYS and value else []
+    if isinstance(value, list):
+        return [s for v in value for s in copied_text(v, key)]
+    if isinstance(value, dict):
+        return [s for k, v in value.items() for s in copied_text(v, k)]
+    return []
 
 
 def extract_records(case: GoldenCase) -> list[dict]:
@@ -109,7 +122,7 @@ def extract_records(case: GoldenCase) -> list[dict]:
                 if key in rec:
                     rec[key] = _scrub(rec[key])
             if "why" in rec:
-                rec["why"] = _scrub(rec["why"])
+                rec["why"] = _scrub(rec["why"], copied=False)
     return records
 
 

@@ -216,3 +216,37 @@ def test_a_summary_bullet_without_a_date_is_the_post_of_the_day_before(gazetteer
             "The Israeli army said it struck Hezbollah cells near Naqoura late on Tuesday.\n")
     incs = run(text, gazetteer)
     assert [(i.place_id, i.date) for i in incs] == [("naqoura", "2024-02-06")]
+
+
+def test_every_incident_says_why_it_exists(gazetteer):
+    """Rule ids that fired, the cue that chose the place, the date expression and the count phrase."""
+    from datetime import date
+
+    from incidents.events import BOOK
+    from incidents.extract import extract
+    from incidents.reading import report_from_text
+
+    text = ("BEIRUT (AP) — An Israeli strike hit the town of Khiam on Wednesday, killing two people. "
+            "The dead included a paramedic.")
+    inc = extract(report_from_text(text, published=date(2024, 2, 7), source="AP"), gazetteer).incidents[0]
+    why = inc.why
+    assert {r["rule"] for r in why["rules"]} <= {r.id for r in BOOK.triggers} | {"toll-follow-up"}
+    first = why["rules"][0]
+    assert text[first["start"]:first["start"] + len(first["text"])] == first["text"] == "Israeli strike"
+    assert why["place"]["cue"] == "sentence:locative" and why["place"]["surface"] == "Khiam"
+    assert text[why["place"]["start"]:].startswith("Khiam")
+    assert why["date"] == {"cue": "sentence", "expression": "on Wednesday", "kind": "weekday",
+                           "start": text.index("on Wednesday")}
+    assert text[why["fatalities"]["start"]:].startswith(why["fatalities"]["phrase"]) and inc.fatalities == 2
+
+
+def test_an_inherited_place_names_its_strategy(gazetteer):
+    from datetime import date
+
+    from incidents.extract import extract
+    from incidents.reading import report_from_text
+
+    text = "RAFAH, Gaza Strip (AP) — An airstrike hit a house on Tuesday, killing four people, hospital officials said."
+    inc = extract(report_from_text(text, published=date(2024, 2, 7), source="AP"), gazetteer).incidents[0]
+    assert inc.place == "Rafah" and inc.why["place"] == {"cue": "dateline"}
+    assert inc.date == "2024-02-06" and inc.why["date"]["cue"] == "sentence"

@@ -50,3 +50,5 @@ def test_shared_texts_are_not_copied_into_goldens():
             for key in golden.TEXT_FIELDS:
                 value = rec.get(key)
                 assert not value or str(value).startswith("sha1:"), f"{case.id}: {key} is stored as text"
+            for value in golden.copied_text(rec.get("why", {})):
+                assert value.startswith("sha1:"), f"{case.id}: why holds report text {value[:20]!r}"

@@ -1,0 +1,217 @@
+"""Stage 1 of extraction: the sentences of one entry, read one by one into candidates.
+
+A :class:`Candidate` is what one sentence (or one clause, or one town of a sentence
+naming several) says of an incident: the trigger that fired, the day it states, the
+places it names and the counts it gives. A sentence with a count but no trigger of its
+own ("The dead included three children") is a *toll* candidate: stage 2 gives it to
+the event told just before.
+"""
+from __future__ import annotations
+
+import bisect
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+
+from gazetteer import Gazetteer, Place
+
+from .casualties import Count
+from .casualties import fatalities as count_fatalities
+from .casualties import injuries as count_injuries
+from .clauses import INCLUDING, nearest_group, separate_places, split_clauses
+from .dates import DateExpr, find_dates
+from .entries import body_segments
+from .events import BOOK, DEATH_STEMS, HURT_STEMS, EventHit, TriggerIndex, classify, in_history, triggers
+from .model import Entry, Mention, Report
+from .places import PlaceChoice, choose_place, resolve_dateline
+from .sentences import Sentence, split_sentences
+from .settings import Settings
+
+_ANAPHORA = BOOK.cue("anaphora")
+_PERFECT_GENERIC = BOOK.cue("perfect_generic")
+_SINCE_BEFORE = BOOK.cue("since_before")
+_CUED_NAME = BOOK.cue("cued_name")
+
+
+class MentionIndex:
+    """The report's place mentions in text order, with range lookups; GeoNames finds are inserted."""
+
+    def __init__(self, mentions: list[Mention]):
+        self.mentions = mentions
+        self._starts = [m.start for m in mentions]
+
+    def within(self, start: int, end: int) -> list[Mention]:
+        i = bisect.bisect_left(self._starts, start)
+        out = []
+        while i < len(self.mentions) and self.mentions[i].start < end:
+            if self.mentions[i].end <= end:
+                out.append(self.mentions[i])
+            i += 1
+        return out
+
+    def insert(self, m: Mention) -> None:
+        k = bisect.bisect_left(self._starts, m.start)
+        self._starts.insert(k, m.start)
+        self.mentions.insert(k, m)
+
+
+@dataclass
+class EntryContext:
+    """What every stage needs to know about the entry being read."""
+
+    report: Report
+    entry: Entry
+    base: date | None  # the entry's publication date: what "Wednesday" is relative to
+    gazetteer: Gazetteer
+    mentions: MentionIndex
+    triggers: TriggerIndex
+    settings: Settings
+    context_places: list[Place]  # the report's unambiguous places (GeoNames disambiguation)
+    dateline_place: Place | None = None
+    headline_choice: PlaceChoice | None = None
+    sentences: list[Sentence] = field(default_factory=list)
+    parent_of: dict[int, Sentence] = field(default_factory=dict)  # "including ..." clauses -> their sentence
+    _dates: dict[int, list[DateExpr]] = field(default_factory=dict)
+
+    @property
+    def text(self) -> str:
+        return self.report.text
+
+    def dates_of(self, sent: Sentence) -> list[DateExpr]:
+        if sent.start not in self._dates:
+            self._dates[sent.start] = find_dates(sent.text, self.base, sent.start)
+        return self._dates[sent.start]
+
+    def event_date(self, sent: Sentence) -> DateExpr | None:
+        """The day a sentence tells its event on: its first date that is not "since ..." nor in the future."""
+        for d in self.dates_of(sent):
+            rel = d.start - sent.start
+            if _SINCE_BEFORE.search(sent.text[max(0, rel - 8):rel]):
+                continue
+            if self.base is not None and d.day > self.base + timedelta(days=self.settings.future_days):
+                continue
+            return d
+        return None
+
+    def place_mentions(self, start: int, end: int) -> list[Mention]:
+        return [m for m in self.mentions.within(start, end) if m.role == "place"]
+
+
+def entry_context(report: Report, entry: Entry, base: date | None, gazetteer: Gazetteer, mentions: MentionIndex,
+                  index: TriggerIndex, settings: Settings, context_places: list[Place]) -> EntryContext:
+    text = report.text
+    ctx = EntryContext(report, entry, base, gazetteer, mentions, index, settings, context_places)
+    ctx.dateline_place = resolve_dateline(entry.dateline, gazetteer)
+    if entry.headline:
+        hs = text.find(entry.headline, entry.start, entry.end)
+        if hs >= 0:
+            ctx.headline_choice = choose_place(mentions.within(hs, hs + len(entry.headline)), text, gazetteer)
+    segments = body_segments(text, entry) if entry.kind != "caption" else [(entry.start, entry.end)]
+    for s, e in segments:
+        for sent in split_sentences(text[s:e], s):
+            parts = split_clauses(sent)
+            ctx.sentences.extend(parts)
+            for part in parts[1:]:
+                if INCLUDING.match(part.text):
+                    ctx.parent_of[part.start] = sent
+    return ctx
+
+
+@dataclass
+class Candidate:
+    sentence: Sentence
+    hit: EventHit | None  # None: a toll sentence with no trigger of its own
+    date: DateExpr | None
+    place_mentions: list[Mention]
+    fatalities: int | None
+    fatalities_text: str
+    injuries: int | None
+    injuries_text: str
+    fatalities_at: int = -1  # where the count phrase starts in the report
+    injuries_at: int = -1
+    toll: bool = False  # a count with no trigger of its own; stage 2 gives it the hit of the event it joins
+
+
+def _count_of(sent: Sentence) -> Count | None:
+    low = sent.text.lower()
+    fat = count_fatalities(sent.text) if any(w in low for w in DEATH_STEMS) else None
+    inc = INCLUDING.match(sent.text)
+    if fat is None and inc:
+        # "including 12 in a strike on a school": the count of the verb before the comma
+        verb = "killed "
+        c = count_fatalities(verb + sent.text[inc.end():])
+        if c is not None:
+            s0, e0 = inc.end() + max(0, c.start - len(verb)), inc.end() + c.end - len(verb)
+            fat = Count(c.value, sent.text[s0:e0], s0, e0)
+    return fat
+
+
+def read_sentences(ctx: EntryContext) -> list[Candidate]:
+    """Every candidate the entry's sentences give, in text order."""
+    out: list[Candidate] = []
+    for sent in ctx.sentences:
+        if not ctx.triggers.any_in(sent.start, sent.end) and sent.start not in ctx.parent_of:
+            continue
+        out.extend(_read(sent, ctx))
+    return out
+
+
+def _read(sent: Sentence, ctx: EntryContext) -> list[Candidate]:
+    d = ctx.event_date(sent)
+    fat = _count_of(sent)
+    hit = classify(sent.text, fatalities=fat.value if fat else None, rules=ctx.triggers.rules_in(sent.start, sent.end))
+    if hit is None and fat is not None and sent.start in ctx.parent_of:
+        # "..., including eight members of one family whose home in Zeitoun was hit": the
+        # weapon is the one of the sentence the clause was cut from
+        weapons = [h for h in triggers(ctx.parent_of[sent.start].text) if not h.is_bare]
+        if weapons:
+            hit = min(weapons, key=lambda h: h.tier)
+    if fat is not None and hit is not None and in_history(sent.text, fat.start):
+        fat = None  # "... a day after it said it killed a senior commander": not this event's toll
+    if hit is None:
+        if fat is None:
+            return []
+        return [Candidate(sent, None, None, [], fat.value, fat.text, None, "", sent.start + fat.start, toll=True)]
+    ms = ctx.place_mentions(sent.start, sent.end)
+    if ctx.gazetteer.fallback is not None:
+        extra = _fallback_mentions(sent, ctx, ms)
+        for m in extra:  # part of the report's mentions: highlighted, and recorded as GeoNames'
+            ctx.mentions.insert(m)
+        ms = sorted(ms + extra, key=lambda m: m.start)
+    if d is None and not any(m.kind != "country" for m in ms) and _PERFECT_GENERIC.search(sent.text) \
+            and not _ANAPHORA.match(sent.text):
+        return []  # "Israel has uncovered several tunnels in residential areas": background
+    low = sent.text.lower()
+    inj = count_injuries(sent.text) if any(w in low for w in HURT_STEMS) else None
+    places = separate_places(ms, sent, ctx.text, ctx.gazetteer)
+    fat_k = nearest_group(places, sent.start + fat.start) if fat else 0
+    inj_k = nearest_group(places, sent.start + inj.start) if inj else 0
+    out = []
+    for k, group in enumerate(places):
+        # "struck a site near Albu Kamal and a safe house in Mayadin": one incident per place,
+        # each count with the place it is told of
+        f = fat if fat and k == fat_k else None
+        i = inj if inj and k == inj_k else None
+        out.append(Candidate(sent, hit, d, group, f.value if f else None, f.text if f else "",
+                             i.value if i else None, i.text if i else "",
+                             sent.start + f.start if f else -1, sent.start + i.start if i else -1))
+    return out
+
+
+def _fallback_mentions(sent: Sentence, ctx: EntryContext, known: list[Mention]) -> list[Mention]:
+    """Names the curated gazetteer lacks, placed offline through GeoNames (only in event sentences)."""
+    from gazetteer.candidates import fallback_mentions
+
+    # only where the text marks an unknown capitalised name as a place ("the village of X", "in X")
+    if not any(not any(m.start <= sent.start + c.start(1) < m.end for m in known)
+               for c in _CUED_NAME.finditer(sent.text)):
+        return []
+    gaz = ctx.gazetteer
+    out = []
+    for s, e, place in fallback_mentions(sent.text, gaz, gaz.fallback, ctx.context_places):
+        s, e = s + sent.start, e + sent.start
+        if any(s < m.end and m.start < e for m in known):
+            continue
+        out.append(Mention(surface=sent.text[s - sent.start:e - sent.start], start=s, end=e, place_id=place.id,
+                           place=place.name, lat=place.lat, lon=place.lon, kind=place.kind, country=place.country,
+                           reason="fallback", gazetteer=place.origin))
+    return out

@@ -1,0 +1,161 @@
+"""Stage 2 of extraction: the candidates of one entry grouped into events.
+
+Sentences of one event in one entry become one :class:`Cluster` ("An airstrike hit
+X. The strike flattened a building. The dead included three children."); a sentence
+that opens another event ("another strike hit Bint Jbeil", a different day, a town
+far away, a different kind of attack) starts a new one. A sentence naming a place goes
+back to the latest cluster at that place; a place-less one continues the cluster told
+last.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+
+from gazetteer import Gazetteer, Place
+
+from .candidates import Candidate, EntryContext
+from .dates import DateExpr
+from .events import BOOK, EventHit, is_background
+from .model import Entry, Mention
+from .places import choose_place, related
+
+_NEW_EVENT = BOOK.cue("new_event")
+_ANAPHORA = BOOK.cue("anaphora")
+
+
+@dataclass
+class Cluster:
+    entry: Entry
+    items: list[Candidate]
+    place: Place | None = None
+    place_mention: Mention | None = None
+    precision: int = 3
+    date: DateExpr | None = None
+    place_cue: str = ""  # how the place was chosen: "sentence" or an inheritance strategy's name
+    date_cue: str = ""  # how the date was chosen: "sentence" or an inheritance strategy's name
+
+    @property
+    def hit(self) -> EventHit:
+        """What the event is: its own specific trigger ("an airstrike"), else a specific one told
+        back ("the strike on Ghobeiry"), else a bare killing."""
+        return min((c.hit for c in self.items), key=lambda h: (h.is_bare, h.definite, h.tier))
+
+    @property
+    def first_sentence(self) -> str:
+        return self.items[0].sentence.text
+
+
+def _own_place(cand: Candidate, gazetteer: Gazetteer):
+    return choose_place(cand.place_mentions, "", gazetteer) if cand.place_mentions else None
+
+
+def _opens_new_event(cand: Candidate, window: int) -> bool:
+    return bool(_NEW_EVENT.search(cand.sentence.text[:window])) and not _ANAPHORA.match(cand.sentence.text)
+
+
+def compatible(cluster: Cluster, cand: Candidate, ctx: EntryContext) -> bool:
+    """Can ``cand`` tell the same event as ``cluster``?"""
+    gazetteer = ctx.gazetteer
+    if _opens_new_event(cand, ctx.settings.new_event_window):
+        return False
+    if _ANAPHORA.match(cand.sentence.text):
+        return True  # "The strike came on a main thoroughfare...": the same event told on
+    a, b = cluster.hit, cand.hit
+    own = _own_place(cand, gazetteer)
+    # follow-ups of one operation (arrests, interceptions, "the raid") join it; a killing joins anything;
+    # so does anything told of the same town on the same day ("troops raided X ... clashes in X")
+    same_place = (own is not None and cluster.place is not None and not cluster.place.is_area
+                  and not own.place.is_area and related(own.place, cluster.place, gazetteer, near_km=0))
+    same_kind = a.sub_event_type == b.sub_event_type or a.is_follow_up or b.is_follow_up or same_place
+    if not same_kind:
+        return False
+    if cand.date is not None and cluster.date is not None and cand.date.day != cluster.date.day:
+        return False
+    if own is not None and cluster.place is not None and not related(own.place, cluster.place, gazetteer,
+                                                                     near_km=ctx.settings.cluster_km):
+        return False
+    return True
+
+
+def absorb(cluster: Cluster, cand: Candidate, ctx: EntryContext) -> None:
+    """Add ``cand`` to ``cluster``, taking its date and a more specific place."""
+    gazetteer = ctx.gazetteer
+    first = not cluster.items
+    anaphoric = not first and bool(_ANAPHORA.match(cand.sentence.text))
+    choice = choose_place(cand.place_mentions, ctx.text, gazetteer) if cand.place_mentions else None
+    if anaphoric:
+        # "The strike came amid ... days after ... in Jordan": keep it with the event it
+        # refers to, but take nothing from clauses about other times and places
+        if cand.date is not None and cluster.date is not None and cand.date.day != cluster.date.day:
+            return
+        if choice is not None and cluster.place is not None and not cluster.place.is_area \
+                and not related(choice.place, cluster.place, gazetteer, near_km=ctx.settings.cluster_km):
+            return
+    cluster.items.append(cand)
+    if cand.date is not None and (first or cand.date.precision == 1) and (
+            cluster.date is None or (cluster.date.precision > 1 and cand.date.precision == 1)):
+        cluster.date, cluster.date_cue = cand.date, "sentence"
+    if choice is None:
+        return
+    if cluster.place is None or choice.place.rank < cluster.place.rank or (
+            choice.place.id != cluster.place.id and gazetteer.contains(cluster.place, choice.place)):
+        # more specific, or inside the place so far ("the Ghobeiry district of the Dahiyeh")
+        cluster.place, cluster.place_mention, cluster.precision = choice.place, choice.mention, choice.precision
+        cluster.place_cue = "sentence:" + choice.cue
+
+
+def _cluster_for(clusters: list[Cluster], current: Cluster | None, cand: Candidate, ctx: EntryContext) -> Cluster | None:
+    """The cluster of this entry a sentence continues.
+
+    A sentence that names a place continues the latest cluster at that place
+    ("... late Wednesday and another strike hit Bint Jbeil. The strike on the
+    southern suburbs flattened a building in Haret Hreik" goes back to the
+    Dahiyeh strike); one that names none continues the cluster told last.
+    """
+    if not clusters:
+        return None
+    gazetteer = ctx.gazetteer
+    own = _own_place(cand, gazetteer)
+    if own is not None and not own.place.is_area and not _NEW_EVENT.search(cand.sentence.text[:ctx.settings.new_event_window]):
+        for cl in reversed(clusters):
+            if cl.place is not None and not cl.place.is_area and related(own.place, cl.place, gazetteer,
+                                                                         near_km=ctx.settings.cluster_km) \
+                    and compatible(cl, cand, ctx):
+                return cl
+    current = current or clusters[-1]
+    if own is None and cand.hit.definite and cand.hit.sub_event_type != current.hit.sub_event_type:
+        # "the strike ..." with no place of its own: the latest strike told, not the latest event
+        for cl in reversed(clusters):
+            if cl.hit.sub_event_type == cand.hit.sub_event_type and compatible(cl, cand, ctx):
+                return cl
+    if compatible(current, cand, ctx):
+        return current
+    return None
+
+
+def _toll_joins(current: Cluster | None, cand: Candidate, ctx: EntryContext) -> bool:
+    """"The dead included three children": the toll of the event just told, if it has none yet."""
+    if current is None or current.items[-1].sentence.end < cand.sentence.start - ctx.settings.toll_window:
+        return False
+    rel = cand.fatalities_at - cand.sentence.start
+    if is_background(cand.sentence.text, cand.fatalities, rel):
+        return False
+    return all(c.fatalities is None for c in current.items)
+
+
+def cluster_candidates(cands: list[Candidate], ctx: EntryContext) -> list[Cluster]:
+    """The events an entry's candidates tell, in the order they are first told."""
+    clusters: list[Cluster] = []
+    current: Cluster | None = None  # the cluster told last
+    for cand in cands:
+        if cand.toll:
+            if _toll_joins(current, cand, ctx):
+                current.items.append(replace(cand, hit=current.items[-1].hit))
+            continue
+        target = _cluster_for(clusters, current, cand, ctx)
+        if target is None:
+            target = Cluster(ctx.entry, [])
+            clusters.append(target)
+        absorb(target, cand, ctx)
+        current = target
+    return clusters
