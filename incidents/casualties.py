@@ -9,18 +9,15 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 
-UNITS = {
-    "zero": 0, "no": 0, "one": 1, "a": 1, "an": 1, "single": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6,
-    "seven": 7, "eight": 8, "nine": 9, "ten": 10, "eleven": 11, "twelve": 12, "thirteen": 13, "fourteen": 14,
-    "fifteen": 15, "sixteen": 16, "seventeen": 17, "eighteen": 18, "nineteen": 19, "both": 2, "pair": 2,
-}
-TENS = {"twenty": 20, "thirty": 30, "forty": 40, "fifty": 50, "sixty": 60, "seventy": 70, "eighty": 80, "ninety": 90}
-VAGUE = {
-    "a few": 3, "few": 3, "several": 3, "many": 3, "some": 3, "multiple": 3, "a number of": 3, "numerous": 3,
-    "a dozen": 12, "dozen": 12, "dozens": 12, "dozens of": 12, "scores": 20, "scores of": 20, "tens": 10,
-    "hundreds": 100, "hundreds of": 100, "thousands": 1000, "thousands of": 1000,
-}
+from .rules import load
+
+_BOOK = load()
+UNITS: dict[str, int] = dict(_BOOK.vocab("number_units"))
+TENS: dict[str, int] = dict(_BOOK.vocab("number_tens"))
+VAGUE: dict[str, int] = dict(_BOOK.vocab("vague_numbers"))  # ACLED's values for vague quantities
+GROUPS: dict[str, int] = dict(_BOOK.vocab("group_nouns"))  # "the Fayad twins"
 _QUAL = r"(?:(?:at least|more than|over|nearly|almost|about|around|some|up to|roughly|approximately|as many as|an estimated|another|a further|an additional|additional)\s+)?"
 _NUMWORD = r"(?:" + "|".join(sorted(list(UNITS) + list(TENS), key=len, reverse=True)) + r")(?:[- ](?:one|two|three|four|five|six|seven|eight|nine))?"
 _NUM = (r"(?P<num>" + _QUAL + r"(?:\d{1,3}(?:,\d{3})+|\d+|"
@@ -96,6 +93,10 @@ def _victims_after(text: str) -> tuple[int | None, int]:
         if _PRONOUN_ONE.match(item):
             total += 1
             continue
+        grp = _GROUP_ITEM.match(item)
+        if grp:
+            total += GROUPS[grp.group("g")]  # "the Fayad twins"
+            continue
         fam = _FAMILY_OF.match(item)
         if fam and parse_number(fam.group("n")):
             total += parse_number(fam.group("n"))  # "a family of six"
@@ -142,16 +143,34 @@ def _overlapping(pattern: re.Pattern, text: str):
         pos = m.start("num") + (nxt.start() + 1 if nxt else len(text))
 
 
-def _count(sentence: str, verb: str, passive_words: str) -> Count | None:
-    best: Count | None = None
-    low = sentence
+@lru_cache(maxsize=8)
+def _patterns(verb: str, passive_words: str) -> tuple[re.Pattern, re.Pattern, re.Pattern]:
+    """The three count patterns of a kind of casualty, compiled once."""
     # number before the verb: "two fishermen have been killed", "27 dead", "3 killed"
-    pattern = re.compile(
+    before = re.compile(
         r"(?i)\b" + _NUM + r"(?P<np>(?:\s+(?!(?:were|was|have|has|had|are|is|and|or|without|where|who|which|that|"
         r"saying|after|when|while|because|but|if|said|says)\b)[\w’'\-]+){0,7}?"
         r"(?:,\s+including\s+[^,.;]{1,60},)?)\s+"
         r"(?:(?:were|was|have been|has been|had been|are|is|got|being|been)\s+(?:\w+ly\s+)?)?(?P<verb>" + passive_words + r")\b"
     )
+    passive = re.compile(r"(?i)\b(?:were|was|have been|has been|had been)\s+(?:\w+ly\s+)?(?:" + passive_words + r")\b")
+    active = re.compile(r"(?i)\b" + verb + r"\s+")
+    return before, passive, active
+
+
+# a number before an active verb with its object is the killers, not the dead ("a number of gunmen killed a man")
+_OBJECT_AFTER = re.compile(r"\s+(?:a|an|the|his|her|their|its|at least|more than|over|about|some|several|dozens|scores|"
+                           r"hundreds|\d+|" + _NUMWORD + r")\b", re.I)
+_COMBINED = re.compile(r"\s+(?:and|or|and/or)\s+(?:injured|wounded|hurt)\b", re.I)  # "150 killed and injured": not deaths
+_CUMULATIVE_BEFORE = re.compile(r"\b(?:that|which|who)\s+(?:have|has|had)\s+(?:\w+\s+){0,2}$", re.I)  # "shootings that have killed hundreds"
+_ALSO_BEFORE = re.compile(r"\balso\s+$", re.I)
+_GROUP_ITEM = re.compile(r"^(?:the\s+)?(?:[\w’'\-]+\s+){0,2}(?P<g>" + "|".join(map(re.escape, GROUPS)) + r")$")
+
+
+def _count(sentence: str, verb: str, passive_words: str) -> Count | None:
+    best: Count | None = None
+    low = sentence
+    pattern, passive, active = _patterns(verb, passive_words)
     for m in _overlapping(pattern, low):
         num = m.group("num")
         between = m.group("np") or ""
@@ -170,11 +189,16 @@ def _count(sentence: str, verb: str, passive_words: str) -> Count | None:
         if re.match(r"\s*(?::\d|[.:]\d\d\b|\s*(?:gmt|bst|utc|[ap]\.?m\b|et\b))", low[m.end("num"):], re.I) or \
                 re.search(r"\d[:.]$", low[:m.start("num")]):
             continue  # "11:30 GMT - Two fighters killed": a clock time, not a count
+        after = low[m.end("verb"):]
+        if not aux_used and _OBJECT_AFTER.match(after) and m.group("verb").lower() in ("killed", "slew", "shot dead", "wounded", "injured"):
+            continue  # "a number of missiles ... killed a man": the number is the subject
+        if _COMBINED.match(after):
+            continue  # "more than 150 killed and injured": no death count
         c = Count(n, m.group(0), m.start(), m.end())
         if best is None or c.value > best.value:
             best = c
     # a list of victims as the subject of a passive: "A woman and her two daughters were killed"
-    for m in re.finditer(r"(?i)\b(?:were|was|have been|has been|had been)\s+(?:\w+ly\s+)?(?:" + passive_words + r")\b", low):
+    for m in passive.finditer(low):
         head = low[:m.start()]
         cut = max(head.rfind(". "), head.rfind(";"), head.rfind(":"),
                   max((v.end() - 1 for v in _SUBJECT_BREAK.finditer(head)), default=-1))
@@ -187,24 +211,31 @@ def _count(sentence: str, verb: str, passive_words: str) -> Count | None:
             s0 = m.start() - len(head) + (cut + 1 if cut >= 0 else 0) + (len(head[cut + 1:]) - len(head[cut + 1:].lstrip()) if cut >= 0 else 0)
             best = Count(n, low[s0:m.end()], s0, m.end())
     # victims after an active verb: "killing three members", "killed a man"
-    for m in re.finditer(r"(?i)\b" + verb + r"\s+", low):
+    prev: Count | None = None
+    for m in active.finditer(low):
+        if _CUMULATIVE_BEFORE.search(low[max(0, m.start() - 40):m.start()]):
+            continue  # "... mass shootings that have killed hundreds": a running total, not this event's
         n, length = _victims_after(low[m.end():])
         if n is None:
             continue
         c = Count(n, low[m.start():m.end() + length], m.start(), m.end() + length)
+        if prev is not None and _ALSO_BEFORE.search(low[max(0, m.start() - 8):m.start()]) and prev.end <= m.start():
+            # "the strike that killed the twins also killed three women": one event's dead, added up
+            c = Count(prev.value + c.value, low[prev.start:c.end], prev.start, c.end)
+        prev = c
         if best is None or c.value > best.value:
             best = c
     return best
 
 
-_DEAD_WORDS = r"killed|dead|died|slain|martyred|shot dead|lost their lives|perished"
+_DEAD_WORDS = r"killed|dead|died|slain|martyred|shot dead|lost their lives|perished|fatalities|deaths"
 _HURT_WORDS = r"wounded|injured|hurt|maimed"
 
 
 def fatalities(sentence: str) -> Count | None:
     """Deaths stated in ``sentence``, or None."""
     c = _count(sentence, KILL_VERB, _DEAD_WORDS)
-    m = re.search(r"(?i)\b(?:death toll|toll)\s+(?:from|of|in)\s+(?:the|[a-z]+(?:'s|’s))\s+(?:[\w-]+\s+){0,8}?"
+    m = re.search(r"(?i)\b(?:death toll|toll)\s+(?:from|of|in)\s+(?:the|[a-z]+(?:'s|’s))\s+(?:[\w-]+\s+){0,20}?"
                   r"(?:has\s+|had\s+)?(?:rose|risen|climbed|reached|jumped|increased)\s+to\s+" + _NUM, sentence)
     if m:
         n = parse_number(m.group("num"))

@@ -60,3 +60,18 @@ def test_parse_number():
     assert parse_number("forty-five") == 45
     assert parse_number("a few") == 3
     assert parse_number("many") == 3
+
+
+@pytest.mark.parametrize("sentence, expected", [
+    ("Airstrikes destroyed three buildings in the camp overnight, resulting in 36 fatalities.", 36),
+    ("An airstrike on a market caused at least 20 deaths, medics said.", 20),
+    ("The death toll from the drone strike on a house in the northern town of Tammun in the occupied West Bank "
+     "has risen to four.", 4),
+    ("The blast near several shops killed a 40-year-old man and injured five others.", 1),
+    ("More than 150 people were killed and injured in strikes on homes in Beit Lahia.", None),
+    ("At least 12 people were killed near the crossing, the latest in a series of shootings that have killed hundreds.", 12),
+    ("The strike that killed the Abu Daqqa twins in the camp also killed two men.", 4),
+])
+def test_counts_in_real_reporting_shapes(sentence, expected):
+    c = fatalities(sentence)
+    assert (c.value if c else None) == expected, (sentence, c)
