@@ -9,7 +9,7 @@ the event told just before.
 from __future__ import annotations
 
 import bisect
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
 
 from gazetteer import Gazetteer, Place
@@ -18,7 +18,7 @@ from .casualties import Count
 from .casualties import fatalities as count_fatalities
 from .casualties import injuries as count_injuries
 from .clauses import INCLUDING, nearest_group, separate_places, split_clauses
-from .dates import DateExpr, find_dates
+from .dates import DateExpr, anchored_shift, find_dates, is_anchor
 from .entries import body_segments
 from .events import BOOK, DEATH_STEMS, HURT_STEMS, EventHit, TriggerIndex, classify, in_history, triggers
 from .model import Entry, Mention, Report
@@ -30,6 +30,7 @@ _ANAPHORA = BOOK.cue("anaphora")
 _PERFECT_GENERIC = BOOK.cue("perfect_generic")
 _SINCE_BEFORE = BOOK.cue("since_before")
 _CUED_NAME = BOOK.cue("cued_name")
+_BACKGROUND_BEFORE = BOOK.cue("date_background_before")
 
 
 class MentionIndex:
@@ -71,6 +72,7 @@ class EntryContext:
     sentences: list[Sentence] = field(default_factory=list)
     parent_of: dict[int, Sentence] = field(default_factory=dict)  # "including ..." clauses -> their sentence
     _dates: dict[int, list[DateExpr]] = field(default_factory=dict)
+    _starts: list[int] = field(default_factory=list)
 
     @property
     def text(self) -> str:
@@ -82,15 +84,51 @@ class EntryContext:
         return self._dates[sent.start]
 
     def event_date(self, sent: Sentence) -> DateExpr | None:
-        """The day a sentence tells its event on: its first date that is not "since ..." nor in the future."""
+        """The day a sentence tells its event on: its first date that is not "since ...", not the start of
+        something else ("a siege that began 20 days ago") nor in the future; "a day later" counts from
+        the day told just before."""
         for d in self.dates_of(sent):
             rel = d.start - sent.start
-            if _SINCE_BEFORE.search(sent.text[max(0, rel - 8):rel]):
+            if _SINCE_BEFORE.search(sent.text[max(0, rel - 8):rel]) or \
+                    _BACKGROUND_BEFORE.search(sent.text[max(0, rel - 30):rel]):
                 continue
+            shift = anchored_shift(d)
+            if shift is not None:
+                anchor = self._anchor_before(sent, d)
+                if anchor is not None:
+                    d = replace(d, day=anchor.day + timedelta(days=shift))
+                elif shift > 0:
+                    continue  # "the next day" with nothing before it to count from
             if self.base is not None and d.day > self.base + timedelta(days=self.settings.future_days):
                 continue
             return d
         return None
+
+    def _anchor_before(self, sent: Sentence, expr: DateExpr) -> DateExpr | None:
+        """The latest day stated on its own before ``expr``: in its sentence, else in the entry's earlier sentences."""
+        here = [d for d in self.dates_of(sent) if d.end <= expr.start and is_anchor(d)]
+        if here:
+            return here[-1]
+        k = bisect.bisect_left(self._sentence_starts(), sent.start)
+        for prev in reversed(self.sentences[max(0, k - self.settings.anchor_sentences):k]):
+            found = [d for d in self.dates_of(prev) if is_anchor(d)]
+            if found:
+                return found[-1]
+        return None
+
+    def _sentence_starts(self) -> list[int]:
+        if len(self._starts) != len(self.sentences):
+            self._starts[:] = [s.start for s in self.sentences]
+        return self._starts
+
+    def news_time(self, d: DateExpr | None) -> bool:
+        """Is ``d`` a day of the entry's news (a few days before publication at most), not history?"""
+        if d is None:
+            return False
+        if self.base is None:
+            return True
+        return self.base - timedelta(days=self.settings.inherit_days) <= d.day <= self.base + timedelta(
+            days=self.settings.future_days)
 
     def place_mentions(self, start: int, end: int) -> list[Mention]:
         return [m for m in self.mentions.within(start, end) if m.role == "place"]

@@ -40,13 +40,15 @@ _PATTERNS: list[tuple[str, re.Pattern]] = [
     ("part_month", re.compile(r"\b(?P<part>early|mid|late|end of|beginning of|start of)[- ](?:in\s+)?" + _MONTH_RE + r"(?!\s+[0-3]?\d)", re.I)),
     ("in_month", re.compile(r"\b(?:in|during|since|last|this)\s+" + _MONTH_RE + r"(?!\s*[0-3]?\d)(?:\s+(?P<year>(?:19|20)\d\d))?")),
     ("into_weekday", re.compile(r"\b(?:overnight|night)\s+(?:into|to)\s+" + _WEEKDAY_RE, re.I)),
-    ("weekday", re.compile(r"\b(?:(?P<mod>late|early|earlier|later|last|this|on|overnight)\s+(?:on\s+)?)?" + _WEEKDAY_RE + r"(?:'s)?(?:\s+(?P<part>night|evening|morning|afternoon))?\b")),
-    ("days_ago", re.compile(r"\b(?P<n>\d+|a|an|one|two|three|four|five|six|seven|eight|nine|ten|several|a few)\s+days?\s+(?P<dir>ago|earlier|before)\b", re.I)),
+    ("weekday", re.compile(r"\b(?:(?P<mod>(?i:late|early|earlier|later|last|this|on|overnight))\s+(?:on\s+)?)?" + _WEEKDAY_RE + r"(?:'s)?(?:\s+(?P<part>night|evening|morning|afternoon))?\b")),
+    ("days_ago", re.compile(r"\b(?P<n>\d+|a|an|one|two|three|four|five|six|seven|eight|nine|ten|several|a few)\s+days?\s+(?P<dir>ago|earlier|before|later|after)\b", re.I)),
     ("weeks_ago", re.compile(r"\b(?P<n>\d+|a|an|one|two|three|four|several|a few)\s+weeks?\s+(?:ago|earlier)\b", re.I)),
-    ("year", re.compile(r"\b(?:in|since|during|of)\s+(?:(?:early|late|mid)[- ])?(?P<year>(?:19|20)\d\d)\b(?!\s*[-–]\d)")),
-    ("rel", re.compile(r"\b(?P<rel>today|tonight|this morning|this afternoon|this evening|earlier today|yesterday|the day before|last night|overnight|on the previous day|the previous day|last week|earlier this week|this week|over the weekend|last weekend|this weekend|last month|earlier this month|this month|past week|past few days|past two days|past 24 hours|recent days)\b", re.I)),
+    ("year", re.compile(r"\b(?i:in|since|during|of)\s+(?:(?:early|late|mid)[- ])?(?P<year>(?:19|20)\d\d)\b(?!\s*[-–]\d)")),
+    ("rel", re.compile(r"\b(?P<rel>today|tonight|this morning|this afternoon|this evening|earlier today|yesterday|the day before|the next day|the following day|the day after|last night|overnight|on the previous day|the previous day|last week|earlier this week|this week|over the weekend|last weekend|this weekend|last month|earlier this month|this month|past week|past few days|past two days|past 24 hours|recent days)\b", re.I)),
 ]
 
+
+_PATTERNS_BY_KIND = dict(_PATTERNS)
 
 # what each kind of expression needs somewhere in the text (a month name, a digit, "day"...)
 _NEEDS = {
@@ -140,7 +142,8 @@ def _resolve(kind: str, m: re.Match, base: date) -> tuple[date, int] | None:
             return None
         return (date(year, 7, 1) if year < base.year else base), 3
     if kind == "days_ago":
-        return base - timedelta(days=_num(g["n"])), 1
+        n = _num(g["n"])
+        return base + timedelta(days=n if g["dir"].lower() in ("later", "after") else -n), 1
     if kind == "weeks_ago":
         return base - timedelta(days=7 * _num(g["n"])), 2
     if kind == "rel":
@@ -150,6 +153,8 @@ def _resolve(kind: str, m: re.Match, base: date) -> tuple[date, int] | None:
             return base, 1
         if rel in ("yesterday", "the day before", "last night", "on the previous day", "the previous day"):
             return base - timedelta(days=1), 1
+        if rel in ("the next day", "the following day", "the day after"):
+            return base + timedelta(days=1), 1
         if rel in ("last week",):
             return base - timedelta(days=7), 2
         if rel in ("earlier this week", "this week", "past week", "past few days", "past two days", "recent days"):
@@ -162,6 +167,31 @@ def _resolve(kind: str, m: re.Match, base: date) -> tuple[date, int] | None:
         if rel in ("earlier this month", "this month"):
             return base, 3
     return None
+
+
+# "a day later", "the previous day": relative to the day told just before, not to the publication date
+_ANCHORED_REL = {"the day before": -1, "on the previous day": -1, "the previous day": -1, "the next day": 1,
+                 "the following day": 1, "the day after": 1}
+_ANCHOR_KINDS = ("iso", "mdy", "dmy", "weekday", "into_weekday")
+
+
+def anchored_shift(expr: DateExpr) -> int | None:
+    """Days from the day told just before, for expressions such as "a day later" (None for others)."""
+    low = expr.surface.lower()
+    if expr.kind == "rel":
+        return _ANCHORED_REL.get(low)
+    if expr.kind == "days_ago":
+        m = _PATTERNS_BY_KIND["days_ago"].match(expr.surface)
+        if m is None:
+            return None
+        n = _num(m.group("n"))
+        return n if m.group("dir").lower() in ("later", "after") else -n if m.group("dir").lower() in ("earlier", "before") else None
+    return None
+
+
+def is_anchor(expr: DateExpr) -> bool:
+    """A day stated on its own ("on 19 April", "Tuesday"), which "a day later" can count from."""
+    return expr.kind in _ANCHOR_KINDS and expr.precision == 1
 
 
 def find_dates(text: str, base: date | None, offset: int = 0) -> list[DateExpr]:

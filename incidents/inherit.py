@@ -92,13 +92,16 @@ PLACE_STRATEGIES: list[tuple[str, PlaceStrategy]] = [
 
 
 def _date_from_previous(cl: Cluster, st: Settled, ctx: EntryContext) -> DateExpr | None:
-    return st.prev.date if st.prev is not None else None
+    """The day of the incident told just before, when it is a day of the news (not the history it recalls)."""
+    d = st.prev.date if st.prev is not None else None
+    return d if ctx.news_time(d) else None
 
 
 def _date_from_entry(cl: Cluster, st: Settled, ctx: EntryContext) -> DateExpr | None:
-    """The first day the entry states for anything."""
+    """The first day of the news the entry states for anything."""
     if st._entry_dates is None:
-        st._entry_dates = [d for sent in ctx.sentences if (d := ctx.event_date(sent)) is not None and d.precision == 1]
+        st._entry_dates = [d for sent in ctx.sentences if (d := ctx.event_date(sent)) is not None and d.precision == 1
+                           and ctx.news_time(d)]
     return st._entry_dates[0] if st._entry_dates else None
 
 

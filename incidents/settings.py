@@ -13,6 +13,8 @@ class Settings:
     toll_window: int = 400  # characters: a toll sentence ("The dead included ...") joins the event told this close
     new_event_window: int = 60  # characters at a sentence's start where "another strike" opens a new event
     future_days: int = 1  # an event date this far after publication is allowed (time zones)
+    inherit_days: int = 3  # a day inherited from another incident or the entry is at most this old (else: history)
+    anchor_sentences: int = 4  # "a day later" counts from a day told at most this many sentences before
 
 
 SETTINGS = Settings()

@@ -250,3 +250,36 @@ def test_an_inherited_place_names_its_strategy(gazetteer):
     inc = extract(report_from_text(text, published=date(2024, 2, 7), source="AP"), gazetteer).incidents[0]
     assert inc.place == "Rafah" and inc.why["place"] == {"cue": "dateline"}
     assert inc.date == "2024-02-06" and inc.why["date"]["cue"] == "sentence"
+
+
+def _one(text, gazetteer, published=(2024, 4, 23)):
+    from datetime import date
+
+    from incidents.extract import extract
+    from incidents.reading import report_from_text
+
+    return extract(report_from_text(text, published=date(*published), source="Test"), gazetteer).incidents
+
+
+def test_a_day_later_counts_from_the_day_told_before(gazetteer):
+    incs = _one("A strike hit a house in Tel al-Sultan on 19 April, killing five people. "
+                "A day later, a second strike hit a house in Shaboura camp, killing four.", gazetteer)
+    days = {i.place_id: i.date for i in incs}
+    assert days == {"tel-al-sultan": "2024-04-19", "shaboura": "2024-04-20"}
+
+
+def test_last_weekday_with_a_capital_is_last_week(gazetteer):
+    incs = _one("Last Tuesday, a US strike in Jurf al-Sakhar killed four fighters.", gazetteer, (2024, 8, 6))
+    assert [i.date for i in incs] == ["2024-07-30"]
+
+
+def test_the_start_of_something_else_does_not_date_the_event(gazetteer):
+    incs = _one("Israeli air strikes on homes in Jabalia killed 12 people, where a siege began 20 days ago.", gazetteer)
+    assert [i.date for i in incs] == ["2024-04-23"]
+
+
+def test_a_day_of_history_is_not_inherited(gazetteer):
+    # the second sentence states no day: it is today's news, not the day of the history before it
+    incs = _one("The two were killed during the 7 October attack on Kfar Aza. "
+                "In one of the strikes, a building in Rafah was destroyed, killing 12 people.", gazetteer)
+    assert {i.place_id: i.date for i in incs}["rafah"] == "2024-04-23"
