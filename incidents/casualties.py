@@ -40,6 +40,12 @@ _ONE_PERSON = re.compile(
     r"head|officer|militant|fighter|man|woman|boy|girl|child|baby|infant|teenager|student|farmer|fisherman|"
     r"shepherd|activist|soldier|reservist|settler|civilian|worker|resident|driver|imam|mayor)(?:\s+[\w’'\-]+){0,3}$"
 )
+_PERSON_NOUNS = (r"commander|leader|official|journalist|photographer|doctor|paramedic|nurse|member|chief|officer|"
+                 r"militant|fighter|man|woman|boy|girl|child|baby|infant|teenager|teen|student|farmer|fisherman|"
+                 r"shepherd|activist|soldier|reservist|settler|civilian|worker|resident|driver|imam|mayor|"
+                 r"policeman|policewoman|guard|volunteer|rescuer|youth|youngster|toddler|mother|father|son|daughter")
+_ONE_VICTIM = re.compile(r"(?i)\b(?:a|an|one)\s+(?:[\w’'\-]+\s+){0,3}?(?:" + _PERSON_NOUNS + r")\s+(?:[\w’'\-]+\s+){0,3}?"
+                         r"(?:was|has been|had been)\s+(?:\w+ly\s+)?(?:shot and killed|shot dead|killed|slain|martyred)\b")
 _NOUNISH = re.compile(r"^[\w’'\-]+")
 
 
@@ -245,6 +251,11 @@ def fatalities(sentence: str) -> Count | None:
         # "Sgt. Omer Gaon, 22, was killed": one named person
         m = re.search(r"\b[A-Z][\w'’\-]+(?: [A-Z][\w'’\-]+){0,3}, (?:aged )?\d{1,2}, (?:was|has been|had been) "
                       r"(?:\w+ly )?(?:killed|shot dead|shot and killed)\b", sentence)
+        if m:
+            c = Count(1, m.group(0), m.start(), m.end())
+    if c is None:
+        # "A 16-year-old boy has been shot and killed": one person as the subject of a passive
+        m = _ONE_VICTIM.search(sentence)
         if m:
             c = Count(1, m.group(0), m.start(), m.end())
     m = re.search(r"(?i)\b(?:killing|death|deaths) of (?:the )?" + _NUM + r"\b(?! (?:of|in|since))", sentence)

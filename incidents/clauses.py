@@ -14,16 +14,12 @@ import re
 from gazetteer import Gazetteer
 
 from .model import Mention
+from .events import BOOK
 from .places import REGION, related
 from .sentences import Sentence
 
 ORIGIN_BEFORE = re.compile(r"\b(?:from|fled|fleeing|displaced from|evacuated from|launched from|fired from|to|towards?|into)\s+(?:the\s+)?$", re.I)
-CLAUSE_SPLIT = re.compile(
-    r"(?:,|;)?\s+(?:and|while|but|as)\s+(?=(?:another|a second|a separate|a third|a further)\b)|;\s+(?=[a-z])|"
-    # "killed 30 people across Gaza, including 12 in a strike on a school in Nuseirat"
-    r",\s+(?=including\s+(?:at least\s+)?(?:\d+|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|"
-    r"\w+teen|twenty|thirty|forty|fifty|several|dozens)\s+(?:[\w-]+\s+){0,5}?(?:in|at|when|near|whose|who|after)\b)"
-)
+CLAUSE_SPLIT = BOOK.cue("clause_split")
 INCLUDING = re.compile(r"^including\s+")
 
 

@@ -66,7 +66,9 @@ def compatible(cluster: Cluster, cand: Candidate, ctx: EntryContext) -> bool:
     # so does anything told of the same town on the same day ("troops raided X ... clashes in X")
     same_place = (own is not None and cluster.place is not None and not cluster.place.is_area
                   and not own.place.is_area and related(own.place, cluster.place, gazetteer, near_km=0))
-    same_kind = a.sub_event_type == b.sub_event_type or a.is_follow_up or b.is_follow_up or same_place
+    # a sentence with no place of its own goes on with the event told ("Settlers stormed X. A farmer was
+    # shot in the leg.")
+    same_kind = a.sub_event_type == b.sub_event_type or a.is_follow_up or b.is_follow_up or same_place or own is None
     if not same_kind:
         return False
     if cand.date is not None and cluster.date is not None and cand.date.day != cluster.date.day:

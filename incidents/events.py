@@ -197,14 +197,14 @@ def classify(sentence: str, fatalities: int | None = None, rules: frozenset[str]
     if not live:
         return None
     disc = _DISCOVERY.search(sentence)
-    if disc and not fatalities and not any(h.tier <= Tier.AIR for h in live):
+    if disc and not fatalities and not any(h.tier <= Tier.AIR or h.tier == Tier.STRIKE for h in live):
         found = EventHit(STRATEGIC, "Disrupted weapons use", disc.start(), disc.end(), disc.group(), Tier.DISRUPTED,
                          "discovery")
         if _is_live(sentence, found):
             return found
     best = min(live, key=lambda h: (h.tier, h.start))
     if best.tier >= Tier.OPERATION:
-        weapons = [h for h in hits if h.tier <= Tier.WEAPON and h.start < best.start]
+        weapons = [h for h in hits if h.tier <= Tier.STRIKE and h.start < best.start]
         if weapons and fatalities is not None:
             w = weapons[-1]  # "a drone ... killed three": the weapon told before the killing
             best = replace(best, event_type=w.event_type, sub_event_type=w.sub_event_type)

@@ -75,3 +75,8 @@ def test_parse_number():
 def test_counts_in_real_reporting_shapes(sentence, expected):
     c = fatalities(sentence)
     assert (c.value if c else None) == expected, (sentence, c)
+
+
+def test_one_victim_as_a_passive_subject():
+    assert fatalities("A 16-year-old boy has been shot and killed by soldiers during a raid on the camp.").value == 1
+    assert fatalities("One Palestinian teenager was killed near the checkpoint.").value == 1

@@ -283,3 +283,22 @@ def test_a_day_of_history_is_not_inherited(gazetteer):
     incs = _one("The two were killed during the 7 October attack on Kfar Aza. "
                 "In one of the strikes, a building in Rafah was destroyed, killing 12 people.", gazetteer)
     assert {i.place_id: i.date for i in incs}["rafah"] == "2024-04-23"
+
+
+def test_a_while_clause_with_its_own_victims_is_its_own_incident(gazetteer):
+    incs = _one("At least 17 Israeli air strikes hit Jnah late on Wednesday, killing one person, while three "
+                "Lebanese soldiers were killed in Israeli fire in Yater.", gazetteer, (2024, 10, 24))
+    assert {i.place_id: i.fatalities for i in incs} == {"jnah": 1, "yater": 3}
+
+
+def test_along_with_a_strike_on_another_place_is_two_incidents(gazetteer):
+    incs = _one("The toll included an attack on an apartment building in Tel al-Sultan on 19 April which killed nine "
+                "people, along with a strike on Shaboura camp a day later that left four dead.", gazetteer)
+    assert {i.place_id: (i.date, i.fatalities) for i in incs} == {
+        "tel-al-sultan": ("2024-04-19", 9), "shaboura": ("2024-04-20", 4)}
+
+
+def test_a_place_less_sentence_goes_on_with_the_event_told(gazetteer):
+    incs = _one("A day earlier, settlers stormed the village of al-Mughayyir, setting fire to three cars. "
+                "A 40-year-old farmer was shot in the leg, the health ministry said.", gazetteer, (2023, 11, 4))
+    assert [(i.place_id, i.date) for i in incs] == [("mughayyir", "2023-11-03")]

@@ -37,15 +37,16 @@ class Tier(IntEnum):
     SUICIDE = 0  # suicide bombing
     AIR = 1  # air and drone strikes
     WEAPON = 2  # shelling, missiles, explosive devices, grenades
-    BATTLE = 3  # armed clashes
-    RIOT = 4  # mob violence, violent demonstrations
-    FORCE_ON_PROTEST = 5  # fire on protesters
-    PROTEST = 6  # protests, protest with intervention
-    VAC = 7  # shootings, stabbings, abductions
-    DISRUPTED = 8  # interceptions, weapons found: follow-ups of an attack
-    ARREST_PROPERTY = 9  # arrests, demolitions, looting
-    OPERATION = 10  # raids and incursions with no harm named
-    BARE = 11  # a killing or explosion with no weapon named
+    STRIKE = 3  # a strike with no weapon named ("a strike hit", "struck")
+    BATTLE = 4  # armed clashes
+    RIOT = 5  # mob violence, violent demonstrations
+    FORCE_ON_PROTEST = 6  # fire on protesters
+    PROTEST = 7  # protests, protest with intervention
+    VAC = 8  # shootings, stabbings, abductions
+    DISRUPTED = 9  # interceptions, weapons found: follow-ups of an attack
+    ARREST_PROPERTY = 10  # arrests, demolitions, looting
+    OPERATION = 11  # raids and incursions with no harm named
+    BARE = 12  # a killing, an explosion or an attack with no weapon named
 
 
 @dataclass(frozen=True)
