@@ -525,6 +525,8 @@ def run_batch(inputs: Sequence[str], out: str | Path, *, scheduler: str | None =
     for e in errs:
         fail(e)
     summary.inputs = len(files)
+    if not files:
+        return summary
     dataset = Dataset(Path(out))
     lock = dataset.open_for_writing()
     cluster = own_client = None
@@ -535,7 +537,10 @@ def run_batch(inputs: Sequence[str], out: str | Path, *, scheduler: str | None =
         t0 = time.perf_counter()
         if client is None:
             if scheduler:
-                own_client = client = Client(scheduler, timeout="20s")
+                try:
+                    own_client = client = Client(scheduler, timeout="20s")
+                except (OSError, ValueError) as exc:  # unreachable, refused, not an address
+                    raise DatasetError(f"{scheduler}: cannot reach the Dask scheduler ({exc})") from None
             else:
                 import logging
 
@@ -585,7 +590,11 @@ def run_batch(inputs: Sequence[str], out: str | Path, *, scheduler: str | None =
             _ErrProgressBar(futures, "merge")
         client.gather(futures)
         link_events_hook(dataset, sorted({m for t, m in parts if t == "incidents"}))
-        summary.files_written = run.commit()
+        try:
+            summary.files_written = run.commit()
+        except OSError as exc:
+            raise DatasetError(f"{out}: the run could not be moved into place ({exc.strerror or exc}); "
+                               "the next batch or export on this dataset finishes it") from None
         run = None
     finally:
         if run is not None:

@@ -167,8 +167,6 @@ def _batch(args) -> int:
                             on_error=lambda line: print(f"error: {line}", file=sys.stderr, flush=True))
     except IncidentMapError as exc:
         return _fail(str(exc).splitlines()[0])
-    except OSError as exc:  # e.g. the scheduler address cannot be reached
-        return _fail(f"{args.scheduler or 'local cluster'}: {exc}")
     print(summary.line())
     if summary.reports + summary.skipped == 0 and not summary.errors:
         return _fail("no reports in " + " ".join(args.inputs))

@@ -227,6 +227,7 @@ class Dataset:
             else:
                 shutil.rmtree(run_dir, ignore_errors=True)
                 notes.append(f"removed the unfinished run {run_dir.name}")
+        _remove_empty(runs)
         return notes
 
     def new_run(self) -> "Run":
@@ -264,6 +265,7 @@ class Run:
 
     def commit(self) -> int:
         """Move every final file into the dataset (the manifest first, so a crash is finished later)."""
+        shutil.rmtree(self.stage, ignore_errors=True)  # merged already
         files = sorted(self.final.glob("*/month=*/*.parquet"),
                        key=lambda p: (TABLES.index(p.parts[-3]) if p.parts[-3] in TABLES else len(TABLES), str(p)))
         moves = [str(p.relative_to(self.final)) for p in files]
@@ -291,6 +293,9 @@ class Run:
         return moved
 
     def abort(self) -> None:
+        """Drop the run, unless it got as far as its COMMIT manifest: then the next writer finishes it."""
+        if (self.dir / COMMIT).exists():
+            return
         shutil.rmtree(self.dir, ignore_errors=True)
         _remove_empty(self.dataset.root / RUNS)
 
