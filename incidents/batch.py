@@ -32,7 +32,7 @@ import os
 import sys
 import tempfile
 import time
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 from typing import Callable, Iterable, Sequence
@@ -227,6 +227,7 @@ class UnitResult:
     entries: int = 0
     undated_entries: int = 0
     seconds: float = 0.0
+    cpu_seconds: float = 0.0  # the worker process's CPU time during the task
     errors: list[str] = field(default_factory=list)
     # (hash, input order, incidents, entries, words) of each report extracted
     done: list[tuple[str, int, int, int, int]] = field(default_factory=list)
@@ -321,30 +322,29 @@ def _clean_article(obj: dict):
     return art
 
 
-def incident_rows(report: Report, result, order: int) -> list[dict]:
+def incident_rows(report_hash: str, result, order: int) -> list[dict]:
     """The dataset rows of a report's incidents: the store's columns plus ids and input order."""
-    rid = report_id_for(report.hash)
+    rid = report_id_for(report_hash)
     rows = []
     for seq, inc in enumerate(result.incidents):
-        d = asdict(inc)
-        row = {c: d[c] for c in INCIDENT_COLUMNS}
-        row["mentions"] = json.dumps(d.get("mentions") or [], ensure_ascii=False)  # as the store keeps them
-        row.update(id=row_id_for("incidents", report.hash, seq), report_id=rid, report_hash=report.hash, seq=seq,
+        row = {c: getattr(inc, c) for c in INCIDENT_COLUMNS}
+        row["mentions"] = json.dumps(inc.mentions or [], ensure_ascii=False)  # as the store keeps them
+        row.update(id=row_id_for("incidents", report_hash, seq), report_id=rid, report_hash=report_hash, seq=seq,
                    _order=order)
         rows.append(row)
     return rows
 
 
-def entry_rows(report: Report, result, order: int) -> list[dict]:
-    rid = report_id_for(report.hash)
-    return [{"id": row_id_for("entries", report.hash, seq), "report_id": rid, "report_hash": report.hash, "seq": seq,
+def entry_rows(report_hash: str, result, order: int) -> list[dict]:
+    rid = report_id_for(report_hash)
+    return [{"id": row_id_for("entries", report_hash, seq), "report_id": rid, "report_hash": report_hash, "seq": seq,
              "start": e.start, "end": e.end, "kind": e.kind, "dateline": e.dateline, "headline": e.headline,
              "published": e.published, "_order": order}
             for seq, e in enumerate(result.entries)]
 
 
-def report_row(report: Report, result, order: int, words: int, run: str, now: str) -> dict:
-    return {"report_id": report_id_for(report.hash), "hash": report.hash, "source": report.source,
+def report_row(report: Report, report_hash: str, result, order: int, words: int, run: str, now: str) -> dict:
+    return {"report_id": report_id_for(report_hash), "hash": report_hash, "source": report.source,
             "published": report.published, "title": report.title, "url": report.url, "path": report.path,
             "text": report.text, "chars": len(report.text), "words": words, "n_entries": len(result.entries),
             "n_incidents": len(result.incidents), "ingested_at": now, "run": run, "_order": order}
@@ -356,7 +356,7 @@ def run_unit(unit: Unit, options: Options, done: frozenset | set) -> UnitResult:
 
     from .extract import extract
 
-    t0 = time.perf_counter()
+    t0, c0 = time.perf_counter(), time.process_time()
     res = UnitResult(unit.id)
     gaz = worker_gazetteer(options)
     rows: dict[str, list[dict]] = {"incidents": [], "entries": [], "reports": []}
@@ -375,11 +375,11 @@ def run_unit(unit: Unit, options: Options, done: frozenset | set) -> UnitResult:
             res.errors.append(f"{report.path or '<article>'}: extraction failed ({exc.__class__.__name__}: {exc})")
             continue
         words = len(report.text.split())
-        incs = incident_rows(report, result, order)
-        ents = entry_rows(report, result, order)
+        incs = incident_rows(h, result, order)
+        ents = entry_rows(h, result, order)
         rows["incidents"] += incs
         rows["entries"] += ents
-        rows["reports"].append(report_row(report, result, order, words, options.run, now))
+        rows["reports"].append(report_row(report, h, result, order, words, options.run, now))
         rep_month = month_of(report.published)
         months["incidents"] += [month_of(r["date"]) for r in incs]
         months["entries"] += [rep_month] * len(ents)
@@ -402,6 +402,7 @@ def run_unit(unit: Unit, options: Options, done: frozenset | set) -> UnitResult:
             write_file(t, stage / table / f"month={m}" / f"unit-{unit.id:06d}.parquet")
         res.months[table] = sorted(by_month)
     res.seconds = time.perf_counter() - t0
+    res.cpu_seconds = time.process_time() - c0
     return res
 
 
@@ -446,6 +447,7 @@ class Summary:
     seconds: float = 0.0  # planning + tasks + commit
     startup: float = 0.0  # starting the local cluster (or connecting)
     task_seconds: float = 0.0  # time spent inside extract tasks, summed over workers
+    task_cpu_seconds: float = 0.0  # CPU time of those tasks
     workers: int = 0
     units: int = 0
     files_written: int = 0
@@ -538,7 +540,7 @@ def run_batch(inputs: Sequence[str], out: str | Path, *, scheduler: str | None =
         if client is None:
             if scheduler:
                 try:
-                    own_client = client = Client(scheduler, timeout="20s")
+                    own_client = client = Client(scheduler)  # waits distributed.comm.timeouts.connect
                 except (OSError, ValueError) as exc:  # unreachable, refused, not an address
                     raise DatasetError(f"{scheduler}: cannot reach the Dask scheduler ({exc})") from None
             else:
@@ -574,6 +576,7 @@ def run_batch(inputs: Sequence[str], out: str | Path, *, scheduler: str | None =
             summary.entries += r.entries
             summary.undated_entries += r.undated_entries
             summary.task_seconds += r.seconds
+            summary.task_cpu_seconds += r.cpu_seconds
         for r in results:  # texts given twice: their rows are dropped at merge, count them as skipped
             for h, order, n_inc, n_ent, words in r.done:
                 if (h, order) in drop:

@@ -271,5 +271,8 @@ def test_an_unreachable_scheduler_is_one_line(tmp_path):
         port = s.getsockname()[1]
     good = tmp_path / "r.txt"
     good.write_text(KHIAM, encoding="utf-8")
-    code, out, err = batch(good, "--out", tmp_path / "ds", scheduler=f"tcp://127.0.0.1:{port}")
+    import dask
+
+    with dask.config.set({"distributed.comm.timeouts.connect": "2s"}):
+        code, out, err = batch(good, "--out", tmp_path / "ds", scheduler=f"tcp://127.0.0.1:{port}")
     assert code == 2 and err.count("\n") == 1 and "cannot reach the Dask scheduler" in err
