@@ -41,6 +41,13 @@ MEASURED = ("incidents/batch.py", "incidents/parquet.py", "incidents/columnar.py
 
 
 def rss_mb() -> float:
+    """This process's resident memory now (VmRSS), MB."""
+    try:
+        for line in Path("/proc/self/status").read_text().splitlines():
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1]) / 1024
+    except OSError:
+        pass
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
@@ -152,7 +159,7 @@ def columnar_bench(n: int, workdir: Path, repeat: int, pandas_baseline: bool) ->
     res["place_all"] = timed(lambda: col.place_incidents(top, full, 50), repeat)
     res["daily_all"] = timed(lambda: col.daily_counts(full), repeat)
     out["columnar"] = {k: (v[1], v[2]) for k, v in res.items()}
-    out["columnar_rss_growth"] = rss_mb() - rss0
+    out["columnar_rss"] = (rss0, rss_mb())
     out["top_place"] = top
     if pandas_baseline:
         gc.collect()
@@ -160,6 +167,7 @@ def columnar_bench(n: int, workdir: Path, repeat: int, pandas_baseline: bool) ->
             t0 = time.perf_counter()
             df = views.load_frame(conn)
             out["pandas_load_ms"] = (time.perf_counter() - t0) * 1000
+        out["rss_pandas_loaded"] = rss_mb()
         pd_res = {}
         pd_res["date_range"] = timed(lambda: views.date_bounds(df), repeat)
         pd_res["aggregate_month"] = timed(lambda: views.aggregate_places(views.filter_frame(df, month)), repeat)
@@ -228,7 +236,8 @@ def print_columnar(rows: list[dict]) -> None:
         print(f"\n{r['n']:,} incidents, {r['places']} places, {r['days']} days: store {r['db_bytes'] / 1e6:.0f} MB "
               f"built in {r['store_build']:.1f} s; export {r['export']:.1f} s ({e.files} files, "
               f"{r['bytes'] / 1e6:.1f} MB Parquet, incidents {r['incident_bytes'] / 1e6:.1f} MB); "
-              f"open {r['open_ms']:.1f} ms; RSS growth during columnar queries {r['columnar_rss_growth']:.0f} MB")
+              f"open {r['open_ms']:.1f} ms; process RSS {r['columnar_rss'][0]:.0f} MB before opening, "
+              f"{r['columnar_rss'][1]:.0f} MB after the DuckDB queries")
         has_pd = "pandas" in r
         print("| query | DuckDB cold | DuckDB warm |" + (" pandas warm | pandas / DuckDB |" if has_pd else ""))
         print("|---|---|---|" + ("---|---|" if has_pd else ""))
@@ -239,8 +248,8 @@ def print_columnar(rows: list[dict]) -> None:
                 line += f" {pw:.1f} | {pw / warm:.1f}x |"
             print(line)
         if has_pd:
-            print(f"pandas path: load_frame {r['pandas_load_ms'] / 1000:.1f} s once; peak RSS after it "
-                  f"{r['rss_after_pandas']:.0f} MB; same answers: {r['same_answers']}")
+            print(f"pandas path: load_frame {r['pandas_load_ms'] / 1000:.1f} s once; process RSS with the frame "
+                  f"{r['rss_pandas_loaded']:.0f} MB; same answers: {r['same_answers']}")
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -39,10 +39,9 @@ from typing import Callable, Iterable, Sequence
 
 from .errors import InputError
 from .model import Report
-from .parquet import (Dataset, DatasetError, Run, as_date, merge_pieces, month_of, report_id_for, row_id_for,
-                      to_table, write_file)
+from .parquet import (INCIDENT_ROW_COLUMNS, JSON_COLUMNS, Dataset, DatasetError, Run, as_date, merge_pieces,
+                      month_of, report_id_for, row_id_for, to_table, write_file)
 from .reading import HTML_SUFFIXES, MARKDOWN_SUFFIXES
-from .store import INCIDENT_COLUMNS
 
 REPORT_SUFFIXES = frozenset({".txt", *HTML_SUFFIXES, *MARKDOWN_SUFFIXES})
 JSONL_SUFFIXES = frozenset({".jsonl", ".ndjson"})
@@ -327,8 +326,11 @@ def incident_rows(report_hash: str, result, order: int) -> list[dict]:
     rid = report_id_for(report_hash)
     rows = []
     for seq, inc in enumerate(result.incidents):
-        row = {c: getattr(inc, c) for c in INCIDENT_COLUMNS}
-        row["mentions"] = json.dumps(inc.mentions or [], ensure_ascii=False)  # as the store keeps them
+        row = {c: getattr(inc, c, None) for c in INCIDENT_ROW_COLUMNS}
+        row["mentions"] = row["mentions"] or []
+        for c in JSON_COLUMNS:  # JSON text, as the store keeps mentions
+            if row.get(c) is not None:
+                row[c] = json.dumps(row[c], ensure_ascii=False)
         row.update(id=row_id_for("incidents", report_hash, seq), report_id=rid, report_hash=report_hash, seq=seq,
                    _order=order)
         rows.append(row)

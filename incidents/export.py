@@ -14,7 +14,7 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from .parquet import Dataset, DatasetError, Run, merge_pieces, month_of, to_table, write_file
+from .parquet import Dataset, DatasetError, Run, columns_to_table, merge_pieces, month_of, split_by_month, write_file
 from .store import INCIDENT_COLUMNS
 
 PAGE = 50_000
@@ -80,33 +80,33 @@ def export_store(db: str | Path, to: str | Path) -> ExportSummary:
         piece = 0
         keep: dict[int, tuple[str, str]] = {}  # report id -> (hash, month) of reports exported
 
-        def stage(table: str, rows: list[dict], month_key) -> None:
+        def stage(table: str, columns: dict[str, list], months: list[str]) -> None:
             nonlocal piece
-            by_month: dict[str, list[dict]] = {}
-            for r in rows:
-                by_month.setdefault(month_key(r), []).append(r)
-            for m, part in by_month.items():
-                write_file(to_table(part, table), run.stage / table / f"month={m}" / f"unit-{piece:06d}.parquet")
+            for m, part in split_by_month(columns_to_table(columns, table), months).items():
+                write_file(part, run.stage / table / f"month={m}" / f"unit-{piece:06d}.parquet")
             piece += 1
 
         sql = ("SELECT r.id, r.hash, r.source, r.published, r.title, r.url, r.path, r.text, r.ingested_at, "
                "(SELECT count(*) FROM entries e WHERE e.report_id = r.id), "
                "(SELECT count(*) FROM incidents i WHERE i.report_id = r.id) "
                "FROM reports r WHERE r.id > ? AND r.id <= ? ORDER BY r.id LIMIT ?")
+        names = ("report_id", "hash", "source", "published", "title", "url", "path", "text", "ingested_at",
+                 "n_entries", "n_incidents")
         for page in _pages(conn, sql, last):
-            rows = []
-            for rid, h, source, published, title, url, path, text, ingested, n_ent, n_inc in page:
-                if h in done:
-                    summary.skipped += 1
-                    continue
-                keep[rid] = (h, month_of(published))
-                rows.append({"report_id": rid, "hash": h, "source": source or "", "published": published,
-                             "title": title or "", "url": url or "", "path": path or "", "text": text,
-                             "chars": len(text), "words": len(text.split()), "n_entries": n_ent,
-                             "n_incidents": n_inc, "ingested_at": ingested or "", "run": run.id})
+            summary.skipped += sum(1 for r in page if r[1] in done)
+            rows = [r for r in page if r[1] not in done]
+            if not rows:
+                continue
+            cols = dict(zip(names, map(list, zip(*rows))))
+            for c in ("source", "title", "url", "path", "ingested_at"):
+                cols[c] = [v or "" for v in cols[c]]
+            cols["chars"] = [len(t) for t in cols["text"]]
+            cols["words"] = [len(t.split()) for t in cols["text"]]
+            cols["run"] = [run.id] * len(rows)
+            months = [month_of(p) for p in cols["published"]]
+            keep.update(zip(cols["report_id"], zip(cols["hash"], months)))
             summary.reports += len(rows)
-            if rows:
-                stage("reports", rows, lambda r: month_of(r["published"]))
+            stage("reports", cols, months)
 
         seqs: dict[tuple[str, int], int] = {}
 
@@ -117,31 +117,33 @@ def export_store(db: str | Path, to: str | Path) -> ExportSummary:
 
         sql = ('SELECT e.id, e.report_id, e.start, e."end", e.kind, e.dateline, e.headline, e.published '
                "FROM entries e WHERE e.id > ? AND e.report_id <= ? ORDER BY e.id LIMIT ?")
+        names = ("id", "report_id", "start", "end", "kind", "dateline", "headline", "published")
         for page in _pages(conn, sql, last):
-            rows = [{"id": eid, "report_id": rid, "report_hash": keep[rid][0], "seq": seq("entries", rid),
-                     "start": start, "end": end, "kind": kind or "", "dateline": dl or "", "headline": hl or "",
-                     "published": pub}
-                    for eid, rid, start, end, kind, dl, hl, pub in page if rid in keep]
+            rows = [r for r in page if r[1] in keep]
+            if not rows:
+                continue
+            cols = dict(zip(names, map(list, zip(*rows))))
+            for c in ("kind", "dateline", "headline"):
+                cols[c] = [v or "" for v in cols[c]]
+            cols["report_hash"] = [keep[rid][0] for rid in cols["report_id"]]
+            cols["seq"] = [seq("entries", rid) for rid in cols["report_id"]]
             summary.entries += len(rows)
-            if rows:
-                stage("entries", rows, lambda r: keep[r["report_id"]][1])
+            stage("entries", cols, [keep[rid][1] for rid in cols["report_id"]])
 
-        cols = ", ".join(f'i."{c}"' for c in INCIDENT_COLUMNS)
-        sql = (f"SELECT i.id, i.report_id, {cols} FROM incidents i WHERE i.id > ? AND i.report_id <= ? "
-               "ORDER BY i.id LIMIT ?")
+        quoted = ", ".join(f'i."{c}"' for c in INCIDENT_COLUMNS)
+        sql = (f"SELECT i.id, i.report_id, {quoted} "
+               "FROM incidents i WHERE i.id > ? AND i.report_id <= ? ORDER BY i.id LIMIT ?")
+        names = ("id", "report_id", *INCIDENT_COLUMNS)
         for page in _pages(conn, sql, last):
-            rows = []
-            for rec in page:
-                rid = rec[1]
-                if rid not in keep:
-                    continue
-                row = dict(zip(INCIDENT_COLUMNS, rec[2:]))
-                row["mentions"] = row["mentions"] or "[]"
-                row.update(id=rec[0], report_id=rid, report_hash=keep[rid][0], seq=seq("incidents", rid))
-                rows.append(row)
+            rows = [r for r in page if r[1] in keep]
+            if not rows:
+                continue
+            cols = dict(zip(names, map(list, zip(*rows))))
+            cols["mentions"] = [v or "[]" for v in cols["mentions"]]
+            cols["report_hash"] = [keep[rid][0] for rid in cols["report_id"]]
+            cols["seq"] = [seq("incidents", rid) for rid in cols["report_id"]]
             summary.incidents += len(rows)
-            if rows:
-                stage("incidents", rows, lambda r: month_of(r["date"]))
+            stage("incidents", cols, [month_of(d) for d in cols["date"]])
 
         for table in ("incidents", "entries", "reports"):
             for folder in sorted((run.stage / table).glob("month=*")):

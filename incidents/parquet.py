@@ -18,8 +18,9 @@ which texts are done). A run that stops before its manifest leaves nothing behin
 own folder, which the next writer deletes; one that stops during the moves is finished by
 the next writer. A half-written file is never in a partition.
 
-The incident columns are the store's (:data:`incidents.store.INCIDENT_COLUMNS`) plus ids;
-dates are Arrow ``date32``, ``mentions`` is the same JSON text as in the store.
+The incident columns are the store's (:data:`incidents.store.INCIDENT_COLUMNS`) plus ids
+(and ``why``, which extraction gives and the store does not keep yet); dates are Arrow
+``date32``, ``mentions`` and ``why`` are JSON text, as the store keeps ``mentions``.
 """
 from __future__ import annotations
 
@@ -63,10 +64,15 @@ _INCIDENT_TYPES: dict[str, pa.DataType] = {
     "published": pa.date32(), "excerpt": pa.string(), "start": pa.int64(), "end": pa.int64(),
     "dateline": pa.string(), "country": pa.string(), "fatalities_text": pa.string(),
     "injuries_text": pa.string(), "entry_start": pa.int64(), "entry_end": pa.int64(), "mentions": pa.string(),
+    "why": pa.string(),
 }
+# extraction output the store does not keep (yet), kept in the dataset; JSON text like the store's mentions
+EXTRA_INCIDENT_COLUMNS = tuple(c for c in ("why",) if c not in INCIDENT_COLUMNS)
+INCIDENT_ROW_COLUMNS = tuple(INCIDENT_COLUMNS) + EXTRA_INCIDENT_COLUMNS
+JSON_COLUMNS = frozenset({"mentions", "why"})
 _KEYS = [("id", pa.int64()), ("report_id", pa.int64()), ("report_hash", pa.string()), ("seq", pa.int32())]
 
-INCIDENT_SCHEMA = pa.schema(_KEYS + [(c, _INCIDENT_TYPES[c]) for c in INCIDENT_COLUMNS])
+INCIDENT_SCHEMA = pa.schema(_KEYS + [(c, _INCIDENT_TYPES[c]) for c in INCIDENT_ROW_COLUMNS])
 ENTRY_SCHEMA = pa.schema(_KEYS + [
     ("start", pa.int64()), ("end", pa.int64()), ("kind", pa.string()), ("dateline", pa.string()),
     ("headline", pa.string()), ("published", pa.date32()),
@@ -122,13 +128,43 @@ def as_date(value) -> date | None:
 
 
 def to_table(rows: list[dict], table: str) -> pa.Table:
-    """Rows (dicts keyed by column) as an Arrow table of ``table``'s schema; ISO dates become dates."""
+    """Rows (dicts keyed by column; missing keys are null) as an Arrow table of ``table``'s schema."""
+    return columns_to_table({f.name: [row.get(f.name) for row in rows] for f in SCHEMAS[table]}, table)
+
+
+def columns_to_table(columns: dict[str, list], table: str) -> pa.Table:
+    """Columns (lists keyed by name; missing columns are null) as an Arrow table; ISO date strings become dates."""
     schema = SCHEMAS[table]
-    for row in rows:
-        for c in DATE_COLUMNS:
-            if c in row and not isinstance(row[c], date):
-                row[c] = as_date(row[c])
-    return pa.Table.from_pylist(rows, schema=schema)
+    n = len(next(iter(columns.values()))) if columns else 0
+    arrays = []
+    for f in schema:
+        values = columns.get(f.name)
+        if values is None:
+            arrays.append(pa.nulls(n, f.type))
+        elif f.name in DATE_COLUMNS:
+            arrays.append(_dates(values))
+        else:
+            arrays.append(pa.array(values, f.type))
+    return pa.Table.from_arrays(arrays, schema=schema)
+
+
+def split_by_month(t: pa.Table, months: list[str]) -> dict[str, pa.Table]:
+    """A table cut into its partitions (``months`` has each row's partition)."""
+    if len(set(months)) == 1:
+        return {months[0]: t}
+    import pyarrow.compute as pc
+
+    m = pa.array(months, pa.string())
+    return {month: t.filter(pc.equal(m, month)) for month in sorted(set(months))}
+
+
+def _dates(values: list) -> pa.Array:
+    if all(v is None or isinstance(v, str) for v in values):
+        try:
+            return pa.array([v[:10] if v else None for v in values], pa.string()).cast(pa.date32())
+        except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
+            pass  # not all ISO dates: the slow path says which
+    return pa.array([as_date(v) for v in values], pa.date32())
 
 
 def write_file(table: pa.Table, path: Path) -> None:

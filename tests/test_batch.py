@@ -69,6 +69,8 @@ def dataset_lines(ds: Path) -> dict[str, list[dict]]:
         d = {k: r[k] for k in cli.OUTPUT_KEYS}
         for k in ("date", "published"):
             d[k] = d[k].isoformat() if d[k] is not None else None
+        if "why" in d:  # JSON text in the dataset
+            d["why"] = json.loads(d["why"])
         by.setdefault(path_of[r["report_hash"]], []).append((r["seq"], d))
     return {p: [d for _, d in sorted(rows, key=lambda x: x[0])] for p, rows in by.items()}
 
