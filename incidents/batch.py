@@ -523,6 +523,7 @@ def run_batch(inputs: Sequence[str], out: str | Path, *, scheduler: str | None =
 
     def fail(line: str) -> None:
         summary.errors.append(line)
+        summary.failed += 1
         say(line)
 
     files, errs = expand_inputs(inputs)
@@ -590,10 +591,15 @@ def run_batch(inputs: Sequence[str], out: str | Path, *, scheduler: str | None =
         parts = sorted({(t, m) for r in results for t, ms in r.months.items() for m in ms})
         futures = client.map(merge_partition, [options.stage] * len(parts),
                              [str(run.final_path(t, m)) for t, m in parts], [t for t, _ in parts],
-                             [m for _, m in parts], drop=frozenset(drop), pure=False, key=[f"merge-{t}-{m}-{run.id}" for t, m in parts])
+                             [m for _, m in parts], drop=frozenset(drop), pure=False,
+                             key=[f"merge-{t}-{m}-{run.id}" for t, m in parts])
         if show and futures:
             _ErrProgressBar(futures, "merge")
-        client.gather(futures)
+        try:
+            client.gather(futures)
+        except Exception as exc:  # nothing is committed: the dataset stays as it was
+            raise DatasetError(f"{out}: merging the run's partitions failed ({exc.__class__.__name__}: {exc}); "
+                               "nothing was written") from None
         link_events_hook(dataset, sorted({m for t, m in parts if t == "incidents"}))
         try:
             summary.files_written = run.commit()
@@ -609,7 +615,6 @@ def run_batch(inputs: Sequence[str], out: str | Path, *, scheduler: str | None =
             own_client.close()
         if cluster is not None:
             cluster.close()
-    summary.failed = len(summary.errors)
     summary.seconds = time.perf_counter() - t_start - summary.startup
     return summary
 
