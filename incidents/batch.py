@@ -418,20 +418,22 @@ def merge_partition(stage: str, final: str, table: str, month: str,
     return table, month, t.num_rows
 
 
-def link_events_hook(dataset: Dataset, months: Iterable[str]) -> list:
-    """Event linking on the dataset, one task per month block (and its neighbouring days).
+def link_events_hook(client, dataset: Dataset, run: Run, months: Sequence[str]) -> int:
+    """Event linking on the dataset, one Dask task per month block. Returns event partitions written.
 
-    The hook for cross-report event linking: when ``incidents.linking`` lands, this
-    returns one task per month touched by the run that reads that month's incidents
-    (plus the last/first day of the neighbouring months for overnight events), links
-    them and writes ``events/month=M/part-<run>.parquet`` in the run's final folder,
-    replacing the month's older events file at commit. Until then there is nothing to do.
+    Called after the merge, before the commit, so events are committed with the run.
+    When ``incidents.linking`` lands this submits, for every month the run touched, a
+    task that reads that month's incidents from the dataset and from the run's final
+    files (plus the last and first day of the neighbouring months, for overnight events),
+    links them into events and writes ``run.final_path("events", month)``; the commit then
+    replaces that month's older events file. Blocks are independent, so they run in
+    parallel like the merge. Until the module exists there is nothing to link.
     """
     try:
         from . import linking  # noqa: F401
     except ImportError:
-        return []
-    return []  # TODO(issue 13): wire incidents.linking once its API is on main
+        return 0
+    return 0  # incidents.linking is on the branch but not wired yet: see the docstring
 
 
 # ---------------------------------------------------------------------- the client
@@ -600,7 +602,7 @@ def run_batch(inputs: Sequence[str], out: str | Path, *, scheduler: str | None =
         except Exception as exc:  # nothing is committed: the dataset stays as it was
             raise DatasetError(f"{out}: merging the run's partitions failed ({exc.__class__.__name__}: {exc}); "
                                "nothing was written") from None
-        link_events_hook(dataset, sorted({m for t, m in parts if t == "incidents"}))
+        link_events_hook(client, dataset, run, sorted({m for t, m in parts if t == "incidents"}))
         try:
             summary.files_written = run.commit()
         except OSError as exc:
