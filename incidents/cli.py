@@ -61,6 +61,8 @@ def _parser() -> argparse.ArgumentParser:
     ing.add_argument("--source", metavar="NAME")
     ing.add_argument("--no-geonames", dest="geonames", action="store_false",
                      help="do not use the offline GeoNames fallback")
+    _batch_parser(sub)
+    _export_parser(sub)
     gz = sub.add_parser("gazetteer", help="gazetteer tools")
     gzsub = gz.add_subparsers(dest="gazetteer_command", required=True)
     chk = gzsub.add_parser("check", help="validate the gazetteer; list names in reports it cannot place")
@@ -80,6 +82,10 @@ def main(argv: list[str] | None = None) -> int:
 
         return check_main(argv[2:])  # its own options: --curated, --user
     args = _parser().parse_args(argv)
+    if args.command == "batch":
+        return _batch(args)
+    if args.command == "export":
+        return _export(args)
     try:
         if args.command == "gazetteer":
             from gazetteer.check import main as check_main
@@ -120,4 +126,68 @@ def _ingest(reports, gazetteer, db) -> int:
             rid, added, n = ingest(store, report, gazetteer)
             state = "added" if added else "already stored"
             print(f"{report.path}: report {rid} {state}, {n} incidents")
+    return 0
+
+
+# ---------------------------------------------------------------------- batch (Dask -> Parquet)
+def _batch_parser(sub) -> None:
+    b = sub.add_parser(
+        "batch", help="extract many reports on Dask into a Parquet dataset partitioned by month",
+        description="Run the same extraction as 'extract' in Dask tasks (a local cluster of this machine's "
+                    "cores, or an existing cluster with --scheduler) and write a Parquet dataset of reports, "
+                    "entries and incidents partitioned by month. Reports already in the dataset (same text) are "
+                    "skipped. One line per bad input on stderr; exit status 2 if any input failed.")
+    b.add_argument("inputs", nargs="+", metavar="INPUT",
+                   help="report files (.txt, .md, .html), folders, globs, or JSON Lines / Parquet files of articles "
+                        "(text, and optional url, source, published, title)")
+    b.add_argument("--out", required=True, metavar="DATASET", help="the dataset folder (created if missing)")
+    b.add_argument("--scheduler", metavar="ADDRESS", help="an existing Dask scheduler, e.g. tcp://host:8786")
+    b.add_argument("--workers", type=int, metavar="N", help="local cluster size (default: this machine's cores)")
+    b.add_argument("--published", type=_date, metavar="YYYY-MM-DD", help="publication date of inputs that give none")
+    b.add_argument("--source", metavar="NAME", help="outlet of inputs that give none")
+    b.add_argument("--no-geonames", dest="geonames", action="store_false",
+                   help="do not use the offline GeoNames fallback")
+    b.add_argument("--reports-per-task", type=int, default=None, metavar="N",
+                   help="reports (or articles) per extract task at most (default 40)")
+    b.add_argument("--progress", action=argparse.BooleanOptionalAction, default=None,
+                   help="progress bar on stderr (default: when stderr is a terminal)")
+
+
+def _batch(args) -> int:
+    from .batch import UNIT_REPORTS, run_batch
+
+    if args.workers is not None and args.workers < 1:
+        return _fail(f"--workers must be at least 1, not {args.workers}")
+    if args.reports_per_task is not None and args.reports_per_task < 1:
+        return _fail(f"--reports-per-task must be at least 1, not {args.reports_per_task}")
+    try:
+        summary = run_batch(args.inputs, args.out, scheduler=args.scheduler, workers=args.workers,
+                            source=args.source, published=args.published, geonames=args.geonames,
+                            progress=args.progress, unit_reports=args.reports_per_task or UNIT_REPORTS,
+                            on_error=lambda line: print(f"error: {line}", file=sys.stderr, flush=True))
+    except IncidentMapError as exc:
+        return _fail(str(exc).splitlines()[0])
+    print(summary.line())
+    if summary.reports + summary.skipped == 0 and not summary.errors:
+        return _fail("no reports in " + " ".join(args.inputs))
+    return 2 if summary.errors else 0
+
+
+def _export_parser(sub) -> None:
+    e = sub.add_parser("export", help="convert a SQLite store into the Parquet dataset layout of 'batch'",
+                       description="Write the store's reports, entries and incidents (read-only) into a Parquet "
+                                   "dataset partitioned by month, the layout 'batch' writes. Reports already in the "
+                                   "dataset are skipped, so exporting again adds only new ones.")
+    e.add_argument("--db", metavar="PATH", help=f"store path (default: ${DB_ENV} or data/incidents.db)")
+    e.add_argument("--to", required=True, metavar="DATASET", help="the dataset folder (created if missing)")
+
+
+def _export(args) -> int:
+    from .export import export_store
+
+    try:
+        summary = export_store(default_db_path(args.db), args.to)
+    except IncidentMapError as exc:
+        return _fail(str(exc).splitlines()[0])
+    print(summary.line())
     return 0

@@ -101,3 +101,15 @@ def test_bench_dashboard_smoke_300_incidents_one_slider_move():
     assert re.search(r"^\| 300 +\| \d+ ", out, re.M), out
     assert "server RSS" in out and "first map cold" in out
     assert "_get_feature_group_string" in out and "views.aggregate_places" in out
+
+
+@pytest.mark.slow
+def test_bench_batch_smoke_one_worker_and_a_small_dataset(tmp_path):  # ~20 s: a cluster, a corpus, a store
+    out = _run([str(BENCH / "bench_batch.py"), "--reports", "3", "--workers", "1", "--sizes", "1500",
+                "--repeat", "1", "--workdir", str(tmp_path)], timeout=300)
+    assert re.search(r"serial in this process: .* words/s", out), out
+    assert re.search(r"^\| 1 \| [\d.]+ \| warm \| ", out, re.M), out
+    assert "scheduler: " in out and "ms per no-op task" in out
+    assert "same incident count serially and on every cluster: yes" in out
+    assert re.search(r"^\| aggregate_month \| [\d.]+ \| [\d.]+ \| [\d.]+ \|", out, re.M), out
+    assert "same answers: True" in out

@@ -1,0 +1,163 @@
+"""``python -m incidents export``: a SQLite store into the Parquet dataset layout of ``batch``.
+
+The store is opened read-only and read in short pages by id (no long read lock, so
+``ingest`` can go on meanwhile); only reports that existed when the export started are
+written, each with its entries and incidents. Ids are the store's own, so the DuckDB read
+layer orders ties exactly as the SQLite path does. Reports already in the dataset (by
+content hash) are skipped: exporting again adds only the new ones. The files are written
+and committed like a batch run (:mod:`incidents.parquet`): all or nothing.
+"""
+from __future__ import annotations
+
+import sqlite3
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+from .parquet import Dataset, DatasetError, Run, columns_to_table, merge_pieces, month_of, split_by_month, write_file
+from .store import INCIDENT_COLUMNS
+
+PAGE = 50_000
+
+
+@dataclass
+class ExportSummary:
+    store: str
+    dataset: str
+    reports: int = 0
+    skipped: int = 0
+    entries: int = 0
+    incidents: int = 0
+    files: int = 0
+    seconds: float = 0.0
+
+    def line(self) -> str:
+        skipped = f" ({self.skipped} already in the dataset)" if self.skipped else ""
+        return (f"export: {self.reports} reports{skipped}, {self.entries} entries, {self.incidents} incidents "
+                f"from {self.store} in {self.seconds:.1f} s -> {self.dataset} ({self.files} files)")
+
+
+def _connect(path: Path) -> sqlite3.Connection:
+    if not path.is_file():
+        raise DatasetError(f"{path}: no such store")
+    try:
+        conn = sqlite3.connect(path.resolve().as_uri() + "?mode=ro", uri=True, timeout=30)
+        conn.execute("SELECT id, hash, text FROM reports LIMIT 1").fetchall()
+        conn.execute("SELECT id, report_id FROM incidents LIMIT 1").fetchall()
+    except sqlite3.Error as exc:
+        raise DatasetError(f"{path}: not an incidents store ({exc})") from None
+    return conn
+
+
+def _pages(conn: sqlite3.Connection, sql: str, last_report: int):
+    """Rows of ``sql`` (which selects ``id`` first and has ``WHERE x.id > ? AND report_id <= ?``), page by page."""
+    after = 0
+    while True:
+        rows = conn.execute(sql, (after, last_report, PAGE)).fetchall()
+        if not rows:
+            return
+        yield rows
+        after = rows[-1][0]
+
+
+def export_store(db: str | Path, to: str | Path) -> ExportSummary:
+    t0 = time.perf_counter()
+    db = Path(db)
+    summary = ExportSummary(str(db), str(to))
+    conn = _connect(db)
+    dataset = Dataset(Path(to))
+    lock = dataset.open_for_writing()
+    run: Run | None = None
+    try:
+        manifest = dataset.manifest()
+        here = str(db.resolve())
+        if manifest.get("store") not in (None, here):
+            raise DatasetError(f"{to}: holds an export of {manifest['store']} (ids would clash); "
+                               "export into a new folder")
+        done = dataset.done_hashes()
+        last = conn.execute("SELECT coalesce(max(id), 0) FROM reports").fetchone()[0]
+        run = dataset.new_run()
+        piece = 0
+        keep: dict[int, tuple[str, str]] = {}  # report id -> (hash, month) of reports exported
+
+        def stage(table: str, columns: dict[str, list], months: list[str]) -> None:
+            nonlocal piece
+            for m, part in split_by_month(columns_to_table(columns, table), months).items():
+                write_file(part, run.stage / table / f"month={m}" / f"unit-{piece:06d}.parquet")
+            piece += 1
+
+        sql = ("SELECT r.id, r.hash, r.source, r.published, r.title, r.url, r.path, r.text, r.ingested_at, "
+               "(SELECT count(*) FROM entries e WHERE e.report_id = r.id), "
+               "(SELECT count(*) FROM incidents i WHERE i.report_id = r.id) "
+               "FROM reports r WHERE r.id > ? AND r.id <= ? ORDER BY r.id LIMIT ?")
+        names = ("report_id", "hash", "source", "published", "title", "url", "path", "text", "ingested_at",
+                 "n_entries", "n_incidents")
+        for page in _pages(conn, sql, last):
+            summary.skipped += sum(1 for r in page if r[1] in done)
+            rows = [r for r in page if r[1] not in done]
+            if not rows:
+                continue
+            cols = dict(zip(names, map(list, zip(*rows))))
+            for c in ("source", "title", "url", "path", "ingested_at"):
+                cols[c] = [v or "" for v in cols[c]]
+            cols["chars"] = [len(t) for t in cols["text"]]
+            cols["words"] = [len(t.split()) for t in cols["text"]]
+            cols["run"] = [run.id] * len(rows)
+            months = [month_of(p) for p in cols["published"]]
+            keep.update(zip(cols["report_id"], zip(cols["hash"], months)))
+            summary.reports += len(rows)
+            stage("reports", cols, months)
+
+        seqs: dict[tuple[str, int], int] = {}
+
+        def seq(table: str, rid: int) -> int:
+            n = seqs.get((table, rid), 0)
+            seqs[(table, rid)] = n + 1
+            return n
+
+        sql = ('SELECT e.id, e.report_id, e.start, e."end", e.kind, e.dateline, e.headline, e.published '
+               "FROM entries e WHERE e.id > ? AND e.report_id <= ? ORDER BY e.id LIMIT ?")
+        names = ("id", "report_id", "start", "end", "kind", "dateline", "headline", "published")
+        for page in _pages(conn, sql, last):
+            rows = [r for r in page if r[1] in keep]
+            if not rows:
+                continue
+            cols = dict(zip(names, map(list, zip(*rows))))
+            for c in ("kind", "dateline", "headline"):
+                cols[c] = [v or "" for v in cols[c]]
+            cols["report_hash"] = [keep[rid][0] for rid in cols["report_id"]]
+            cols["seq"] = [seq("entries", rid) for rid in cols["report_id"]]
+            summary.entries += len(rows)
+            stage("entries", cols, [keep[rid][1] for rid in cols["report_id"]])
+
+        quoted = ", ".join(f'i."{c}"' for c in INCIDENT_COLUMNS)
+        sql = (f"SELECT i.id, i.report_id, {quoted} "
+               "FROM incidents i WHERE i.id > ? AND i.report_id <= ? ORDER BY i.id LIMIT ?")
+        names = ("id", "report_id", *INCIDENT_COLUMNS)
+        for page in _pages(conn, sql, last):
+            rows = [r for r in page if r[1] in keep]
+            if not rows:
+                continue
+            cols = dict(zip(names, map(list, zip(*rows))))
+            cols["mentions"] = [v or "[]" for v in cols["mentions"]]
+            cols["report_hash"] = [keep[rid][0] for rid in cols["report_id"]]
+            cols["seq"] = [seq("incidents", rid) for rid in cols["report_id"]]
+            summary.incidents += len(rows)
+            stage("incidents", cols, [month_of(d) for d in cols["date"]])
+
+        for table in ("incidents", "entries", "reports"):
+            for folder in sorted((run.stage / table).glob("month=*")):
+                t = merge_pieces(sorted(folder.glob("unit-*.parquet")), table)
+                if t.num_rows:
+                    write_file(t, run.final_path(table, folder.name.split("=", 1)[1]))
+        summary.files = run.commit()
+        run = None
+        if summary.reports:
+            dataset.write_manifest({**dataset.manifest(), "store": here})
+    finally:
+        if run is not None:
+            run.abort()
+        lock.release()
+        conn.close()
+    summary.seconds = time.perf_counter() - t0
+    return summary
