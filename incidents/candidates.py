@@ -23,6 +23,7 @@ from .entries import body_segments
 from .events import BOOK, DEATH_STEMS, HURT_STEMS, EventHit, TriggerIndex, classify, in_history, triggers
 from .model import Entry, Mention, Report
 from .places import PlaceChoice, choose_place, resolve_dateline
+from .quotes import QuoteIndex, quote_spans
 from .sentences import Sentence, split_sentences
 from .settings import Settings
 
@@ -71,6 +72,7 @@ class EntryContext:
     headline_choice: PlaceChoice | None = None
     sentences: list[Sentence] = field(default_factory=list)
     parent_of: dict[int, Sentence] = field(default_factory=dict)  # "including ..." clauses -> their sentence
+    quotes: QuoteIndex = field(default_factory=lambda: QuoteIndex([]))
     _dates: dict[int, list[DateExpr]] = field(default_factory=dict)
     _starts: list[int] = field(default_factory=list)
 
@@ -144,6 +146,7 @@ def entry_context(report: Report, entry: Entry, base: date | None, gazetteer: Ga
         if hs >= 0:
             ctx.headline_choice = choose_place(mentions.within(hs, hs + len(entry.headline)), text, gazetteer)
     segments = body_segments(text, entry) if entry.kind != "caption" else [(entry.start, entry.end)]
+    ctx.quotes = QuoteIndex(quote_spans(text, entry.start, entry.end))
     for s, e in segments:
         for sent in split_sentences(text[s:e], s):
             parts = split_clauses(sent)
@@ -167,6 +170,8 @@ class Candidate:
     fatalities_at: int = -1  # where the count phrase starts in the report
     injuries_at: int = -1
     toll: bool = False  # a count with no trigger of its own; stage 2 gives it the hit of the event it joins
+    quoted: bool = False  # the trigger is inside direct speech
+    quote_names_town: bool = False  # ... and the quote itself names a town-level place
 
 
 def _count_of(sent: Sentence) -> Count | None:
@@ -223,6 +228,7 @@ def _read(sent: Sentence, ctx: EntryContext) -> list[Candidate]:
     places = separate_places(ms, sent, ctx.text, ctx.gazetteer)
     fat_k = nearest_group(places, sent.start + fat.start) if fat else 0
     inj_k = nearest_group(places, sent.start + inj.start) if inj else 0
+    quote = ctx.quotes.span_at(sent.start + hit.start)
     out = []
     for k, group in enumerate(places):
         # "struck a site near Albu Kamal and a safe house in Mayadin": one incident per place,
@@ -231,8 +237,16 @@ def _read(sent: Sentence, ctx: EntryContext) -> list[Candidate]:
         i = inj if inj and k == inj_k else None
         out.append(Candidate(sent, hit, d, group, f.value if f else None, f.text if f else "",
                              i.value if i else None, i.text if i else "",
-                             sent.start + f.start if f else -1, sent.start + i.start if i else -1))
+                             sent.start + f.start if f else -1, sent.start + i.start if i else -1,
+                             quoted=quote is not None,
+                             quote_names_town=quote is not None and any(
+                                 quote[0] <= m.start < quote[1] and _town_level(m, ctx) for m in group)))
     return out
+
+
+def _town_level(m: Mention, ctx: EntryContext) -> bool:
+    place = ctx.gazetteer.get(m.place_id)
+    return place is not None and not place.is_area
 
 
 def _fallback_mentions(sent: Sentence, ctx: EntryContext, known: list[Mention]) -> list[Mention]:

@@ -155,6 +155,8 @@ def cluster_candidates(cands: list[Candidate], ctx: EntryContext) -> list[Cluste
                 current.items.append(replace(cand, hit=current.items[-1].hit))
             continue
         target = _cluster_for(clusters, current, cand, ctx)
+        if target is None and cand.quoted and not cand.quote_names_town:
+            continue  # direct speech with no town of its own tells no new event ("'We are fighting,' he said")
         if target is None:
             target = Cluster(ctx.entry, [])
             clusters.append(target)
