@@ -17,7 +17,7 @@ from .candidates import Candidate, EntryContext
 from .dates import DateExpr
 from .events import BOOK, EventHit, is_background
 from .model import Entry, Mention
-from .places import choose_place, related
+from .places import choose_place, refines, related
 
 _NEW_EVENT = BOOK.cue("new_event")
 _ANAPHORA = BOOK.cue("anaphora")
@@ -99,9 +99,9 @@ def absorb(cluster: Cluster, cand: Candidate, ctx: EntryContext) -> None:
         cluster.date, cluster.date_cue = cand.date, "sentence"
     if choice is None:
         return
-    if cluster.place is None or choice.place.rank < cluster.place.rank or (
-            choice.place.id != cluster.place.id and gazetteer.contains(cluster.place, choice.place)):
-        # more specific, or inside the place so far ("the Ghobeiry district of the Dahiyeh")
+    if cluster.place is None or refines(choice.place, cluster.place, gazetteer, ctx.settings.cluster_km):
+        # inside the place so far ("the Ghobeiry district of the Dahiyeh"), or more specific beside it;
+        # never a place elsewhere ("strikes in southern Lebanon ... came after a missile at Tel Aviv")
         cluster.place, cluster.place_mention, cluster.precision = choice.place, choice.mention, choice.precision
         cluster.place_cue = "sentence:" + choice.cue
 

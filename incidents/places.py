@@ -219,3 +219,30 @@ def related(a: Place, b: Place, gazetteer: Gazetteer, near_km: float = 8.0) -> b
         return True
     # two points of one town (a neighbourhood and its city), or very close
     return a.country == b.country and near_km > 0 and haversine_km(a.lat, a.lon, b.lat, b.lon) < near_km
+
+
+# how far from an area's point a place may lie and still be inside it (areas without parent links,
+# such as "southern Lebanon" or "northern Gaza", and seas)
+AREA_RADIUS_KM = {"district": 20.0, "corridor": 15.0, "governorate": 45.0, "region": 60.0, "sea": 1000.0}
+
+
+def within_area(area: Place, place: Place, gazetteer: Gazetteer) -> bool:
+    """Is ``place`` inside ``area`` (an ancestor, its country, or near enough to a region's point)?"""
+    if gazetteer.contains(area, place):
+        return True
+    radius = AREA_RADIUS_KM.get(area.kind)
+    if radius is None or (area.country and place.country and area.country != place.country and area.kind != "sea"):
+        return False
+    return haversine_km(area.lat, area.lon, place.lat, place.lon) <= radius
+
+
+def refines(new: Place, old: Place, gazetteer: Gazetteer, near_km: float) -> bool:
+    """Does ``new`` say better where ``old``'s event happened (a place inside it, or a more specific one
+    beside it), rather than name somewhere else?"""
+    if new.id == old.id:
+        return False
+    if old.is_area:
+        return new.rank < old.rank and within_area(old, new, gazetteer)
+    if gazetteer.contains(old, new):
+        return True
+    return new.rank < old.rank and related(new, old, gazetteer, near_km=near_km)

@@ -52,3 +52,15 @@ def test_a_reference_town_only_locates_the_named_one(gazetteer):
     ]:
         choice = choose_place(find_mentions(text, gazetteer), text, gazetteer)
         assert choice.place.id == expected, text
+
+
+def test_a_place_refines_an_area_only_from_inside_it(gazetteer):
+    from incidents.places import refines, within_area
+
+    g = gazetteer.get
+    assert within_area(g("south-lebanon"), g("khiam"), gazetteer)
+    assert not within_area(g("south-lebanon"), g("tel-aviv"), gazetteer)
+    assert refines(g("khiam"), g("south-lebanon"), gazetteer, 3.0)
+    assert not refines(g("tel-aviv"), g("south-lebanon"), gazetteer, 3.0)
+    assert refines(g("jnah"), g("beirut"), gazetteer, 3.0)
+    assert not refines(g("ain-al-asad"), g("beirut"), gazetteer, 3.0)
