@@ -3,18 +3,37 @@
 The same strike told in a summary bullet, a post and a photo caption is one
 incident; the best-told copy (a post over a summary over a caption; with a
 count; the most precise place) is kept and fills its gaps from the others.
-Incidents split on purpose inside one entry ("another strike...") stay apart.
+Incidents split on purpose inside one entry ("another strike...") stay apart,
+except a headline-style account placed only in an area ("settlers attack
+farmers in the West Bank") that a more precise account inside that area tells
+again ("... in the town of Qusra").
+
+Incidents are compared only within their day and the days beside it (blocking
+by date), so the cost grows about linearly with the report.
 """
 from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, replace
+from datetime import date, timedelta
 
 from gazetteer import Gazetteer
 
 from .events import EXPLOSIONS, STRATEGIC
 from .model import Entry, Incident
-from .places import related
+from .places import related, within_area
 from .settings import SETTINGS, Settings
 
 _KIND_ORDER = {"post": 0, "summary": 1, "caption": 2}
+_OPERATION_SUBTYPES = {"Other", "Arrests"}  # a raid or arrests: a killing during it is the same event
+
+
+@dataclass
+class _Kept:
+    inc: Incident
+    entry: Entry
+    n: int  # sentences that told it
+    stated: bool  # its date was stated in the text (not only the page's)
 
 
 def dedupe(items: list[tuple], gazetteer: Gazetteer, settings: Settings = SETTINGS) -> list[Incident]:
@@ -22,70 +41,138 @@ def dedupe(items: list[tuple], gazetteer: Gazetteer, settings: Settings = SETTIN
 
     ``items``: ``(incident, entry, n_sentences[, date_stated])``. A summary bullet or a
     caption that states no date of its own takes the page's date, so it may retell a post's
-    event of the day before.
+    event of the day before. The incidents given are not changed; merged copies are new objects.
     """
-    kept: list[tuple[Incident, Entry, int]] = []
-    stated: dict[int, bool] = {}
+    kept: list[_Kept] = []
+    by_day: dict[str | None, list[int]] = defaultdict(list)  # date -> indices into kept
     for item in items:
-        inc, entry, n = item[:3]
-        stated[id(inc)] = item[3] if len(item) > 3 else True
-        merged = False
-        for k, (other, oentry, on) in enumerate(kept):
-            if oentry is entry:
-                continue  # split on purpose within one entry ("another strike ...")
-            if other.date != inc.date and not _near_unstated(inc, entry, other, oentry, stated):
-                continue
-            if other.event_type != inc.event_type and not (
-                    {other.sub_event_type, inc.sub_event_type} & {"Disrupted weapons use"}
-                    and {other.event_type, inc.event_type} == {EXPLOSIONS, STRATEGIC}):
-                continue
-            if other.sub_event_type != inc.sub_event_type and "Attack" not in (other.sub_event_type, inc.sub_event_type) \
-                    and other.event_type == inc.event_type and entry.kind == "post" and oentry.kind == "post":
-                continue  # two kinds of attack told in two posts; a summary or caption retells with other words
-            if (other.fatalities is not None and inc.fatalities is not None and other.fatalities != inc.fatalities
-                    and entry.kind == "post" and oentry.kind == "post"):
-                continue
-            pa, pb = gazetteer.get(other.place_id), gazetteer.get(inc.place_id)
-            if pa is None or pb is None:
-                if other.place_id != inc.place_id:
-                    continue
-            elif not related(pa, pb, gazetteer, near_km=settings.dedupe_km):
-                continue
-            kept[k] = _better((other, oentry, on), (inc, entry, n), gazetteer)
-            merged = True
-            break
-        if not merged:
-            kept.append((inc, entry, n))
-    return [inc for inc, _, _ in kept]
+        cur = _Kept(item[0], item[1], item[2], item[3] if len(item) > 3 else True)
+        target = None
+        for k in _nearby(by_day, cur.inc.date):
+            if _same_event(kept[k], cur, gazetteer, settings):
+                target = k
+                break
+        if target is None:
+            by_day[cur.inc.date].append(len(kept))
+            kept.append(cur)
+            continue
+        old_date = kept[target].inc.date
+        kept[target] = _merge(kept[target], cur, gazetteer)
+        if kept[target].inc.date != old_date:
+            by_day[old_date].remove(target)
+            by_day[kept[target].inc.date].append(target)
+    return [k.inc for k in _fold_area_summaries(kept, gazetteer)]
 
 
-def _near_unstated(a: Incident, ea: Entry, b: Incident, eb: Entry, stated: dict[int, bool]) -> bool:
-    """Dates a day apart, one of them only the date of a summary or caption that stated none."""
-    if not a.date or not b.date:
+def _nearby(by_day: dict[str | None, list[int]], day: str | None) -> list[int]:
+    """Indices of kept incidents on ``day`` and the days beside it, in the order they were kept."""
+    if day is None:
+        return list(by_day.get(None, ()))
+    d = date.fromisoformat(day)
+    out = []
+    for delta in (-1, 0, 1):
+        out.extend(by_day.get((d + timedelta(days=delta)).isoformat(), ()))
+    return sorted(out)
+
+
+def _fold_area_summaries(kept: list[_Kept], gazetteer: Gazetteer) -> list[_Kept]:
+    """An account placed only in an area ("settlers attack farmers in the West Bank", a headline or lead)
+    that a more precise account inside the area tells again ("... in the town of Qusra") is that account."""
+    out = list(kept)
+    specific = [i for i, k in enumerate(out) if not _is_area(k, gazetteer)]
+    area = [i for i, k in enumerate(out) if _is_area(k, gazetteer)]
+    if not area or not specific:
+        return out
+    by_day: dict[str | None, list[int]] = defaultdict(list)
+    for i in specific:
+        by_day[out[i].inc.date].append(i)
+    dropped: set[int] = set()
+    for j in area:
+        a = out[j]
+        pa = gazetteer.get(a.inc.place_id)
+        cands = [i for i in _nearby(by_day, a.inc.date)
+                 if (out[i].inc.date == a.inc.date or not a.stated or not out[i].stated)
+                 and _types_agree(a.inc, out[i].inc)
+                 and within_area(pa, gazetteer.get(out[i].inc.place_id), gazetteer)]
+        if not cands:
+            continue
+        # the account most like it: the same kind of attack, the same day, the same toll, told first
+        best = min(cands, key=lambda i: (out[i].inc.sub_event_type != a.inc.sub_event_type,
+                                         out[i].inc.date != a.inc.date,
+                                         a.inc.fatalities is not None and out[i].inc.fatalities != a.inc.fatalities,
+                                         i))
+        out[best] = _merge(out[best], a, gazetteer)
+        dropped.add(j)
+    return [k for i, k in enumerate(out) if i not in dropped]
+
+
+def _is_area(k: _Kept, gazetteer: Gazetteer) -> bool:
+    place = gazetteer.get(k.inc.place_id)
+    return place is not None and place.is_area
+
+
+def _types_agree(a: Incident, b: Incident) -> bool:
+    if a.event_type == b.event_type:
+        return True
+    if {a.sub_event_type, b.sub_event_type} & {"Disrupted weapons use"} and {a.event_type, b.event_type} == {EXPLOSIONS, STRATEGIC}:
+        return True
+    # "troops raided the camp" and "a teenager was shot dead during the raid"
+    return bool({a.sub_event_type, b.sub_event_type} & _OPERATION_SUBTYPES) and STRATEGIC in (a.event_type, b.event_type)
+
+
+def _same_event(old: _Kept, cur: _Kept, gazetteer: Gazetteer, settings: Settings) -> bool:
+    a, b = old.inc, cur.inc
+    if old.entry is cur.entry:
+        return False  # split on purpose within one entry ("another strike ...")
+    if a.date != b.date and not _near_unstated(old, cur):
         return False
-    from datetime import date
-
-    if abs((date.fromisoformat(a.date) - date.fromisoformat(b.date)).days) > 1:
+    if not _types_agree(a, b):
         return False
-    return any(e.kind != "post" and not stated.get(id(i), True) for i, e in ((a, ea), (b, eb)))
+    both_posts = cur.entry.kind == "post" and old.entry.kind == "post"
+    if a.sub_event_type != b.sub_event_type and "Attack" not in (a.sub_event_type, b.sub_event_type) \
+            and a.event_type == b.event_type and both_posts:
+        return False  # two kinds of attack told in two posts; a summary or caption retells with other words
+    if a.fatalities is not None and b.fatalities is not None and a.fatalities != b.fatalities and both_posts:
+        return False
+    pa, pb = gazetteer.get(a.place_id), gazetteer.get(b.place_id)
+    if pa is None or pb is None:
+        return a.place_id == b.place_id
+    if a.event_type != b.event_type:  # a raid and a killing during it: the same place, not a neighbour
+        return gazetteer.contains(pa, pb) or gazetteer.contains(pb, pa)
+    return related(pa, pb, gazetteer, near_km=settings.dedupe_km)
 
 
-def _better(a: tuple[Incident, Entry, int], b: tuple[Incident, Entry, int], gazetteer: Gazetteer) -> tuple[Incident, Entry, int]:
-    def score(t):
-        inc, entry, n = t
-        place = gazetteer.get(inc.place_id)
-        return (_KIND_ORDER.get(entry.kind, 3), inc.fatalities is None, inc.geo_precision,
-                place.rank if place else 9, -n)
+def _near_unstated(a: _Kept, b: _Kept) -> bool:
+    """Dates a day apart, one of them only the date of a summary, caption or headline that stated none."""
+    if not a.inc.date or not b.inc.date:
+        return False
+    if abs((date.fromisoformat(a.inc.date) - date.fromisoformat(b.inc.date)).days) > 1:
+        return False
+    return any((k.entry.kind != "post" or k.inc.geo_precision == 3) and not k.stated for k in (a, b))
+
+
+def _merge(a: _Kept, b: _Kept, gazetteer: Gazetteer) -> _Kept:
+    """The better-told of two accounts, its gaps filled from the other (a new object)."""
+    def score(k: _Kept):
+        place = gazetteer.get(k.inc.place_id)
+        return (place is not None and place.is_area, _KIND_ORDER.get(k.entry.kind, 3), k.inc.fatalities is None,
+                k.inc.geo_precision, place.rank if place else 9, -k.n)
 
     best, other = (a, b) if score(a) <= score(b) else (b, a)
-    inc = best[0]
-    o = other[0]
+    inc, o = best.inc, other.inc
+    changes: dict = {}
     if inc.fatalities is None and o.fatalities is not None:
-        inc.fatalities, inc.fatalities_text = o.fatalities, o.fatalities_text
+        changes.update(fatalities=o.fatalities, fatalities_text=o.fatalities_text)
     if inc.injuries is None and o.injuries is not None:
-        inc.injuries, inc.injuries_text = o.injuries, o.injuries_text
+        changes.update(injuries=o.injuries, injuries_text=o.injuries_text)
     po, pi = gazetteer.get(o.place_id), gazetteer.get(inc.place_id)
-    if po is not None and pi is not None and (po.rank, o.geo_precision) < (pi.rank, inc.geo_precision):
-        inc.place, inc.place_id, inc.lat, inc.lon, inc.geo_precision, inc.country = (
-            o.place, o.place_id, o.lat, o.lon, o.geo_precision, o.country)
-    return best
+    if po is not None and pi is not None and po.id != pi.id and (
+            (po.rank, o.geo_precision) < (pi.rank, inc.geo_precision) or (pi.is_area and within_area(pi, po, gazetteer))):
+        changes.update(place=o.place, place_id=o.place_id, lat=o.lat, lon=o.lon, geo_precision=o.geo_precision,
+                       country=o.country)
+    if not best.stated and other.stated and o.date:
+        changes.update(date=o.date, time_precision=o.time_precision)  # the day the other account states
+    why = dict(inc.why)  # the other account, and what it filled in
+    why["merged"] = why.get("merged", []) + [{"start": o.start, "end": o.end, "filled": sorted(changes)}]
+    inc = replace(inc, **changes, why=why)
+    return _Kept(inc, best.entry, best.n, best.stated or other.stated)

@@ -34,3 +34,34 @@ def test_interception_merges_with_the_strike_and_fills_gaps(small_gazetteer):
     intercept.injuries = 2
     out = dedupe([(strike, a, 1), (intercept, b, 1)], small_gazetteer)
     assert len(out) == 1 and out[0].injuries == 2
+
+
+def test_a_headline_placed_in_an_area_is_the_precise_account_inside_it(gazetteer):
+    from datetime import date
+
+    from incidents.extract import extract
+    from incidents.reading import report_from_text
+
+    text = ("Israeli settlers attack farmers in West Bank\n\n"
+            "Masked settlers attacked a group of Palestinian farmers in the West Bank town of Qusra on Sunday, "
+            "witnesses said.")
+    incs = extract(report_from_text(text, published=date(2024, 7, 22), source="Test"), gazetteer).incidents
+    assert [(i.place_id, i.date) for i in incs] == [("qusra", "2024-07-21")]
+
+
+def test_dedupe_returns_new_objects_and_leaves_its_input_alone(gazetteer):
+    from datetime import date
+
+    from incidents.dedupe import dedupe
+    from incidents.extract import extract
+    from incidents.model import Entry
+    from incidents.reading import report_from_text
+
+    rep = report_from_text("RAFAH, Gaza Strip (AP) — An airstrike hit a house in Rafah on Tuesday, killing four.",
+                           published=date(2024, 2, 7), source="AP")
+    inc = extract(rep, gazetteer).incidents[0]
+    bare = type(inc)(**{**inc.to_dict(), "fatalities": None, "fatalities_text": "", "why": {}})
+    post, caption = Entry(0, 10, "post"), Entry(10, 20, "caption")
+    out = dedupe([(bare, post, 1, True), (inc, caption, 1, True)], gazetteer)
+    assert len(out) == 1 and out[0].fatalities == 4
+    assert bare.fatalities is None and out[0] is not bare
