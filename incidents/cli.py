@@ -15,7 +15,7 @@ from gazetteer.errors import IncidentMapError
 
 from .errors import InputError
 from .extract import extract
-from .ingest import ingest, reextract, relink_quietly
+from .ingest import IngestSession, ingest, reextract, relink_quietly
 from .reading import read_report
 from .store import DB_ENV, Store, default_db_path, display_path
 
@@ -84,6 +84,7 @@ def main(argv: list[str] | None = None) -> int:
 
         return check_main(argv[2:])  # its own options: --curated, --user
     args = _parser().parse_args(argv)
+    session = IngestSession.begin()  # texts other processes store from now on are "stored by another process"
     try:
         if args.command == "gazetteer":
             from gazetteer.check import main as check_main
@@ -98,7 +99,7 @@ def main(argv: list[str] | None = None) -> int:
         reports = [read_report(f, source=args.source, published=args.published) for f in args.files]
         if args.command == "extract":
             return _extract(reports, gazetteer)
-        return _ingest(reports, gazetteer, args.db, args.name)
+        return _ingest(reports, gazetteer, args.db, args.name, session)
     except InputError as exc:
         return _fail(str(exc))
     except IncidentMapError as exc:
@@ -122,11 +123,12 @@ def _extract(reports, gazetteer) -> int:
     return 0
 
 
-def _ingest(reports, gazetteer, db, name: str | None = None) -> int:
+def _ingest(reports, gazetteer, db, name: str | None = None, session: IngestSession | None = None) -> int:
     """Store each report (or its new version); one line per file saying what happened."""
+    session = session or IngestSession.begin()
     with Store(db) as store:
         for report in reports:
-            res = ingest(store, report, gazetteer, name=name, relink=False)
+            res = ingest(store, report, gazetteer, name=name, relink=False, session=session)
             print(f"{display_path(report.path or '<text>')}: {res.message}")
         error = relink_quietly(store, gazetteer)
         if error:

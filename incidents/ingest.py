@@ -10,7 +10,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
-from datetime import date
+from datetime import date, datetime, timezone
 from typing import Iterable, Iterator
 
 from gazetteer import Gazetteer
@@ -64,6 +64,28 @@ def _plural(n: int, one: str, many: str | None = None) -> str:
     return f"{n} {one if n == 1 else (many or one + 's')}"
 
 
+@dataclass
+class IngestSession:
+    """One run of ingests (a command, a page's save): tells a text another process stored during
+    the run from one stored before it or by this run itself."""
+
+    started: str
+    stored: set[int] = field(default_factory=set)  # version ids this run stored
+
+    @classmethod
+    def begin(cls) -> "IngestSession":
+        """A session starting now (UTC, the store clock's format); call it when the run starts."""
+        return cls(started=datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M:%S.%f")[:23])
+
+    def state_of(self, res: SaveResult) -> str:
+        if res.state != "unchanged":
+            self.stored.add(res.version_id)
+            return res.state
+        if res.version_id not in self.stored and res.stored_at and res.stored_at >= self.started:
+            return "stored-elsewhere"
+        return "unchanged"
+
+
 def clean_report(report: Report) -> Report:
     """The report with text that can be hashed and stored (lone surrogates become U+FFFD)."""
     return replace(report, text=clean_text(report.text), source=clean_text(report.source or ""),
@@ -72,23 +94,28 @@ def clean_report(report: Report) -> Report:
 
 
 def ingest(store: Store, report: Report, gazetteer: Gazetteer, *, name: str | None = None,
-           relink: bool = True) -> IngestResult:
+           relink: bool = True, session: IngestSession | None = None) -> IngestResult:
     """Extract and save one report. Unpacks as ``(report_id, added, n_incidents)``.
 
     Idempotent: the same text is stored once. Atomic: extraction happens before
     the transaction, and the report (or its new version), entries and incidents
     are written in one. ``name`` identifies the report across versions when it
     has no URL (else URL, else outlet + title with a shared entry). With
-    ``relink`` the events of the places it touched are recomputed.
+    ``relink`` the events of the places it touched are recomputed. A text
+    another process stored meanwhile (or, with ``session``, during the
+    session) has the state ``stored-elsewhere``.
     """
     report = clean_report(report)
     res = store.stored_text(text_hash(report.text))
     if res is not None:  # cheap early answer; the save below checks again inside its transaction
-        return IngestResult(report_id=res.report_id, added=False, incidents=res.incidents_total, state="unchanged",
+        state = session.state_of(res) if session else "unchanged"
+        return IngestResult(report_id=res.report_id, added=False, incidents=res.incidents_total, state=state,
                             version=res.version, saved=res)
     result = extract(report, gazetteer)
     res = store.save_version(report, result.entries, result.incidents, name=name)
-    state = res.state if res.state != "unchanged" else "stored-elsewhere"
+    state = session.state_of(res) if session else res.state
+    if res.state == "unchanged":  # not stored when we looked, stored when we saved: another writer was first
+        state = "stored-elsewhere"
     out = IngestResult(report_id=res.report_id, added=res.added, incidents=res.incidents_total, state=state,
                        version=res.version, saved=res)
     if relink and res.added:

@@ -140,7 +140,7 @@ CREATE TABLE IF NOT EXISTS report_versions (
     incidents_kept INTEGER NOT NULL DEFAULT 0,
     incidents_updated INTEGER NOT NULL DEFAULT 0,
     incidents_retired INTEGER NOT NULL DEFAULT 0,
-    ingested_at TEXT NOT NULL DEFAULT (datetime('now')),
+    ingested_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%d %H:%M:%f', 'now')),
     UNIQUE (report_id, version)
 );
 CREATE TABLE IF NOT EXISTS retired_incidents (
@@ -328,6 +328,7 @@ class SaveResult:
     incidents_retired: int = 0
     incidents_total: int = 0
     counts_refused: int = 0  # implausible counts stored as unknown
+    stored_at: str = ""  # when this text was stored (store clock, UTC)
 
     @property
     def added(self) -> bool:
@@ -552,11 +553,16 @@ class Store:
             return res
 
     def _unchanged(self, report_id: int, h: str) -> SaveResult:
-        row = self.conn.execute("SELECT id, version FROM report_versions WHERE hash = ?", (h,)).fetchone()
+        row = self.conn.execute("SELECT id, version, ingested_at FROM report_versions WHERE hash = ?", (h,)).fetchone()
         n = self.conn.execute("SELECT count(*) FROM incidents WHERE report_id = ?", (report_id,)).fetchone()[0]
-        vid, version = (row[0], row[1]) if row else (0, 1)
+        vid, version, at = (row[0], row[1], row[2]) if row else (0, 1, "")
         return SaveResult(report_id=report_id, version_id=vid, version=version, state="unchanged",
-                          incidents_total=n)
+                          incidents_total=n, stored_at=at or "")
+
+    def clock(self) -> str:
+        """The store's clock (UTC, milliseconds), as versions record when they were stored."""
+        with self._errors():
+            return self.conn.execute("SELECT strftime('%Y-%m-%d %H:%M:%f', 'now')").fetchone()[0]
 
     def _match_report(self, identity: str, strong: bool, hashes: list[str]) -> int | None:
         rows = self.conn.execute("SELECT id FROM reports WHERE identity = ? ORDER BY id", (identity,)).fetchall()
@@ -588,7 +594,7 @@ class Store:
         rid = cur.lastrowid
         vid = conn.execute(
             "INSERT INTO report_versions (report_id, version, hash, published, title, path, chars, entries_new, "
-            "incidents_new) VALUES (?,1,?,?,?,?,?,?,?)",
+            "incidents_new, ingested_at) VALUES (?,1,?,?,?,?,?,?,?, strftime('%Y-%m-%d %H:%M:%f', 'now'))",
             (rid, h, pub, report.title, report.path, len(report.text), len(entries), len(incidents))).lastrowid
         self._insert_entries(rid, vid, entries, hashes)
         refused = self._insert_incidents(rid, vid, incidents, entries, hashes, set())
@@ -657,8 +663,8 @@ class Store:
         pub = report.published.isoformat() if report.published else None
         conn.execute("UPDATE report_versions SET text = ? WHERE id = ?", (old_text, latest_vid))
         vid = conn.execute(
-            "INSERT INTO report_versions (report_id, version, hash, published, title, path, chars) "
-            "VALUES (?,?,?,?,?,?,?)", (rid, latest_no + 1, h, pub, report.title, report.path, len(report.text))
+            "INSERT INTO report_versions (report_id, version, hash, published, title, path, chars, ingested_at) "
+            "VALUES (?,?,?,?,?,?,?, strftime('%Y-%m-%d %H:%M:%f', 'now'))", (rid, latest_no + 1, h, pub, report.title, report.path, len(report.text))
         ).lastrowid
         conn.execute("UPDATE reports SET hash = ?, text = ?, published = coalesce(?, published), title = ?, "
                      "source = ?, url = CASE WHEN ? != '' THEN ? ELSE url END, path = ?, updated_at = datetime('now') "
