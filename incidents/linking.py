@@ -416,41 +416,97 @@ def _fit(a: Account, ev: _Ev, rules: Rules) -> tuple[int, EventLink] | None:
     return best
 
 
-def _link_cell(accounts: list[Account], rules: Rules) -> list[_Ev]:
-    """Link the accounts of one place cell, in order (earliest day first).
+class CellLinker:
+    """Links the accounts of one place cell day by day, earliest first.
 
     Candidates for an account are the events founded on its day or the day
     before whose first account's event type can go with its own (at most
-    ``max_candidates`` of each, the latest).
+    ``max_candidates`` of each, the latest). What day ``d`` decides depends
+    only on the events founded on ``d - 1`` (with their accounts of that day)
+    and the accounts of ``d``: so the store can resume linking at a changed
+    day from the stored events of the day before (:meth:`seed`) and stop once
+    a day comes out as it was.
     """
-    accounts.sort(key=lambda x: x.order)
-    by_day: dict[tuple[int, str], list[_Ev]] = defaultdict(list)
-    out: list[_Ev] = []
-    cap = rules.max_candidates
-    for a in accounts:
+
+    def __init__(self, rules: Rules):
+        self.rules = rules
+        self.buckets: dict[tuple[int, str], list[_Ev]] = defaultdict(list)
+        self.by_founding_day: dict[int | None, list[_Ev]] = defaultdict(list)
+
+    def seed(self, day: int, events: list[_Ev]) -> None:
+        """Events founded on ``day`` as they stood after it (its accounts only), in founding order."""
+        for ev in events:
+            self.buckets[(day, ev.members[0].event_type)].append(ev)
+            self.by_founding_day[day].append(ev)
+
+    def add_day(self, accounts: list[Account]) -> None:
+        """All accounts of one day (in any order); days must come in increasing order."""
+        accounts.sort(key=lambda x: x.order)
+        for a in accounts:
+            self.add(a)
+
+    def add(self, a: Account) -> None:
+        rules = self.rules
         if a.day is None or not a.place_id:
-            out.append(_Ev(a))
-            continue
+            self.by_founding_day[a.day if a.place_id else None].append(_Ev(a))
+            return
+        cap = rules.max_candidates
         scored = []
         for d in (a.day, a.day - 1):
             for t in rules.partners(a.event_type):
-                for ev in by_day.get((d, t), ())[-cap:]:
+                for ev in self.buckets.get((d, t), ())[-cap:]:
                     fit = _fit(a, ev, rules)
                     if fit is not None:
                         scored.append((fit[0], fit[1], ev))
         scored.sort(key=lambda t: -t[0])
         if scored and (len(scored) == 1 or scored[0][0] > scored[1][0]):
             scored[0][2].add(a, scored[0][1])
-            continue
+            return
         ev = _Ev(a)
         if scored:  # two or more events fit equally well: joining either would be a guess
             tied = sorted(t[2].members[0].incident_id for t in scored if t[0] == scored[0][0])
             ev.notes.append(EventLink(incident_id=a.incident_id, linked_to=0, rules=["ambiguous"],
                                       detail="matches the events of incidents " + ", ".join(map(str, tied))
                                              + " equally well; linked to neither"))
-        by_day[(a.day, a.event_type)].append(ev)
-        out.append(ev)
-    return out
+        self.buckets[(a.day, a.event_type)].append(ev)
+        self.by_founding_day[a.day].append(ev)
+
+    def founded_on(self, day: int | None) -> list[_Ev]:
+        return self.by_founding_day.get(day, [])
+
+    def events(self) -> list[_Ev]:
+        days = sorted(d for d in self.by_founding_day if d is not None)
+        return [ev for d in days for ev in self.by_founding_day[d]] + self.by_founding_day.get(None, [])
+
+
+def restore(members: list[Account], why: Iterable[EventLink]) -> _Ev:
+    """An event as it was stored, with only ``members`` (its first account first)."""
+    ev = _Ev(members[0])
+    keep = {m.incident_id for m in members}
+    for w in why:
+        if w.incident_id not in keep:
+            continue
+        (ev.notes if w.linked_to == 0 else ev.links).append(w)
+    for m in members[1:]:
+        ev.members.append(m)
+        ev.reports.add(m.report)
+        if m.fatalities is not None:
+            ev.f_lo = m.fatalities if ev.f_lo is None else min(ev.f_lo, m.fatalities)
+            ev.f_hi = m.fatalities if ev.f_hi is None else max(ev.f_hi, m.fatalities)
+    return ev
+
+
+def link_cell(accounts: list[Account], rules: Rules) -> list[_Ev]:
+    """Link all accounts of one place cell."""
+    linker = CellLinker(rules)
+    by_day: dict[int | None, list[Account]] = defaultdict(list)
+    for a in accounts:
+        by_day[a.day].append(a)
+    for d in sorted(d for d in by_day if d is not None):
+        linker.add_day(by_day[d])
+    for a in sorted(by_day.get(None, []), key=lambda x: x.order):
+        linker.add(a)
+    return linker.events()
 
 
 def _low_best_high(accounts: list[Account], attr: str) -> tuple[int | None, int | None, int | None]:
@@ -473,7 +529,8 @@ def _event_id(first: Account, used: set[str]) -> str:
     return eid
 
 
-def _finish(ev: _Ev, rules: Rules, used: set[str]) -> Event:
+def finish(ev: _Ev, rules: Rules, used: set[str]) -> Event:
+    """The :class:`Event` of a linked group of accounts."""
     ms = ev.members
     first = ms[0]
     order = {id(m): i for i, m in enumerate(ms)}
@@ -528,8 +585,8 @@ def link(records: Iterable[Any], places: Any = None, rules: Rules | None = None)
         used: set[str] = set()
         events: list[Event] = []
         for anchor in sorted(cells):
-            for ev in _link_cell(cells[anchor], rules):
-                events.append(_finish(ev, rules, used))
+            for ev in link_cell(cells[anchor], rules):
+                events.append(finish(ev, rules, used))
         return events
     finally:
         if paused:

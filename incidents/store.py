@@ -174,14 +174,16 @@ CREATE TABLE IF NOT EXISTS events (
     sources TEXT NOT NULL,
     n_reports INTEGER NOT NULL,
     incident_ids TEXT NOT NULL,
-    why TEXT NOT NULL
+    why TEXT NOT NULL,
+    first_day INTEGER  -- day ordinal of its first account (NULL: undated)
 );
 CREATE TABLE IF NOT EXISTS event_accounts (
     incident_id INTEGER PRIMARY KEY,
     event_id TEXT NOT NULL
 );
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value INTEGER NOT NULL) WITHOUT ROWID;
-CREATE TABLE IF NOT EXISTS link_dirty (place_id TEXT PRIMARY KEY) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS link_dirty (place_id TEXT NOT NULL, day TEXT NOT NULL, PRIMARY KEY (place_id, day))
+    WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS link_places (place_id TEXT PRIMARY KEY, anchor TEXT NOT NULL, chain TEXT NOT NULL) WITHOUT ROWID;
 CREATE INDEX IF NOT EXISTS versions_report ON report_versions(report_id);
 CREATE INDEX IF NOT EXISTS retired_report ON retired_incidents(report_id);
@@ -189,20 +191,21 @@ CREATE INDEX IF NOT EXISTS reports_identity ON reports(identity);
 CREATE UNIQUE INDEX IF NOT EXISTS entries_hash ON entries(report_id, hash);
 CREATE INDEX IF NOT EXISTS incidents_entry ON incidents(report_id, entry_hash);
 CREATE INDEX IF NOT EXISTS incidents_key ON incidents(key);
-CREATE INDEX IF NOT EXISTS events_anchor ON events(anchor);
+CREATE INDEX IF NOT EXISTS events_anchor ON events(anchor, first_day);
+CREATE INDEX IF NOT EXISTS incidents_place_date ON incidents(place_id, date);
 CREATE INDEX IF NOT EXISTS events_date ON events(date);
 CREATE INDEX IF NOT EXISTS event_accounts_event ON event_accounts(event_id);
 CREATE TRIGGER IF NOT EXISTS incidents_dirty_ins AFTER INSERT ON incidents BEGIN
-    INSERT OR IGNORE INTO link_dirty(place_id) VALUES (coalesce(NEW.place_id, ''));
+    INSERT OR IGNORE INTO link_dirty(place_id, day) VALUES (coalesce(NEW.place_id, ''), coalesce(NEW.date, ''));
 END;
 CREATE TRIGGER IF NOT EXISTS incidents_dirty_del AFTER DELETE ON incidents BEGIN
-    INSERT OR IGNORE INTO link_dirty(place_id) VALUES (coalesce(OLD.place_id, ''));
+    INSERT OR IGNORE INTO link_dirty(place_id, day) VALUES (coalesce(OLD.place_id, ''), coalesce(OLD.date, ''));
 END;
 CREATE TRIGGER IF NOT EXISTS incidents_dirty_upd AFTER UPDATE OF
     report_id, date, time_precision, place, place_id, lat, lon, geo_precision, event_type, sub_event_type,
     fatalities, injuries, source, published, excerpt, key ON incidents BEGIN
-    INSERT OR IGNORE INTO link_dirty(place_id) VALUES (coalesce(OLD.place_id, ''));
-    INSERT OR IGNORE INTO link_dirty(place_id) VALUES (coalesce(NEW.place_id, ''));
+    INSERT OR IGNORE INTO link_dirty(place_id, day) VALUES (coalesce(OLD.place_id, ''), coalesce(OLD.date, ''));
+    INSERT OR IGNORE INTO link_dirty(place_id, day) VALUES (coalesce(NEW.place_id, ''), coalesce(NEW.date, ''));
 END;
 """
 
@@ -222,6 +225,7 @@ _LINK_COLUMNS = ("id", "report_id", "key", "date", "time_precision", "place", "p
                  "geo_precision", "country", "event_type", "sub_event_type", "fatalities", "injuries", "source",
                  "published", "excerpt")
 _CHUNK = 500  # ids per "IN (...)" query
+WINDOW_MAX_DAYS = 60  # a cell changed on more days than this is relinked whole
 
 
 def default_db_path(explicit: str | os.PathLike | None = None) -> Path:
@@ -495,8 +499,8 @@ class Store:
             if had_tables:  # an old store: give its reports versions, entry hashes and incident keys
                 for (rid,) in conn.execute("SELECT id FROM reports ORDER BY id").fetchall():
                     self._fill_legacy(rid)
-                conn.execute("INSERT OR IGNORE INTO link_dirty(place_id) SELECT DISTINCT coalesce(place_id, '') "
-                             "FROM incidents")
+                conn.execute("INSERT OR IGNORE INTO link_dirty(place_id, day) SELECT DISTINCT coalesce(place_id, ''), "
+                             "coalesce(date, '') FROM incidents")
             conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
 
     # ---------------------------------------------------------------- writing
@@ -868,80 +872,59 @@ class Store:
     def stale_places(self) -> int:
         """How many place ids have events to recompute."""
         with self._errors():
-            return self.conn.execute("SELECT count(*) FROM link_dirty").fetchone()[0]
+            return self.conn.execute("SELECT count(DISTINCT place_id) FROM link_dirty").fetchone()[0]
 
     def relink(self, gazetteer: Any = None, full: bool = False) -> int:
-        """Recompute the events of the place cells whose incidents changed; returns the cells relinked.
+        """Recompute stale events; returns how many place cells were relinked.
 
-        ``full`` relinks everything (after a gazetteer change). Done in one
-        write transaction, so concurrent relinks and ingests serialise.
+        Incident changes mark ``(place id, day)`` pairs (triggers). A cell is
+        relinked from the first changed day on, starting from its stored
+        events of the day before, until a day after the last change comes out
+        as it was stored (the rest of the cell stands); a cell whose places
+        moved in the gazetteer, or everything with ``full``, is relinked whole.
+        The result equals linking everything from scratch. One write
+        transaction, so concurrent relinks and ingests serialise.
         """
-        from .linking import PlaceIndex, link, load_rules
+        from .linking import PlaceIndex, load_rules
 
         index = gazetteer if isinstance(gazetteer, PlaceIndex) else PlaceIndex(gazetteer)
         rules = load_rules()
         with self._write() as conn:
-            dirty = {r[0] for r in conn.execute("SELECT place_id FROM link_dirty")}
+            dirty = conn.execute("SELECT place_id, day FROM link_dirty").fetchall()
             if not dirty and not full:
                 return 0
-            pids = [r[0] for r in conn.execute("SELECT DISTINCT coalesce(place_id, '') FROM incidents")]
-            # the precision matters for places the gazetteer lacks: take each place's finest
             prec = dict(conn.execute("SELECT coalesce(place_id, ''), min(geo_precision) FROM incidents "
                                      "GROUP BY 1").fetchall())
-            current = {p: index.info(p, prec.get(p)) for p in pids}
+            # the precision matters for places the gazetteer lacks: take each place's finest
+            current = {p: index.info(p, g) for p, g in prec.items()}
             stored = {r[0]: (r[1], r[2]) for r in conn.execute("SELECT place_id, anchor, chain FROM link_places")}
-            cells: set[str] = set()
-            candidates = (set(current) | set(stored)) if full else (dirty | (set(current) ^ set(stored)))
-            for p in candidates:
-                if p in current:
-                    cells.add(current[p].anchor)
-                if p in stored:
-                    cells.add(stored[p][0])
+            whole: set[str] = set()
+            if full:
+                whole = {i.anchor for i in current.values()} | {a for a, _ in stored.values()}
+                whole |= {r[0] for r in conn.execute("SELECT DISTINCT anchor FROM events")}
             for p, info in current.items():  # a gazetteer change can move a place to another cell
                 old = stored.get(p)
                 if old is not None and (old[0] != info.anchor or old[1] != _chain_text(info.chain)):
-                    cells.update((old[0], info.anchor))
-            if full:
-                cells |= {r[0] for r in conn.execute("SELECT DISTINCT anchor FROM events")}
-            todo = [p for p in pids if current[p].anchor in cells]
-            rows = []
-            cols = ", ".join(f'"{c}"' for c in _LINK_COLUMNS)
-            for chunk in _chunks(todo):
-                marks = ",".join("?" for _ in chunk)
-                rows += [dict(r) for r in conn.execute(
-                    f"SELECT {cols} FROM incidents WHERE coalesce(place_id, '') IN ({marks})", chunk)]
-            events = link(rows, index, rules)
-            for chunk in _chunks(sorted(cells)):
-                marks = ",".join("?" for _ in chunk)
-                conn.execute(f"DELETE FROM event_accounts WHERE event_id IN (SELECT event_id FROM events WHERE "
-                             f"anchor IN ({marks}))", chunk)
-                conn.execute(f"DELETE FROM events WHERE anchor IN ({marks})", chunk)
-            # incidents of these cells may sit in events of cells a gazetteer change renamed
-            for chunk in _chunks([r["id"] for r in rows]):
-                marks = ",".join("?" for _ in chunk)
-                conn.execute(f"DELETE FROM events WHERE event_id IN (SELECT event_id FROM event_accounts WHERE "
-                             f"incident_id IN ({marks}))", chunk)
-                conn.execute(f"DELETE FROM event_accounts WHERE incident_id IN ({marks})", chunk)
-            taken = {r[0] for r in conn.execute("SELECT event_id FROM events")} if events else set()
-            ev_rows, acc_rows, sources_json = [], [], {}
-            for ev in events:
-                eid = ev.event_id
-                n = 1
-                while eid in taken:  # an id of another cell (identical keys): keep both apart
-                    n += 1
-                    eid = f"{ev.event_id}-{n}"
-                taken.add(eid)
-                ev.event_id = eid
-                ev_rows.append(_event_row(ev, sources_json))
-                acc_rows += [(i, eid) for i in ev.incident_ids]
-            marks = ",".join("?" for _ in EVENT_COLUMNS)
-            conn.executemany(f"INSERT INTO events ({', '.join(EVENT_COLUMNS)}) VALUES ({marks})", ev_rows)
-            conn.executemany("INSERT OR REPLACE INTO event_accounts (incident_id, event_id) VALUES (?, ?)", acc_rows)
+                    whole.update((old[0], info.anchor))
+            windows: dict[str, set[str]] = {}
+            for p, day in dirty:
+                for cell in {current[p].anchor if p in current else None, stored[p][0] if p in stored else None}:
+                    if cell is not None:
+                        windows.setdefault(cell, set()).add(day or "")
+            pids_of: dict[str, list[str]] = {}
+            for p, info in current.items():
+                pids_of.setdefault(info.anchor, []).append(p)
+            linker = _Relinker(conn, index, rules)
+            for cell in sorted(whole):
+                linker.whole(cell, pids_of.get(cell, []))
+            for cell in sorted(set(windows) - whole):
+                linker.window(cell, pids_of.get(cell, []), windows[cell])
+            linker.write()
             conn.execute("DELETE FROM link_places")
             conn.executemany("INSERT INTO link_places (place_id, anchor, chain) VALUES (?,?,?)",
                              [(p, i.anchor, _chain_text(i.chain)) for p, i in current.items()])
             conn.execute("DELETE FROM link_dirty")
-            return len(cells)
+            return len(whole | set(windows))
 
     def events(self, gazetteer: Any = None, where: str = "", params: Iterable = (),
                with_why: bool = True) -> list[Event]:
@@ -1073,6 +1056,156 @@ class Store:
         """SQLite's integrity check ("ok" when the file is sound)."""
         with self._errors():
             return self.conn.execute("PRAGMA integrity_check").fetchone()[0]
+
+
+class _Relinker:
+    """Recomputes the events of place cells inside one transaction (see :meth:`Store.relink`)."""
+
+    def __init__(self, conn: sqlite3.Connection, index: Any, rules: Any):
+        from . import linking
+
+        self.conn, self.index, self.rules, self.linking = conn, index, rules, linking
+        self.drop: set[str] = set()  # event ids to delete
+        self.drop_incidents: list[int] = []  # incidents whose events (in any cell) go
+        self.new: list[tuple[Event, int | None]] = []  # (event, first day)
+        self.used: set[str] = set()
+        self.cols = ", ".join(f'"{c}"' for c in _LINK_COLUMNS)
+
+    def _accounts(self, pids: list[str], where: str, params: tuple) -> list:
+        out = []
+        for chunk in _chunks(pids):
+            marks = ",".join("?" for _ in chunk)
+            for r in self.conn.execute(f"SELECT {self.cols} FROM incidents WHERE {_place_in(chunk)} AND ({where})",
+                                       (*chunk, *params)):
+                out.append(self.linking.account(dict(r), self.index, self.rules))
+        return out
+
+    def _keep(self, cell: str, events) -> None:
+        for ev in events:
+            fe = self.linking.finish(ev, self.rules, self.used)
+            fe.anchor = cell
+            self.new.append((fe, ev.members[0].day))
+
+    def whole(self, cell: str, pids: list[str]) -> None:
+        accounts = self._accounts(pids, "1", ())
+        self.drop |= {r[0] for r in self.conn.execute("SELECT event_id FROM events WHERE anchor = ?", (cell,))}
+        self.drop_incidents += [a.incident_id for a in accounts]
+        self._keep(cell, self.linking.link_cell(accounts, self.rules))
+
+    def window(self, cell: str, pids: list[str], days: set[str]) -> None:
+        """Relink a cell from its first changed day until a day after the last change comes out as stored."""
+        from datetime import date as _date
+
+        L = self.linking
+        if not pids:  # no incident left in the cell
+            self.drop |= {r[0] for r in self.conn.execute("SELECT event_id FROM events WHERE anchor = ?", (cell,))}
+            return
+        dated = sorted({d for d in (_ordinal(x) for x in days) if d is not None})
+        has_events = self.conn.execute("SELECT 1 FROM events WHERE anchor = ? LIMIT 1", (cell,)).fetchone()
+        if not has_events or len(dated) > WINDOW_MAX_DAYS:  # new, or changed all over: cheaper whole
+            self.whole(cell, pids)
+            return
+        if any(_ordinal(x) is None for x in days):  # undated accounts are single events: redo them
+            self.drop |= {r[0] for r in self.conn.execute(
+                "SELECT event_id FROM events WHERE anchor = ? AND first_day IS NULL", (cell,))}
+            undated = "date IS NULL OR date = '' OR date(date) IS NULL OR date(date) != date"
+            self._keep(cell, L.link_cell(self._accounts(pids, undated, ()), self.rules))
+        if not dated:
+            return
+        first, last = dated[0], dated[-1]
+        old_by_day: dict[int, list[tuple[str, list[int], str]]] = {}
+        for r in self.conn.execute("SELECT event_id, first_day, incident_ids, why FROM events WHERE anchor = ? AND "
+                                   "first_day >= ?", (cell, first - 1)):
+            ids = [int(x) for x in r["incident_ids"].split(",")] if r["incident_ids"] else []
+            old_by_day.setdefault(r["first_day"], []).append((r["event_id"], ids, r["why"]))
+
+        def day_accounts(d: int) -> list:
+            return self._accounts(pids, "date = ?", (_date.fromordinal(d).isoformat(),))
+
+        # the state linking day `first` starts from: the events founded the day before, with that day's accounts
+        linker = L.CellLinker(self.rules)
+        prev = {a.incident_id: a for a in day_accounts(first - 1)} if old_by_day.get(first - 1) else {}
+        seeded = []
+        for _, ids, why in old_by_day.get(first - 1, []):
+            members = [prev[i] for i in ids if i in prev]
+            if members:
+                seeded.append(L.restore(members, [EventLink(*w) for w in json.loads(why or "[]")]))
+        seeded.sort(key=lambda ev: ev.members[0].order)
+        linker.seed(first - 1, seeded)
+        day, stop = first, None
+        while True:
+            accounts = day_accounts(day)
+            linker.add_day(accounts)
+            if day > last:  # an unchanged day founding the same events as stored: the rest stands
+                today = {a.incident_id: a.order for a in accounts}
+                new_state = [[m.incident_id for m in ev.members] for ev in linker.founded_on(day)]
+                old_state = [x for x in ([i for i in ids if i in today] for _, ids, _ in old_by_day.get(day, [])) if x]
+                old_state.sort(key=lambda ids: today[ids[0]])
+                if new_state == old_state:
+                    stop = day
+                    break
+            nxt = self.conn.execute(f"SELECT min(date) FROM incidents WHERE {_place_in(pids)} "
+                                    "AND date > ? AND date(date) = date",
+                                    (*pids, _date.fromordinal(day).isoformat())).fetchone()[0]
+            nday = _ordinal(nxt)
+            if nday is None:
+                break  # the end of the cell: everything from `first - 1` on is replaced
+            if nday > day + 1 and day >= last:  # a day without accounts: nothing carries over it
+                stop = day + 1
+                break
+            day = nday
+        in_range = (lambda d: d is not None and d >= first - 1 and (stop is None or d < stop))
+        for d, evs in old_by_day.items():
+            if in_range(d):
+                self.drop |= {eid for eid, _, _ in evs}
+        self._keep(cell, [ev for ev in linker.events() if in_range(ev.members[0].day)])
+
+    def write(self) -> None:
+        conn = self.conn
+        drop = sorted(self.drop)
+        for chunk in _chunks(drop):
+            marks = ",".join("?" for _ in chunk)
+            conn.execute(f"DELETE FROM event_accounts WHERE event_id IN ({marks})", chunk)
+            conn.execute(f"DELETE FROM events WHERE event_id IN ({marks})", chunk)
+        for chunk in _chunks(self.drop_incidents):  # their events in other cells (a gazetteer change)
+            marks = ",".join("?" for _ in chunk)
+            conn.execute(f"DELETE FROM events WHERE event_id IN (SELECT event_id FROM event_accounts WHERE "
+                         f"incident_id IN ({marks}))", chunk)
+            conn.execute(f"DELETE FROM event_accounts WHERE incident_id IN ({marks})", chunk)
+        ids = [ev.event_id for ev, _ in self.new]
+        taken = set()
+        for chunk in _chunks(ids):
+            marks = ",".join("?" for _ in chunk)
+            taken |= {r[0] for r in conn.execute(f"SELECT event_id FROM events WHERE event_id IN ({marks})", chunk)}
+        ev_rows, acc_rows, sources_json = [], [], {}
+        for ev, first_day in self.new:
+            eid, n = ev.event_id, 1
+            while eid in taken:  # an id another cell holds (identical keys): keep both apart
+                n += 1
+                eid = f"{ev.event_id}-{n}"
+            taken.add(eid)
+            ev.event_id = eid
+            ev_rows.append((*_event_row(ev, sources_json), first_day))
+            acc_rows += [(i, eid) for i in ev.incident_ids]
+        cols = ", ".join(EVENT_COLUMNS + ("first_day",))
+        marks = ",".join("?" for _ in range(len(EVENT_COLUMNS) + 1))
+        conn.executemany(f"INSERT INTO events ({cols}) VALUES ({marks})", ev_rows)
+        conn.executemany("INSERT OR REPLACE INTO event_accounts (incident_id, event_id) VALUES (?, ?)", acc_rows)
+
+
+def _place_in(pids: Sequence[str]) -> str:
+    """``place_id IN (?, ...)`` for these ids ('' standing for no place), so that the index serves it."""
+    cond = f"place_id IN ({','.join('?' for _ in pids)})"
+    return f"({cond} OR place_id IS NULL)" if "" in pids else cond
+
+
+def _ordinal(day: str | None) -> int | None:
+    from datetime import date as _date
+
+    try:
+        return _date.fromisoformat(day).toordinal() if day else None
+    except (TypeError, ValueError):
+        return None
 
 
 # ---------------------------------------------------------------------- helpers

@@ -11,7 +11,6 @@ import sys
 from datetime import date
 from pathlib import Path
 
-import pytest
 
 from incidents.ingest import ingest, reextract
 from incidents.model import Report

@@ -180,3 +180,52 @@ def test_a_corrupt_file_is_a_clear_error_and_is_not_overwritten(tmp_path):
     msg = str(err.value)
     assert "\n" not in msg and str(path) in msg and "damaged" in msg
     assert path.read_bytes() == junk
+
+
+@pytest.mark.parametrize("days,seed", [(6, 12), (28, 5), (3, 7)])
+def test_incremental_relinking_equals_linking_everything_again(tmp_path, small_gazetteer, days, seed):
+    """Reports added and deleted in random order: the stored events always equal a fresh link()."""
+    import random
+
+    from incidents.linking import link
+
+    rng = random.Random(seed)
+    places = [("mashtal", "Mashtal"), ("baghdad", "Baghdad"), ("rafah", "Rafah"), ("zeitoun", "Zeitoun"),
+              ("gaza-city", "Gaza City")]
+    kinds = [("Explosions/Remote violence", "Air/drone strike"), ("Explosions/Remote violence",
+             "Shelling/artillery/missile attack"), ("Battles", "Armed clash")]
+    targets = ["a car", "a house", "a tent", ""]
+
+    def make(n: int) -> tuple:
+        text, entries, incs = f"Generated report {n}\n\n", [], []
+        source = f"Outlet {n % 5}"
+        for k in range(rng.randint(1, 8)):
+            pid, name = rng.choice(places)
+            etype, sub = rng.choice(kinds)
+            day = f"2024-03-{rng.randint(1, days):02d}"
+            sent = f"A strike hit {rng.choice(targets)} in {name} on day {day}, post {k} of report {n}."
+            start = len(text)
+            text += sent + "\n\n"
+            entries.append(Entry(start, start + len(sent)))
+            incs.append(_incident(date=day, place=name, place_id=pid, event_type=etype, sub_event_type=sub,
+                                  fatalities=rng.choice([None, 1, 2, 3, 8]), source=source, published=day,
+                                  excerpt=sent, start=start, end=start + len(sent), entry_start=start,
+                                  entry_end=start + len(sent)))
+        return Report(text=text, source=source, published=date(2024, 3, 6), title=f"report {n}"), entries, incs
+
+    def snapshot(events):
+        return sorted((e.event_id, tuple(e.incident_ids), e.fatalities_low, e.fatalities_high, e.place_id)
+                      for e in events)
+
+    with Store(tmp_path / "s.db") as store:
+        live = []
+        for step in range(40):
+            if live and rng.random() < 0.3:
+                store.delete_report(live.pop(rng.randrange(len(live))))
+            else:
+                live.append(store.save_version(*make(step)).report_id)
+            store.relink(small_gazetteer)
+            stored = snapshot(store.events())
+            fresh = snapshot(link(store.incidents(), small_gazetteer))
+            assert stored == fresh, f"step {step}"
+        assert len(store.events()) > 10
