@@ -235,6 +235,9 @@ def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--sizes", default="10000,100000", help="comma-separated incident counts")
     ap.add_argument("--seed", type=int, default=3)
+    ap.add_argument("--same-density", action="store_true",
+                    help="scale the days with the size (the largest size spans a year), so incidents per place and "
+                         "day stay the same; default: every size spans a year (denser as it grows)")
     ap.add_argument("--store", action="store_true", help="also measure the store path at the largest size")
     ap.add_argument("--workdir", type=Path, default=None, help="where the store goes (default: a temp dir)")
     args = ap.parse_args(argv)
@@ -244,12 +247,13 @@ def main(argv: list[str] | None = None) -> int:
     results = {}
     biggest = None
     for n in sizes:
-        records, truth = synthetic(n, args.seed, gaz, places, weights)
+        days = max(1, round(366 * n / max(sizes))) if args.same_density else 366
+        records, truth = synthetic(n, args.seed, gaz, places, weights, days=days)
         cpu, wall, events = time_link(records, gaz)
         linked, wrong, n_ev = quality(events, truth)
         multi = sum(1 for e in events if len(e.incident_ids) > 1)
         results[n] = cpu
-        print(f"link {n:>9,} incidents: {cpu:6.2f} CPU-s, {wall:6.2f} s wall; {n_ev:,} events ({multi:,} with "
+        print(f"link {n:>9,} incidents over {days} days: {cpu:6.2f} CPU-s, {wall:6.2f} s wall; {n_ev:,} events ({multi:,} with "
               f"several accounts); retellings linked {linked:.1%}, accounts in a wrong event {wrong:.2%}",
               flush=True)
         biggest = records

@@ -11,8 +11,9 @@ Blocking
     Strip, a country) or unknown to the gazetteer. Only accounts of one cell
     and of the same or the adjacent day are ever compared, and an account is
     compared with at most ``max_candidates`` events of each day, so linking
-    grows linearly with the number of incidents. Cells are independent: the
-    store relinks only the cells a new report touched.
+    grows linearly with the number of incidents. Cells are independent, and
+    within a cell a day depends only on the day before (:class:`CellLinker`):
+    the store relinks only the cells and days a new report touched.
 
 When two accounts tell the same event (rule ids as recorded in ``why``)
     * never when they come from the same report (``same-report``): in-report

@@ -20,9 +20,10 @@
   span in the entry``, set when the incident is first stored and kept while
   updates and re-extraction match it, so reviews can attach to it.
 * **Events** (:mod:`incidents.linking`) are stored in ``events`` /
-  ``event_accounts``. Triggers on ``incidents`` mark the place ids whose events
-  are stale (``link_dirty``, in the same transaction as the change, whoever
-  writes); :meth:`Store.relink` recomputes only the place cells concerned and
+  ``event_accounts``. Triggers on ``incidents`` mark the (place id, day)
+  pairs whose events are stale (``link_dirty``, in the same transaction as the
+  change, whoever writes); :meth:`Store.relink` recomputes only those place
+  cells, from the first changed day until the stored events hold again, and
   :meth:`Store.events` does so first when anything is stale.
 * **Robustness.** WAL journal, a 30 s busy timeout, every write in one
   ``BEGIN IMMEDIATE`` transaction (the check for an existing text and the

@@ -186,3 +186,19 @@ def test_most_specific_type_wins_a_tie():
 def test_odd_values_do_not_break_linking(bad):
     events = link([{**rec(1, 10, "rafah", dead=2), **bad}, rec(2, 20, "rafah", dead=2)])
     assert sorted(i for e in events for i in e.incident_ids) == [1, 2]
+
+
+def test_bench_linking_smoke_run():
+    """bench/bench_linking.py runs at tiny sizes and prints its figures (no timing asserted)."""
+    import re
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parent.parent
+    out = subprocess.run([sys.executable, str(root / "bench" / "bench_linking.py"), "--sizes", "300,600", "--store"],
+                         cwd=root, capture_output=True, text=True, timeout=300)
+    assert out.returncode == 0, out.stderr
+    assert re.search(r"link +600 incidents over 366 days: +[\d.]+ CPU-s", out.stdout), out.stdout
+    assert re.search(r"ratio 600/300: [\d.]+x", out.stdout)
+    assert "store: full relink" in out.stdout and "python -m incidents events" in out.stdout
