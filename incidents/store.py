@@ -570,7 +570,8 @@ class Store:
             return self.conn.execute("SELECT strftime('%Y-%m-%d %H:%M:%f', 'now')").fetchone()[0]
 
     def _match_report(self, identity: str, strong: bool, hashes: list[str]) -> int | None:
-        rows = self.conn.execute("SELECT id FROM reports WHERE identity = ? ORDER BY id", (identity,)).fetchall()
+        rows = self.conn.execute("SELECT id FROM reports WHERE identity = ? ORDER BY id DESC LIMIT 50",
+                                 (identity,)).fetchall()[::-1]  # oldest first; the 50 latest are enough
         if not rows:
             return None
         if strong:
