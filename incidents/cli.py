@@ -1,4 +1,4 @@
-"""Command line: ``python -m incidents extract|ingest|gazetteer check``.
+"""Command line: ``python -m incidents extract|ingest|events|reextract|gazetteer check``.
 
 A thin layer on the library. Exit status 0 on success, 2 with a one-line
 message naming the file on bad input.
@@ -15,9 +15,9 @@ from gazetteer.errors import IncidentMapError
 
 from .errors import InputError
 from .extract import extract
-from .ingest import ingest
+from .ingest import IngestSession, ingest, reextract, relink_quietly
 from .reading import read_report
-from .store import DB_ENV, Store, default_db_path
+from .store import DB_ENV, Store, default_db_path, display_path
 
 OUTPUT_KEYS = (
     "date", "time_precision", "place", "place_id", "lat", "lon", "geo_precision", "event_type", "sub_event_type",
@@ -61,8 +61,12 @@ def _parser() -> argparse.ArgumentParser:
     ing.add_argument("--source", metavar="NAME")
     ing.add_argument("--no-geonames", dest="geonames", action="store_false",
                      help="do not use the offline GeoNames fallback")
+    ing.add_argument("--name", metavar="NAME",
+                     help="what to call the report across versions when it has no URL (default: outlet + title)")
     _batch_parser(sub)
     _export_parser(sub)
+    _events_parser(sub)
+    _reextract_parser(sub)
     gz = sub.add_parser("gazetteer", help="gazetteer tools")
     gzsub = gz.add_subparsers(dest="gazetteer_command", required=True)
     chk = gzsub.add_parser("check", help="validate the gazetteer; list names in reports it cannot place")
@@ -86,17 +90,22 @@ def main(argv: list[str] | None = None) -> int:
         return _batch(args)
     if args.command == "export":
         return _export(args)
+    session = IngestSession.begin()  # texts other processes store from now on are "stored by another process"
     try:
         if args.command == "gazetteer":
             from gazetteer.check import main as check_main
 
             return check_main(args.reports)
+        if args.command == "events":
+            return _events(args)
+        if args.command == "reextract":
+            return _reextract(args)
         gazetteer = Gazetteer.load(fallback=True if args.geonames else None)
         # read every file first: bad input fails before anything is written
         reports = [read_report(f, source=args.source, published=args.published) for f in args.files]
         if args.command == "extract":
             return _extract(reports, gazetteer)
-        return _ingest(reports, gazetteer, args.db)
+        return _ingest(reports, gazetteer, args.db, args.name, session)
     except InputError as exc:
         return _fail(str(exc))
     except IncidentMapError as exc:
@@ -120,12 +129,68 @@ def _extract(reports, gazetteer) -> int:
     return 0
 
 
-def _ingest(reports, gazetteer, db) -> int:
+def _ingest(reports, gazetteer, db, name: str | None = None, session: IngestSession | None = None) -> int:
+    """Store each report (or its new version); one line per file saying what happened."""
+    session = session or IngestSession.begin()
     with Store(db) as store:
         for report in reports:
-            rid, added, n = ingest(store, report, gazetteer)
-            state = "added" if added else "already stored"
-            print(f"{report.path}: report {rid} {state}, {n} incidents")
+            res = ingest(store, report, gazetteer, name=name, relink=False, session=session)
+            print(f"{display_path(report.path or '<text>')}: {res.message}")
+        error = relink_quietly(store, gazetteer)
+        if error:
+            print(f"warning: events not recomputed now ({error}); they will be when next read", file=sys.stderr)
+    return 0
+
+
+def _existing_store(db) -> Store:
+    path = default_db_path(db)
+    if not path.exists():
+        raise InputError("no store here: ingest reports first, or pass --db PATH", str(path))
+    return Store(path)
+
+
+def _events_parser(sub) -> None:
+    ev = sub.add_parser("events", help="print the events of the store as JSON Lines",
+                        description="Print one JSON object per event (incidents of several reports telling the "
+                                    "same thing are one event), newest first.")
+    ev.add_argument("--db", metavar="PATH", help=f"store path (default: ${DB_ENV} or data/incidents.db)")
+
+
+def event_record(ev) -> dict:
+    """The JSON object ``events`` prints for one event."""
+    d = ev.to_dict()
+    d.pop("anchor", None)
+    return d
+
+
+def _events(args) -> int:
+    with _existing_store(args.db) as store:
+        gazetteer = Gazetteer.load() if store.stale_places() else None
+        events = store.events(gazetteer)
+    out = sys.stdout
+    for ev in events:
+        out.write(json.dumps(event_record(ev), ensure_ascii=False) + "\n")
+    out.flush()
+    return 0
+
+
+def _reextract_parser(sub) -> None:
+    rx = sub.add_parser("reextract", help="run extraction again on stored reports (after a gazetteer or rule change)",
+                        description="Extract stored reports again, keeping report ids and the ids and keys of "
+                                    "incidents still found; all reports unless ids are given.")
+    rx.add_argument("report_ids", nargs="*", type=int, metavar="REPORT_ID")
+    rx.add_argument("--db", metavar="PATH", help=f"store path (default: ${DB_ENV} or data/incidents.db)")
+    rx.add_argument("--no-geonames", dest="geonames", action="store_false",
+                    help="do not use the offline GeoNames fallback")
+
+
+def _reextract(args) -> int:
+    gazetteer = Gazetteer.load(fallback=True if args.geonames else None)
+    with _existing_store(args.db) as store:
+        summary = reextract(store, gazetteer, args.report_ids or None)
+    print(summary.message)
+    if summary.missing:
+        return _fail(f"{default_db_path(args.db)}: no report with id {', '.join(map(str, summary.missing))}")
     return 0
 
 

@@ -6,7 +6,7 @@ Every Entry, Mention and Incident keeps character offsets into its report's
 from __future__ import annotations
 
 import hashlib
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, fields
 from datetime import date
 
 
@@ -98,3 +98,56 @@ class Incident:
     @property
     def day(self) -> date | None:
         return date.fromisoformat(self.date) if self.date else None
+
+
+@dataclass
+class EventLink:
+    """Why one account joined an event: the account it matched and the rules that held."""
+
+    incident_id: int
+    linked_to: int  # the account of the event it was compared with (its best match)
+    rules: list[str]  # rule ids, e.g. same-day, place-inside, same-sub-type, compatible-counts
+    detail: str = ""  # the same in words: "Al-Mashtal inside Baghdad; 1 and 3 killed"
+
+
+@dataclass
+class Event:
+    """One thing that happened, however many entries, page versions and outlets tell it.
+
+    Its accounts are incidents (``incident_ids``); the fields are the best of
+    them (see :mod:`incidents.linking` for the rules).
+    """
+
+    event_id: str
+    date: str | None
+    time_precision: int
+    place: str
+    place_id: str
+    lat: float | None
+    lon: float | None
+    geo_precision: int
+    country: str
+    event_type: str
+    sub_event_type: str
+    fatalities_low: int | None
+    fatalities_best: int | None
+    fatalities_high: int | None
+    injuries_low: int | None
+    injuries_best: int | None
+    injuries_high: int | None
+    sources: list[str]
+    n_reports: int
+    incident_ids: list[int]
+    why: list[EventLink] = field(default_factory=list)
+    anchor: str = ""  # the place cell the event was linked in (its settlement, or the area itself)
+
+    def to_dict(self) -> dict:
+        d = {f: getattr(self, f) for f in _EVENT_FIELDS}
+        d["sources"] = list(self.sources)
+        d["incident_ids"] = list(self.incident_ids)
+        d["why"] = [{"incident_id": w.incident_id, "linked_to": w.linked_to, "rules": list(w.rules),
+                     "detail": w.detail} for w in self.why]
+        return d
+
+
+_EVENT_FIELDS = tuple(f.name for f in fields(Event))

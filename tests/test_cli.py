@@ -85,7 +85,7 @@ def test_ingest_db_option_env_and_idempotence(tmp_path):
                  encoding="utf-8")
     db = tmp_path / "a.db"
     out = cli("ingest", f, "--db", db)
-    assert out.returncode == 0 and "added, 1 incidents" in out.stdout
+    assert out.returncode == 0 and "added: 1 entry, 1 incident" in out.stdout
     out = cli("ingest", f, "--db", db)
     assert "already stored" in out.stdout
     env_db = tmp_path / "env.db"
