@@ -93,6 +93,7 @@ def _fold_area_summaries(kept: list[_Kept], gazetteer: Gazetteer) -> list[_Kept]
         cands = [i for i in _nearby(by_day, a.inc.date)
                  if (out[i].inc.date == a.inc.date or not a.stated or not out[i].stated)
                  and _types_agree(a.inc, out[i].inc)
+                 and _toll_agrees(a.inc, out[i].inc)
                  and within_area(pa, gazetteer.get(out[i].inc.place_id), gazetteer)]
         if not cands:
             continue
@@ -104,6 +105,18 @@ def _fold_area_summaries(kept: list[_Kept], gazetteer: Gazetteer) -> list[_Kept]
         out[best] = _merge(out[best], a, gazetteer)
         dropped.add(j)
     return [k for i, k in enumerate(out) if i not in dropped]
+
+
+def _toll_agrees(area: Incident, precise: Incident) -> bool:
+    """A summary tells no toll of its own, or the same toll, or a vague one ("dozens") the precise account exceeds."""
+    if area.fatalities is None or area.fatalities == precise.fatalities:
+        return True
+    return precise.fatalities is not None and _vague(area.fatalities_text) and precise.fatalities >= area.fatalities
+
+
+def _vague(phrase: str) -> bool:
+    low = phrase.lower()
+    return any(w in low for w in ("dozen", "scores", "hundreds", "several", "many", "some"))
 
 
 def _is_area(k: _Kept, gazetteer: Gazetteer) -> bool:
