@@ -14,11 +14,9 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
-if str(ROOT) not in sys.path:
-    sys.path.insert(0, str(ROOT))
 
-from incidents.model import Entry, Incident, Report  # noqa: E402
-from incidents.store import Store  # noqa: E402
+from incidents.model import Entry, Incident, Report
+from incidents.store import Store
 
 XSS_TEXT = (
     "GAZA CITY — An airstrike hit a house in Jabalia on Monday, killing 4 people "
@@ -234,47 +232,22 @@ def pipeline(monkeypatch, ui_env):
 
 
 # ---------------------------------------------------------------------- real browser
-ASSETS = ROOT / "tests" / ".assets"
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking"]
-
-# CDN prefix -> local directory under tests/.assets (made by tools/fetch-map-assets.sh)
-CDN_MAP = [
-    ("https://cdn.jsdelivr.net/npm/leaflet@1.9.3/", "leaflet-1.9.3/"),
-    ("https://cdn.jsdelivr.net/npm/bootstrap@5.2.2/", "bootstrap-5.2.2/"),
-    ("https://cdn.jsdelivr.net/npm/@fortawesome/fontawesome-free@6.2.0/", "fortawesome-fontawesome-free-6.2.0/"),
-    ("https://code.jquery.com/jquery-3.7.1.min.js", "jquery-3.7.1/dist/jquery.min.js"),
-    ("https://cdnjs.cloudflare.com/ajax/libs/Leaflet.awesome-markers/2.0.2/", "leaflet.awesome-markers-2.0.5/dist/"),
-    ("https://cdnjs.cloudflare.com/ajax/libs/leaflet.markercluster/1.1.0/", "leaflet.markercluster-1.1.0/dist/"),
-]
-CONTENT_TYPES = {".js": "application/javascript", ".css": "text/css", ".png": "image/png",
-                 ".woff2": "font/woff2", ".woff": "font/woff", ".ttf": "font/ttf", ".svg": "image/svg+xml"}
+LOCAL_PREFIXES = ("http://127.0.0.1", "http://localhost", "ws://127.0.0.1", "ws://localhost", "data:", "blob:",
+                  "about:")
 
 
-def local_asset(url: str) -> Path | None:
-    clean = url.split("?", 1)[0].split("#", 1)[0]
-    for prefix, local in CDN_MAP:
-        if clean.startswith(prefix):
-            path = ASSETS / (local + clean[len(prefix):]) if local.endswith("/") else ASSETS / local
-            return path if path.is_file() else None
-    return None
-
-
-def route_offline(context, log: list | None = None) -> None:
-    """Serve folium's CDN files from tests/.assets; answer tiles and anything else remote with an empty 200."""
+def block_remote(context, log: list | None = None) -> None:
+    """Abort every request that does not go to this machine (no copies, no empty answers): the
+    app must need nothing from the network. Aborted URLs are appended to ``log``."""
     def handle(route):
         url = route.request.url
-        if url.startswith(("http://127.0.0.1", "http://localhost", "ws://", "data:", "blob:")):
+        if url.startswith(LOCAL_PREFIXES):
             return route.continue_()
-        path = local_asset(url)
-        if path is not None:
-            return route.fulfill(status=200, body=path.read_bytes(),
-                                 content_type=CONTENT_TYPES.get(path.suffix, "application/octet-stream"),
-                                 headers={"Access-Control-Allow-Origin": "*"})
         if log is not None:
             log.append(url)
-        ctype = "text/css" if ".css" in url else "application/javascript" if ".js" in url else "image/png"
-        return route.fulfill(status=200, body=b"", content_type=ctype, headers={"Access-Control-Allow-Origin": "*"})
+        return route.abort("internetdisconnected")
 
     context.route("**/*", handle)
 
