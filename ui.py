@@ -166,6 +166,7 @@ def sidebar_filters(types: list[str], sources: list[str]) -> Filters:
             kept = [v for v in st.session_state[key] if v in known]
             if kept != list(st.session_state[key]):
                 st.session_state[key] = kept
+    _carry(W_TYPES, W_SOURCES, W_QUERY)
     with st.sidebar:
         st.header("Filters")
         event_types = st.multiselect("Event type", types, key=W_TYPES, placeholder="All event types",
@@ -177,6 +178,15 @@ def sidebar_filters(types: list[str], sources: list[str]) -> Filters:
                               bind="query-params", persist_state="session")
     return Filters(event_types=list(event_types), sources=list(srcs), place_query=(query or "").strip(),
                    place_id=selected_place())
+
+
+def _carry(*keys: str) -> None:
+    """Keep these widgets' values when another page draws them: on its first run there Streamlit
+    would reset a widget to its default (even with persist_state="session"); a value written
+    through the Session State API before the widget is drawn is the one it takes."""
+    for key in keys:
+        if key in st.session_state:
+            st.session_state[key] = st.session_state[key]
 
 
 @st.cache_data(max_entries=64, show_spinner=False)
@@ -197,10 +207,12 @@ def place_query_ids(query: str, df: pd.DataFrame) -> frozenset:
 
 def map_options() -> bool:
     """The sidebar's map option: OpenStreetMap tiles (online only; off, nothing is requested)."""
+    _carry(W_TILES)
     with st.sidebar:
-        return bool(st.toggle("Online map tiles (OpenStreetMap)", key=W_TILES, persist_state="session",
-                              help="Off: the offline base map (land, sea, borders, governorates, cities). "
-                                   "On: OpenStreetMap's tiles, which need a network."))
+        on = st.toggle("Online map tiles (OpenStreetMap)", key=W_TILES, persist_state="session",
+                       help="Off: the offline base map (land, sea, borders, governorates, cities). "
+                            "On: OpenStreetMap's tiles, which need a network.")
+    return bool(on)
 
 
 def _legacy_range(lo: date, hi: date) -> tuple[date, date] | None:
@@ -221,15 +233,13 @@ def date_range(lo: date, hi: date, label: str = "Dates") -> tuple[date, date]:
         if legacy:
             st.session_state[W_RANGE] = legacy
     if W_RANGE in st.session_state:
-        clamped = views.clamp_range(st.session_state[W_RANGE], lo, hi)
-        if clamped != tuple(st.session_state[W_RANGE]):
-            st.session_state[W_RANGE] = clamped
+        st.session_state[W_RANGE] = views.clamp_range(st.session_state[W_RANGE], lo, hi)
     if lo >= hi:
         st.caption(f"{label}: {lo.isoformat()} (all incidents are on one day)")
         return lo, hi
     rng = st.slider(label, min_value=lo, max_value=hi, value=(lo, hi), key=W_RANGE, format="YYYY-MM-DD",
                     step=timedelta(days=1), bind="query-params", persist_state="session")
-    return tuple(rng)  # type: ignore[return-value]
+    return views.clamp_range(rng, lo, hi)
 
 
 def current_range(lo: date, hi: date) -> tuple[date, date]:

