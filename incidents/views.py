@@ -354,8 +354,11 @@ def place_from_label(label: str | None) -> str | None:
 
 
 def resolve_click(places: pd.DataFrame, tooltip: str | None, latlng: dict | None) -> str | None:
-    """The place_id a marker click refers to: by tooltip name, else nearest to the click."""
+    """The place_id a marker click refers to: by tooltip name, else nearest to the click; None for
+    a click on a cluster bubble (its tooltip ends with CLUSTER_HINT)."""
     if places is None or places.empty:
+        return None
+    if tooltip and CLUSTER_HINT in tooltip:  # a cluster bubble: it zooms in, it is not a place
         return None
     name = place_from_label(tooltip)
     lat = lng = None

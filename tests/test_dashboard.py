@@ -279,3 +279,100 @@ def test_panel_is_capped_with_show_more(ui_env):
     # newest first
     dates = [re.search(r"<b>([0-9&#;]+)</b>", e).group(1).replace("&#45;", "-") for e in entries()]
     assert dates == sorted(dates, reverse=True)
+
+
+def test_a_cluster_click_never_selects_a_place(seeded, monkeypatch):
+    from incidents import views
+
+    clicks = {"value": None}
+    monkeypatch.setattr(streamlit_folium, "st_folium", lambda *a, **k: clicks["value"])
+    at = ok(run())
+    clicks["value"] = {"last_object_clicked_tooltip": "Rafah — 2 incidents",
+                       "last_object_clicked": {"lat": 31.2968, "lng": 34.2435}, "last_object_clicked_count": 1}
+    ok(at.run())
+    assert "#### Rafah" in all_text(at)
+    # then a click on the "2" bubble over Khan Younis: st_folium reports the bubble's own tooltip
+    clicks["value"] = {"last_object_clicked_tooltip": f"2 places {views.CLUSTER_HINT}",
+                       "last_object_clicked": {"lat": 31.3462, "lng": 34.3063}, "last_object_clicked_count": 2}
+    ok(at.run())
+    text = all_text(at)
+    assert "#### Rafah" in text and "#### Khan Younis" not in text
+
+
+def test_panel_header_never_shows_a_raw_id(seeded):
+    at = ok(run(dates=["2024-02-07", "2024-02-07"], place="khan-younis"))  # nothing there that day
+    text = all_text(at)
+    assert "No incidents at this place" in text
+    assert "#### Khan Younis" in text and "khan-younis" not in text.replace("place=khan-younis", "")
+    at = ok(run(place="no-such-place-id"))
+    assert "no-such-place-id" not in all_text(at)
+
+
+def test_excerpt_without_the_place_shows_the_entry_sentence_naming_it(ui_env):
+    db, _ = ui_env
+    from ui_fixtures import make_report
+
+    with Store(db) as s:
+        make_report(s, [("A US strike killed a commander in Iraq on Wednesday.", "jabalia", "2024-02-07",
+                         "Explosions/Remote violence", 1, 1)])
+        # the entry goes on to name the place in a sentence the excerpt does not hold
+        s.conn.execute("UPDATE reports SET text = text || 'Police said the car was hit in Jabalia, in the north.'")
+        s.conn.execute("UPDATE incidents SET entry_end = entry_end + 2 + 52, mentions = '[]'")
+        s.conn.commit()
+    at = ok(run())
+    text = all_text(at)
+    assert "Where, from the same entry" in text
+    assert "Police said the car was hit in <mark>Jabalia</mark>" in text
+
+
+def test_a_very_long_place_name_is_cut_with_the_full_name_on_demand(ui_env):
+    db, _ = ui_env
+    from ui_fixtures import PLACES, make_report
+
+    long = "Beit " + "Lahia" * 2000  # 10,005 characters
+    PLACES["long"] = (long, 31.55, 34.5)
+    try:
+        with Store(db) as s:
+            make_report(s, [(f"Shelling hit {long} on Monday.", "long", "2024-02-05", "Battles", 1, 1)])
+        at = ok(run(place="long"))
+        headings = [m.value for m in at.markdown if m.value.startswith("#### ")]
+        assert headings and len(headings[0]) < 200
+        assert any(e.label == "Full name" for e in at.expander)
+        assert long in [t.value for t in at.text] or any(long == t.value for t in at.text)
+        cards = [m.value for m in at.markdown if "incident-excerpt" in m.value]
+        assert cards and len(cards[0].split('<div class="incident-excerpt">')[0]) < 1000  # the card's header line
+    finally:
+        del PLACES["long"]
+
+
+def test_no_deprecation_warnings_while_every_page_runs(seeded):
+    """Every page and the main interactions, with Streamlit's log and Python warnings captured."""
+    from ui_fixtures import StreamlitLog
+
+    at = AppTest.from_file(APP, default_timeout=60)
+    with StreamlitLog() as log:
+        ok(at.run())
+        at.slider(key="dates").set_value((date(2024, 2, 6), date(2024, 2, 7)))
+        ok(at.run())
+        [b for b in at.button if b.label.startswith("Next day")][0].click()
+        ok(at.run())
+        at.toggle(key="playing").set_value(True)
+        ok(at.run())
+        at.text_input(key="q").set_value("Gaza")
+        ok(at.run())
+        for page in ("pages/1_Incidents.py", "pages/2_Reports.py", "pages/3_Gazetteer.py"):
+            at.switch_page(page)
+            ok(at.run())
+    assert log.records is not None
+    assert not log.deprecations(), log.deprecations()
+
+
+def test_the_log_capture_sees_streamlit_deprecations(tmp_path):
+    """The capture above would catch the warning this project used to print 49 times."""
+    from ui_fixtures import StreamlitLog
+
+    script = tmp_path / "old.py"
+    script.write_text("import streamlit as st\nst.dataframe({'a': [1]}, use_container_width=True)\n")
+    with StreamlitLog() as log:
+        AppTest.from_file(str(script)).run()
+    assert any("use_container_width" in m for m in log.deprecations())

@@ -106,6 +106,8 @@ def test_click_resolution_by_tooltip_and_nearest(df):
     assert views.resolve_click(agg, None, {"lat": 31.39, "lng": 34.41}) == "gaza-strip"
     assert views.resolve_click(agg, "Unknown — 2 incidents", {"lat": 33.2, "lng": 35.5}) == "khiam"
     assert views.resolve_click(agg, None, None) is None
+    # a cluster bubble never selects a place, however near one it is
+    assert views.resolve_click(agg, f" 3 places {views.CLUSTER_HINT}\n", {"lat": 31.3, "lng": 34.24}) is None
 
 
 def test_exports_match_rows(df):

@@ -106,6 +106,43 @@ def seeded(ui_env):
     return db, user
 
 
+class StreamlitLog:
+    """Collects what Streamlit logs (its loggers do not propagate, so caplog misses them) and
+    Python warnings, while the ``with`` block runs."""
+
+    WORDS = ("deprecat", "use_container_width", "will be removed", "session state api", "no longer supported")
+
+    def __enter__(self):
+        import logging
+        import warnings
+
+        self.records: list[str] = []
+        outer = self
+        real = self._real = logging.Logger.callHandlers
+
+        def call_handlers(logger, record):  # every logger, also those made later
+            if record.levelno >= logging.WARNING and logger.name.split(".")[0] in ("streamlit", "streamlit_folium"):
+                outer.records.append(record.getMessage())
+            return real(logger, record)
+
+        logging.Logger.callHandlers = call_handlers
+        self._warn = warnings.catch_warnings(record=True)
+        self.warnings = self._warn.__enter__()
+        warnings.simplefilter("always")
+        return self
+
+    def __exit__(self, *exc):
+        import logging
+
+        logging.Logger.callHandlers = self._real
+        self._warn.__exit__(*exc)
+        return False
+
+    def deprecations(self) -> list[str]:
+        msgs = self.records + [str(w.message) for w in self.warnings]
+        return [m for m in msgs if any(k in m.lower() for k in self.WORDS)]
+
+
 def map_args(at) -> dict:
     """What the dashboard gave st_folium in an AppTest run (the UnknownElement's json_args)."""
     els = [el for el in at.get("component_instance")
