@@ -212,7 +212,8 @@ def map_page() -> None:
         ui.sync_place_url()
         return
     lo, hi = bounds
-    play_controls(lo, hi)
+    with st.container():  # the play ticker comes and goes in here: what follows keeps its place (no remount)
+        play_controls(lo, hi)
     f.start, f.end = ui.date_range(lo, hi, "Dates")
     f.place_ids = ui.place_query_ids(f.place_query, df)
     in_range = views.filter_frame(df, f)

@@ -252,6 +252,8 @@ class PlaceMarkers(MacroElement):
 var {{ this.get_name() }} = {% if this.cluster %}L.markerClusterGroup(Object.assign({{ this.options }}, {
   iconCreateFunction: function (cluster) {
     var n = cluster.getChildCount(), label = n + ' places ' + {{ this.hint }};
+    // a cluster is its own icon: Leaflet reads the tooltip's anchor from the icon's options
+    cluster.options.tooltipAnchor = [0, -14];
     if (cluster.getTooltip()) { cluster.setTooltipContent(label); } else { cluster.bindTooltip(label); }
     var el = document.createElement('div'), num = document.createElement('span'), sr = document.createElement('span');
     num.textContent = n; num.setAttribute('aria-hidden', 'true'); sr.className = 'sr-only'; sr.textContent = label;

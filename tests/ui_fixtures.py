@@ -7,6 +7,7 @@ hand so these tests do not depend on extraction.
 from __future__ import annotations
 
 import json
+import re
 import sys
 from datetime import date
 from pathlib import Path
@@ -297,23 +298,32 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def start_app(db: Path, user: Path, port: int, script: str = "dashboard.py"):
-    """``streamlit run`` on 127.0.0.1:port with the given store; returns the Popen once healthy."""
+def start_app(db: Path, user: Path, port: int, script: str = "dashboard.py", log: Path | None = None):
+    """``streamlit run`` on 127.0.0.1:port with the given store; returns the Popen once healthy.
+
+    The server's output goes to ``log`` (``proc.log_path``; a temp file by default), so a test can
+    read what it printed (deprecations, tracebacks) without a pipe that could fill up.
+    """
     import os
     import subprocess
+    import tempfile
     import time
     import urllib.request
 
+    log = Path(log) if log else Path(tempfile.mkstemp(prefix="streamlit-", suffix=".log")[1])
     env = {**os.environ, "INCIDENTS_DB": str(db), "INCIDENTS_USER_GAZETTEER": str(user)}
+    out = open(log, "wb")
     proc = subprocess.Popen(
         [sys.executable, "-m", "streamlit", "run", script, "--server.port", str(port), "--server.address",
          "127.0.0.1", "--server.headless", "true", "--browser.gatherUsageStats", "false",
          "--server.fileWatcherType", "none"],
-        cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+        cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT)
+    out.close()
+    proc.log_path = log
+    proc.url = f"http://127.0.0.1:{port}/"
     for _ in range(600):  # up to ~60 s for the server to come up
         if proc.poll() is not None:
-            out = proc.stdout.read().decode(errors="replace") if proc.stdout else ""
-            raise RuntimeError(f"streamlit exited with {proc.returncode}:\n{out}")
+            raise RuntimeError(f"streamlit exited with {proc.returncode}:\n{log.read_text(errors='replace')}")
         try:
             with urllib.request.urlopen(f"http://127.0.0.1:{port}/_stcore/health", timeout=1) as r:
                 if r.status == 200:
@@ -333,8 +343,85 @@ def stop_app(proc) -> None:
         except Exception:
             proc.kill()
             proc.wait()
-    if proc.stdout:
-        proc.stdout.close()
+
+
+def server_log(proc) -> str:
+    return Path(proc.log_path).read_text(encoding="utf-8", errors="replace")
+
+
+def browser_skip_reason() -> str | None:
+    try:
+        import playwright.sync_api  # noqa: F401
+    except ImportError:
+        return "playwright is not installed (tools/install-test-deps.sh installs it)"
+    if not Path(CHROMIUM).exists():
+        return f"{CHROMIUM} is not installed (tools/install-test-deps.sh installs it)"
+    return None
+
+
+@pytest.fixture(scope="session")
+def browser():
+    """One headless Chromium for every browser test (Debian's, through Playwright)."""
+    import os
+
+    reason = browser_skip_reason()
+    if reason:
+        if os.environ.get("CI"):
+            pytest.fail(f"browser tests cannot run in CI: {reason}")  # never a silent skip in CI
+        pytest.skip(reason)
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        b = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        try:
+            yield b
+        finally:
+            b.close()
+
+
+# Console lines that are Streamlit's own behaviour, not a missing file: on a deep link
+# (/incidents) the frontend first probes /incidents/_stcore/health and host-config to find the
+# base URL (404, then it tries /), and the very first session of a fresh server opening a page
+# other than the main one is told "does not seem to exist" before st.navigation has registered
+# the pages (the page is shown all the same: the tests check it).
+STREAMLIT_NOISE = re.compile(r"/_stcore/(?:health|host-config)$|does not seem to exist\. Running the app's main page")
+
+
+class OfflinePage:
+    """A page in its own context with every non-local request aborted; console errors, page
+    errors and aborted URLs collected (Streamlit's base-URL probes left out: STREAMLIT_NOISE)."""
+
+    def __init__(self, browser, width: int = 1500, height: int = 1000):
+        self.context = browser.new_context(viewport={"width": width, "height": height})
+        self.aborted: list[str] = []
+        self.errors: list[str] = []
+        self.bytes = {"local": 0}
+        block_remote(self.context, self.aborted)
+        self.page = self.context.new_page()
+        self.page.on("console", self._console)
+        self.page.on("pageerror", lambda e: self.errors.append(f"pageerror: {e}"))
+        self.page.on("requestfailed", lambda r: self.errors.append(f"request failed: {r.url}")
+                     if r.url.startswith(LOCAL_PREFIXES) else None)
+        self.page.on("response", self._count)
+
+    def _console(self, msg):
+        if msg.type != "error" or STREAMLIT_NOISE.search(msg.text):
+            return
+        if msg.text.startswith("Failed to load resource") and STREAMLIT_NOISE.search(msg.location.get("url", "")):
+            return
+        self.errors.append(msg.text)
+
+    def _count(self, response):
+        try:
+            length = int(response.headers.get("content-length") or 0)
+        except ValueError:
+            length = 0
+        self.bytes["local"] += length
+        if response.status >= 400 and not STREAMLIT_NOISE.search(response.url):
+            self.errors.append(f"HTTP {response.status}: {response.url}")
+
+    def close(self):
+        self.context.close()
 
 
 # JavaScript run inside the map iframe
