@@ -258,7 +258,7 @@ var {{ this.get_name() }} = {% if this.cluster %}L.markerClusterGroup(Object.ass
     var el = document.createElement('div'), num = document.createElement('span'), sr = document.createElement('span');
     num.textContent = n; num.setAttribute('aria-hidden', 'true'); sr.className = 'sr-only'; sr.textContent = label;
     el.appendChild(num); el.appendChild(sr);
-    return L.divIcon({html: el, className: 'incident-cluster', iconSize: L.point(40, 40)});
+    return L.divIcon({html: el, className: 'incident-cluster marker-cluster', iconSize: L.point(40, 40)});
   }})){% else %}L.featureGroup(){% endif %};
 (function (group, rows) {
   var plain = document.createElement('textarea');
