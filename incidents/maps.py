@@ -125,6 +125,7 @@ class MapChrome(MacroElement):
   if (o.basemap) {
     fetch(o.basemap).then(function (r) { return r.ok ? r.json() : null; }).then(function (d) {
       if (!d) { return; }
+      if (map.attributionControl) { map.attributionControl.addAttribution('Natural Earth'); }
       L.geoJSON(d.countries, {pane: 'basemap', interactive: false, style: o.countryStyle}).addTo(map);
       L.geoJSON(d.admin1, {pane: 'basemap', interactive: false, style: o.adminStyle}).addTo(map);
     }).catch(function () {});
