@@ -174,3 +174,18 @@ def test_save_stores_the_preview_without_extracting_again(ui_env, pipeline, monk
     assert calls["n"] == 1  # the preview's extraction was stored
     with Store(db) as s:
         assert s.count() == n_found
+
+
+def test_html_upload_uses_the_page_title_and_skips_the_ticker(ui_env, pipeline):
+    from pathlib import Path
+
+    data = (Path(__file__).resolve().parent / "fixtures" / "html" / "live.html").read_bytes()
+    at = ok(page().run())
+    at.radio(key="rep_mode").set_value("Upload a file")
+    ok(at.run())
+    at.file_uploader(key="rep_file").set_value(("live.html", data, "text/html"))
+    ok(at.run())
+    title = [t for t in at.text_input if t.label == "Title"][0]
+    assert title.value == "Strikes across Gaza: live updates"  # not the cookie banner
+    df = at.dataframe[0].value
+    assert "Rafah" in set(df["place"]) and "Jabalia" not in set(df["place"])  # the ticker is no incident
