@@ -87,9 +87,8 @@ def test_marker_rows_are_escaped_sized_and_visible():
 
 
 def test_cluster_bubbles_are_neutral_and_say_so():
-    fg = maps.marker_layer(places_frame(), "")
-    js = fg.get_root().render() if False else next(iter(fg._children.values()))._template.module.script(
-        next(iter(fg._children.values())))
+    markers = next(iter(maps.marker_layer(places_frame(), "")._children.values()))
+    js = markers._template.module.script(markers)
     assert "incident-cluster" in js and json.dumps(views.CLUSTER_HINT) in js
     css = (ROOT / "static" / "map" / "incident-map.css").read_text()
     block = css[css.index(".incident-cluster {"):]
