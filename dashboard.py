@@ -1,4 +1,4 @@
-"""Incident map: the map, the linked date range, and the source-text panel.
+"""Incident map: the map, the linked date range, and the source-text panel; the pages' navigation.
 
 Run with ``streamlit run dashboard.py``. The store is ``$INCIDENTS_DB`` or
 ``data/incidents.db``; an empty store gets the bundled sample reports.
@@ -9,7 +9,6 @@ import json
 from datetime import date, timedelta
 
 import pandas as pd
-
 import streamlit as st
 
 import streamlit_folium
@@ -20,10 +19,13 @@ MAP_KEY = "incident_map"
 PANEL_CAP = 200  # at most this many incidents in the panel
 PANEL_PAGE = 50  # shown at first; "Show more" adds as many
 PLAY_SECONDS = 1.5
+NAME_CHARS = 80  # longer place names are cut in the panel (the full name on demand)
 RETURNED = ["last_object_clicked_tooltip", "last_object_clicked", "last_object_clicked_count"]
 
+
 def handle_click(value, places) -> None:
-    """Select the place a new marker click refers to (ignores replays of an old click)."""
+    """Select the place a new marker click refers to (ignores replays of an old click and
+    clicks on cluster bubbles, which only zoom in)."""
     if not isinstance(value, dict):
         return
     count = value.get("last_object_clicked_count")
@@ -40,22 +42,20 @@ def _clear_selection() -> None:
 
 
 def _step(days: int, lo: date, hi: date) -> None:
-    rng = st.session_state.get(ui.W_RANGE, (lo, hi))
-    ui.set_range(views.step_range(tuple(rng), lo, hi, days))
+    ui.set_range(views.step_range(ui.current_range(lo, hi), lo, hi, days))
 
 
 def play_controls(lo: date, hi: date) -> None:
     """◂ / ▸ step the window a day; ▶ Play advances it a day every PLAY_SECONDS."""
     if st.session_state.pop("_tick", False) and st.session_state.get("playing"):
-        rng = tuple(st.session_state.get(ui.W_RANGE, (lo, hi)))
+        rng = ui.current_range(lo, hi)
         if rng[1] >= hi:
             st.session_state["playing"] = False
         else:
             ui.set_range(views.step_range(rng, lo, hi, 1))
     c1, c2, c3 = st.columns(3)
-    c1.button("◂ Previous day", on_click=_step, args=(-1, lo, hi), use_container_width=True,
-              disabled=lo >= hi)
-    c2.button("Next day ▸", on_click=_step, args=(1, lo, hi), use_container_width=True, disabled=lo >= hi)
+    c1.button("◂ Previous day", on_click=_step, args=(-1, lo, hi), width="stretch", disabled=lo >= hi)
+    c2.button("Next day ▸", on_click=_step, args=(1, lo, hi), width="stretch", disabled=lo >= hi)
     c3.toggle("▶ Play", key="playing", on_change=_play_started, args=(lo, hi), disabled=lo >= hi,
               help="Step through the days: the window moves one day at a time.")
     if st.session_state.get("playing"):
@@ -67,7 +67,7 @@ def _play_started(lo: date, hi: date) -> None:
     """Starting play at the end rewinds the window to the first day (same width)."""
     if not st.session_state.get("playing"):
         return
-    a, b = tuple(st.session_state.get(ui.W_RANGE, (lo, hi)))
+    a, b = ui.current_range(lo, hi)
     if b >= hi:
         width = timedelta(0) if a <= lo else b - a  # whole range selected: play one day at a time
         ui.set_range((lo, min(hi, lo + width)))
@@ -83,21 +83,40 @@ def _ticker() -> None:
     st.session_state["_ticker_armed"] = True  # armed in the full run; ticks on its own reruns
 
 
-def render_panel(store, df_range, places, selected: str) -> None:
+def place_name(pid: str, *frames: pd.DataFrame) -> str:
+    """The display name of a place id: from the data, else the gazetteer; never the raw id."""
+    for frame in frames:
+        name = frame.loc[frame["place_id"] == pid, "place"] if len(frame) else []
+        if len(name):
+            return str(name.iloc[0])
+    p = ui.get_gazetteer().get(pid)
+    return p.name if p is not None else "the selected place"
+
+
+def render_heading(label: str) -> None:
+    """A place name as the panel heading: cut to NAME_CHARS (the full name on demand)."""
+    short = views.shorten(label, NAME_CHARS)
+    st.markdown(f"#### {views.escape_md(short)}", unsafe_allow_html=True)
+    if short != " ".join(label.split()):
+        with st.expander("Full name", key="full_name"):
+            st.text(label)
+
+
+def render_panel(store, df_all, df_range, places, selected: str) -> None:
     if selected:
-        name = places.loc[places["place_id"] == selected, "place"]
-        label = name.iloc[0] if len(name) else selected
-        rows = df_range[df_range["place_id"] == selected]
+        label = place_name(selected, places, df_all)
         head, btn = st.columns([3, 1])
-        head.markdown(f"#### {views.escape_md(label)}", unsafe_allow_html=True)
+        with head:
+            render_heading(label)
         btn.button("Show all", on_click=_clear_selection, key="clear_sel", help="Clear the selected place")
+        rows = df_range[df_range["place_id"] == selected]
         if rows.empty:
             st.info("No incidents at this place in the selected dates and filters.")
             return
     else:
         rows = df_range
         st.markdown("#### All incidents in range")
-        st.caption("Click a marker to read the reports behind it.")
+        st.caption("Click a marker (or Tab to it and press Enter) to read the reports behind it.")
     n = min(PANEL_CAP, max(PANEL_PAGE, int(st.session_state.get("panel_n", PANEL_PAGE))))
     shown = views.newest_first(rows, n)
     box = st.container(height=620, border=False)
@@ -126,27 +145,53 @@ def _fmt_num(v) -> str:
         return "?"
 
 
+def _mentions(value) -> list[dict]:
+    if isinstance(value, str):
+        try:
+            value = json.loads(value or "[]")
+        except ValueError:
+            return []
+    return [m for m in (value or []) if isinstance(m, dict)]
+
+
+def place_context(store, r) -> str | None:
+    """When the excerpt does not name the incident's place, the entry's sentence that does
+    (highlighted and escaped), else None."""
+    names = [r.place]
+    p = ui.get_gazetteer().get(r.place_id)
+    if p is not None:
+        names += list(p.names)
+    excerpt = r.excerpt or ""
+    if any(m.get("place_id") == r.place_id for m in _mentions(r.mentions)) or views.names_in(excerpt, names):
+        return None
+    if not (r.entry_end and r.entry_end > (r.entry_start or 0)):
+        return None
+    entry = store.entry_text(int(r.report_id), int(r.entry_start), int(r.entry_end))
+    span = views.place_sentence(entry, names, near=max(0, int(r.start or 0) - int(r.entry_start or 0)))
+    if span is None:
+        return None
+    sentence = entry[span[0]:span[1]]
+    return views.highlight_excerpt(sentence, 0, [], None, names=names)
+
+
 def render_incident(store, r) -> None:
     """One incident: a header line, the source line and the highlighted excerpt in one element."""
     with st.container(border=True):
         kind = r.event_type + (f" / {r.sub_event_type}" if r.sub_event_type else "")
         meta = " · ".join([
             f"<b>{views.escape_md(r.date or 'undated')}</b>",
-            views.escape_md(r.place),
+            views.escape_md(views.shorten(r.place, NAME_CHARS)),
             views.escape_md(kind),
             f"fatalities {_fmt_num(r.fatalities)}",
             f"injuries {_fmt_num(r.injuries)}",
         ])
         src = f"{r.source or 'unknown source'}" + (f", published {r.published}" if r.published else "")
-        mentions = r.mentions
-        if isinstance(mentions, str):
-            try:
-                mentions = json.loads(mentions or "[]")
-            except ValueError:
-                mentions = []
-        excerpt = views.highlight_excerpt(r.excerpt, r.start, mentions, r.place)
+        excerpt = views.highlight_excerpt(r.excerpt, r.start, _mentions(r.mentions), r.place)
+        where = place_context(store, r)
+        where_html = (f'<div class="incident-place-sentence"><small>Where, from the same entry:</small> {where}</div>'
+                      if where else "")
         st.markdown(f'<div>{meta}</div><div><small>{views.escape_md(src)}</small></div>'
-                    f'<div class="incident-excerpt">{excerpt}</div>', unsafe_allow_html=True)
+                    f'<div class="incident-excerpt">{excerpt}</div>{where_html}', unsafe_allow_html=True)
         if r.entry_end and r.entry_end > (r.entry_start or 0):
             exp = st.expander("Whole entry", key=f"entry_{r.id}", on_change="rerun")
             if exp.open:
@@ -154,23 +199,23 @@ def render_incident(store, r) -> None:
                     st.text(store.entry_text(int(r.report_id), int(r.entry_start), int(r.entry_end)))
 
 
-def main() -> None:
-    st.set_page_config(page_title="Incident map", page_icon="🗺️", layout="wide")
+def map_page() -> None:
     ui.ensure_sample_data()
     df = ui.load_incidents()
     types, sources = ui.filter_options()
     st.title("Incident map")
     f = ui.sidebar_filters(types, sources)
+    tiles = ui.map_options()
     bounds = views.date_bounds(df)
     if bounds is None:
         st.info("No dated incidents yet. Add a report on the **Reports** page.")
-        ui.sync_url()
+        ui.sync_place_url()
         return
     lo, hi = bounds
-    play_controls_box = st.container()
-    with play_controls_box:
+    with st.container():  # the play ticker comes and goes in here: what follows keeps its place (no remount)
         play_controls(lo, hi)
-    ui.date_range(lo, hi, "Dates")
+    f.start, f.end = ui.date_range(lo, hi, "Dates")
+    f.place_ids = ui.place_query_ids(f.place_query, df)
     in_range = views.filter_frame(df, f)
     places = views.aggregate_places(in_range)
 
@@ -181,27 +226,38 @@ def main() -> None:
     m1.metric("Incidents", f"{n_inc:,}")
     m2.metric("Fatalities", f"{n_dead:,}")
     m3.metric("Places", f"{len(places):,}")
-    undated = int((df["date"] == "").sum())
+    undated = int((df["day"] == views.UNDATED).sum())
     m4.metric("Days", f"{(f.end - f.start).days + 1}", help=f"{undated} undated incident(s) are not on the map")
 
     left, right = st.columns([3, 2], gap="medium")
     with left:
         value = streamlit_folium.st_folium(
-            ui.base_map(df),
+            ui.base_map(df, tiles=tiles),
             key=MAP_KEY,
             height=620,
-            use_container_width=True,
-            feature_group_to_add=ui.marker_layer(places, f.place_id),
+            width=None,  # the column's width
+            feature_group_to_add=ui.marker_layer(places, ui.selected_place()),
             returned_objects=RETURNED,
         )
         handle_click(value, places)
         approx = int((places["geo_precision"] >= 2).sum()) if len(places) else 0
-        st.caption(f"{len(places):,} places; {approx} approximate (dashed, hollow). "
-                   "Circles cluster when zoomed out.")
+        st.caption(f"{len(places):,} places; {approx} approximate (dashed, paler). "
+                   "Nearby places merge into grey bubbles when zoomed out: click one to zoom in.")
     with right:
         with ui.open_store() as store:
-            render_panel(store, in_range, places, f.place_id)
-    ui.sync_url(bounds)
+            render_panel(store, df, in_range, places, ui.selected_place())
+    ui.sync_place_url()
+
+
+def main() -> None:
+    st.set_page_config(page_title="Incident map", page_icon="🗺️", layout="wide")
+    nav = st.navigation([
+        st.Page(map_page, title="Map", icon=":material/map:", url_path="map", default=True),
+        st.Page("pages/1_Incidents.py", title="Incidents", icon=":material/table:", url_path="incidents"),
+        st.Page("pages/2_Reports.py", title="Reports", icon=":material/article:", url_path="reports"),
+        st.Page("pages/3_Gazetteer.py", title="Gazetteer", icon=":material/location_on:", url_path="gazetteer"),
+    ])
+    nav.run()
 
 
 main()

@@ -6,36 +6,29 @@
 * the gazetteer cached with ``st.cache_resource`` (cleared after the user adds
   a place);
 * the shared filters (sidebar: event type, source, place search; the date
-  range slider), kept in ``st.session_state["flt"]`` across pages and mirrored
-  in the URL (``st.query_params``) so a link reproduces the view.
+  range slider): widgets bound to the URL by Streamlit itself
+  (``bind="query-params"``: ``?type=…&source=…&q=…&dates=…&dates=…``) and kept
+  across pages (``persist_state="session"``); only the selected place is put in
+  the URL by hand (``?place=…``);
+* the maps (``incidents.maps``) with their files served by the app itself.
 """
 from __future__ import annotations
 
-import json
 import os
-import sys
-from dataclasses import asdict
-from datetime import date
+from datetime import date, timedelta
 from pathlib import Path
 
 import folium
 import pandas as pd
 import streamlit as st
-from branca.element import MacroElement
-from folium.plugins import MarkerCluster
-from jinja2 import Template
 
-ROOT = Path(__file__).resolve().parent
-if str(ROOT) not in sys.path:  # pages/ run with their own directory first on sys.path
-    sys.path.insert(0, str(ROOT))
+from incidents import maps, views
+from incidents.store import Store, default_db_path
+from incidents.views import Filters
 
-from incidents import views  # noqa: E402
-from incidents.store import Store, default_db_path  # noqa: E402
-from incidents.views import Filters  # noqa: E402
-
-STATE = "flt"
-W_TYPES, W_SOURCES, W_QUERY, W_RANGE = "w_types", "w_sources", "w_query", "w_range"
-URL_KEYS = ("from", "to", "type", "source", "q", "place")
+# widget keys; the bound ones are also their URL parameters
+W_TYPES, W_SOURCES, W_QUERY, W_RANGE, W_TILES = "type", "source", "q", "dates", "tiles"
+PLACE_PARAM, PLACE_STATE = "place", "_place"
 
 
 # ---------------------------------------------------------------------- store
@@ -154,253 +147,155 @@ def ensure_sample_data() -> int:
 
 
 # ---------------------------------------------------------------------- filters
-def _qp_list(name: str) -> list[str]:
-    try:
-        return [v for v in st.query_params.get_all(name) if v]
-    except Exception:
-        return []
-
-
-def filters() -> Filters:
-    """The session's filters; read from the URL the first time a session asks."""
-    f = st.session_state.get(STATE)
-    if f is None:
-        qp = st.query_params
-        f = Filters(
-            start=views.parse_day(qp.get("from")),
-            end=views.parse_day(qp.get("to")),
-            event_types=_qp_list("type"),
-            sources=_qp_list("source"),
-            place_query=qp.get("q") or "",
-            place_id=qp.get("place") or "",
-        )
-        st.session_state[STATE] = f
-    return f
+def selected_place() -> str:
+    """The place selected on the map (read from the URL the first time a session asks)."""
+    if PLACE_STATE not in st.session_state:
+        st.session_state[PLACE_STATE] = (st.query_params.get(PLACE_PARAM) or "").strip()
+    return st.session_state[PLACE_STATE]
 
 
 def select_place(place_id: str) -> None:
-    filters().place_id = place_id or ""
+    st.session_state[PLACE_STATE] = place_id or ""
 
 
 def sidebar_filters(types: list[str], sources: list[str]) -> Filters:
-    """Event type, source and place search in the sidebar; returns the updated filters."""
-    f = filters()
-    if W_TYPES not in st.session_state:
-        st.session_state[W_TYPES] = [t for t in f.event_types if t in types]
-    if W_SOURCES not in st.session_state:
-        st.session_state[W_SOURCES] = [s for s in f.sources if s in sources]
-    if W_QUERY not in st.session_state:
-        st.session_state[W_QUERY] = f.place_query
+    """Event type, source and place search in the sidebar (bound to the URL); the filters so far."""
     # options may shrink when reports are deleted: keep only known values
-    st.session_state[W_TYPES] = [t for t in st.session_state[W_TYPES] if t in types]
-    st.session_state[W_SOURCES] = [s for s in st.session_state[W_SOURCES] if s in sources]
+    for key, known in ((W_TYPES, types), (W_SOURCES, sources)):
+        if key in st.session_state:
+            kept = [v for v in st.session_state[key] if v in known]
+            if kept != list(st.session_state[key]):
+                st.session_state[key] = kept
+    _carry(W_TYPES, W_SOURCES, W_QUERY)
     with st.sidebar:
         st.header("Filters")
-        f.event_types = list(st.multiselect("Event type", types, key=W_TYPES, placeholder="All event types"))
-        f.sources = list(st.multiselect("Source", sources, key=W_SOURCES, placeholder="All sources"))
-        f.place_query = st.text_input("Place search", key=W_QUERY, placeholder="e.g. Rafah").strip()
-    return f
+        event_types = st.multiselect("Event type", types, key=W_TYPES, placeholder="All event types",
+                                     bind="query-params", persist_state="session")
+        srcs = st.multiselect("Source", sources, key=W_SOURCES, placeholder="All sources",
+                              bind="query-params", persist_state="session")
+        query = st.text_input("Place search", key=W_QUERY, placeholder="e.g. Rafah, Khan Yunis, Gaza",
+                              help="A place's name or alias, or an area: 'Gaza' finds the places inside the Strip.",
+                              bind="query-params", persist_state="session")
+    return Filters(event_types=list(event_types), sources=list(srcs), place_query=(query or "").strip(),
+                   place_id=selected_place())
+
+
+def _carry(*keys: str) -> None:
+    """Keep these widgets' values when another page draws them: on its first run there Streamlit
+    would reset a widget to its default (even with persist_state="session"); a value written
+    through the Session State API before the widget is drawn is the one it takes."""
+    for key in keys:
+        if key in st.session_state:
+            st.session_state[key] = st.session_state[key]
+
+
+@st.cache_data(max_entries=64, show_spinner=False)
+def _place_query_ids(query: str, place_ids: tuple[str, ...], gaz_key: tuple, _gaz) -> frozenset:
+    return views.place_matches(query, _gaz, place_ids)
+
+
+def place_query_ids(query: str, df: pd.DataFrame) -> frozenset:
+    """The places of ``df`` a place search finds through the gazetteer (aliases, places inside areas)."""
+    if not (query or "").strip() or df.empty:
+        return frozenset()
+    from gazetteer import default_user_path
+
+    user = default_user_path()
+    ids = tuple(sorted(df["place_id"].unique()))
+    return _place_query_ids(query.strip(), ids, (str(user), gazetteer_stamp(user)), get_gazetteer())
+
+
+def map_options() -> bool:
+    """The sidebar's map option: OpenStreetMap tiles (online only; off, nothing is requested)."""
+    _carry(W_TILES)
+    with st.sidebar:
+        on = st.toggle("Online map tiles (OpenStreetMap)", key=W_TILES, persist_state="session",
+                       help="Off: the offline base map (land, sea, borders, governorates, cities). "
+                            "On: OpenStreetMap's tiles, which need a network.")
+    return bool(on)
+
+
+def _legacy_range(lo: date, hi: date) -> tuple[date, date] | None:
+    """``?from=…&to=…`` links made before the slider was bound to ``?dates=``."""
+    a, b = views.parse_day(st.query_params.get("from")), views.parse_day(st.query_params.get("to"))
+    if not (a or b):
+        return None
+    for k in ("from", "to"):
+        if k in st.query_params:
+            del st.query_params[k]
+    return views.clamp_range((a or lo, b or hi), lo, hi)
 
 
 def date_range(lo: date, hi: date, label: str = "Dates") -> tuple[date, date]:
-    """The linked date range slider (state shared with the URL and other pages)."""
-    f = filters()
-    if W_RANGE not in st.session_state:
-        st.session_state[W_RANGE] = views.clamp_range(
-            (f.start or lo, f.end or hi), lo, hi)
-    else:
+    """The linked date range slider (bound to the URL, shared with the other pages)."""
+    if W_RANGE not in st.session_state and W_RANGE not in st.query_params:
+        legacy = _legacy_range(lo, hi)
+        if legacy:
+            st.session_state[W_RANGE] = legacy
+    if W_RANGE in st.session_state:
         st.session_state[W_RANGE] = views.clamp_range(st.session_state[W_RANGE], lo, hi)
     if lo >= hi:
         st.caption(f"{label}: {lo.isoformat()} (all incidents are on one day)")
-        rng = (lo, hi)
-    else:
-        rng = tuple(st.slider(label, min_value=lo, max_value=hi, key=W_RANGE, format="YYYY-MM-DD"))
-    f.start, f.end = rng
-    return rng  # type: ignore[return-value]
+        return lo, hi
+    rng = st.slider(label, min_value=lo, max_value=hi, value=(lo, hi), key=W_RANGE, format="YYYY-MM-DD",
+                    step=timedelta(days=1), bind="query-params", persist_state="session")
+    return views.clamp_range(rng, lo, hi)
+
+
+def current_range(lo: date, hi: date) -> tuple[date, date]:
+    return views.clamp_range(st.session_state.get(W_RANGE, (lo, hi)), lo, hi)
 
 
 def set_range(rng: tuple[date, date]) -> None:
     """Move the slider (call before the slider is drawn in this run, or from a callback)."""
     st.session_state[W_RANGE] = tuple(rng)
-    f = filters()
-    f.start, f.end = rng
 
 
-def sync_url(bounds: tuple[date, date] | None = None) -> None:
-    """Write the filters into the URL; the full date range and empty values are left out."""
-    f = filters()
-    want: dict[str, str | list[str]] = {}
-    if f.start and f.end and (bounds is None or (f.start, f.end) != tuple(bounds)):
-        want["from"], want["to"] = f.start.isoformat(), f.end.isoformat()
-    if f.event_types:
-        want["type"] = list(f.event_types)
-    if f.sources:
-        want["source"] = list(f.sources)
-    if f.place_query:
-        want["q"] = f.place_query
-    if f.place_id:
-        want["place"] = f.place_id
-    have = {}
-    for k in URL_KEYS:
-        vals = _qp_list(k)
-        if vals:
-            have[k] = vals if k in ("type", "source") else vals[0]
-    if have != want:
-        for k in URL_KEYS:
-            if k in st.query_params and k not in want:
-                del st.query_params[k]
-        for k, v in want.items():
-            st.query_params[k] = v
-
-
-def filters_dict() -> dict:
-    d = asdict(filters())
-    return {k: (v.isoformat() if isinstance(v, date) else v) for k, v in d.items()}
+def sync_place_url() -> None:
+    """Put the selected place in the URL (the bound widgets keep their own parameters)."""
+    pid = selected_place()
+    have = st.query_params.get(PLACE_PARAM) or ""
+    if pid and have != pid:
+        st.query_params[PLACE_PARAM] = pid
+    elif not pid and PLACE_PARAM in st.query_params:
+        del st.query_params[PLACE_PARAM]
 
 
 # ---------------------------------------------------------------------- map
-LEGEND_HTML = (
-    '<div style="background:rgba(255,255,255,.92);'
-    'padding:6px 9px;border-radius:4px;font:12px/1.45 sans-serif;box-shadow:0 1px 4px rgba(0,0,0,.3)">'
-    + "".join(
-        f'<div><span style="display:inline-block;width:11px;height:11px;border-radius:50%;'
-        f'background:{color};margin-right:6px;vertical-align:-1px"></span>{views.escape_label(name)}</div>'
-        for name, color in [*views.EVENT_COLORS.items(), ("Other", views.OTHER_COLOR)]
-    )
-    + '<div style="margin-top:3px"><span style="display:inline-block;width:9px;height:9px;border-radius:50%;'
-    'border:2px dashed #555;margin-right:6px;vertical-align:-1px"></span>approximate place</div>'
-    '<div>size = number of incidents</div></div>'
-)
-
-
-class Legend(MacroElement):
-    """A Leaflet control holding constant legend HTML.
-
-    A control lives inside the map div: HTML added beside the map would make
-    the iframe's document taller than the iframe, and the focus a mousedown
-    gives the map then scrolls it so the click misses the marker.
-    """
-
-    _template = Template(
-        "{% macro script(this, kwargs) %}"
-        "var legend = L.control({position: 'bottomleft'});"
-        "legend.onAdd = function () {"
-        " var d = L.DomUtil.create('div', 'incident-legend'); d.innerHTML = {{ this.html|tojson }}; return d; };"
-        "legend.addTo({{ this._parent.get_name() }});"
-        "{% endmacro %}"
-    )
-
-    def __init__(self, html: str):
-        super().__init__()
-        self._name = "Legend"
-        self.html = html
-
-
-def base_map(all_df) -> folium.Map:
-    """The static part of the map: built fresh every run, the same for the same data.
-
-    Only the extent of all places is used, so moving the slider or changing a
-    filter never changes it (st_folium would remount the map otherwise).
-
-    ``keyboard=False``: Leaflet's keyboard handler focuses the map on mousedown;
-    when the map's iframe is partly below the fold, that focus scrolls the page
-    between mousedown and mouseup and the click on a marker lands on the map
-    instead (measured in Chromium). Without it a first click always selects.
-    """
-    lat, lon = all_df["lat"].dropna(), all_df["lon"].dropna()
-    m = folium.Map(location=[31.5, 34.45], zoom_start=8, tiles="OpenStreetMap", control_scale=True,
-                   keyboard=False)
-    if len(lat):
-        s, n, w, e = float(lat.min()), float(lat.max()), float(lon.min()), float(lon.max())
-        if n - s < 0.05 and e - w < 0.05:
-            s, n, w, e = s - 0.05, n + 0.05, w - 0.05, e + 0.05
-        m.fit_bounds([[round(s, 3), round(w, 3)], [round(n, 3), round(e, 3)]])
-    countries = basemap_countries()
-    if countries:
-        # country outlines under the markers: the map still shows where things are when the
-        # tiles cannot load (offline); faint and not clickable when they can
-        folium.GeoJson(countries, name="Countries", control=False, interactive=False, smooth_factor=1,
-                       style_function=_country_style).add_to(m)
-    MarkerCluster().add_to(m)  # loads the cluster plugin's JS at first mount
-    Legend(LEGEND_HTML).add_to(m)
-    return m
-
-
-def _country_style(_feature) -> dict:
-    return {"color": "#8a8a8a", "weight": 0.8, "fillColor": "#efece4", "fillOpacity": 0.25}
+def static_url() -> str:
+    """Where Streamlit serves ``static/`` (``server.enableStaticServing``), under any base URL path."""
+    base = (st.get_option("server.baseUrlPath") or "").strip("/")
+    return f"/{base}/app/static/" if base else "/app/static/"
 
 
 @st.cache_resource(show_spinner=False)
-def basemap_countries() -> dict | None:
-    """Country outlines of the region (Natural Earth via world-atlas; see tools/make_basemap.py)."""
-    path = ROOT / "data" / "basemap" / "countries.geojson"
+def _labels(stamp: float) -> list[list]:
+    from gazetteer import Gazetteer
+
     try:
-        return json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return None
+        return maps.city_labels(Gazetteer.load(user=False).places.values())
+    except Exception:  # labels are decoration: never block the map
+        return []
 
 
-CLUSTER_OPTIONS = {"maxClusterRadius": 35, "disableClusteringAtZoom": 10, "showCoverageOnHover": False,
-                   "spiderfyOnMaxZoom": False}
+def map_labels() -> list[list]:
+    """City, capital and camp labels from the curated gazetteer (cached)."""
+    from gazetteer import CURATED_PATH
+
+    return _labels(gazetteer_stamp(Path(CURATED_PATH)))
 
 
-def _js_json(value) -> str:
-    """JSON for a JavaScript context: no raw < > & (nothing can close a script or start a tag)."""
-    return (json.dumps(value, ensure_ascii=True, separators=(",", ":"))
-            .replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026"))
+def base_map(points: pd.DataFrame, *, tiles: bool | None = None, cluster: bool = True) -> folium.Map:
+    """The static part of a map over ``points`` (columns lat, lon; only their extent is used).
 
-
-class PlaceMarkers(MacroElement):
-    """All place circles in one JSON array and one loop, inside a marker cluster group.
-
-    One folium ``CircleMarker`` per place costs ~0.65 ms of template rendering
-    and ~700 bytes of JavaScript each; this costs a few microseconds and ~150
-    bytes per place. Tooltips are the escaped labels (plain text for
-    st_folium's ``last_object_clicked_tooltip``).
+    Built fresh every run and the same for the same data, so moving the slider or changing a
+    filter never changes it (st_folium would remount the map otherwise).
     """
-
-    _template = Template(
-        "{% macro script(this, kwargs) %}"
-        "var {{ this.get_name() }} = L.markerClusterGroup({{ this.options }});\n"
-        "(function (group, rows) {\n"
-        "  rows.forEach(function (r) {\n"
-        "    var m = L.circleMarker([r.lat, r.lon], {radius: r.r, color: r.c, weight: r.w, dashArray: r.d,\n"
-        "      fill: true, fillColor: r.f, fillOpacity: r.fo, opacity: r.o});\n"
-        "    m.bindTooltip(r.t);\n"
-        "    group.addLayer(m);\n"
-        "  });\n"
-        "})({{ this.get_name() }}, {{ this.rows }});\n"
-        "{{ this._parent.get_name() }}.addLayer({{ this.get_name() }});\n"
-        "{% endmacro %}"
-    )
-
-    def __init__(self, rows: list[dict], options: dict):
-        super().__init__()
-        self._name = "PlaceMarkers"
-        self.rows = _js_json(rows)
-        self.options = _js_json(options)
-        self.count = len(rows)
+    if tiles is None:
+        tiles = bool(st.session_state.get(W_TILES, False))
+    return maps.base_map(points["lat"].dropna().tolist(), points["lon"].dropna().tolist(), static_url(),
+                         labels=map_labels(), tiles=tiles, cluster=cluster)
 
 
-def marker_rows(places, selected: str) -> list[dict]:
-    rows = []
-    for p in places.itertuples(index=False):
-        color = views.event_color(p.event_type)
-        approx = int(p.geo_precision) >= 2
-        sel = p.place_id == selected
-        rows.append({
-            "id": str(p.place_id), "lat": round(float(p.lat), 5), "lon": round(float(p.lon), 5),
-            "r": views.marker_radius(int(p.count)), "c": "#111" if sel else color, "w": 3 if sel else 2,
-            "d": "4 4" if approx else None, "f": color, "fo": 0.12 if approx else 0.6,
-            "o": 0.75 if approx else 0.95,
-            "t": views.escape_label(views.place_label(p.place, int(p.count))),
-        })
-    return rows
-
-
-def marker_layer(places, selected: str) -> folium.FeatureGroup:
-    """One circle per place (sized by count, coloured by dominant type, dashed and hollow when
-    approximate), clustered when zoomed out; labels escaped."""
-    fg = folium.FeatureGroup(name="Incidents")
-    fg.add_child(PlaceMarkers(marker_rows(places, selected), CLUSTER_OPTIONS))
-    return fg
+def marker_layer(places: pd.DataFrame, selected: str) -> folium.FeatureGroup:
+    return maps.marker_layer(places, selected)

@@ -22,9 +22,9 @@ and drives headless Chromium:
   html and the marker layer), and the map iframe's HTML;
 * **server RSS**: VmRSS and peak VmHWM of the streamlit process and its children.
 
-Nothing is asserted; the figures are printed as a table. Offline: folium's CDN
-files come from tests/.assets (``bash tools/fetch-map-assets.sh``) through the
-routing helper of tests/ui_fixtures.py; tiles get an empty 200.
+Nothing is asserted; the figures are printed as a table. Offline: the app serves
+every file the map needs itself (static/); every remote request is aborted by the
+routing helper of tests/ui_fixtures.py.
 ``--profile`` times the dashboard's data path in-process (views/ui functions
 and streamlit-folium's serialisation on the same store) and runs pyinstrument.
 """
@@ -301,10 +301,8 @@ class _RemoteOnly:
 
 def _route_offline():
     """The offline routing of the browser tests (tests/ui_fixtures.py), for remote URLs only."""
-    from ui_fixtures import ASSETS, route_offline
+    from ui_fixtures import route_offline  # aborts remote requests: the app serves every file itself
 
-    if not (ASSETS / "leaflet-1.9.3" / "dist" / "leaflet.js").exists():
-        raise RuntimeError("tests/.assets is missing: run bash tools/fetch-map-assets.sh")
     return lambda context, log=None: route_offline(_RemoteOnly(context), log)
 
 

@@ -114,8 +114,16 @@ def read_bytes_report(data: bytes, filename: str = "<upload>", source: str | Non
         raise InputError(f"file is {len(data) / 1e6:.1f} MB, larger than the {max_bytes / 1e6:.0f} MB limit", filename)
     suffix = Path(filename).suffix.lower()
     kind = "html" if suffix in HTML_SUFFIXES else "md" if suffix in MARKDOWN_SUFFIXES else "txt"
-    text = normalise_text(decode_bytes(data, filename), kind)
-    report = report_from_text(text, source=source, published=published)
+    markup = decode_bytes(data, filename)
+    if kind == "html" or (kind == "txt" and re.match(r"\s*<(?:!doctype|html)\b", markup[:200], re.I)):
+        from .html import read_html  # main text and page metadata (trafilatura); fragments stripped
+
+        page = read_html(markup.replace("\r\n", "\n").replace("\r", "\n"))
+        report = report_from_text(page.text, source=source if source is not None else (
+            infer_source(page.text) or page.site), published=published or page.published, title=page.title,
+            url=page.url)
+    else:
+        report = report_from_text(normalise_text(markup, kind), source=source, published=published)
     report.path = filename
     return report
 

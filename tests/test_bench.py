@@ -1,8 +1,8 @@
 """Smoke runs of the benchmarks in bench/: they run and print their figures.
 
 Tiny sizes (3 reports; a 300-incident store with one slider move) so they keep
-working; no timing is asserted. The dashboard run needs Debian's chromium and
-tests/.assets (tools/install-test-deps.sh) and is skipped without them.
+working; no timing is asserted. The dashboard run needs Debian's chromium
+(tools/install-test-deps.sh) and is skipped without it.
 """
 from __future__ import annotations
 
@@ -89,13 +89,9 @@ def test_bench_dashboard_store_rows_are_plausible(tmp_path):
 
 def test_bench_dashboard_smoke_300_incidents_one_slider_move():
     import bench_dashboard
-    from ui_fixtures import ASSETS
-
     if not Path(bench_dashboard.CHROMIUM).exists():
         (pytest.fail if os.environ.get("CI") else pytest.skip)(
             f"{bench_dashboard.CHROMIUM} is not installed (tools/install-test-deps.sh installs it)")
-    if not (ASSETS / "leaflet-1.9.3" / "dist" / "leaflet.js").exists():
-        (pytest.fail if os.environ.get("CI") else pytest.skip)("tests/.assets missing: run bash tools/fetch-map-assets.sh")
     out = _run([str(BENCH / "bench_dashboard.py"), "--sizes", "300", "--moves", "1", "--profile"], timeout=240)
     assert re.search(r"\[300\] slider move: 300 -> [\d,]+ incidents", out), out
     assert re.search(r"^\| 300 +\| \d+ ", out, re.M), out

@@ -109,3 +109,28 @@ def test_malformed_user_file_keeps_the_curated_places_and_loses_nothing(ui_env):
     at.run()
     assert "khan-younis" in list(at.dataframe[0].value["id"])  # curated places still there
     assert user.read_text(encoding="utf-8") == bad
+
+
+def test_add_place_empties_the_form_and_updates_the_counts(ui_env):
+    _, user = ui_env
+    at = ok(AppTest.from_file(PAGE, default_timeout=60).run())
+    before = [c.value for c in at.caption if "added by users" in c.value]
+    assert before and "(0 added by users)" in before[0]
+    fill(at, gz_name="Wadi Testa", gz_id="", gz_kind="village", gz_country="PS", gz_lat=31.45, gz_lon=34.40)
+    submit(at)
+    assert any("Added Wadi Testa" in s.value for s in at.success), all_text(at)
+    # the form is empty again: pressing Add place once more is not "id taken"
+    assert at.text_input(key="gz_name").value == "" and at.number_input(key="gz_lat").value is None
+    assert [c.value for c in at.caption if "added by users" in c.value][0].endswith("(1 added by users).")
+    submit(at)
+    assert not [e for e in at.error if "already taken" in e.value]
+    assert len(read_places(user, origin="user")) == 1
+
+
+def test_country_picker_shows_names(ui_env):
+    at = ok(AppTest.from_file(PAGE, default_timeout=60).run())
+    box = at.selectbox(key="gz_country")
+    assert box.value == "PS"
+    labels = list(box.proto.options)
+    assert "Lebanon (LB)" in labels and "Iraq (IQ)" in labels
+    assert labels == sorted(labels, key=str.casefold)

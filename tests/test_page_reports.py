@@ -98,9 +98,11 @@ def test_bad_input_shows_an_error_and_keeps_it(ui_env, pipeline):
     at.file_uploader(key="rep_file").set_value(("empty.txt", b"", "text/plain"))
     ok(at.run())
     assert at.error, "an empty file must be an error"
-    at.file_uploader(key="rep_file").set_value(("big.txt", b"a" * (5 * 1024 * 1024 + 1), "text/plain"))
+    at.file_uploader(key="rep_file").set_value(("big.txt", b"a" * 5_000_001, "text/plain"))
     ok(at.run())
-    assert at.error and "MB" in at.error[0].value
+    import html
+
+    assert at.error and "5 MB (5,000,000 bytes)" in html.unescape(at.error[0].value)
     assert not any(b.key == "save_report" for b in at.button)
     # a file name is shown in the message, inert (no Markdown link or image)
     at.file_uploader(key="rep_file").set_value(("![x](http:__e.png).txt", b"\x00\x01" * 50, "text/plain"))
@@ -121,3 +123,69 @@ def test_delete_a_stored_report(seeded, pipeline):
     with Store(db) as s:
         assert s.count("reports") == 1
         assert rid not in [r["id"] for r in s.reports()]
+
+
+def test_the_page_states_the_limit_the_uploader_enforces(ui_env, pipeline):
+    at = ok(page().run())
+    at.radio(key="rep_mode").set_value("Upload a file")
+    ok(at.run())
+    up = at.get("file_uploader")[0]
+    assert up.proto.max_upload_size_mb == 5  # the uploader refuses files over 5,000,000 bytes
+    assert "5 MB (5,000,000 bytes)" in up.proto.label
+    # just under the limit is read, not refused
+    body = (REPORT + " " * (5_000_000 - len(REPORT.encode()) - 1)).encode()
+    at.file_uploader(key="rep_file").set_value(("big.txt", body, "text/plain"))
+    ok(at.run())
+    assert not [e for e in at.error if "limit" in e.value]
+
+
+def test_a_new_error_replaces_the_last_success_message(ui_env, pipeline):
+    at = ok(page().run())
+    at.text_area(key="rep_text").set_value(REPORT)
+    ok(at.run())
+    at.button(key="save_report").click()
+    ok(at.run())
+    assert any("Saved report #" in s.value for s in at.success)
+    at.text_area(key="rep_text").set_value("   \n  ")
+    ok(at.run())
+    assert at.error and "empty" in at.error[0].value
+    assert not [s for s in at.success if "Saved report" in s.value]
+
+
+def test_save_stores_the_preview_without_extracting_again(ui_env, pipeline, monkeypatch):
+    import incidents.extract as extract_mod
+
+    calls = {"n": 0}
+    real = extract_mod.extract
+
+    def counting(*a, **k):
+        calls["n"] += 1
+        return real(*a, **k)
+
+    monkeypatch.setattr(extract_mod, "extract", counting)
+    db, _ = ui_env
+    at = ok(page().run())
+    at.text_area(key="rep_text").set_value(REPORT)
+    ok(at.run())
+    n_found = int(metric(at, "Incidents found"))
+    assert calls["n"] == 1
+    at.button(key="save_report").click()
+    ok(at.run())
+    assert calls["n"] == 1  # the preview's extraction was stored
+    with Store(db) as s:
+        assert s.count() == n_found
+
+
+def test_html_upload_uses_the_page_title_and_skips_the_ticker(ui_env, pipeline):
+    from pathlib import Path
+
+    data = (Path(__file__).resolve().parent / "fixtures" / "html" / "live.html").read_bytes()
+    at = ok(page().run())
+    at.radio(key="rep_mode").set_value("Upload a file")
+    ok(at.run())
+    at.file_uploader(key="rep_file").set_value(("live.html", data, "text/html"))
+    ok(at.run())
+    title = [t for t in at.text_input if t.label == "Title"][0]
+    assert title.value == "Strikes across Gaza: live updates"  # not the cookie banner
+    df = at.dataframe[0].value
+    assert "Rafah" in set(df["place"]) and "Jabalia" not in set(df["place"])  # the ticker is no incident

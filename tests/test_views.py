@@ -60,7 +60,10 @@ def test_aggregate_places_one_row_per_place(df):
 def test_colors_and_radius():
     assert views.event_color("Battles") == views.EVENT_COLORS["Battles"]
     assert views.event_color("Something else") == views.OTHER_COLOR
-    assert views.marker_radius(1) < views.marker_radius(10) < views.marker_radius(100) <= 30
+    assert views.marker_radius(1) < views.marker_radius(10) < views.marker_radius(100) <= views.MAX_RADIUS
+    # perceptually scaled: three incidents read as clearly more than one (area ~3.5x)
+    assert views.marker_radius(3) >= 1.8 * views.marker_radius(1)
+    assert views.marker_radius(1) >= 6
 
 
 def test_escape_label_neutralises_html_and_template_strings():
@@ -103,6 +106,8 @@ def test_click_resolution_by_tooltip_and_nearest(df):
     assert views.resolve_click(agg, None, {"lat": 31.39, "lng": 34.41}) == "gaza-strip"
     assert views.resolve_click(agg, "Unknown — 2 incidents", {"lat": 33.2, "lng": 35.5}) == "khiam"
     assert views.resolve_click(agg, None, None) is None
+    # a cluster bubble never selects a place, however near one it is
+    assert views.resolve_click(agg, f" 3 places {views.CLUSTER_HINT}\n", {"lat": 31.3, "lng": 34.24}) is None
 
 
 def test_exports_match_rows(df):
@@ -127,3 +132,69 @@ def test_date_helpers():
     assert views.parse_day("2024-02-30") is None and views.parse_day("2024-02-03") == date(2024, 2, 3)
     assert views.date_bounds(frame([dict(date="2024-02-05"), dict(date=""), dict(date="2024-01-02")])) == (
         date(2024, 1, 2), date(2024, 2, 5))
+
+
+def test_dates_before_1970_are_kept_and_shown():
+    df = frame([dict(date="1900-10-07"), dict(date="2024-02-05"), dict(date="")])
+    assert views.date_bounds(df) == (date(1900, 10, 7), date(2024, 2, 5))
+    shown = views.filter_frame(df, Filters(start=date(1900, 1, 1), end=date(1900, 12, 31)))
+    assert list(shown["id"]) == [1]
+    assert views.aggregate_places(shown)["last_date"].tolist() == ["1900-10-07"]
+    assert len(views.filter_frame(df, Filters(start=date(1800, 1, 1), end=date(2100, 1, 1)))) == 2  # not the undated
+
+
+def test_an_impossible_date_is_undated():
+    df = frame([dict(date="2024-02-30"), dict(date="2024-02-05"), dict(date="1066-10-14")])
+    assert views.date_bounds(df) == (date(1066, 10, 14), date(2024, 2, 5))
+    assert df["date"].tolist() == ["", "2024-02-05", "1066-10-14"]
+
+
+@pytest.mark.parametrize("cell", ["=HYPERLINK(\"http://e\")", "+1", "-2+3", "@SUM(A1)", "\tx", "\rx",
+                                  "=cmd|' /C calc'!A0"])
+def test_csv_escapes_formula_cells(cell):
+    df = frame([dict(excerpt=cell, source=cell, place=cell, dateline=cell)])
+    import csv as _csv
+    import io
+
+    row = next(_csv.DictReader(io.StringIO(views.to_csv(df).decode(), newline="")))
+    for col in ("excerpt", "source", "place", "dateline"):
+        assert row[col] == "'" + cell, (col, row[col])
+
+
+def test_csv_keeps_numbers_and_plain_text():
+    df = frame([dict(excerpt="A strike - at night", lat=-0.5, lon=-12.25, fatalities=3)])
+    import csv as _csv
+    import io
+
+    row = next(_csv.DictReader(io.StringIO(views.to_csv(df).decode(), newline="")))
+    assert row["excerpt"] == "A strike - at night" and row["lat"] == "-0.5" and row["lon"] == "-12.25"
+    assert row["fatalities"] == "3"
+
+
+def test_shorten():
+    assert views.shorten("Rafah") == "Rafah"
+    long = "x" * 10_000
+    assert len(views.shorten(long, 80)) == 80 and views.shorten(long, 80).endswith("…")
+
+
+def test_place_sentence_finds_the_sentence_naming_the_place():
+    entry = ("A US strike killed a commander in Iraq on Wednesday night. Police said the strike hit an SUV "
+             "in al-mashtal, a neighbourhood in eastern Baghdad. Officials gave no toll.")
+    s, e = views.place_sentence(entry, ["Al-Mashtal", "Mashtal"], near=0)
+    assert entry[s:e] == "Police said the strike hit an SUV in al-mashtal, a neighbourhood in eastern Baghdad."
+    assert views.place_sentence(entry, ["Rafah"]) is None
+    assert views.place_sentence(entry, ["Mashtal"]) is None or "mashtal" in entry[slice(*views.place_sentence(
+        entry, ["Mashtal"]))]  # part of a hyphenated name is still the name
+    assert views.names_in(entry, ["Baghdad"]) and not views.names_in(entry, ["Bagh"])
+    out = views.highlight_excerpt("in al-mashtal, east", 0, [], None, names=["Al-Mashtal"])
+    assert "<mark>al&#45;mashtal</mark>" in out
+
+
+def test_place_matches_aliases_and_areas(gazetteer):
+    ids = ["rafah", "khan-younis", "gaza-city", "khiam", "mashtal", "jabalia"]
+    assert views.place_matches("Khan Yunis", gazetteer, ids) == {"khan-younis"}
+    assert views.place_matches("Baghdad", gazetteer, ids) == {"mashtal"}
+    assert {"rafah", "khan-younis", "gaza-city"} <= views.place_matches("Gaza", gazetteer, ids)
+    assert "khiam" not in views.place_matches("Gaza", gazetteer, ids)
+    assert views.place_matches("Lebanon", gazetteer, ids) == {"khiam"}
+    assert views.place_matches("", gazetteer, ids) == frozenset()

@@ -7,6 +7,7 @@ hand so these tests do not depend on extraction.
 from __future__ import annotations
 
 import json
+import re
 import sys
 from datetime import date
 from pathlib import Path
@@ -14,11 +15,9 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
-if str(ROOT) not in sys.path:
-    sys.path.insert(0, str(ROOT))
 
-from incidents.model import Entry, Incident, Report  # noqa: E402
-from incidents.store import Store  # noqa: E402
+from incidents.model import Entry, Incident, Report
+from incidents.store import Store
 
 XSS_TEXT = (
     "GAZA CITY — An airstrike hit a house in Jabalia on Monday, killing 4 people "
@@ -106,6 +105,43 @@ def seeded(ui_env):
     with Store(db) as s:
         seed_basic(s)
     return db, user
+
+
+class StreamlitLog:
+    """Collects what Streamlit logs (its loggers do not propagate, so caplog misses them) and
+    Python warnings, while the ``with`` block runs."""
+
+    WORDS = ("deprecat", "use_container_width", "will be removed", "session state api", "no longer supported")
+
+    def __enter__(self):
+        import logging
+        import warnings
+
+        self.records: list[str] = []
+        outer = self
+        real = self._real = logging.Logger.callHandlers
+
+        def call_handlers(logger, record):  # every logger, also those made later
+            if record.levelno >= logging.WARNING and logger.name.split(".")[0] in ("streamlit", "streamlit_folium"):
+                outer.records.append(record.getMessage())
+            return real(logger, record)
+
+        logging.Logger.callHandlers = call_handlers
+        self._warn = warnings.catch_warnings(record=True)
+        self.warnings = self._warn.__enter__()
+        warnings.simplefilter("always")
+        return self
+
+    def __exit__(self, *exc):
+        import logging
+
+        logging.Logger.callHandlers = self._real
+        self._warn.__exit__(*exc)
+        return False
+
+    def deprecations(self) -> list[str]:
+        msgs = self.records + [str(w.message) for w in self.warnings]
+        return [m for m in msgs if any(k in m.lower() for k in self.WORDS)]
 
 
 def map_args(at) -> dict:
@@ -234,49 +270,27 @@ def pipeline(monkeypatch, ui_env):
 
 
 # ---------------------------------------------------------------------- real browser
-ASSETS = ROOT / "tests" / ".assets"
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking"]
-
-# CDN prefix -> local directory under tests/.assets (made by tools/fetch-map-assets.sh)
-CDN_MAP = [
-    ("https://cdn.jsdelivr.net/npm/leaflet@1.9.3/", "leaflet-1.9.3/"),
-    ("https://cdn.jsdelivr.net/npm/bootstrap@5.2.2/", "bootstrap-5.2.2/"),
-    ("https://cdn.jsdelivr.net/npm/@fortawesome/fontawesome-free@6.2.0/", "fortawesome-fontawesome-free-6.2.0/"),
-    ("https://code.jquery.com/jquery-3.7.1.min.js", "jquery-3.7.1/dist/jquery.min.js"),
-    ("https://cdnjs.cloudflare.com/ajax/libs/Leaflet.awesome-markers/2.0.2/", "leaflet.awesome-markers-2.0.5/dist/"),
-    ("https://cdnjs.cloudflare.com/ajax/libs/leaflet.markercluster/1.1.0/", "leaflet.markercluster-1.1.0/dist/"),
-]
-CONTENT_TYPES = {".js": "application/javascript", ".css": "text/css", ".png": "image/png",
-                 ".woff2": "font/woff2", ".woff": "font/woff", ".ttf": "font/ttf", ".svg": "image/svg+xml"}
+LOCAL_PREFIXES = ("http://127.0.0.1", "http://localhost", "ws://127.0.0.1", "ws://localhost", "data:", "blob:",
+                  "about:")
 
 
-def local_asset(url: str) -> Path | None:
-    clean = url.split("?", 1)[0].split("#", 1)[0]
-    for prefix, local in CDN_MAP:
-        if clean.startswith(prefix):
-            path = ASSETS / (local + clean[len(prefix):]) if local.endswith("/") else ASSETS / local
-            return path if path.is_file() else None
-    return None
-
-
-def route_offline(context, log: list | None = None) -> None:
-    """Serve folium's CDN files from tests/.assets; answer tiles and anything else remote with an empty 200."""
+def block_remote(context, log: list | None = None) -> None:
+    """Abort every request that does not go to this machine (no copies, no empty answers): the
+    app must need nothing from the network. Aborted URLs are appended to ``log``."""
     def handle(route):
         url = route.request.url
-        if url.startswith(("http://127.0.0.1", "http://localhost", "ws://", "data:", "blob:")):
+        if url.startswith(LOCAL_PREFIXES):
             return route.continue_()
-        path = local_asset(url)
-        if path is not None:
-            return route.fulfill(status=200, body=path.read_bytes(),
-                                 content_type=CONTENT_TYPES.get(path.suffix, "application/octet-stream"),
-                                 headers={"Access-Control-Allow-Origin": "*"})
         if log is not None:
             log.append(url)
-        ctype = "text/css" if ".css" in url else "application/javascript" if ".js" in url else "image/png"
-        return route.fulfill(status=200, body=b"", content_type=ctype, headers={"Access-Control-Allow-Origin": "*"})
+        return route.abort("internetdisconnected")
 
     context.route("**/*", handle)
+
+
+route_offline = block_remote  # the name bench/bench_dashboard.py uses
 
 
 def free_port() -> int:
@@ -287,23 +301,32 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def start_app(db: Path, user: Path, port: int, script: str = "dashboard.py"):
-    """``streamlit run`` on 127.0.0.1:port with the given store; returns the Popen once healthy."""
+def start_app(db: Path, user: Path, port: int, script: str = "dashboard.py", log: Path | None = None):
+    """``streamlit run`` on 127.0.0.1:port with the given store; returns the Popen once healthy.
+
+    The server's output goes to ``log`` (``proc.log_path``; a temp file by default), so a test can
+    read what it printed (deprecations, tracebacks) without a pipe that could fill up.
+    """
     import os
     import subprocess
+    import tempfile
     import time
     import urllib.request
 
+    log = Path(log) if log else Path(tempfile.mkstemp(prefix="streamlit-", suffix=".log")[1])
     env = {**os.environ, "INCIDENTS_DB": str(db), "INCIDENTS_USER_GAZETTEER": str(user)}
+    out = open(log, "wb")
     proc = subprocess.Popen(
         [sys.executable, "-m", "streamlit", "run", script, "--server.port", str(port), "--server.address",
          "127.0.0.1", "--server.headless", "true", "--browser.gatherUsageStats", "false",
          "--server.fileWatcherType", "none"],
-        cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+        cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT)
+    out.close()
+    proc.log_path = log
+    proc.url = f"http://127.0.0.1:{port}/"
     for _ in range(600):  # up to ~60 s for the server to come up
         if proc.poll() is not None:
-            out = proc.stdout.read().decode(errors="replace") if proc.stdout else ""
-            raise RuntimeError(f"streamlit exited with {proc.returncode}:\n{out}")
+            raise RuntimeError(f"streamlit exited with {proc.returncode}:\n{log.read_text(errors='replace')}")
         try:
             with urllib.request.urlopen(f"http://127.0.0.1:{port}/_stcore/health", timeout=1) as r:
                 if r.status == 200:
@@ -323,8 +346,85 @@ def stop_app(proc) -> None:
         except Exception:
             proc.kill()
             proc.wait()
-    if proc.stdout:
-        proc.stdout.close()
+
+
+def server_log(proc) -> str:
+    return Path(proc.log_path).read_text(encoding="utf-8", errors="replace")
+
+
+def browser_skip_reason() -> str | None:
+    try:
+        import playwright.sync_api  # noqa: F401
+    except ImportError:
+        return "playwright is not installed (tools/install-test-deps.sh installs it)"
+    if not Path(CHROMIUM).exists():
+        return f"{CHROMIUM} is not installed (tools/install-test-deps.sh installs it)"
+    return None
+
+
+@pytest.fixture(scope="session")
+def browser():
+    """One headless Chromium for every browser test (Debian's, through Playwright)."""
+    import os
+
+    reason = browser_skip_reason()
+    if reason:
+        if os.environ.get("CI"):
+            pytest.fail(f"browser tests cannot run in CI: {reason}")  # never a silent skip in CI
+        pytest.skip(reason)
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        b = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        try:
+            yield b
+        finally:
+            b.close()
+
+
+# Console lines that are Streamlit's own behaviour, not a missing file: on a deep link
+# (/incidents) the frontend first probes /incidents/_stcore/health and host-config to find the
+# base URL (404, then it tries /), and the very first session of a fresh server opening a page
+# other than the main one is told "does not seem to exist" before st.navigation has registered
+# the pages (the page is shown all the same: the tests check it).
+STREAMLIT_NOISE = re.compile(r"/_stcore/(?:health|host-config)$|does not seem to exist\. Running the app's main page")
+
+
+class OfflinePage:
+    """A page in its own context with every non-local request aborted; console errors, page
+    errors and aborted URLs collected (Streamlit's base-URL probes left out: STREAMLIT_NOISE)."""
+
+    def __init__(self, browser, width: int = 1500, height: int = 1000):
+        self.context = browser.new_context(viewport={"width": width, "height": height})
+        self.aborted: list[str] = []
+        self.errors: list[str] = []
+        self.bytes = {"local": 0}
+        block_remote(self.context, self.aborted)
+        self.page = self.context.new_page()
+        self.page.on("console", self._console)
+        self.page.on("pageerror", lambda e: self.errors.append(f"pageerror: {e}"))
+        self.page.on("requestfailed", lambda r: self.errors.append(f"request failed: {r.url}")
+                     if r.url.startswith(LOCAL_PREFIXES) else None)
+        self.page.on("response", self._count)
+
+    def _console(self, msg):
+        if msg.type != "error" or STREAMLIT_NOISE.search(msg.text):
+            return
+        if msg.text.startswith("Failed to load resource") and STREAMLIT_NOISE.search(msg.location.get("url", "")):
+            return
+        self.errors.append(msg.text)
+
+    def _count(self, response):
+        try:
+            length = int(response.headers.get("content-length") or 0)
+        except ValueError:
+            length = 0
+        self.bytes["local"] += length
+        if response.status >= 400 and not STREAMLIT_NOISE.search(response.url):
+            self.errors.append(f"HTTP {response.status}: {response.url}")
+
+    def close(self):
+        self.context.close()
 
 
 # JavaScript run inside the map iframe

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Installs everything the test suite needs on a fresh Debian machine:
-# Python packages, Debian's chromium (browser tests), and local copies of the
-# JavaScript/CSS that folium loads from CDNs (the tests have no internet).
+# Python packages and Debian's chromium (browser tests). The map's JavaScript,
+# CSS and base map ship with the app (static/): nothing else is fetched.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 python3 -m pip install --quiet --disable-pip-version-check --root-user-action=ignore -r requirements-dev.txt
@@ -13,4 +13,3 @@ if ! command -v chromium >/dev/null 2>&1; then
     echo "warning: chromium missing and not root; install Debian's chromium for the browser tests" >&2
   fi
 fi
-bash tools/fetch-map-assets.sh

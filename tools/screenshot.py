@@ -3,10 +3,10 @@
     python tools/screenshot.py [--out docs/dashboard.png] [--db PATH]
 
 Without --db it builds a temp store from the bundled sample reports
-(data/samples). It starts ``streamlit run dashboard.py`` on a free port,
-serves folium's CDN files from tests/.assets (``bash tools/fetch-map-assets.sh``),
-answers map tiles with nothing (no network: the map background stays blank),
-clicks the marker with the most incidents and saves a screenshot.
+(data/samples). It starts ``streamlit run dashboard.py`` on a free port, opens
+it with every remote request aborted (what a machine without a network sees:
+the offline base map, no tiles), clicks the marker with the most incidents and
+saves a screenshot. ``--zoom N`` sets the map's zoom after the click.
 """
 from __future__ import annotations
 
@@ -16,9 +16,9 @@ import tempfile
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-sys.path[:0] = [str(ROOT), str(ROOT / "tests")]
+sys.path[:0] = [str(ROOT), str(ROOT / "tests")]  # a script run from tools/: the checkout and its test helpers
 
-from ui_fixtures import (CHROMIUM, CHROMIUM_ARGS, JS_MARKERS, JS_TAG_MARKER, free_port, route_offline,  # noqa: E402
+from ui_fixtures import (CHROMIUM, CHROMIUM_ARGS, JS_MARKERS, JS_TAG_MARKER, OfflinePage, free_port,  # noqa: E402
                          seed_basic, start_app, stop_app)
 
 IFRAME = 'iframe[title="streamlit_folium.st_folium"]'
@@ -46,6 +46,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--db", help="an existing store (default: a temp store with the sample reports)")
     ap.add_argument("--width", type=int, default=1500)
     ap.add_argument("--height", type=int, default=1000)
+    ap.add_argument("--zoom", type=int, help="the map's zoom after the click")
     args = ap.parse_args(argv)
 
     from playwright.sync_api import sync_playwright
@@ -59,13 +60,14 @@ def main(argv: list[str] | None = None) -> int:
     try:
         with sync_playwright() as p:
             browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-            context = browser.new_context(viewport={"width": args.width, "height": args.height})
-            route_offline(context)
-            page = context.new_page()
+            op = OfflinePage(browser, width=args.width, height=args.height)
+            page = op.page
             page.goto(url, wait_until="domcontentloaded")
             page.wait_for_selector(IFRAME, timeout=90_000)
             frame = page.locator(IFRAME).element_handle().content_frame()
             frame.wait_for_function(f"({JS_MARKERS})().length > 0", timeout=90_000)
+            frame.wait_for_function("() => document.querySelectorAll('.leaflet-basemap-pane path').length > 20",
+                                    timeout=90_000)
             page.wait_for_selector("[data-test-script-state='notRunning']", state="attached", timeout=90_000)
             # click the place with the most incidents that is drawn on its own (not inside a cluster)
             labels = frame.evaluate(JS_MARKERS)
@@ -78,7 +80,12 @@ def main(argv: list[str] | None = None) -> int:
                     page.get_by_role("heading", name=name).wait_for(timeout=90_000)
                     break
             page.wait_for_selector("[data-test-script-state='notRunning']", state="attached", timeout=90_000)
+            if args.zoom:
+                frame.evaluate(f"() => window.map.setZoom({int(args.zoom)}, {{animate: false}})")
             page.wait_for_load_state("networkidle")
+            page.wait_for_timeout(800)
+            if op.aborted:
+                print(f"requests that left the machine: {op.aborted[:5]}", file=sys.stderr)
             Path(args.out).parent.mkdir(parents=True, exist_ok=True)
             page.screenshot(path=args.out, full_page=False)
             browser.close()
