@@ -158,6 +158,11 @@ def test_metadata_fallbacks():
         <script type="application/ld+json">{not json</script>""")
     assert meta.published == date(2024, 1, 30)  # the marked publication time wins
     assert read_page_metadata("<meta property='article:published_time' content='9999-01-01'>").published is None
+    meta = read_page_metadata("""<script>document.write('<meta property="og:title" content="Injected">')</script>
+        <meta property="og:title" content="Real &amp; proper"><title>T</title><title>Second</title>""")
+    assert meta.title == "Real & proper"  # a string inside a script is not a tag
+    assert read_page_metadata("<title>First</title><title>Second</title>").title == "First"
+    assert read_page_metadata("<title>Never closed <meta name=date content=2024-01-01>").published is None
 
 
 def test_plain_text_is_read_as_text(server):
