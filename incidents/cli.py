@@ -55,7 +55,14 @@ def _parser() -> argparse.ArgumentParser:
     ing = sub.add_parser("ingest", help="add reports to the local store (idempotent, atomic per report)",
                          description=f"Add reports to the SQLite store (default {default_db_path()}; "
                                      f"--db or ${DB_ENV} override it).")
-    ing.add_argument("files", nargs="+", metavar="FILE")
+    ing.add_argument("files", nargs="+", metavar="FILE|URL",
+                     help="report files, or http(s) URLs of pages to fetch (the report keeps its URL)")
+    ing.add_argument("--watch", action="store_true",
+                     help="keep fetching the URLs (every --every) and store each new version; Ctrl-C stops")
+    ing.add_argument("--every", default="15m", metavar="INTERVAL",
+                     help="how often --watch fetches, e.g. 90s, 15m, 1h (default 15m, at least 30s)")
+    ing.add_argument("--allow-private", action="store_true",
+                     help="allow URLs on this machine or a private network (refused by default)")
     ing.add_argument("--db", metavar="PATH", help=f"store path (default: ${DB_ENV} or data/incidents.db)")
     ing.add_argument("--published", type=_date, metavar="YYYY-MM-DD")
     ing.add_argument("--source", metavar="NAME")
@@ -101,8 +108,10 @@ def main(argv: list[str] | None = None) -> int:
         if args.command == "reextract":
             return _reextract(args)
         gazetteer = Gazetteer.load(fallback=True if args.geonames else None)
-        # read every file first: bad input fails before anything is written
-        reports = [read_report(f, source=args.source, published=args.published) for f in args.files]
+        if args.command == "ingest" and args.watch:
+            return _watch(args, gazetteer)
+        # read every file (and fetch every URL) first: bad input fails before anything is written
+        reports = [_read_input(f, args) for f in args.files]
         if args.command == "extract":
             return _extract(reports, gazetteer)
         return _ingest(reports, gazetteer, args.db, args.name, session)
@@ -126,6 +135,41 @@ def _extract(reports, gazetteer) -> int:
         for inc in result.incidents:
             out.write(json.dumps(incident_record(inc), ensure_ascii=False) + "\n")
     out.flush()
+    return 0
+
+
+def _is_url(arg: str) -> bool:
+    return "://" in arg[:12]
+
+
+def _read_input(arg: str, args):
+    if _is_url(arg) and args.command == "ingest":
+        from .fetch import report_from_url
+
+        return report_from_url(arg, source=args.source, published=args.published,
+                               allow_private=args.allow_private)
+    return read_report(arg, source=args.source, published=args.published)
+
+
+def _watch(args, gazetteer) -> int:
+    """``ingest --watch URL...``: store each new version of the pages until stopped."""
+    from .watch import parse_every, watch
+
+    urls = [u for u in args.files if _is_url(u)]
+    if len(urls) != len(args.files):
+        return _fail("--watch takes URLs only: " + ", ".join(f for f in args.files if not _is_url(f)))
+    every = parse_every(args.every)
+    with Store(args.db) as store:
+        def on_report(report):
+            if args.source:
+                report.source = args.source
+            print(f"{report.url}: {ingest(store, report, gazetteer, name=args.name).message}", flush=True)
+
+        def on_error(url, exc, retry_in):
+            print(f"warning: {exc} (trying again in {retry_in:.0f} s)", file=sys.stderr, flush=True)
+
+        watch(urls, every, on_report, on_error=on_error, handle_signals=True,
+              fetch_options={"allow_private": args.allow_private})
     return 0
 
 

@@ -867,13 +867,13 @@ def read_page_metadata(markup: str) -> PageMetadata:
 def read_html(markup: str) -> PageText:
     """The one place a fetched HTML page becomes text and metadata.
 
-    Today: the text through ``incidents.reading.html_to_text`` (which keeps
-    <figcaption> captions) and the metadata through :func:`read_page_metadata`.
-    Switch this function to ``incidents.html`` (trafilatura) when that lands.
+    The main text through :func:`incidents.html.read_html` (trafilatura, keeping captions and post
+    time stamps; fragments through the plain tag stripper) and the metadata through
+    :func:`read_page_metadata`.
     """
-    from .reading import html_to_text
+    from .html import read_html as main_text
 
-    return PageText(text=html_to_text(markup), metadata=read_page_metadata(markup))
+    return PageText(text=main_text(markup).text, metadata=read_page_metadata(markup))
 
 
 def _host_outlet(url: str) -> str:

@@ -16,7 +16,7 @@ from typing import Iterable, Iterator
 from gazetteer import Gazetteer
 
 from .errors import StoreError
-from .extract import extract
+from .extract import Extraction, extract
 from .model import Report
 from .store import ReextractResult, SaveResult, Store, clean_text, display_path, text_hash
 
@@ -94,7 +94,8 @@ def clean_report(report: Report) -> Report:
 
 
 def ingest(store: Store, report: Report, gazetteer: Gazetteer, *, name: str | None = None,
-           relink: bool = True, session: IngestSession | None = None) -> IngestResult:
+           relink: bool = True, session: IngestSession | None = None,
+           extraction: Extraction | None = None) -> IngestResult:
     """Extract and save one report. Unpacks as ``(report_id, added, n_incidents)``.
 
     Idempotent: the same text is stored once. Atomic: extraction happens before
@@ -103,7 +104,8 @@ def ingest(store: Store, report: Report, gazetteer: Gazetteer, *, name: str | No
     has no URL (else URL, else outlet + title with a shared entry). With
     ``relink`` the events of the places it touched are recomputed. A text
     another process stored meanwhile (or, with ``session``, during the
-    session) has the state ``stored-elsewhere``.
+    session) has the state ``stored-elsewhere``. ``extraction``: the report's extraction already
+    made (a preview), saved as it is instead of extracting again.
     """
     report = clean_report(report)
     res = store.stored_text(text_hash(report.text))
@@ -111,7 +113,9 @@ def ingest(store: Store, report: Report, gazetteer: Gazetteer, *, name: str | No
         state = session.state_of(res) if session else "unchanged"
         return IngestResult(report_id=res.report_id, added=False, incidents=res.incidents_total, state=state,
                             version=res.version, saved=res)
-    result = extract(report, gazetteer)
+    if extraction is not None and extraction.report.text != report.text:
+        extraction = None  # made from another text: extract this one
+    result = extraction if extraction is not None else extract(report, gazetteer)
     res = store.save_version(report, result.entries, result.incidents, name=name)
     state = session.state_of(res) if session else res.state
     if res.state == "unchanged":  # not stored when we looked, stored when we saved: another writer was first

@@ -77,18 +77,19 @@ def preview(report, gaz):
 
 
 def save(report, ex) -> None:
-    """Store the report with the preview's extraction ``ex`` (nothing is extracted again)."""
+    """Store the report (or its new version) with the preview's extraction ``ex`` (nothing is extracted
+    again) and link its incidents into events, as ``python -m incidents ingest`` does."""
+    from incidents.ingest import ingest
+
     with ui.open_store() as store:
-        existing = store.has_report(report.hash)
-        if existing is not None:
-            st.session_state["rep_saved"] = f"This text is already stored (report #{existing}); nothing changed."
-            return
-        rid, added = store.save(report, ex.entries, ex.incidents)
-    if added:
-        st.session_state["rep_saved"] = (f"Saved report #{rid} with {len(ex.incidents)} incident(s). "
-                                         "It is on the map now.")
+        res = ingest(store, report, ui.get_gazetteer(), extraction=ex)
+    if res.state == "added":
+        msg = f"Saved report #{res.report_id} with {res.incidents} incident(s). It is on the map now."
+    elif res.state == "updated":
+        msg = f"Saved a new version of report #{res.report_id}: {res.message.split(': ', 1)[-1]}."
     else:
-        st.session_state["rep_saved"] = f"This text is already stored (report #{rid}); nothing changed."
+        msg = f"This text is already stored (report #{res.report_id}); nothing changed."
+    st.session_state["rep_saved"] = msg
 
 
 def _input_changed() -> None:

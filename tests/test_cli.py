@@ -114,3 +114,30 @@ def test_malformed_user_gazetteer_row_is_named(tmp_path):
     assert out.returncode == 2
     assert out.stderr.strip() == f"error: {user}:3: lat/lon of 'bad' are not numbers: 'north', '34.4'"
     assert "bad,Bad" in user.read_text(encoding="utf-8")  # nothing lost
+
+
+def test_ingest_fetches_a_url_and_refuses_private_addresses(tmp_path):
+    from local_http import LocalServer, page
+
+    html = ("<html><head><title>Strike in Rafah | Test News</title>"
+            "<meta property='og:site_name' content='Test News'>"
+            "<meta property='article:published_time' content='2024-02-07T10:00:00Z'></head><body><article>"
+            "<h1>Strike in Rafah</h1><p>RAFAH, Gaza Strip (AP) — An Israeli airstrike hit a house in Rafah on "
+            "Wednesday, killing four people, hospital officials said.</p></article></body></html>")
+    server = LocalServer(routes={"/live": page(html)}).start()
+    try:
+        url = server.url("/live")
+        db = tmp_path / "s.db"
+        refused = cli("ingest", url, "--db", str(db))
+        assert refused.returncode == 2 and "refused" in refused.stderr and refused.stderr.count("\n") == 1
+        ok = cli("ingest", url, "--db", str(db), "--allow-private")
+        assert ok.returncode == 0, ok.stderr
+        assert "report 1 added" in ok.stdout
+        again = cli("ingest", url, "--db", str(db), "--allow-private")
+        assert "already stored" in again.stdout
+    finally:
+        server.stop()
+    from incidents.store import Store
+
+    with Store(db) as store:
+        assert [r["url"] for r in store.reports()] == [url]
