@@ -213,7 +213,8 @@ def _read(sent: Sentence, ctx: EntryContext) -> list[Candidate]:
     if hit is None:
         if fat is None:
             return []
-        return [Candidate(sent, None, None, [], fat.value, fat.text, None, "", sent.start + fat.start, toll=True)]
+        return [Candidate(sent, None, None, [], fat.value, fat.text, None, "", sent.start + fat.start, toll=True,
+                          quoted=ctx.quotes.span_at(sent.start + fat.start) is not None)]
     ms = ctx.place_mentions(sent.start, sent.end)
     if ctx.gazetteer.fallback is not None:
         extra = _fallback_mentions(sent, ctx, ms)

@@ -49,6 +49,16 @@ _ONE_VICTIM = re.compile(r"(?i)\b(?:a|an|one)\s+(?:[\w’'\-]+\s+){0,3}?(?:" + _
 _NOUNISH = re.compile(r"^[\w’'\-]+")
 
 
+_VAGUE_WORD = re.compile(r"(?i)\b(?:" + "|".join(sorted((re.escape(w) for w in VAGUE), key=len, reverse=True)) + r")\b")
+_EXACT_WORD = re.compile(r"(?i)\d|\b(?:" + "|".join(sorted((w for w in list(UNITS) + list(TENS)
+                                                             if UNITS.get(w, 2) > 1 or w == "one"), key=len, reverse=True)) + r")\b")
+
+
+def is_vague(phrase: str) -> bool:
+    """Does a count phrase rest on a vague quantity ("several", "dozens of"), not a number?"""
+    return bool(_VAGUE_WORD.search(phrase)) and not _EXACT_WORD.search(phrase)
+
+
 @dataclass(frozen=True)
 class Count:
     value: int

@@ -19,6 +19,7 @@ from datetime import date, timedelta
 
 from gazetteer import Gazetteer
 
+from .casualties import is_vague
 from .events import EXPLOSIONS, STRATEGIC
 from .model import Entry, Incident
 from .places import related, within_area
@@ -111,12 +112,7 @@ def _toll_agrees(area: Incident, precise: Incident) -> bool:
     """A summary tells no toll of its own, or the same toll, or a vague one ("dozens") the precise account exceeds."""
     if area.fatalities is None or area.fatalities == precise.fatalities:
         return True
-    return precise.fatalities is not None and _vague(area.fatalities_text) and precise.fatalities >= area.fatalities
-
-
-def _vague(phrase: str) -> bool:
-    low = phrase.lower()
-    return any(w in low for w in ("dozen", "scores", "hundreds", "several", "many", "some"))
+    return precise.fatalities is not None and is_vague(area.fatalities_text) and precise.fatalities >= area.fatalities
 
 
 def _is_area(k: _Kept, gazetteer: Gazetteer) -> bool:

@@ -28,6 +28,7 @@ from gazetteer import Gazetteer
 
 from .candidates import EntryContext, MentionIndex, entry_context, read_sentences
 from .clusters import Cluster, cluster_candidates
+from .casualties import is_vague
 from .dedupe import dedupe
 from .entries import split_entries
 from .events import TriggerIndex, refine_cluster_type
@@ -84,6 +85,17 @@ def _event_day(cl: Cluster, ctx: EntryContext) -> tuple[date | None, int, dict]:
     return None, 1, {"cue": "none"}
 
 
+def _told_counts(counts: list[tuple]) -> list:
+    """The candidates whose count to take: those told in the reporter's voice, unless they give only a vague
+    number ("several") and a quote gives one ("'Fourteen Palestinians were killed,' he said")."""
+    given = [(c, n, text) for c, n, text in counts if n is not None]
+    voiced = [t for t in given if not t[0].quoted]
+    quoted_exact = [t for t in given if t[0].quoted and not is_vague(t[2])]
+    if voiced and (quoted_exact and all(is_vague(t[2]) for t in voiced)):
+        voiced = []
+    return [c for c, _, _ in (voiced or quoted_exact or given)]
+
+
 def build_incident(cl: Cluster, ctx: EntryContext, report_hash: str = "") -> Incident | None:
     """The incident a settled cluster tells, or None when it is background (too old, a vague past)."""
     report, entry, base, text = ctx.report, ctx.entry, ctx.base, ctx.text
@@ -97,8 +109,9 @@ def build_incident(cl: Cluster, ctx: EntryContext, report_hash: str = "") -> Inc
     if end - start > ctx.settings.max_excerpt:
         best = max(cl.items, key=lambda c: (c.fatalities is not None, bool(c.place_mentions), -c.sentence.start))
         start, end = best.sentence.start, best.sentence.end
-    fats = [c for c in cl.items if c.fatalities is not None]
-    injs = [c for c in cl.items if c.injuries is not None]
+    # counts told in the reporter's voice first; a count only quoted ("'... seven bodies,' he said") if none is
+    fats = _told_counts([(c, c.fatalities, c.fatalities_text) for c in cl.items])
+    injs = _told_counts([(c, c.injuries, c.injuries_text) for c in cl.items])
     fat = max(fats, key=lambda c: c.fatalities) if fats else None
     inj = max(injs, key=lambda c: c.injuries) if injs else None
     hit = cl.hit

@@ -302,3 +302,13 @@ def test_a_place_less_sentence_goes_on_with_the_event_told(gazetteer):
     incs = _one("A day earlier, settlers stormed the village of al-Mughayyir, setting fire to three cars. "
                 "A 40-year-old farmer was shot in the leg, the health ministry said.", gazetteer, (2023, 11, 4))
     assert [(i.place_id, i.date) for i in incs] == [("mughayyir", "2023-11-03")]
+
+
+def test_a_quoted_count_yields_to_the_reporter_unless_the_reporter_is_vague(gazetteer):
+    incs = _one("An airstrike on a house in Deir al-Balah killed four people on Tuesday, medics said. "
+                "“We pulled five bodies from the rubble,” a neighbour said.", gazetteer)
+    assert [i.fatalities for i in incs] == [4]
+    incs = _one("Several Palestinians were killed in a raid on Nur Shams camp on Tuesday. "
+                "“Fourteen Palestinians were killed in the camp, three of them children,” the UN official said.",
+                gazetteer)
+    assert [i.fatalities for i in incs] == [14]
