@@ -18,6 +18,7 @@ from .dates import DateExpr
 from .events import BOOK, EventHit, is_background
 from .model import Entry, Mention
 from .places import choose_place, refines, related
+from .rules import Tier
 
 _NEW_EVENT = BOOK.cue("new_event")
 _ANAPHORA = BOOK.cue("anaphora")
@@ -38,7 +39,10 @@ class Cluster:
     def hit(self) -> EventHit:
         """What the event is: its own specific trigger ("an airstrike"), else a specific one told
         back ("the strike on Ghobeiry"), else a bare killing."""
-        return min((c.hit for c in self.items), key=lambda h: (h.is_bare, h.definite, h.tier))
+        first = self.items[0].hit
+        hits = [c.hit for k, c in enumerate(self.items)
+                if k == 0 or first.is_bare or c.hit.tier != Tier.STRIKE]  # a later bare "struck" retypes nothing
+        return min(hits, key=lambda h: (h.is_bare, h.definite, h.tier))
 
     @property
     def first_sentence(self) -> str:

@@ -48,6 +48,7 @@ _FIGHTING = BOOK.cue("fighting")
 _INTERVENTION = BOOK.cue("intervention")
 CLASH = BOOK.cue("clash_start")
 ARMED = BOOK.cue("armed_start")
+_OPERATION = BOOK.cue("military_operation")
 
 
 DEATH_STEMS = tuple(BOOK.vocab("casualty_stems")["death"])
@@ -259,5 +260,7 @@ def refine_cluster_type(hit: EventHit, sentences: list[str], fatalities: int | N
         joined = " ".join(sentences)
         if COMBATANTS.search(joined) or CLASH.search(joined) or ARMED.search(joined):
             return BATTLES, "Armed clash", "deaths-in-operation:armed"
+        if _OPERATION.search(joined):
+            return BATTLES, "Armed clash", "deaths-in-operation:military-operation"
         return VAC, "Attack", "deaths-in-operation:civilians"
     return event_type, sub, ""

@@ -109,3 +109,13 @@ def test_more_battle_and_shelling_wordings():
     assert classify("An aid convoy came under fire near Wadi Gaza.").sub_event_type == "Attack"
     hit = classify("Shells fired by Israeli tanks hit a house in Khiam, killing a child.", fatalities=1)
     assert hit.sub_event_type == "Shelling/artillery/missile attack"
+
+
+def test_deaths_in_a_military_operation_are_fighting_and_settler_violence_is_a_topic():
+    from incidents.events import classify, refine_cluster_type
+
+    hit = classify("Israeli forces raided the camp, the army said.")
+    assert refine_cluster_type(hit, ["Twenty-one people were killed in the operation in Jenin."], 21)[0] == "Battles"
+    assert refine_cluster_type(hit, ["Israeli forces killed a teenager during the raid."], 1)[0] == \
+        "Violence against civilians"
+    assert classify("The UN is aware of settler violence against Palestinians.") is None
