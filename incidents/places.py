@@ -101,6 +101,8 @@ def find_mentions(text: str, gazetteer: Gazetteer, fallback: bool = True) -> lis
         before = text[max(0, m.start - 40):m.start]
         if _ORG_AFTER_POSSESSIVE.match(after) or _ORG_BEFORE.search(before):
             role = "attribute"
+        elif _is_label(text, m.start, m.end):
+            role = "dateline"  # "Tel Aviv: The military said ...", "DUBAI, United Arab Emirates ...": where it was filed
         mentions.append(_mention(place, m.start, m.end, m.surface, reason, role))
     # "the Iraqi capital" -> Baghdad
     capitals = gazetteer.capitals()
@@ -120,6 +122,24 @@ def find_mentions(text: str, gazetteer: Gazetteer, fallback: bool = True) -> lis
                     mentions.append(_mention(place, s, e, text[s:e], "fallback"))
     mentions.sort(key=lambda mm: mm.start)
     return mentions
+
+
+_AGENCY_LEAD = re.compile(r"(?:(?:By |From )?(?:Associated Press|AP|AFP|Reuters|CNN|Al Jazeera|Anadolu|WAFA))?")
+_CAPS_DATELINE_HEAD = re.compile(r"\s*[A-Z][A-Z .'’\-]+,\s*")
+
+
+def _is_label(text: str, start: int, end: int) -> bool:
+    """A place name that opens a line as its dateline or topic label: "Tel Aviv: ...", "DUBAI, United Arab
+    Emirates ...", "Associated Press Dubai: ..." (also where the entry splitter saw no dateline)."""
+    line_start = text.rfind("\n", 0, start) + 1
+    lead = text[line_start:start]
+    if _AGENCY_LEAD.fullmatch(lead.strip()):
+        after = text[end:end + 2]
+        if after.startswith(":") and not after.startswith("::"):
+            return True
+        surface = text[start:end]
+        return after.startswith(",") and surface.isupper() and len(surface) > 2  # an all-caps dateline
+    return bool(_CAPS_DATELINE_HEAD.fullmatch(lead))  # the country after it: "DUBAI, United Arab Emirates"
 
 
 def resolve_dateline(dateline: str, gazetteer: Gazetteer) -> Place | None:

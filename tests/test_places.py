@@ -64,3 +64,29 @@ def test_a_place_refines_an_area_only_from_inside_it(gazetteer):
     assert not refines(g("tel-aviv"), g("south-lebanon"), gazetteer, 3.0)
     assert refines(g("jnah"), g("beirut"), gazetteer, 3.0)
     assert not refines(g("ain-al-asad"), g("beirut"), gazetteer, 3.0)
+
+
+def test_a_line_opening_label_is_where_it_was_filed_not_the_event(gazetteer):
+    from datetime import date
+
+    from incidents.extract import extract
+    from incidents.reading import report_from_text
+
+    for text in ("Tel Aviv: The Israeli military said its troops and tanks entered northern Gaza overnight, "
+                 "hitting several militant targets.",
+                 "Associated Press Tel Aviv: Israeli troops and tanks entered northern Gaza overnight, "
+                 "hitting several militant targets."):
+        incs = extract(report_from_text(text, published=date(2023, 10, 26), source="AP"), gazetteer).incidents
+        assert [i.place_id for i in incs] == ["north-gaza"], text
+    from incidents.places import find_mentions
+
+    ms = find_mentions("DUBAI, United Arab EmiratesIran-backed rebels said they fired missiles.", gazetteer)
+    assert {m.surface: m.role for m in ms}.get("DUBAI") == "dateline"
+
+
+def test_drones_that_targeted_a_base(gazetteer):
+    from incidents.events import classify
+
+    assert classify("Several drones on Tuesday targeted an airbase in Iraq hosting US troops.").sub_event_type == \
+        "Air/drone strike"
+    assert classify('"Multiple attack drones were launched" at the Ain al-Assad base, an official said.') is not None
