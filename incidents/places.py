@@ -64,10 +64,14 @@ _NEAR_BEFORE = re.compile(
 _FROM_BEFORE = re.compile(
     r"\b(?:from|fled|fleeing|displaced from|evacuated from|launched from|fired from|entering|enter|enters|to enter|"
     r"bound for|destined for|heading to|headed to|return to|transferred to|taken to|brought to|"
-    r"rushed to|moved to|evacuated to|admitted to|treated at|transported to|carried to|arrived at)\s+"
+    r"rushed to|moved to|evacuated to|admitted to|treated at|transported to|carried to|arrived at|"
+    r"to (?:a |the )?(?:[\w-]+ ){0,2}hospitals? (?:in|at))\s+"
     r"(?:(?:the|southern|northern|eastern|western|central|occupied|nearby|neighbou?ring|south|north|east|west)\s+){0,2}$",
     re.I,
 )
+# an organisation's building as the target of an attack: its town is the incident's place
+_TARGETED_ORG = re.compile(r"\b(?:strikes?|attacks?|struck|hit|targeted|targeting|bombed|shelled|raided|stormed|"
+                           r"(?:strikes?|attacks?|raids?) on|damage to)\s+(?:the\s+)?(?:[\w'’-]+\s+){0,6}$", re.I)
 _CAPITAL_OF = re.compile(
     r"\bthe (?P<demonym>Iraqi|Lebanese|Syrian|Yemeni|Jordanian|Egyptian|Iranian|Israeli|Saudi|Qatari|Emirati|Turkish|Palestinian) capital\b"
 )
@@ -99,8 +103,10 @@ def find_mentions(text: str, gazetteer: Gazetteer, fallback: bool = True) -> lis
         role = "place"
         after = text[m.end:m.end + 60]
         before = text[max(0, m.start - 40):m.start]
-        if _ORG_AFTER_POSSESSIVE.match(after) or _ORG_BEFORE.search(before):
-            role = "attribute"
+        org = None if _ORG_AFTER_POSSESSIVE.match(after) else _ORG_BEFORE.search(before)
+        org_at = max(0, m.start - 40) + org.start() if org else 0
+        if _ORG_AFTER_POSSESSIVE.match(after) or (org and not _TARGETED_ORG.search(text[max(0, org_at - 80):org_at])):
+            role = "attribute"  # "the ministry in Gaza said", not "strikes on the ministry in Damascus"
         elif _is_label(text, m.start, m.end):
             role = "dateline"  # "Tel Aviv: The military said ...", "DUBAI, United Arab Emirates ...": where it was filed
         mentions.append(_mention(place, m.start, m.end, m.surface, reason, role))

@@ -90,3 +90,20 @@ def test_drones_that_targeted_a_base(gazetteer):
     assert classify("Several drones on Tuesday targeted an airbase in Iraq hosting US troops.").sub_event_type == \
         "Air/drone strike"
     assert classify('"Multiple attack drones were launched" at the Ain al-Assad base, an official said.') is not None
+
+
+def test_a_targeted_ministry_is_in_its_town_a_speaking_one_is_not(gazetteer):
+    from incidents.places import find_mentions
+
+    hit = find_mentions("Israeli strikes on the Syrian defence ministry headquarters in Damascus caused damage.", gazetteer)
+    said = find_mentions("Officials at the ministry in Ramallah said 20 people were killed.", gazetteer)
+    assert [m.role for m in hit if m.surface == "Damascus"] == ["place"]
+    assert [m.role for m in said if m.surface == "Ramallah"] == ["attribute"]
+
+
+def test_a_hospital_the_wounded_were_taken_to_is_not_the_place(gazetteer):
+    from incidents.places import choose_place, find_mentions
+
+    text = "Settlers shot at activists in Qusra; the injured were taken by ambulance to a hospital in Nablus."
+    ms = find_mentions(text, gazetteer)
+    assert choose_place(ms, text, gazetteer).place.id == "qusra"
