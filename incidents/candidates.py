@@ -73,6 +73,7 @@ class EntryContext:
     sentences: list[Sentence] = field(default_factory=list)
     parent_of: dict[int, Sentence] = field(default_factory=dict)  # "including ..." clauses -> their sentence
     quotes: QuoteIndex = field(default_factory=lambda: QuoteIndex([]))
+    live: bool = False  # the entry is a post of a live page (posts run on past the page's date)
     _dates: dict[int, list[DateExpr]] = field(default_factory=dict)
     _starts: list[int] = field(default_factory=list)
 
@@ -101,6 +102,10 @@ class EntryContext:
                     d = replace(d, day=anchor.day + timedelta(days=shift))
                 elif shift > 0:
                     continue  # "the next day" with nothing before it to count from
+            if self.live and d.kind == "weekday" and self.base is not None and (self.base - d.day).days == 6 \
+                    and not d.surface.lower().startswith("last"):
+                # a live page dated Friday whose post says "Saturday morning": the next day, not six days ago
+                d = replace(d, day=self.base + timedelta(days=1))
             if self.base is not None and d.day > self.base + timedelta(days=self.settings.future_days):
                 continue
             return d
@@ -137,9 +142,9 @@ class EntryContext:
 
 
 def entry_context(report: Report, entry: Entry, base: date | None, gazetteer: Gazetteer, mentions: MentionIndex,
-                  index: TriggerIndex, settings: Settings, context_places: list[Place]) -> EntryContext:
+                  index: TriggerIndex, settings: Settings, context_places: list[Place], live: bool = False) -> EntryContext:
     text = report.text
-    ctx = EntryContext(report, entry, base, gazetteer, mentions, index, settings, context_places)
+    ctx = EntryContext(report, entry, base, gazetteer, mentions, index, settings, context_places, live=live)
     ctx.dateline_place = resolve_dateline(entry.dateline, gazetteer)
     if entry.headline:
         hs = text.find(entry.headline, entry.start, entry.end)

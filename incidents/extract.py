@@ -58,6 +58,7 @@ def extract(report: Report, gazetteer: Gazetteer, settings: Settings = SETTINGS)
     context = [p for m in mentions.mentions if m.reason != "context" and (p := gazetteer.get(m.place_id)) is not None]
     result = Extraction(report, entries, mentions.mentions, [])
     report_hash = report.hash
+    live = sum(e.kind == "post" for e in entries) >= settings.live_posts
     found: list[tuple[Incident, Entry, int, bool]] = []
     for entry in entries:
         base = entry.published or report.published
@@ -65,7 +66,8 @@ def extract(report: Report, gazetteer: Gazetteer, settings: Settings = SETTINGS)
             result.undated.append(entry)
         if not index.any_in(entry.body_start if entry.kind != "caption" else entry.start, entry.end):
             continue
-        ctx = entry_context(report, entry, base, gazetteer, mentions, index, settings, context)
+        ctx = entry_context(report, entry, base, gazetteer, mentions, index, settings, context,
+                            live=live and entry.kind == "post")
         clusters = cluster_candidates(read_sentences(ctx), ctx)
         for cl in settle(clusters, ctx, result.unplaced):
             inc = build_incident(cl, ctx, report_hash)

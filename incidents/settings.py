@@ -14,6 +14,7 @@ class Settings:
     new_event_window: int = 60  # characters at a sentence's start where "another strike" opens a new event
     future_days: int = 1  # an event date this far after publication is allowed (time zones)
     inherit_days: int = 3  # a day inherited from another incident or the entry is at most this old (else: history)
+    live_posts: int = 3  # a report with this many posts is a live page (its posts may run past the page's date)
     anchor_sentences: int = 4  # "a day later" counts from a day told at most this many sentences before
 
 

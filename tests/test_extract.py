@@ -312,3 +312,19 @@ def test_a_quoted_count_yields_to_the_reporter_unless_the_reporter_is_vague(gaze
                 "“Fourteen Palestinians were killed in the camp, three of them children,” the UN official said.",
                 gazetteer)
     assert [i.fatalities for i in incs] == [14]
+
+
+def test_a_live_post_weekday_after_the_page_date_is_the_next_day(gazetteer):
+    from datetime import date
+
+    from incidents.extract import extract
+    from incidents.reading import report_from_text
+
+    posts = "\n".join(f"Link Copied!\nUpdate {k}\nFrom CNN's staff\nOfficials met in Cairo to talk." for k in range(3))
+    text = posts + ("\nLink Copied!\nRockets hit Kiryat Shmona\nFrom CNN's staff\n"
+                    "About 10 rockets hit Kiryat Shmona on Saturday morning, the military said.")
+    incs = extract(report_from_text(text, published=date(2024, 9, 27), source="CNN"), gazetteer).incidents
+    assert [(i.place_id, i.date) for i in incs] == [("kiryat-shmona", "2024-09-28")]
+    wire = extract(report_from_text("About 10 rockets hit Kiryat Shmona on Saturday morning, the military said.",
+                                    published=date(2024, 9, 27), source="AP"), gazetteer).incidents
+    assert [i.date for i in wire] == ["2024-09-21"]
