@@ -120,6 +120,8 @@ def build_incident(cl: Cluster, ctx: EntryContext, report_hash: str = "") -> Inc
     event_type, sub, refined = refine_cluster_type(hit, [c.sentence.text for c in cl.items],
                                                    fat.fatalities if fat else None)
     place = cl.place
+    if place.kind == "country" and fat is None and inj is None:
+        return None  # "rockets crossed into Israel": no town, no toll — nothing a map can place
     why = {
         "rules": [{"rule": "toll-follow-up" if c.toll else c.hit.rule_id, "text": "" if c.toll else c.hit.trigger,
                    "start": c.sentence.start + (0 if c.toll else c.hit.start)} for c in cl.items],

@@ -328,3 +328,10 @@ def test_a_live_post_weekday_after_the_page_date_is_the_next_day(gazetteer):
     wire = extract(report_from_text("About 10 rockets hit Kiryat Shmona on Saturday morning, the military said.",
                                     published=date(2024, 9, 27), source="AP"), gazetteer).incidents
     assert [i.date for i in wire] == ["2024-09-21"]
+
+
+def test_an_event_placed_only_in_a_country_with_no_toll_is_not_mapped(gazetteer):
+    assert _one("About 200 projectiles fired by Hezbollah crossed into Israel on Sunday, the army said.",
+                gazetteer, (2024, 10, 20)) == []
+    incs = _one("A drone attack in Jordan killed three soldiers on Sunday.", gazetteer, (2024, 1, 29))
+    assert [(i.place_id, i.geo_precision, i.fatalities) for i in incs] == [("jo", 3, 3)]
