@@ -88,7 +88,8 @@ class Gazetteer:
             from .geonames import GeoNamesFallback
 
             fallback = GeoNamesFallback()
-        return cls(places, read_blockers(blockers), fallback or None)
+        # "fallback or None" would call the fallback's __len__ and build its index at once: keep it lazy
+        return cls(places, read_blockers(blockers), fallback if fallback is not None and fallback is not False else None)
 
     @property
     def automaton(self):

@@ -128,3 +128,11 @@ def test_gazetteer_load_attaches_fallback():
     assert isinstance(g.fallback, GeoNamesFallback)
     assert not g.fallback.loaded or g.fallback.loaded  # lazy: nothing required yet
     assert g.fallback.lookup("Tyre")[0].country == "LB"
+
+
+def test_loading_the_gazetteer_with_the_fallback_does_not_build_its_index():
+    """The CLI loads the fallback on every run; its index (1 s, ~100 MB) is built only when a name needs it."""
+    from gazetteer import Gazetteer
+
+    g = Gazetteer.load(fallback=True)
+    assert g.fallback is not None and g.fallback._index is None
