@@ -55,7 +55,7 @@ from .model import Entry, Event, EventLink, Incident, Report
 PROJECT_DIR = Path(__file__).resolve().parent.parent
 DEFAULT_DB = PROJECT_DIR / "data" / "incidents.db"
 DB_ENV = "INCIDENTS_DB"
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3  # 3: incidents.why
 BUSY_TIMEOUT_S = 30.0
 MAX_COUNT = 1_000_000  # a fatality/injury count above this is not a count: stored as unknown, phrase kept
 
@@ -119,7 +119,7 @@ ADDED_COLUMNS = {
     "reports": (("identity", "TEXT"), ("name", "TEXT NOT NULL DEFAULT ''"), ("updated_at", "TEXT")),
     "entries": (("hash", "TEXT"), ("version_id", "INTEGER"), ("body_start", "INTEGER")),
     "incidents": (("version_id", "INTEGER"), ("entry_hash", "TEXT"), ("span_start", "INTEGER"),
-                  ("span_end", "INTEGER"), ("key", "TEXT")),
+                  ("span_end", "INTEGER"), ("key", "TEXT"), ("why", "TEXT NOT NULL DEFAULT '{}'")),
 }
 
 SCHEMA_V2 = """
@@ -213,7 +213,7 @@ END;
 INCIDENT_COLUMNS = (
     "date", "time_precision", "place", "place_id", "lat", "lon", "geo_precision", "event_type",
     "sub_event_type", "fatalities", "injuries", "source", "published", "excerpt", "start", "end",
-    "dateline", "country", "fatalities_text", "injuries_text", "entry_start", "entry_end", "mentions",
+    "dateline", "country", "fatalities_text", "injuries_text", "entry_start", "entry_end", "mentions", "why",
 )
 # Where an incident comes from, beyond INCIDENT_COLUMNS: the version its offsets point into, its entry and key.
 IDENTITY_COLUMNS = ("version_id", "entry_hash", "span_start", "span_end", "key")
@@ -691,12 +691,12 @@ class Store:
             delta = e.start - row["start"]
             self._move_entry(row["id"], e, vid)
             moved = []
-            for inc in conn.execute('SELECT id, start, "end", mentions FROM incidents WHERE report_id = ? AND '
+            for inc in conn.execute('SELECT id, start, "end", mentions, why FROM incidents WHERE report_id = ? AND '
                                     "entry_hash = ?", (rid, row["hash"])):
                 moved.append((inc["start"] + delta, inc["end"] + delta, e.start, e.end, vid,
-                              _shift_mentions(inc["mentions"], delta), inc["id"]))
+                              _shift_mentions(inc["mentions"], delta), _shift_why(inc["why"], delta), inc["id"]))
             conn.executemany('UPDATE incidents SET start = ?, "end" = ?, entry_start = ?, entry_end = ?, '
-                             "version_id = ?, mentions = ? WHERE id = ?", moved)
+                             "version_id = ?, mentions = ?, why = ? WHERE id = ?", moved)
             res.incidents_kept += len(moved)
         # changed entries: their incidents replaced, ids kept for those still told
         for i, row in changed:
@@ -1038,6 +1038,7 @@ class Store:
             for row in self.conn.execute(sql, tuple(params)):
                 d = dict(row)
                 d["mentions"] = json.loads(d["mentions"] or "[]")
+                d["why"] = json.loads(d["why"] or "{}")
                 out.append(d)
         return out
 
@@ -1248,6 +1249,7 @@ def _incident_values(inc: Incident) -> tuple[tuple, int]:
     """The INCIDENT_COLUMNS values of an incident, made storable; and how many counts were refused."""
     d = {c: getattr(inc, c, None) for c in INCIDENT_COLUMNS}
     d["mentions"] = json.dumps(d["mentions"] or [], ensure_ascii=False)
+    d["why"] = json.dumps(d["why"] or {}, ensure_ascii=False)
     refused = 0
     for c in ("fatalities", "injuries"):
         n = safe_count(d[c])
@@ -1287,6 +1289,26 @@ class _EntryLocator:
         if i < 0:
             return "", 0
         return self.hashes[i], self.entries[i].start
+
+
+def _shift_why(why: str | None, delta: int) -> str:
+    """An incident's ``why`` with its offsets ("start", "end", at any depth) moved by ``delta``."""
+    if not why or not delta:
+        return why or "{}"
+    try:
+        data = json.loads(why)
+    except ValueError:
+        return why
+
+    def move(v):
+        if isinstance(v, dict):
+            return {k: (x + delta if k in ("start", "end") and isinstance(x, int) and x >= 0 else move(x))
+                    for k, x in v.items()}
+        if isinstance(v, list):
+            return [move(x) for x in v]
+        return v
+
+    return json.dumps(move(data), ensure_ascii=False)
 
 
 def _shift_mentions(mentions: str | None, delta: int) -> str:

@@ -73,13 +73,14 @@ def _old_store(path, small_gazetteer, texts):
         conn.executemany('INSERT INTO entries (report_id, start, "end", kind, dateline, headline, published) '
                          "VALUES (?,?,?,?,?,?,?)", [(rid, e.start, e.end, e.kind, e.dateline, e.headline, None)
                                                     for e in ex.entries])
-        cols = ", ".join(f'"{c}"' for c in INCIDENT_COLUMNS)
+        v1 = [c for c in INCIDENT_COLUMNS if c != "why"]  # schema 1 had no why
+        cols = ", ".join(f'"{c}"' for c in v1)
         rows = []
         for inc in ex.incidents:
             d = inc.to_dict()
             d["mentions"] = json.dumps(d["mentions"])
-            rows.append((rid, *[d[c] for c in INCIDENT_COLUMNS]))
-        conn.executemany(f"INSERT INTO incidents (report_id, {cols}) VALUES (?, {', '.join('?' * len(INCIDENT_COLUMNS))})",
+            rows.append((rid, *[d[c] for c in v1]))
+        conn.executemany(f"INSERT INTO incidents (report_id, {cols}) VALUES (?, {', '.join('?' * len(v1))})",
                          rows)
     conn.commit()
     conn.close()
@@ -162,7 +163,7 @@ def test_rows_written_without_the_store_api_still_get_events(tmp_path, small_gaz
                            "'2024-02-07', 'raw', 'Strike.')").lastrowid
         cols = ", ".join(f'"{c}"' for c in INCIDENT_COLUMNS)
         d = _incident().to_dict()
-        d["mentions"] = "[]"
+        d["mentions"], d["why"] = "[]", "{}"
         conn.execute(f"INSERT INTO incidents (report_id, {cols}) VALUES (?, {', '.join('?' * len(INCIDENT_COLUMNS))})",
                      (rid, *[d[c] for c in INCIDENT_COLUMNS]))
         assert store.stale_places() == 1
@@ -229,3 +230,20 @@ def test_incremental_relinking_equals_linking_everything_again(tmp_path, small_g
             fresh = snapshot(link(store.incidents(), small_gazetteer))
             assert stored == fresh, f"step {step}"
         assert len(store.events()) > 10
+
+
+def test_why_is_stored_and_its_offsets_follow_the_entry_into_a_new_version(tmp_path, small_gazetteer):
+    text = "RAFAH, Gaza Strip (AP) \u2014 An Israeli airstrike hit a house in Rafah on Tuesday, killing four people.\n"
+    with Store(tmp_path / "s.db") as store:
+        store.save_version(*_extracted(text, small_gazetteer, published=date(2024, 2, 7), source="AP"), name="live")
+        (first,) = store.incidents()
+        assert first["why"]["rules"] and first["why"]["place"]["cue"]
+        newer = ("KHAN YOUNIS, Gaza Strip (AP) \u2014 Troops arrested ten men in Khan Younis on Wednesday.\n" + text)
+        store.save_version(*_extracted(newer, small_gazetteer, published=date(2024, 2, 7), source="AP"), name="live")
+        moved = next(i for i in store.incidents() if i["id"] == first["id"])
+        delta = moved["start"] - first["start"]
+        assert delta > 0
+        assert moved["why"]["rules"][0]["start"] == first["why"]["rules"][0]["start"] + delta
+        full = store.version_text(store.versions(moved["report_id"])[-1].id)
+        r = moved["why"]["rules"][0]
+        assert full[r["start"]:r["start"] + len(r["text"])] == r["text"]
