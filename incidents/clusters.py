@@ -21,6 +21,9 @@ from .places import choose_place, refines, related
 from .rules import Tier
 
 _NEW_EVENT = BOOK.cue("new_event")
+# a first trigger of these tiers says what the event is; later sentences add detail, not another type
+_DEFINING_TIERS = frozenset({Tier.SUICIDE, Tier.AIR, Tier.WEAPON, Tier.BATTLE, Tier.RIOT, Tier.FORCE_ON_PROTEST,
+                             Tier.PROTEST})
 _ANAPHORA = BOOK.cue("anaphora")
 
 
@@ -40,6 +43,8 @@ class Cluster:
         """What the event is: its own specific trigger ("an airstrike"), else a specific one told
         back ("the strike on Ghobeiry"), else a bare killing."""
         first = self.items[0].hit
+        if first.tier in _DEFINING_TIERS and not first.definite:
+            return first  # "Heavy clashes ... killed three. The fighting ... with rocket-propelled grenades": a clash
         hits = [c.hit for k, c in enumerate(self.items)
                 if k == 0 or first.is_bare or c.hit.tier != Tier.STRIKE]  # a later bare "struck" retypes nothing
         return min(hits, key=lambda h: (h.is_bare, h.definite, h.tier))
@@ -89,16 +94,19 @@ def absorb(cluster: Cluster, cand: Candidate, ctx: EntryContext) -> None:
     first = not cluster.items
     anaphoric = not first and bool(_ANAPHORA.match(cand.sentence.text))
     choice = choose_place(cand.place_mentions, ctx.text, gazetteer) if cand.place_mentions else None
+    other_day = cand.date is not None and cluster.date is not None and cand.date.day != cluster.date.day
     if anaphoric:
-        # "The strike came amid ... days after ... in Jordan": keep it with the event it
-        # refers to, but take nothing from clauses about other times and places
-        if cand.date is not None and cluster.date is not None and cand.date.day != cluster.date.day:
-            return
+        # "The strike came amid ... days after ... in Jordan": keep it with the event it refers to,
+        # but take nothing from clauses about other places; "The fighting in X erupted on Saturday
+        # evening" tells the event's place (inside the one so far) but not a day of its own
         if choice is not None and cluster.place is not None and not cluster.place.is_area \
                 and not related(choice.place, cluster.place, gazetteer, near_km=ctx.settings.cluster_km):
             return
+        if other_day and not (choice is not None and cluster.place is not None
+                              and refines(choice.place, cluster.place, gazetteer, ctx.settings.cluster_km)):
+            return
     cluster.items.append(cand)
-    if cand.date is not None and (first or cand.date.precision == 1) and (
+    if cand.date is not None and not (anaphoric and other_day) and (first or cand.date.precision == 1) and (
             cluster.date is None or (cluster.date.precision > 1 and cand.date.precision == 1)):
         cluster.date, cluster.date_cue = cand.date, "sentence"
     if choice is None:

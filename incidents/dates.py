@@ -38,7 +38,7 @@ _PATTERNS: list[tuple[str, re.Pattern]] = [
     ("mdy", re.compile(r"\b" + _MONTH_RE + r"\s+(?P<day>[0-3]?\d)(?:st|nd|rd|th)?\b(?:,?\s+(?P<year>(?:19|20)\d\d)\b)?")),
     ("dmy", re.compile(r"\b(?P<day>[0-3]?\d)(?:st|nd|rd|th)?\s+(?:of\s+)?" + _MONTH_RE + r"(?:,?\s+(?P<year>(?:19|20)\d\d)\b)?")),
     ("part_month", re.compile(r"\b(?P<part>early|mid|late|end of|beginning of|start of)[- ](?:in\s+)?" + _MONTH_RE + r"(?!\s+[0-3]?\d)", re.I)),
-    ("in_month", re.compile(r"\b(?:in|during|since|last|this)\s+" + _MONTH_RE + r"(?!\s*[0-3]?\d)(?:\s+(?P<year>(?:19|20)\d\d))?")),
+    ("in_month", re.compile(r"\b(?i:in|during|since|last|this)\s+" + _MONTH_RE + r"(?!\s*[0-3]?\d)(?:\s+(?P<year>(?:19|20)\d\d))?")),
     ("into_weekday", re.compile(r"\b(?:overnight|night)\s+(?:into|to)\s+" + _WEEKDAY_RE, re.I)),
     ("weekday", re.compile(r"\b(?:(?P<mod>(?i:late|early|earlier|later|last|this|on|overnight))\s+(?:on\s+)?)?" + _WEEKDAY_RE + r"(?:'s)?(?:\s+(?P<part>night|evening|morning|afternoon))?\b")),
     ("days_ago", re.compile(r"\b(?P<n>\d+|a|an|one|two|three|four|five|six|seven|eight|nine|ten|several|a few)\s+days?\s+(?P<dir>ago|earlier|before|later|after)\b", re.I)),

@@ -43,7 +43,7 @@ _ORG_BEFORE = re.compile(
     r"spokesm[ae]n (?:for|of)|spokesperson (?:for|of)|doctors? at|staff at|nurses? at|officials? at|manager of|"
     r"medics at|sources? at|director at|spokes\w+ at|a source at|based in|headquartered in|exiled in|"
     r"newspaper|news agency|broadcaster|(?:ministry|office|authority|authorities|officials?|spokes\w+|agency|"
-    r"government|leadership|court|council|presidency|parliament)(?: \w+)? in)\s+(?:the\s+)?)$",
+    r"government|leadership|court|council|presidency|parliament)(?: \w+){0,2}? in)\s+(?:the\s+)?)$",
     re.I,
 )
 _LOCATIVE_BEFORE = re.compile(
@@ -180,7 +180,7 @@ _HOSPITAL_HIT = re.compile(r"\b(?:hit|struck|targeted|raided|stormed|besieged|at
 _RELATIVE_BEFORE = re.compile(
     r"\b(?:north|south|east|west|northeast|northwest|southeast|southwest|north-east|north-west|south-east|south-west)"
     r"(?:ern)? of\s+(?:the\s+)?(?:(?:city|town|village|camp) of\s+)?$|\b(?:near|outside|close to|on the outskirts of)\s+"
-    r"(?:the\s+)?(?:(?:city|town|village|camp) of\s+)?$",
+    r"(?:the\s+)?(?:(?:city|town|village|camp) of\s+)?$|\bbetween\s+(?:the\s+)?(?:[\w'’-]+\s+){0,2}?(?:and\s+)?$",
     re.I,
 )
 
