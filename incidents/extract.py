@@ -11,24 +11,44 @@
 from __future__ import annotations
 
 import bisect
+import functools
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
 
 from gazetteer import Gazetteer, Place
 from gazetteer.text import fold
 
-from .casualties import fatalities as count_fatalities
-from .casualties import injuries as count_injuries
+from .casualties import fatalities as _fatalities
+from .casualties import injuries as _injuries
 from .clauses import INCLUDING, nearest_group, separate_places, split_clauses
-from .dates import DateExpr, find_dates
+from .dates import DateExpr, find_dates, in_range
 from .dedupe import dedupe
 from .entries import body_segments, split_entries
-from .events import (BATTLES, COMBATANTS, STRATEGIC, VAC, EventHit, classify, in_history, is_background, triggers,
-                     trigger_positions)
+from .events import BATTLES, COMBATANTS, STRATEGIC, VAC, EventHit
+from .events import classify as _classify
+from .events import in_history, is_background, triggers, trigger_positions
 from .model import Entry, Incident, Mention, Report
 from .places import choose_place, find_mentions, related, resolve_dateline
 from .sentences import Sentence, split_sentences
+
+# What a sentence says depends on its text alone: the same sentence repeated (a page pasted twice,
+# a keyword list of trigger words, one per line) is read once. The results are immutable.
+_SENTENCE_MEMO = 4096
+classify = functools.lru_cache(maxsize=_SENTENCE_MEMO)(_classify)
+count_fatalities = functools.lru_cache(maxsize=_SENTENCE_MEMO)(_fatalities)
+count_injuries = functools.lru_cache(maxsize=_SENTENCE_MEMO)(_injuries)
+
+
+@functools.lru_cache(maxsize=_SENTENCE_MEMO)
+def _dates_in(text: str, base: date | None) -> tuple[DateExpr, ...]:
+    return tuple(find_dates(text, base, 0))
+
+
+def _sentence_dates(text: str, base: date | None, offset: int) -> list[DateExpr]:
+    """``find_dates(text, base, offset)``, read once per distinct sentence."""
+    return [replace(d, start=d.start + offset, end=d.end + offset) for d in _dates_in(text, base)]
+
 
 BACKGROUND_DAYS = 45  # events dated this long before publication are background, not news
 MAX_EXCERPT = 700
@@ -77,14 +97,35 @@ class _Cluster:
     place_mention: Mention | None = None
     precision: int = 3
     date: DateExpr | None = None
+    # items are only ever appended: the best hit and "has a count" are folded in as they come
+    # (recomputing them over every item for every sentence was quadratic in a long entry)
+    _best: EventHit | None = field(default=None, repr=False)
+    _best_seen: int = field(default=0, repr=False)
+    _counted: bool = field(default=False, repr=False)
+    _counted_seen: int = field(default=0, repr=False)
 
     @property
     def hit(self) -> EventHit:
-        # what the event is: its own triggers first, not "the strike" said of another one
-        hits = [c.hit for c in self.items]
+        # what the event is: its own triggers first, not "the strike" said of another one:
         # its own specific trigger ("an airstrike"), else a specific one told back ("the strike on
-        # Ghobeiry"), else a bare killing
-        return min(hits, key=lambda h: (h.priority >= 11, h.definite, h.priority))
+        # Ghobeiry"), else a bare killing; the first of equals
+        for c in self.items[self._best_seen:]:
+            if self._best is None or _hit_rank(c.hit) < _hit_rank(self._best):
+                self._best = c.hit
+        self._best_seen = len(self.items)
+        return self._best
+
+    @property
+    def has_fatalities(self) -> bool:
+        """True when one of its sentences gives a death count."""
+        if not self._counted:
+            self._counted = any(c.fatalities is not None for c in self.items[self._counted_seen:])
+            self._counted_seen = len(self.items)
+        return self._counted
+
+
+def _hit_rank(h: EventHit) -> tuple:
+    return (h.priority >= 11, h.definite, h.priority)
 
 
 def _event_date(sentence: Sentence, base: date | None, found: list[DateExpr] | None = None) -> DateExpr | None:
@@ -168,6 +209,8 @@ def extract(report: Report, gazetteer: Gazetteer) -> Extraction:
 
     for entry in entries:
         base = entry.published or report.published
+        if base is not None and not in_range(base):
+            base = None  # a publication date near year 1 or 9999 dates nothing (and must not overflow)
         if base is None:
             result.undated.append(entry)
         if not _has(trigger_at, entry.body_start if entry.kind != "caption" else entry.start, entry.end):
@@ -192,7 +235,7 @@ def extract(report: Report, gazetteer: Gazetteer) -> Extraction:
 
         def dates_of(sent: Sentence) -> list[DateExpr]:
             if sent.start not in sentence_dates:
-                sentence_dates[sent.start] = find_dates(sent.text, base, sent.start)
+                sentence_dates[sent.start] = _sentence_dates(sent.text, base, sent.start)
             return sentence_dates[sent.start]
 
         clusters: list[_Cluster] = []
@@ -222,7 +265,7 @@ def extract(report: Report, gazetteer: Gazetteer) -> Extraction:
                 fat = None  # "... a day after it said it killed a senior commander": not this event's toll
             if hit is None:
                 if fat is not None and current is not None and current.items[-1].sentence.end >= sent.start - 400 \
-                        and not is_background(sent.text, fat.value, fat.start) and all(c.fatalities is None for c in current.items):
+                        and not is_background(sent.text, fat.value, fat.start) and not current.has_fatalities:
                     # "The dead included three children": the toll of the event just told
                     last = current.items[-1]
                     current.items.append(_Candidate(sent, last.hit, None, [], fat.value, fat.text, None, ""))
