@@ -119,3 +119,11 @@ def test_more_battle_and_shelling_wordings():
     assert classify("An aid convoy came under fire near Wadi Gaza.").sub_event_type == "Attack"
     hit = classify("Shells fired by Israeli tanks hit a house in Khiam, killing a child.", fatalities=1)
     assert hit.sub_event_type == "Shelling/artillery/missile attack"
+
+
+def test_a_sentence_of_trigger_words_is_classified_in_linear_time():
+    from bounded import returns
+
+    # 306 s before: every hit scanned the whole sentence for "days after"-like cues and back-references
+    assert returns(classify, "killed " * 20_000) is not None
+    assert returns(classify, "days after killed " * 5_000) is None
