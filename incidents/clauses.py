@@ -19,7 +19,9 @@ from .sentences import Sentence
 
 ORIGIN_BEFORE = re.compile(r"\b(?:from|fled|fleeing|displaced from|evacuated from|launched from|fired from|to|towards?|into)\s+(?:the\s+)?$", re.I)
 CLAUSE_SPLIT = re.compile(
-    r"(?:,|;)?\s+(?:and|while|but|as)\s+(?=(?:another|a second|a separate|a third|a further)\b)|;\s+(?=[a-z])|"
+    # a match never starts inside a run of spaces (it would have started where the run starts):
+    # without the look-behind every space of a long run was a new start, quadratic in the run
+    r"(?:,|;|(?<!\s))\s+(?:and|while|but|as)\s+(?=(?:another|a second|a separate|a third|a further)\b)|;\s+(?=[a-z])|"
     # "killed 30 people across Gaza, including 12 in a strike on a school in Nuseirat"
     r",\s+(?=including\s+(?:at least\s+)?(?:\d+|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|"
     r"\w+teen|twenty|thirty|forty|fifty|several|dozens)\s+(?:[\w-]+\s+){0,5}?(?:in|at|when|near|whose|who|after)\b)"
