@@ -17,6 +17,7 @@ from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
 
 from gazetteer import Gazetteer, Place
+from gazetteer.gazetteer import Context
 from gazetteer.text import fold
 
 from .casualties import fatalities as _fatalities
@@ -194,7 +195,8 @@ def extract(report: Report, gazetteer: Gazetteer) -> Extraction:
     # where a trigger word could be: sentences without one are skipped (most of a live page)
     trigger_at = trigger_positions(fold(text))
     report_hash = report.hash
-    context = [p for m in mentions if m.reason != "context" and (p := gazetteer.get(m.place_id)) is not None]
+    # summed up once: every sentence's GeoNames choice is made against it (summing it per sentence was quadratic)
+    context = Context(p for m in mentions if m.reason != "context" and (p := gazetteer.get(m.place_id)) is not None)
     result = Extraction(report, entries, mentions, [])
     incidents: list[tuple[Incident, Entry, int, bool]] = []
 
@@ -355,7 +357,7 @@ def _has(positions: list[int], start: int, end: int) -> bool:
     return i < len(positions) and positions[i] < end
 
 
-def _fallback_mentions(sent: Sentence, gazetteer: Gazetteer, context: list[Place], known: list[Mention]) -> list[Mention]:
+def _fallback_mentions(sent: Sentence, gazetteer: Gazetteer, context: Context, known: list[Mention]) -> list[Mention]:
     """Names the curated gazetteer lacks, placed offline through GeoNames (only in event sentences)."""
     from gazetteer.candidates import fallback_mentions
 
