@@ -7,6 +7,9 @@ Incidents split on purpose inside one entry ("another strike...") stay apart.
 """
 from __future__ import annotations
 
+import math
+from datetime import date, timedelta
+
 from gazetteer import Gazetteer
 
 from .events import EXPLOSIONS, STRATEGIC
@@ -25,11 +28,13 @@ def dedupe(items: list[tuple], gazetteer: Gazetteer) -> list[Incident]:
     """
     kept: list[tuple[Incident, Entry, int]] = []
     stated: dict[int, bool] = {}
+    index = _Candidates(gazetteer)
     for item in items:
         inc, entry, n = item[:3]
         stated[id(inc)] = item[3] if len(item) > 3 else True
         merged = False
-        for k, (other, oentry, on) in enumerate(kept):
+        for k in index.near(inc):
+            other, oentry, on = kept[k]
             if oentry is entry:
                 continue  # split on purpose within one entry ("another strike ...")
             if other.date != inc.date and not _near_unstated(inc, entry, other, oentry, stated):
@@ -51,11 +56,90 @@ def dedupe(items: list[tuple], gazetteer: Gazetteer) -> list[Incident]:
             elif not related(pa, pb, gazetteer, near_km=2.0):  # Gaza's camps are 5 km apart: not one place
                 continue
             kept[k] = _better((other, oentry, on), (inc, entry, n), gazetteer)
+            index.add(k, kept[k][0])  # its date, type or place may have changed
             merged = True
             break
         if not merged:
             kept.append((inc, entry, n))
+            index.add(len(kept) - 1, inc)
     return [inc for inc, _, _ in kept]
+
+
+_NEAR_KM = 2.0  # the distance within which dedupe takes two points of one country for one place
+_CELL = 2.5 / 6371.0088  # a cube on the unit sphere wider than _NEAR_KM (a chord is never longer than its arc)
+
+
+class _Candidates:
+    """The kept incidents that could be the same event as a new one, without looking at all of them.
+
+    A kept incident can merge with a new one only if its date is the same or a day off, its type
+    is the same (or explosion/strategic development, for an interception), and its place is
+    related (the same id, one inside the other, or within 2 km in one country). Each kept
+    incident is filed under keys that say so; a new one looks up the keys it would share with
+    any such incident, and the checks in :func:`dedupe` decide, in the order incidents were kept.
+    A superset is enough: keys left behind by a merge only add candidates. (Comparing every new
+    incident with every kept one was quadratic: a 1 MB live page spent 22 s here.)
+    """
+
+    def __init__(self, gazetteer: Gazetteer):
+        self.gazetteer = gazetteer
+        self.by_key: dict[tuple, list[int]] = {}
+
+    @staticmethod
+    def _group(inc: Incident) -> str:
+        return "explosion-or-strategic" if inc.event_type in (EXPLOSIONS, STRATEGIC) else inc.event_type
+
+    @staticmethod
+    def _cell(place) -> tuple[int, int, int]:
+        lat, lon = math.radians(place.lat), math.radians(place.lon)
+        x, y, z = math.cos(lat) * math.cos(lon), math.cos(lat) * math.sin(lon), math.sin(lat)
+        return math.floor(x / _CELL), math.floor(y / _CELL), math.floor(z / _CELL)
+
+    def _filed_under(self, inc: Incident) -> set:
+        keys: set = {("pid", inc.place_id)}
+        place = self.gazetteer.get(inc.place_id)
+        if place is not None:
+            keys.add(("self", place.id))
+            keys.update(("inside", a.id) for a in self.gazetteer.ancestors(place))
+            keys.add(("in", place.country))
+            if place.kind == "country":
+                keys.add(("country", place.country))
+            keys.add(("cell", place.country, self._cell(place)))
+        return keys
+
+    def _looked_up(self, inc: Incident) -> set:
+        keys: set = {("pid", inc.place_id)}
+        place = self.gazetteer.get(inc.place_id)
+        if place is not None:
+            keys.add(("self", place.id))  # the same place
+            keys.add(("inside", place.id))  # kept places inside it
+            keys.update(("self", a.id) for a in self.gazetteer.ancestors(place))  # kept places it is inside
+            keys.add(("country", place.country))  # the country it is in
+            if place.kind == "country":
+                keys.add(("in", place.country))  # everything in the country it is
+            cx, cy, cz = self._cell(place)
+            keys.update(("cell", place.country, (cx + i, cy + j, cz + k))
+                        for i in (-1, 0, 1) for j in (-1, 0, 1) for k in (-1, 0, 1))
+        return keys
+
+    def _dates(self, inc: Incident) -> tuple:
+        if not inc.date:
+            return (inc.date,)
+        day = date.fromisoformat(inc.date)
+        return tuple((day + timedelta(days=d)).isoformat() for d in (-1, 0, 1))
+
+    def add(self, k: int, inc: Incident) -> None:
+        group = self._group(inc)
+        for key in self._filed_under(inc):
+            self.by_key.setdefault((inc.date, group, key), []).append(k)
+
+    def near(self, inc: Incident) -> list[int]:
+        group = self._group(inc)
+        found: set[int] = set()
+        for day in self._dates(inc):
+            for key in self._looked_up(inc):
+                found.update(self.by_key.get((day, group, key), ()))
+        return sorted(found)
 
 
 def _near_unstated(a: Incident, ea: Entry, b: Incident, eb: Entry, stated: dict[int, bool]) -> bool:
