@@ -147,3 +147,19 @@ def test_a_file_name_that_is_not_utf8_is_ingested_with_the_rest_of_the_batch(tmp
     assert "caf\ufffd.txt: report 1 added" in out.stdout.decode()
     with sqlite3.connect(db) as conn:
         assert conn.execute("SELECT count(*) FROM reports").fetchone()[0] == 2
+
+
+def test_an_empty_user_gazetteer_file_does_not_fail_commands(tmp_path):
+    f = tmp_path / "r.txt"
+    f.write_text("BEIRUT (AP) \u2014 An Israeli strike hit Khiam on Tuesday, killing a man.\n", encoding="utf-8")
+    user = tmp_path / "user_places.csv"
+    user.write_bytes(b"")  # every command failed on the missing header
+    out = cli("extract", f, "--published", "2024-02-07", env={"INCIDENTS_USER_GAZETTEER": str(user)})
+    assert out.returncode == 0 and json.loads(out.stdout.splitlines()[0])["place_id"] == "khiam", out.stderr
+
+
+def test_gazetteer_check_reads_an_empty_user_file_as_empty(tmp_path):
+    user = tmp_path / "user_places.csv"
+    user.write_bytes(b"")
+    out = cli("gazetteer", "check", "--user", user)
+    assert "header lacks" not in out.stdout + out.stderr and "0 user" in out.stdout
