@@ -33,7 +33,7 @@ def dedupe(items: list[tuple], gazetteer: Gazetteer) -> list[Incident]:
         inc, entry, n = item[:3]
         stated[id(inc)] = item[3] if len(item) > 3 else True
         merged = False
-        for k in index.near(inc):
+        for k in index.near(inc, entry):
             other, oentry, on = kept[k]
             if oentry is entry:
                 continue  # split on purpose within one entry ("another strike ...")
@@ -56,12 +56,12 @@ def dedupe(items: list[tuple], gazetteer: Gazetteer) -> list[Incident]:
             elif not related(pa, pb, gazetteer, near_km=2.0):  # Gaza's camps are 5 km apart: not one place
                 continue
             kept[k] = _better((other, oentry, on), (inc, entry, n), gazetteer)
-            index.add(k, kept[k][0])  # its date, type or place may have changed
+            index.add(k, *kept[k][:2])  # its date, type, place or entry may have changed
             merged = True
             break
         if not merged:
             kept.append((inc, entry, n))
-            index.add(len(kept) - 1, inc)
+            index.add(len(kept) - 1, inc, entry)
     return [inc for inc, _, _ in kept]
 
 
@@ -83,7 +83,7 @@ class _Candidates:
 
     def __init__(self, gazetteer: Gazetteer):
         self.gazetteer = gazetteer
-        self.by_key: dict[tuple, list[int]] = {}
+        self.by_key: dict[tuple, dict[int, list[int]]] = {}  # key -> id(entry) -> kept indices
 
     @staticmethod
     def _group(inc: Incident) -> str:
@@ -128,17 +128,24 @@ class _Candidates:
         day = date.fromisoformat(inc.date)
         return tuple((day + timedelta(days=d)).isoformat() for d in (-1, 0, 1))
 
-    def add(self, k: int, inc: Incident) -> None:
+    def add(self, k: int, inc: Incident, entry: Entry) -> None:
         group = self._group(inc)
         for key in self._filed_under(inc):
-            self.by_key.setdefault((inc.date, group, key), []).append(k)
+            self.by_key.setdefault((inc.date, group, key), {}).setdefault(id(entry), []).append(k)
 
-    def near(self, inc: Incident) -> list[int]:
+    def near(self, inc: Incident, entry: Entry) -> list[int]:
+        """Kept incidents that may merge with ``inc``, in the order kept; none of ``entry``'s own
+        (incidents split within one entry stay apart: 3,000 "and another strike" clauses in one
+        post were each compared with all the others)."""
         group = self._group(inc)
+        own = id(entry)
         found: set[int] = set()
+        keys = self._looked_up(inc)
         for day in self._dates(inc):
-            for key in self._looked_up(inc):
-                found.update(self.by_key.get((day, group, key), ()))
+            for key in keys:
+                for eid, ks in self.by_key.get((day, group, key), {}).items():
+                    if eid != own:
+                        found.update(ks)
         return sorted(found)
 
 
