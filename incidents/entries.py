@@ -199,14 +199,14 @@ def split_entries(text: str, published: date | None = None) -> list[Entry]:
             if re.search(r"contributed|^By |writers? ", t) and cur is not None:
                 close()
             continue
-        if _CREDIT.match(t) and i > 0 and len(t) < 60:
+        if len(t) < 60 and i > 0 and _CREDIT.match(t):
             # a photo credit: the previous line was a caption
             if cur is not None and cur.kind == "caption":
                 close()
             elif entries and cur is None and entries[-1].kind != "caption":
                 pass
             continue
-        if (nxt is not None and _CREDIT.match(nxt.text) and len(nxt.text) < 60 and not expect_headline
+        if (nxt is not None and len(nxt.text) < 60 and not expect_headline and _CREDIT.match(nxt.text)
                 and not _DATELINE.match(t)) or _AP_CAPTION.search(t):
             # a photo caption (AP repeats them; duplicates merge at the incident stage)
             if cur is not None and cur.kind == "post":
@@ -282,7 +282,7 @@ def _title_case_dateline(dateline: str) -> str:
 def is_furniture(line: str) -> bool:
     """True for page furniture lines (bylines, credits, 'Link Copied!', contributor lines)."""
     t = line.strip()
-    return bool(_FURNITURE.match(t) or _SEPARATORS.match(t) or (_CREDIT.match(t) and len(t) < 60))
+    return bool(_FURNITURE.match(t) or _SEPARATORS.match(t) or (len(t) < 60 and _CREDIT.match(t)))
 
 
 def body_segments(text: str, entry: Entry) -> list[tuple[int, int]]:
