@@ -171,7 +171,7 @@ def test_a_published_line_followed_by_100k_spaces_is_read_in_linear_time():
 
 
 def test_many_agency_writer_mentions_without_contributed_do_not_go_quadratic():
-    line = "AP writers " * 60_000  # 5.6 s at 20,000, quadratic: each mention rescanned the rest of the line for "contributed"
+    line = "AP writers " * 120_000  # quadratic before (5.6 s at 20,000): each mention rescanned the line
     es = _bounded_entries("Page title\n" + line + "\nA strike hit Rafah.\n")
     assert es
     assert is_furniture("Associated Press writers Jane Doe in Cairo and AP writers Sam Roe contributed.")
