@@ -18,7 +18,7 @@ import bisect
 import re
 from typing import Iterable
 
-from .gazetteer import Gazetteer, haversine_km
+from .gazetteer import Context, Gazetteer, haversine_km
 from .place import Place
 
 # ---------------------------------------------------------------- word lists
@@ -393,12 +393,15 @@ def fallback_mentions(
     """
     if fallback is None:
         return []
-    context = list(context)
+    if not isinstance(context, Context):  # a Context comes summed up (one per report, not per sentence)
+        context = list(context)
     if not context:
         context = [m.candidates[0] for m in gazetteer.find(text) if m.candidates]
+    if not isinstance(context, Context):
+        context = Context(context)
     centroid = None
     if context:
-        centroid = (sum(p.lat for p in context) / len(context), sum(p.lon for p in context) / len(context))
+        centroid = (context.lat, context.lon)
     allowed = getattr(fallback, "countries", None)
     cands_in_text = candidate_names(text, gazetteer)
     # a name is sent to the fallback only if one of its occurrences has a cue;

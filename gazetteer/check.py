@@ -133,6 +133,8 @@ def load_files(paths: Iterable[tuple[str | Path, str]]) -> _Loaded:
         except UnicodeDecodeError as exc:
             problems.append(Problem("-", f"not UTF-8 (byte {exc.start})", path))
             continue
+        if origin == "user" and not text.strip():
+            continue  # an empty user file holds no places (as loader.read_places reads it)
         reader = csv.DictReader(io.StringIO(text))
         header = reader.fieldnames or []
         missing = [c for c in REQUIRED if c not in header]

@@ -47,6 +47,34 @@ def haversine_km(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
     return 2 * r * math.asin(min(1.0, math.sqrt(a)))
 
 
+class Context:
+    """The places a report is about, with what :meth:`Gazetteer.choose` needs summed up once.
+
+    Choosing among same-named places looks at the countries of the context and its
+    centroid; a long report asks for thousands of choices against the same context, and
+    summing it again each time made extraction quadratic in the report's length. Iterates,
+    counts and tests true like the list of places it was made of; the sums are the same
+    expressions over the same places in the same order, so the results are identical.
+    """
+
+    __slots__ = ("places", "countries", "lat", "lon")
+
+    def __init__(self, places: Iterable[Place]):
+        self.places = list(places)
+        self.countries: dict[str, int] = {}
+        for c in self.places:
+            self.countries[c.country] = self.countries.get(c.country, 0) + 1
+        n = len(self.places)
+        self.lat = sum(c.lat for c in self.places) / n if n else 0.0
+        self.lon = sum(c.lon for c in self.places) / n if n else 0.0
+
+    def __iter__(self):
+        return iter(self.places)
+
+    def __len__(self) -> int:
+        return len(self.places)
+
+
 class Gazetteer:
     """Places with their names, searchable in one pass over a text."""
 
@@ -188,7 +216,7 @@ class Gazetteer:
                 out.append(Match(start, end, text[start:end], cands))
         return out
 
-    def choose(self, candidates: tuple[Place, ...] | list[Place], context: list[Place] = ()) -> Place:
+    def choose(self, candidates: tuple[Place, ...] | list[Place], context: "list[Place] | Context" = ()) -> Place:
         """Pick one of several places sharing a name.
 
         Prefers a place in a country the context (other places of the report)
@@ -198,11 +226,9 @@ class Gazetteer:
         cands = list(candidates)
         if len(cands) == 1 or not context:
             return cands[0] if len(cands) == 1 else sorted(cands, key=self._prior)[0]
-        countries: dict[str, int] = {}
-        for c in context:
-            countries[c.country] = countries.get(c.country, 0) + 1
-        clat = sum(c.lat for c in context) / len(context)
-        clon = sum(c.lon for c in context) / len(context)
+        if not isinstance(context, Context):
+            context = Context(context)
+        countries, clat, clon = context.countries, context.lat, context.lon
 
         def score(p: Place) -> tuple:
             return (-countries.get(p.country, 0), round(haversine_km(p.lat, p.lon, clat, clon) / 50), *self._prior(p))

@@ -17,7 +17,9 @@ from __future__ import annotations
 
 import csv
 import io
+import os
 import re
+import tempfile
 from pathlib import Path
 from typing import Iterable
 
@@ -98,6 +100,8 @@ def read_places(path: str | Path, origin: str = "curated") -> list[Place]:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         raise GazetteerDataError(f"not UTF-8 (byte {exc.start})", str(path)) from None
+    if origin == "user" and not text.strip():
+        return []  # an empty user file (0 bytes, or only blank lines) holds no places
     return parse_csv(text, str(path), origin)
 
 
@@ -124,15 +128,56 @@ def parse_csv(text: str, path: str = "<text>", origin: str = "curated") -> list[
 
 
 def write_places(path: str | Path, places: Iterable[Place]) -> None:
-    """Write places to a CSV file atomically (used for the user gazetteer)."""
+    """Write places to a CSV file atomically (used for the user gazetteer).
+
+    The rows go to a temporary file of its own (a unique name in the same directory),
+    flushed to disk, then renamed over ``path``: a reader sees the old file or the new one,
+    never a torn one, and two writers never share a temporary file. Writers that read,
+    change and write the file must also hold :func:`gazetteer.user.locked` (``gazetteer.user``
+    does) or one of them loses the other's rows. An alias holding ``|`` (the separator) is
+    refused: it would be read back as two.
+    """
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     buf = io.StringIO()
     writer = csv.writer(buf, lineterminator="\n")
     writer.writerow(COLUMNS)
     for p in places:
+        if any("|" in a for a in p.aliases):
+            raise GazetteerDataError(f"an alias of {p.id!r} contains '|', which separates aliases", str(path))
         writer.writerow([p.id, p.name, p.kind, p.country, f"{p.lat:.6g}", f"{p.lon:.6g}",
                          "|".join(p.aliases), p.parent, p.population or "", p.source])
-    tmp = path.with_suffix(path.suffix + ".tmp")
-    tmp.write_text(buf.getvalue(), encoding="utf-8")
-    tmp.replace(path)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        os.fchmod(fd, _mode_for(path))
+        with os.fdopen(fd, "w", encoding="utf-8", newline="") as f:
+            f.write(buf.getvalue())
+            f.flush()
+            os.fsync(f.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        try:
+            os.unlink(tmp)
+        except OSError:
+            pass
+        raise
+
+
+def _mode_for(path: Path) -> int:
+    """The permissions of the file being replaced, else the usual ones for a new file (0666 less the umask)."""
+    try:
+        return path.stat().st_mode & 0o777
+    except OSError:
+        return 0o666 & ~_umask()
+
+
+def _umask() -> int:
+    """The process umask, read without setting it (os.umask would change it for every thread)."""
+    try:
+        with open("/proc/self/status", encoding="ascii") as f:
+            for line in f:
+                if line.startswith("Umask:"):
+                    return int(line.split()[1], 8)
+    except (OSError, ValueError):
+        pass
+    return 0o022

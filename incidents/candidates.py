@@ -9,6 +9,7 @@ the event told just before.
 from __future__ import annotations
 
 import bisect
+import functools
 from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
 
@@ -27,6 +28,12 @@ from .quotes import QuoteIndex, quote_spans
 from .sentences import Sentence, split_sentences
 from .settings import Settings
 
+# what a sentence says depends on its text only: read once per distinct text (live pages repeat
+# sentences in summaries, captions and posts; a page of one repeated line was quadratic)
+_MEMO = 4096
+_classify = functools.lru_cache(maxsize=_MEMO)(classify)
+_fatalities = functools.lru_cache(maxsize=_MEMO)(count_fatalities)
+_injuries = functools.lru_cache(maxsize=_MEMO)(count_injuries)
 _ANAPHORA = BOOK.cue("anaphora")
 _PERFECT_GENERIC = BOOK.cue("perfect_generic")
 _SINCE_BEFORE = BOOK.cue("since_before")
@@ -181,12 +188,12 @@ class Candidate:
 
 def _count_of(sent: Sentence) -> Count | None:
     low = sent.text.lower()
-    fat = count_fatalities(sent.text) if any(w in low for w in DEATH_STEMS) else None
+    fat = _fatalities(sent.text) if any(w in low for w in DEATH_STEMS) else None
     inc = INCLUDING.match(sent.text)
     if fat is None and inc:
         # "including 12 in a strike on a school": the count of the verb before the comma
         verb = "killed "
-        c = count_fatalities(verb + sent.text[inc.end():])
+        c = _fatalities(verb + sent.text[inc.end():])
         if c is not None:
             s0, e0 = inc.end() + max(0, c.start - len(verb)), inc.end() + c.end - len(verb)
             fat = Count(c.value, sent.text[s0:e0], s0, e0)
@@ -206,7 +213,7 @@ def read_sentences(ctx: EntryContext) -> list[Candidate]:
 def _read(sent: Sentence, ctx: EntryContext) -> list[Candidate]:
     d = ctx.event_date(sent)
     fat = _count_of(sent)
-    hit = classify(sent.text, fatalities=fat.value if fat else None, rules=ctx.triggers.rules_in(sent.start, sent.end))
+    hit = _classify(sent.text, fat.value if fat else None, ctx.triggers.rules_in(sent.start, sent.end))
     if hit is None and fat is not None and sent.start in ctx.parent_of:
         # "..., including eight members of one family whose home in Zeitoun was hit": the
         # weapon is the one of the sentence the clause was cut from
@@ -230,7 +237,7 @@ def _read(sent: Sentence, ctx: EntryContext) -> list[Candidate]:
             and not _ANAPHORA.match(sent.text):
         return []  # "Israel has uncovered several tunnels in residential areas": background
     low = sent.text.lower()
-    inj = count_injuries(sent.text) if any(w in low for w in HURT_STEMS) else None
+    inj = _injuries(sent.text) if any(w in low for w in HURT_STEMS) else None
     places = separate_places(ms, sent, ctx.text, ctx.gazetteer)
     fat_k = nearest_group(places, sent.start + fat.start) if fat else 0
     inj_k = nearest_group(places, sent.start + inj.start) if inj else 0

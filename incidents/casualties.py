@@ -7,6 +7,7 @@ women" -> 3; "at least 22 people were killed" -> 22; "wounded two others" ->
 """
 from __future__ import annotations
 
+import bisect
 import re
 from dataclasses import dataclass
 from functools import lru_cache
@@ -18,6 +19,7 @@ UNITS: dict[str, int] = dict(_BOOK.vocab("number_units"))
 TENS: dict[str, int] = dict(_BOOK.vocab("number_tens"))
 VAGUE: dict[str, int] = dict(_BOOK.vocab("vague_numbers"))  # ACLED's values for vague quantities
 GROUPS: dict[str, int] = dict(_BOOK.vocab("group_nouns"))  # "the Fayad twins"
+MAX_COUNT: int = int(_BOOK.vocab("count_limits")["max_count"])
 _QUAL = r"(?:(?:at least|more than|over|nearly|almost|about|around|some|up to|roughly|approximately|as many as|an estimated|another|a further|an additional|additional)\s+)?"
 _NUMWORD = r"(?:" + "|".join(sorted(list(UNITS) + list(TENS), key=len, reverse=True)) + r")(?:[- ](?:one|two|three|four|five|six|seven|eight|nine))?"
 _NUM = (r"(?P<num>" + _QUAL + r"(?:\d{1,3}(?:,\d{3})+|\d+|"
@@ -73,7 +75,9 @@ def parse_number(phrase: str) -> int | None:
     p = re.sub(r"^" + _QUAL, "", p).strip()
     p = p.replace(",", "")
     if p.isdigit():
-        return int(p)
+        # a count no single event reaches is not a count ("killing 99999999999999999999"); no int() of a
+        # 5,000-digit string either
+        return int(p) if len(p) <= len(str(MAX_COUNT)) and int(p) <= MAX_COUNT else None
     if p in VAGUE:
         return VAGUE[p]
     m = re.fullmatch(r"(\w+)(?:[- ](\w+))?", p)
@@ -89,18 +93,30 @@ def parse_number(phrase: str) -> int | None:
     return None
 
 
+_ATTRIBUTION = re.compile(r",\s+(?:[\w’'\-]+\s+){0,4}(?:said|says|told|reported|according)\b")
+_LIST_CHARS = 160  # a list of victims is read this far after its verb
+_STOP_WINDOW = _LIST_CHARS + 40  # a stop word starting inside the list ends (lookahead included) inside this
+
+
 def _victims_after(text: str) -> tuple[int | None, int]:
-    """Count victims listed right after a verb: 'a 3-month-old infant as well as two women'."""
-    stop = _STOP.search(text)
-    cut = stop.start() if stop else len(text)
-    attribution = re.search(r",\s+(?:[\w’'\-]+\s+){0,4}(?:said|says|told|reported|according)\b", text)
-    if attribution and attribution.start() < cut + 40:
-        cut = min(cut, attribution.start())
-    chunk = text[:cut]
-    chunk = chunk[:160].rstrip(" ,")
+    """Count victims listed right after a verb: 'a 3-month-old infant as well as two women'.
+
+    The list ends at the first stop word or attribution (", officials said"), and is at most
+    ``_LIST_CHARS`` long; both are looked for only that far (not through the whole rest of
+    the sentence, once per verb: quadratic in a sentence of many verbs).
+    """
+    stop = _STOP.search(text[:_STOP_WINDOW])
+    end = stop.start() if stop is not None and stop.start() < _LIST_CHARS else min(len(text), _LIST_CHARS)
+    comma = text.find(",", 0, end)
+    while comma != -1:
+        if _ATTRIBUTION.match(text, comma):
+            end = comma
+            break
+        comma = text.find(",", comma + 1, end)
+    chunk = text[:end].rstrip(" ,")
     if not chunk.strip():
         return None, 0
-    items = re.split(r",\s*(?:and\s+)?|\s+and\s+|\s+as well as\s+|\s+along with\s+|\s+plus\s+", chunk.strip())
+    items = re.split(r"(?<!\d),\s*(?:and\s+)?|,(?!\d{3}\b)\s*(?:and\s+)?|\s+and\s+|\s+as well as\s+|\s+along with\s+|\s+plus\s+", chunk.strip())
     total = 0
     for raw in items:
         item = raw.strip().lower()
@@ -147,6 +163,39 @@ def _victims_after(text: str) -> tuple[int | None, int]:
 
 
 
+_NEXT_WORD = re.compile(r"\s\S")
+_AGE = re.compile(r"[- ](?:year|month|week|day)s?[- ]old")
+_MONTH_AT_END = re.compile(r"(?i)\b(?:jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec)[a-z]*\.?\s*$")
+_MONTH_TAIL = re.compile(r"(?i)[a-z]*\.?\s*")
+_CLOCK_AFTER = re.compile(r"\s*(?::\d|[.:]\d\d\b|\s*(?:gmt|bst|utc|[ap]\.?m\b|et\b))", re.I)
+_TAIL = 64
+
+
+def _ends_with_month(text: str, end: int) -> bool:
+    """Does ``text[:end]`` end with a month name ("... January 28" before the count)?
+
+    Read on the last ``_TAIL`` characters; the whole head is searched only when the tail
+    could be the end of a longer match (searching the whole head for every number of a
+    sentence was quadratic).
+    """
+    head_start = max(0, end - _TAIL)
+    tail = text[head_start:end]
+    m = _MONTH_AT_END.search(tail)
+    if head_start == 0 or (m is not None and m.start() > 0):
+        return m is not None
+    if m is not None or _MONTH_TAIL.fullmatch(tail):
+        return _MONTH_AT_END.search(text[:end]) is not None
+    return False
+
+
+def _ends_with_clock(text: str, end: int) -> bool:
+    """Does ``text[:end]`` end (before an optional final line break) with a digit and ':' or '.'?"""
+    if end >= 1 and text[end - 1] == "\n":
+        if end >= 3 and text[end - 3].isdecimal() and text[end - 2] in ":.":
+            return True
+    return end >= 2 and text[end - 2].isdecimal() and text[end - 1] in ":."
+
+
 def _overlapping(pattern: re.Pattern, text: str):
     """Matches of ``pattern`` starting at every position (a rejected long match must not hide a shorter one)."""
     pos = 0
@@ -155,8 +204,8 @@ def _overlapping(pattern: re.Pattern, text: str):
         if m is None:
             return
         yield m
-        nxt = re.search(r"\s\S", text[m.start("num"):])
-        pos = m.start("num") + (nxt.start() + 1 if nxt else len(text))
+        nxt = _NEXT_WORD.search(text, m.start("num"))
+        pos = nxt.start() + 1 if nxt else m.start("num") + len(text)
 
 
 @lru_cache(maxsize=8)
@@ -198,12 +247,11 @@ def _count(sentence: str, verb: str, passive_words: str) -> Count | None:
         n = parse_number(num)
         if n is None:
             continue
-        if re.match(r"[- ](?:year|month|week|day)s?[- ]old", low[m.end("num"):]):
+        if _AGE.match(low, m.end("num")):
             continue
-        if re.search(r"(?i)\b(?:jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec)[a-z]*\.?\s*$", low[:m.start()]):
+        if _ends_with_month(low, m.start()):
             continue  # "January 28 that killed": a date, not a count
-        if re.match(r"\s*(?::\d|[.:]\d\d\b|\s*(?:gmt|bst|utc|[ap]\.?m\b|et\b))", low[m.end("num"):], re.I) or \
-                re.search(r"\d[:.]$", low[:m.start("num")]):
+        if _CLOCK_AFTER.match(low, m.end("num")) or _ends_with_clock(low, m.start("num")):
             continue  # "11:30 GMT - Two fighters killed": a clock time, not a count
         after = low[m.end("verb"):]
         if not aux_used and _OBJECT_AFTER.match(after) and m.group("verb").lower() in ("killed", "slew", "shot dead", "wounded", "injured"):
@@ -214,17 +262,21 @@ def _count(sentence: str, verb: str, passive_words: str) -> Count | None:
         if best is None or c.value > best.value:
             best = c
     # a list of victims as the subject of a passive: "A woman and her two daughters were killed"
+    breaks: list[int] | None = None  # ends of the words that end a subject, found once
     for m in passive.finditer(low):
-        head = low[:m.start()]
-        cut = max(head.rfind(". "), head.rfind(";"), head.rfind(":"),
-                  max((v.end() - 1 for v in _SUBJECT_BREAK.finditer(head)), default=-1))
-        subject = head[cut + 1:].strip() if cut >= 0 else head.strip()
+        end = m.start()  # the subject is read back from here (without copying the sentence up to it)
+        if breaks is None:
+            breaks = [v.end() for v in _SUBJECT_BREAK.finditer(low)]
+        k = bisect.bisect_right(breaks, end)  # a break word ends before the verb's auxiliary
+        cut = max(low.rfind(". ", 0, end), low.rfind(";", 0, end), low.rfind(":", 0, end), breaks[k - 1] - 1 if k else -1)
+        seg = low[cut + 1:end] if cut >= 0 else low[:end]
+        subject = seg.strip()
         subject = re.sub(r"^(?:that|said|says|and|but|when|after)\s+", "", subject, flags=re.I)
         if " and " not in subject and " as well as " not in subject:
             continue
         n, length = _victims_after(subject)
         if n is not None and (best is None or n > best.value):
-            s0 = m.start() - len(head) + (cut + 1 if cut >= 0 else 0) + (len(head[cut + 1:]) - len(head[cut + 1:].lstrip()) if cut >= 0 else 0)
+            s0 = cut + 1 + len(seg) - len(seg.lstrip()) if cut >= 0 else 0
             best = Count(n, low[s0:m.end()], s0, m.end())
     # victims after an active verb: "killing three members", "killed a man"
     prev: Count | None = None

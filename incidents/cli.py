@@ -13,6 +13,7 @@ from datetime import date
 from gazetteer import Gazetteer
 from gazetteer.errors import IncidentMapError
 
+from .dates import check_published
 from .errors import InputError
 from .extract import extract
 from .ingest import IngestSession, ingest, reextract, relink_quietly
@@ -33,10 +34,13 @@ def incident_record(inc) -> dict:
 
 
 def _date(text: str) -> date:
+    """``--published``: a YYYY-MM-DD date inside the years the pipeline dates anything in."""
     try:
-        return date.fromisoformat(text)
+        return check_published(date.fromisoformat(text))
     except ValueError:
         raise argparse.ArgumentTypeError(f"not a date in YYYY-MM-DD form: {text!r}") from None
+    except InputError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
 
 
 def _parser() -> argparse.ArgumentParser:

@@ -38,20 +38,35 @@ class Cluster:
     place_cue: str = ""  # how the place was chosen: "sentence" or an inheritance strategy's name
     date_cue: str = ""  # how the date was chosen: "sentence" or an inheritance strategy's name
 
+    _best: EventHit | None = None  # the hit so far, kept as items are added (recomputing it was quadratic)
+    has_count: bool = False  # an item tells deaths
+
+    def add(self, cand: Candidate) -> None:
+        self.items.append(cand)
+        self.has_count = self.has_count or cand.fatalities is not None
+        h = cand.hit
+        first = self.items[0].hit
+        if len(self.items) == 1:
+            self._best = h
+        elif first.tier in _DEFINING_TIERS and not first.definite:
+            pass  # "Heavy clashes ... killed three. The fighting ... with rocket-propelled grenades": a clash
+        elif first.is_bare or h.tier != Tier.STRIKE:  # a later bare "struck" retypes nothing
+            if _rank(h) < _rank(self._best):
+                self._best = h
+
     @property
     def hit(self) -> EventHit:
-        """What the event is: its own specific trigger ("an airstrike"), else a specific one told
-        back ("the strike on Ghobeiry"), else a bare killing."""
-        first = self.items[0].hit
-        if first.tier in _DEFINING_TIERS and not first.definite:
-            return first  # "Heavy clashes ... killed three. The fighting ... with rocket-propelled grenades": a clash
-        hits = [c.hit for k, c in enumerate(self.items)
-                if k == 0 or first.is_bare or c.hit.tier != Tier.STRIKE]  # a later bare "struck" retypes nothing
-        return min(hits, key=lambda h: (h.is_bare, h.definite, h.tier))
+        """What the event is: a first trigger that names its kind; else its own specific trigger ("an
+        airstrike"), else a specific one told back ("the strike on Ghobeiry"), else a bare killing."""
+        return self._best
 
     @property
     def first_sentence(self) -> str:
         return self.items[0].sentence.text
+
+
+def _rank(h: EventHit) -> tuple:
+    return (h.is_bare, h.definite, h.tier)
 
 
 def _own_place(cand: Candidate, gazetteer: Gazetteer):
@@ -105,7 +120,7 @@ def absorb(cluster: Cluster, cand: Candidate, ctx: EntryContext) -> None:
         if other_day and not (choice is not None and cluster.place is not None
                               and refines(choice.place, cluster.place, gazetteer, ctx.settings.cluster_km)):
             return
-    cluster.items.append(cand)
+    cluster.add(cand)
     if cand.date is not None and not (anaphoric and other_day) and (first or cand.date.precision == 1) and (
             cluster.date is None or (cluster.date.precision > 1 and cand.date.precision == 1)):
         cluster.date, cluster.date_cue = cand.date, "sentence"
@@ -154,7 +169,7 @@ def _toll_joins(current: Cluster | None, cand: Candidate, ctx: EntryContext) -> 
     rel = cand.fatalities_at - cand.sentence.start
     if is_background(cand.sentence.text, cand.fatalities, rel):
         return False
-    return all(c.fatalities is None for c in current.items)
+    return not current.has_count
 
 
 def cluster_candidates(cands: list[Candidate], ctx: EntryContext) -> list[Cluster]:
@@ -164,7 +179,7 @@ def cluster_candidates(cands: list[Candidate], ctx: EntryContext) -> list[Cluste
     for cand in cands:
         if cand.toll:
             if _toll_joins(current, cand, ctx):
-                current.items.append(replace(cand, hit=current.items[-1].hit))
+                current.add(replace(cand, hit=current.items[-1].hit))
             continue
         target = _cluster_for(clusters, current, cand, ctx)
         if target is None and cand.quoted and not cand.quote_names_town:

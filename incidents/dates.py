@@ -13,6 +13,13 @@ day it means and ACLED's time precision (1 day, 2 week, 3 month):
 
 ``infer_published(text)`` guesses a report's publication date from caption
 and header dates ("Wednesday, Feb. 7, 2024") and the weekday names used.
+
+Dates stay in a sane window: nothing before :data:`EARLIEST`, nothing resolved
+after the publication date (or today) plus one day, arithmetic that cannot
+overflow ("10000 weeks ago", a publication date near year 1 or 9999), and an
+inferred publication date that is not :func:`plausible_published` is dropped.
+An explicit publication date outside :data:`EARLIEST`-:data:`LATEST` is an
+:class:`~incidents.errors.InputError` (:func:`check_published`).
 """
 from __future__ import annotations
 
@@ -61,6 +68,37 @@ _REL_WORD = re.compile(r"today|tonight|morning|afternoon|evening|yesterday|day b
                        r"previous day|past")
 
 
+EARLIEST = date(1900, 1, 1)  # no report or event date before this
+LATEST = date(2100, 12, 31)  # no explicit publication date after this
+_ONE_DAY = timedelta(days=1)
+
+
+def in_range(d: date) -> bool:
+    """Inside the dates the pipeline works with at all (:data:`EARLIEST` - :data:`LATEST`)."""
+    return EARLIEST <= d <= LATEST
+
+
+def plausible_published(d: date, today: date | None = None) -> bool:
+    """Could a report inferred to be from ``d`` be real: not before 1900, not after tomorrow."""
+    return EARLIEST <= d <= (today or date.today()) + _ONE_DAY
+
+
+def check_published(d: date | None) -> date | None:
+    """An explicit publication date, or an InputError saying it is out of range."""
+    if d is not None and not in_range(d):
+        from .errors import InputError
+
+        raise InputError(f"publication date {d.isoformat()} is outside {EARLIEST.year}-{LATEST.year}")
+    return d
+
+
+def _days_before(base: date, days: int) -> date | None:
+    """``base`` minus ``days`` days, or None when that is before :data:`EARLIEST` (or overflows)."""
+    if days > (base - EARLIEST).days:
+        return None
+    return base - timedelta(days=days)
+
+
 @dataclass(frozen=True)
 class DateExpr:
     start: int
@@ -71,9 +109,9 @@ class DateExpr:
     surface: str
 
 
-def _weekday_before(base: date, weekday: int) -> date:
+def _weekday_before(base: date, weekday: int) -> date | None:
     """The latest ``weekday`` on or before ``base``."""
-    return base - timedelta(days=(base.weekday() - weekday) % 7)
+    return _days_before(base, (base.weekday() - weekday) % 7)
 
 
 def _year_for(month: int, day: int, base: date) -> date | None:
@@ -81,16 +119,18 @@ def _year_for(month: int, day: int, base: date) -> date | None:
     for year in (base.year + 1, base.year, base.year - 1):
         try:
             d = date(year, month, day)
-        except ValueError:
+        except ValueError:  # Feb. 30, or a year out of range
             continue
-        if d <= base + timedelta(days=1):
+        if d <= base + _ONE_DAY:
             return d
     return None
 
 
 def _num(word: str) -> int:
     w = word.lower()
-    return int(w) if w.isdigit() else NUMBER_WORDS.get(w, 1)
+    if w.isdigit():
+        return int(w) if len(w) <= 6 else 10**6  # "99999999999 days ago": far beyond any window
+    return NUMBER_WORDS.get(w, 1)
 
 
 def _resolve(kind: str, m: re.Match, base: date) -> tuple[date, int] | None:
@@ -115,23 +155,29 @@ def _resolve(kind: str, m: re.Match, base: date) -> tuple[date, int] | None:
         year = int(g["year"]) if g.get("year") else (base.year if month <= base.month else base.year - 1)
         part = (g.get("part") or "").lower()
         day = 5 if part in ("early", "beginning of", "start of") else 25 if part in ("late", "end of") else 15
-        d = date(year, month, day)
+        try:
+            d = date(year, month, day)
+        except ValueError:  # year 0
+            return None
         if d > base:
             d = base
         return d, 3
     if kind == "into_weekday":
         wd = WEEKDAYS.index(g["weekday"].lower())
-        d = base + timedelta(days=(wd - base.weekday()) % 7)
-        if (d - base).days > 1:
-            d = _weekday_before(base, wd)
-        return d, 1
+        ahead = (wd - base.weekday()) % 7
+        d = base + timedelta(days=ahead) if ahead <= 1 else _weekday_before(base, wd)
+        return (d, 1) if d else None
     if kind == "weekday":
         wd = WEEKDAYS.index(g["weekday"].lower())
         mod = (g.get("mod") or "").lower()
         part = (g.get("part") or "").lower()
         d = _weekday_before(base, wd)
+        if d is None:
+            return None
         if mod == "last" and d == base:
-            d -= timedelta(days=7)
+            d = _days_before(d, 7)
+            if d is None:
+                return None
         # "early Thursday" in a page dated Wednesday: the night after publication
         if (base + timedelta(days=1)).weekday() == wd and mod in ("early", "overnight") and part in ("", "morning"):
             d = base + timedelta(days=1)
@@ -143,27 +189,34 @@ def _resolve(kind: str, m: re.Match, base: date) -> tuple[date, int] | None:
         return (date(year, 7, 1) if year < base.year else base), 3
     if kind == "days_ago":
         n = _num(g["n"])
-        return base + timedelta(days=n if g["dir"].lower() in ("later", "after") else -n), 1
+        if g["dir"].lower() in ("later", "after"):
+            return (base + timedelta(days=n), 1) if n <= (LATEST - base).days else None
+        d = _days_before(base, n)
+        return (d, 1) if d else None
     if kind == "weeks_ago":
-        return base - timedelta(days=7 * _num(g["n"])), 2
+        d = _days_before(base, 7 * _num(g["n"]))
+        return (d, 2) if d else None
     if kind == "rel":
         rel = g["rel"].lower()
         if rel in ("today", "tonight", "this morning", "this afternoon", "this evening", "earlier today", "overnight",
                    "past 24 hours"):
             return base, 1
         if rel in ("yesterday", "the day before", "last night", "on the previous day", "the previous day"):
-            return base - timedelta(days=1), 1
+            d = _days_before(base, 1)
+            return (d, 1) if d else None
         if rel in ("the next day", "the following day", "the day after"):
-            return base + timedelta(days=1), 1
+            return (base + _ONE_DAY, 1) if base < LATEST else None
         if rel in ("last week",):
-            return base - timedelta(days=7), 2
+            d = _days_before(base, 7)
+            return (d, 2) if d else None
         if rel in ("earlier this week", "this week", "past week", "past few days", "past two days", "recent days"):
             return base, 2
         if rel in ("over the weekend", "last weekend", "this weekend"):
-            return _weekday_before(base, 5), 2
+            d = _weekday_before(base, 5)
+            return (d, 2) if d else None
         if rel in ("last month",):
-            first = base.replace(day=1) - timedelta(days=1)
-            return first.replace(day=15), 3
+            last = _days_before(base.replace(day=1), 1)
+            return (last.replace(day=15), 3) if last else None
         if rel in ("earlier this month", "this month"):
             return base, 3
     return None
@@ -195,7 +248,14 @@ def is_anchor(expr: DateExpr) -> bool:
 
 
 def find_dates(text: str, base: date | None, offset: int = 0) -> list[DateExpr]:
-    """Every date expression in ``text`` resolved against ``base`` (non-overlapping, in order)."""
+    """Every date expression in ``text`` resolved against ``base`` (non-overlapping, in order).
+
+    A ``base`` outside :data:`EARLIEST`-:data:`LATEST` counts as unknown; a date that resolves
+    before :data:`EARLIEST` or after ``base`` (else today) plus one day is left out.
+    """
+    if base is not None and not in_range(base):
+        base = None
+    latest = (base or date.today()) + _ONE_DAY
     found: list[DateExpr] = []
     taken: list[tuple[int, int]] = []
     low = text.lower()
@@ -218,7 +278,7 @@ def find_dates(text: str, base: date | None, offset: int = 0) -> list[DateExpr]:
             if base is None and kind not in ("iso",) and not (kind in ("mdy", "dmy") and m.groupdict().get("year")):
                 continue
             res = _resolve(kind, m, base) if base is not None or kind == "iso" else _resolve(kind, m, date.today())
-            if res is None:
+            if res is None or not EARLIEST <= res[0] <= latest:
                 continue
             taken.append((s, e))
             found.append(DateExpr(s + offset, e + offset, res[0], res[1], kind, m.group()))
@@ -322,7 +382,7 @@ def infer_published(text: str, today: date | None = None) -> date | None:
                 dated.append((mo, d, int(y), None, bool(re.match(r"\s*(?:Issued|Published|Updated|Posted)", line, re.I))))
     if not dated:
         return None
-    stamps = [d for line in text.splitlines() if (d := _stamp_date(line))]
+    stamps = [d for line in text.splitlines() if (d := _stamp_date(line)) and plausible_published(d, today)]
     if len(stamps) >= 2:
         return max(stamps)  # a live blog's posts are stamped: the page is as new as its latest post
     default_year = years.most_common(1)[0][0] if years else None

@@ -95,7 +95,7 @@ def _fold_area_summaries(kept: list[_Kept], gazetteer: Gazetteer) -> list[_Kept]
                  if (out[i].inc.date == a.inc.date or not a.stated or not out[i].stated)
                  and _types_agree(a.inc, out[i].inc)
                  and _toll_agrees(a.inc, out[i].inc)
-                 and within_area(pa, gazetteer.get(out[i].inc.place_id), gazetteer)]
+                 and (pi := gazetteer.get(out[i].inc.place_id)) is not None and within_area(pa, pi, gazetteer)]
         if not cands:
             continue
         # the account most like it: the same kind of attack, the same day, the same toll, told first

@@ -20,7 +20,7 @@ import re
 from dataclasses import dataclass
 from datetime import date
 
-from .dates import infer_published
+from .dates import find_dates, in_range, infer_published, plausible_published
 from .model import Entry
 
 _DATELINE = re.compile(
@@ -35,9 +35,9 @@ _AGENCY_DATELINE = re.compile(
 )
 _TIMESTAMP = re.compile(
     r"^(?:(?:Updated|Posted|Published)(?: at)?\s+)?"
-    r"(?:(?:\d{1,2}[.:]\d{2}\s*(?:[ap]\.?m\.?)?(?:\s*(?:GMT|BST|UTC|CET|EET|EST|EDT|ET|IST|AST))?)"
-    r"|\d+\s*(?:h|hr|hrs|m|min|mins|hours?|minutes?)\s+ago)"
-    r"(?:[,\s]+.*(?:20\d\d|GMT|ET|EST|UTC))?\s*$",
+    r"(?:(?:\d{1,2}[.:]\d{2}(?:\s*+[ap]\.?m\.?)?(?:\s*+(?:GMT|BST|UTC|CET|EET|EST|EDT|ET|IST|AST))?)"
+    r"|\d++\s*+(?:h|hr|hrs|m|min|mins|hours?|minutes?)\s+ago)"
+    r"(?:[,\s]++.*(?:20\d\d|GMT|ET|EST|UTC))?\s*+$",
     re.I,
 )
 _DATE_STAMP = re.compile(
@@ -47,10 +47,10 @@ _DATE_STAMP = re.compile(
     re.I,
 )
 _STAMPED_HEADLINE = re.compile(
-    r"^(?P<stamp>\d{1,2}[.:]\d{2}\s*(?:[ap]\.?m\.?)?\s*(?:GMT|BST|UTC|CET|EET|EST|EDT|ET|AST)?)\s*[-–—:|]\s+(?P<headline>\S.*)$",
+    r"^(?P<stamp>\d{1,2}[.:]\d{2}(?:\s*+[ap]\.?m\.?)?(?:\s*+(?:GMT|BST|UTC|CET|EET|EST|EDT|ET|AST))?)\s*+[-–—:|]\s+(?P<headline>\S.*)$",
     re.I,
 )
-_PUBLISHED_LINE = re.compile(r"^(?:Published|Updated|Last updated|First published|Issued|Posted)(?: on| at)?:?\s+.*\b(?:19|20)\d\d\b.{0,30}$", re.I)
+_PUBLISHED_LINE = re.compile(r"^(?:Published|Updated|Last updated|First published|Issued|Posted)(?: on| at)?:?\s++.*\b(?:19|20)\d\d\b.{0,30}$", re.I)
 _ITEM_LIST_HEADER = re.compile(
     r"^(?:What we covered here|Here(?:'|’)?s what (?:you need to know|we know)|Here are the latest developments:?|"
     r"Here(?:'|’)?s the latest:?|Key points:?|The latest:?|What we know:?|In summary:?|Summary:?|Catch up:?|"
@@ -64,7 +64,7 @@ _FURNITURE = re.compile(
     r"Advertisement|Skip to .*|Read more:?.*|Related:?.*|Watch:?.*|Listen:?.*|Follow .* live updates.*|"
     r"Sign up .*|Subscribe .*|\d{1,2}:\d{2}|.*has moved here\.?|Loading.*|Video Ad Feedback.*|"
     r"This post (?:was|has been) updated.*|The post was updated.*|From CNN(?:’|'|)s? .*|From CNN staff|"
-    r"By [A-Z][\w.'’\- ]+(?:,? and [A-Z][\w.'’\- ]+)*|.*(?:Associated Press|AP|Reuters|AFP) (?:writers?|reporters?|correspondents?) .*contributed.*|"
+    r"By [A-Z][\w.'’\- ]++(?:, and [A-Z][\w.'’\- ]++)*+|(?>.*?(?:Associated Press|AP|Reuters|AFP) (?:writers?|reporters?|correspondents?) ).*contributed.*|"
     r"(?:Associated Press|Reuters|AFP) writers? .*|Contributing: .*|Reporting by .*|Editing by .*|Additional reporting by .*|"
     r"(?:Correction|Clarification|Editor[’']s note|Update)s?:.*|An earlier version of this .*|This (?:story|article|post) has been (?:corrected|amended).*|"
     r"Image source,? .*|Media caption,? .*|Reuse this content|Facebook|Twitter|X|Email|WhatsApp|LinkedIn|Copy link|"
@@ -120,6 +120,8 @@ def _is_headline(line: _Line, nxt: _Line | None) -> bool:
 
 def split_entries(text: str, published: date | None = None) -> list[Entry]:
     """Entries of a report, in order, with spans into ``text``."""
+    if published is not None and not in_range(published):
+        published = None  # an absurd date dates nothing
     lines = _lines(text)
     entries: list[Entry] = []
     cur: Entry | None = None
@@ -197,14 +199,14 @@ def split_entries(text: str, published: date | None = None) -> list[Entry]:
             if re.search(r"contributed|^By |writers? ", t) and cur is not None:
                 close()
             continue
-        if _CREDIT.match(t) and i > 0 and len(t) < 60:
+        if len(t) < 60 and i > 0 and _CREDIT.match(t):
             # a photo credit: the previous line was a caption
             if cur is not None and cur.kind == "caption":
                 close()
             elif entries and cur is None and entries[-1].kind != "caption":
                 pass
             continue
-        if (nxt is not None and _CREDIT.match(nxt.text) and len(nxt.text) < 60 and not expect_headline
+        if (nxt is not None and len(nxt.text) < 60 and not expect_headline and _CREDIT.match(nxt.text)
                 and not _DATELINE.match(t)) or _AP_CAPTION.search(t):
             # a photo caption (AP repeats them; duplicates merge at the incident stage)
             if cur is not None and cur.kind == "post":
@@ -219,12 +221,10 @@ def split_entries(text: str, published: date | None = None) -> list[Entry]:
             dl = m.group("dateline").strip()
             entry = open_entry(line, "post", dateline=_title_case_dateline(dl), body_start=line.start + m.end())
             if m.group("date"):
-                # "GAZA, March 4 (Reuters) -": the story's own date
-                from .dates import find_dates
-
+                # "GAZA, March 4 (Reuters) -": the story's own date (unless it is in the future)
                 ref = published or pending_published or date.today()
                 found = find_dates(m.group("date").lstrip(", "), ref)
-                if found:
+                if found and plausible_published(found[0].day):
                     entry.published = found[0].day
             expect_headline = False
             resume = None
@@ -282,7 +282,7 @@ def _title_case_dateline(dateline: str) -> str:
 def is_furniture(line: str) -> bool:
     """True for page furniture lines (bylines, credits, 'Link Copied!', contributor lines)."""
     t = line.strip()
-    return bool(_FURNITURE.match(t) or _SEPARATORS.match(t) or (_CREDIT.match(t) and len(t) < 60))
+    return bool(_FURNITURE.match(t) or _SEPARATORS.match(t) or (len(t) < 60 and _CREDIT.match(t)))
 
 
 def body_segments(text: str, entry: Entry) -> list[tuple[int, int]]:

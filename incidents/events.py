@@ -11,6 +11,7 @@ their own and are not incidents.
 from __future__ import annotations
 
 import bisect
+import functools
 from dataclasses import dataclass, replace
 
 from gazetteer.text import fold as _fold
@@ -148,19 +149,40 @@ def _is_live(sentence: str, hit: EventHit) -> bool:
         return False  # "in retaliation for the attack on January 28": told as background
     if _after_time_cue(sentence, hit.start):
         return False
-    if hit.is_bare and _BACKREF.search(sentence[:hit.start]) and \
-            _RELATIVE_BEFORE.search(sentence[max(0, hit.start - 20):hit.start]):
+    if hit.is_bare and _RELATIVE_BEFORE.search(sentence[max(0, hit.start - 20):hit.start]) \
+            and _BACKREF.search(sentence[:hit.start]):  # the cheap test first (a sentence of triggers was slow)
         return False  # "... for a drone strike on January 28 that killed three soldiers"
     return True
 
 
 def _after_time_cue(sentence: str, pos: int) -> bool:
     """Is ``pos`` in the rest of a clause after "a day after", "in retaliation for"... (history)?"""
-    for m in _TIME_AFTER.finditer(sentence, 0, pos):
-        stop = _CLAUSE_END.search(sentence[m.end():])
-        if pos < m.end() + (stop.start() if stop else len(sentence)):
-            return True
-    return False
+    if 0 < pos < len(sentence) and _is_word_char(sentence[pos - 1]) and _is_word_char(sentence[pos]):
+        # inside a word the cue's closing \b would hold at ``pos`` only when the text is cut there
+        for m in _TIME_AFTER.finditer(sentence, 0, pos):
+            if pos < m.end() + _clause_rest(sentence, m.end()):
+                return True
+        return False
+    return any(end <= pos < limit for end, limit in _time_cues(sentence))
+
+
+def _is_word_char(c: str) -> bool:
+    return c.isalnum() or c == "_"
+
+
+def _clause_rest(sentence: str, start: int) -> int:
+    stop = _CLAUSE_END.search(sentence, start)
+    return stop.start() - start if stop else len(sentence)
+
+
+@functools.lru_cache(maxsize=512)
+def _time_cues(sentence: str) -> tuple[tuple[int, int], ...]:
+    """(end, limit) of every time cue in ``sentence``: a position in [end, limit) is told after it.
+
+    Worked out once per sentence: scanning the sentence again for every trigger in it was
+    quadratic in a sentence made of trigger words.
+    """
+    return tuple((m.end(), m.end() + _clause_rest(sentence, m.end())) for m in _TIME_AFTER.finditer(sentence))
 
 
 def in_history(sentence: str, pos: int) -> bool:

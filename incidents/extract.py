@@ -29,6 +29,7 @@ from gazetteer import Gazetteer
 from .candidates import EntryContext, MentionIndex, entry_context, read_sentences
 from .clusters import Cluster, cluster_candidates
 from .casualties import is_vague
+from .dates import in_range
 from .dedupe import dedupe
 from .entries import split_entries
 from .events import TriggerIndex, refine_cluster_type
@@ -62,6 +63,8 @@ def extract(report: Report, gazetteer: Gazetteer, settings: Settings = SETTINGS)
     found: list[tuple[Incident, Entry, int, bool]] = []
     for entry in entries:
         base = entry.published or report.published
+        if base is not None and not in_range(base):
+            base = None  # a publication date outside 1900-2100 says nothing: the entry is undated
         if base is None:
             result.undated.append(entry)
         if not index.any_in(entry.body_start if entry.kind != "caption" else entry.start, entry.end):

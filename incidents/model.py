@@ -6,13 +6,28 @@ Every Entry, Mention and Incident keeps character offsets into its report's
 from __future__ import annotations
 
 import hashlib
+import re
 from dataclasses import asdict, dataclass, field, fields
 from datetime import date
 
 
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def without_surrogates(text: str) -> str:
+    """``text`` with UTF-16 surrogates made whole: a pair becomes its character, a lone one U+FFFD.
+
+    Pasted text and library callers can carry them; they cannot be encoded as UTF-8, so they
+    must not reach hashing or storage.
+    """
+    if not _SURROGATE.search(text):
+        return text
+    return text.encode("utf-16-le", "surrogatepass").decode("utf-16-le", "replace")
+
+
 def content_hash(text: str) -> str:
     """Identity of a report: re-ingesting the same text changes nothing."""
-    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+    return hashlib.sha256(without_surrogates(text).encode("utf-8")).hexdigest()
 
 
 @dataclass

@@ -16,6 +16,7 @@ import re
 from dataclasses import dataclass
 
 from gazetteer import Gazetteer, Place, haversine_km
+from gazetteer.gazetteer import Context
 
 from .model import Mention
 
@@ -93,7 +94,8 @@ def find_mentions(text: str, gazetteer: Gazetteer, fallback: bool = True) -> lis
     (extraction asks the fallback sentence by sentence, for event sentences only).
     """
     matches = gazetteer.find(text)
-    context = [m.candidates[0] for m in matches if len(m.candidates) == 1]
+    # summed up once for every choice among same-named places (per choice it was quadratic)
+    context = Context(m.candidates[0] for m in matches if len(m.candidates) == 1)
     mentions: list[Mention] = []
     for m in matches:
         place = gazetteer.choose(m.candidates, context) if len(m.candidates) > 1 else m.candidates[0]

@@ -17,8 +17,10 @@ ABBREVIATIONS = {
     "mon", "tue", "tues", "wed", "thu", "thur", "thurs", "fri", "sat", "sun", "approx", "est", "dept",
     "rev", "sr", "jr", "al", "u.s", "u.n", "u.k", "e.g", "i.e", "a.m", "p.m",
 }
-_BOUNDARY = re.compile(r"[.!?…]+[\"'”’)\]]*(?=\s+[\"'“‘(\[]?[A-Z0-9])|\n+")
-_TOKEN_BEFORE = re.compile(r"([A-Za-z][A-Za-z.]*)\.$")
+# A match starts only where a run of end marks starts (a run that fails fails from every point inside
+# it), and takes the run and its closing quotes whole: linear on 200 KB of dots.
+_BOUNDARY = re.compile(r"(?<![.!?…])[.!?…]++[\"'”’)\]]*+(?=\s+[\"'“‘(\[]?[A-Z0-9])|\n+")
+_TOKEN_CHARS = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz.")
 
 
 @dataclass(frozen=True)
@@ -37,10 +39,9 @@ def split_sentences(text: str, offset: int = 0) -> list[Sentence]:
             cut = m.start()
         else:
             cut = m.end()
-            head = text[pos:m.start() + 1]
-            tok = _TOKEN_BEFORE.search(head)
-            if tok and m.group()[0] == ".":
-                word = tok.group(1).lower()
+            tok = _token_before(text, pos, m.start()) if m.group()[0] == "." else None
+            if tok is not None:
+                word = tok.lower()
                 nxt = text[m.end():m.end() + 3].lstrip()[:1]
                 if word in ("no", "nos") and not nxt.isdigit():
                     pass
@@ -50,6 +51,20 @@ def split_sentences(text: str, offset: int = 0) -> list[Sentence]:
         pos = m.end()
     _add(out, text, pos, len(text), offset)
     return out
+
+
+def _token_before(text: str, pos: int, dot: int) -> str | None:
+    """The word (letters and dots, starting with a letter) that ends at the full stop ``text[dot]``.
+
+    Scans back from the stop to ``pos`` at most across the word itself, so a sentence of many
+    abbreviations stays linear (a regex search over ``text[pos:dot]`` made it quadratic).
+    """
+    j = dot
+    while j > pos and text[j - 1] in _TOKEN_CHARS:
+        j -= 1
+    while j < dot and text[j] == ".":
+        j += 1
+    return text[j:dot] if j < dot else None
 
 
 MAX_SENTENCE = 800  # characters; a longer run without a full stop (a table, a list) is cut at spaces

@@ -80,3 +80,18 @@ def test_counts_in_real_reporting_shapes(sentence, expected):
 def test_one_victim_as_a_passive_subject():
     assert fatalities("A 16-year-old boy has been shot and killed by soldiers during a raid on the camp.").value == 1
     assert fatalities("One Palestinian teenager was killed near the checkpoint.").value == 1
+def test_counts_in_sentences_of_many_verbs_are_found_in_linear_time():
+    from bounded import returns
+
+    # 56 s, 82 s and 52 s before: each verb re-read the rest (or the start) of the sentence
+    assert returns(fatalities, "killed " * 20_000) is None
+    assert returns(injuries, "wounded " * 20_000) is None
+    assert returns(fatalities, "".join(f"{i} was killed " for i in range(5_000))).value == 4999
+    assert fatalities("On Jan. 28 three were killed").value == 3
+    assert fatalities("At 11:30 two were killed").value == 2
+
+
+def test_a_count_no_event_reaches_is_no_count():
+    assert fatalities("The strike killed 99999999999999999999 people.") is None
+    assert fatalities("The strike killed " + "9" * 5000 + " people.") is None
+    assert fatalities("The strike killed 1,200 people.").value == 1200

@@ -141,3 +141,50 @@ def test_ingest_fetches_a_url_and_refuses_private_addresses(tmp_path):
 
     with Store(db) as store:
         assert [r["url"] for r in store.reports()] == [url]
+def test_fifos_and_devices_exit_2_at_once(tmp_path):
+    fifo = tmp_path / "pipe.txt"
+    os.mkfifo(fifo)  # blocked forever before; /dev/zero was a MemoryError traceback
+    for path, words in [(fifo, "FIFO"), (Path("/dev/zero"), "device"), (Path("/dev/urandom"), "device")]:
+        out = cli("extract", path, "--published", "2024-02-07")
+        lines = out.stderr.strip().splitlines()
+        assert out.returncode == 2 and len(lines) == 1 and str(path) in lines[0] and words in lines[0], out.stderr
+
+
+def test_published_outside_1900_2100_exits_2(tmp_path):
+    f = tmp_path / "r.txt"
+    f.write_text("An airstrike hit Rafah on Tuesday.\n", encoding="utf-8")
+    for bad in ("9999-12-31", "0001-01-01", "1899-12-31"):
+        out = cli("extract", f, "--published", bad)
+        assert out.returncode == 2 and f"publication date {bad} is outside 1900-2100" in out.stderr
+        assert "Traceback" not in out.stderr and out.stdout == ""
+
+
+def test_a_file_name_that_is_not_utf8_is_ingested_with_the_rest_of_the_batch(tmp_path):
+    odd = os.fsencode(tmp_path) + b"/caf\xe9.txt"
+    with open(odd, "wb") as fh:
+        fh.write("RAFAH, Gaza Strip \u2014 An airstrike killed two people in Rafah on Wednesday.\n".encode())
+    good = tmp_path / "good.txt"
+    good.write_text("BEIRUT (AP) \u2014 An Israeli strike hit Khiam on Tuesday, killing a man.\n", encoding="utf-8")
+    db = tmp_path / "a.db"
+    out = subprocess.run([sys.executable, "-m", "incidents", "ingest", odd, str(good), "--db", str(db),
+                          "--published", "2024-02-07"], cwd=ROOT, capture_output=True, timeout=120)
+    assert out.returncode == 0, out.stderr.decode(errors="replace")
+    assert "caf\ufffd.txt: report 1 added" in out.stdout.decode()
+    with sqlite3.connect(db) as conn:
+        assert conn.execute("SELECT count(*) FROM reports").fetchone()[0] == 2
+
+
+def test_an_empty_user_gazetteer_file_does_not_fail_commands(tmp_path):
+    f = tmp_path / "r.txt"
+    f.write_text("BEIRUT (AP) \u2014 An Israeli strike hit Khiam on Tuesday, killing a man.\n", encoding="utf-8")
+    user = tmp_path / "user_places.csv"
+    user.write_bytes(b"")  # every command failed on the missing header
+    out = cli("extract", f, "--published", "2024-02-07", env={"INCIDENTS_USER_GAZETTEER": str(user)})
+    assert out.returncode == 0 and json.loads(out.stdout.splitlines()[0])["place_id"] == "khiam", out.stderr
+
+
+def test_gazetteer_check_reads_an_empty_user_file_as_empty(tmp_path):
+    user = tmp_path / "user_places.csv"
+    user.write_bytes(b"")
+    out = cli("gazetteer", "check", "--user", user)
+    assert "header lacks" not in out.stdout + out.stderr and "0 user" in out.stdout

@@ -1,8 +1,8 @@
-from datetime import date
+from datetime import date, timedelta
 
 import pytest
 
-from incidents.dates import find_dates, infer_published
+from incidents.dates import EARLIEST, check_published, find_dates, in_range, infer_published, plausible_published
 
 WED = date(2024, 2, 7)  # a Wednesday
 
@@ -80,3 +80,39 @@ def test_a_live_blog_is_as_new_as_its_latest_stamp():
 
 def test_a_since_date_is_never_the_publication_date():
     assert infer_published("Violence surged. More than 600 were killed since Oct. 7, 2023, the ministry said.") is None
+
+
+# ---------------------------------------------------------------- bad input: no overflow, a sane window
+@pytest.mark.parametrize("base", [date(1, 1, 1), date(1, 1, 8), date(9999, 12, 31), date(1900, 1, 1), date(2100, 12, 31)])
+def test_no_date_arithmetic_overflows_whatever_the_base(base):
+    text = ("Oct. 7, 1900, Feb. 30, 2024, 10000 weeks ago, 99999999999999999999 days ago, last month, "
+            "last Friday, over the weekend, yesterday, overnight into Thursday, in early January, 12 Feb, "
+            "on February 29, in 2024, 2024-02-30, 0000-01-01")
+    for d in find_dates(text, base):
+        assert EARLIEST <= d.day <= max(base if in_range(base) else date.today(), EARLIEST) + timedelta(days=1)
+
+
+def test_dates_before_1900_or_after_the_publication_date_are_left_out():
+    assert [d.surface for d in find_dates("10000 weeks ago", WED)] == []  # 1832
+    assert find_dates("last month", date(1900, 1, 10)) == []  # December 1899
+    assert [d.day for d in find_dates("Oct. 7, 1900", WED)] == [date(1900, 10, 7)]
+    assert find_dates("on March 1, 2099", WED) == []
+    assert [d.day for d in find_dates("500 days ago", WED)] == [WED - timedelta(days=500)]
+
+
+def test_an_inferred_publication_date_must_be_plausible():
+    today = date(2026, 11, 22)
+    stamps = "Live\nThu 3 Oct 2099 07.05 BST\nA strike.\nThu 3 Oct 2099 08.05 BST\nMore.\n"
+    assert infer_published(stamps, today=today) is None  # was 2099-10-03
+    assert infer_published("Published 12/31/2099\nPeople in Rafah, Wednesday, Feb. 7, 2024.", today=today) == \
+        date(2024, 2, 7)
+    assert plausible_published(today + timedelta(days=1), today) and not plausible_published(today + timedelta(days=2), today)
+    assert not plausible_published(date(1899, 12, 31), today)
+
+
+def test_check_published_names_the_range():
+    from incidents.errors import InputError
+
+    assert check_published(None) is None and check_published(WED) == WED
+    with pytest.raises(InputError, match="9999-12-31 is outside 1900-2100"):
+        check_published(date(9999, 12, 31))

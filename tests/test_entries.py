@@ -1,4 +1,4 @@
-from incidents.entries import body_segments, split_entries
+from incidents.entries import body_segments, is_furniture, split_entries
 
 
 def kinds(text):
@@ -129,3 +129,61 @@ def test_al_jazeera_date_dash_time_stamps():
     text = "Live blog\n5 Jun 2024 - 10:15 GMT\nFamily killed in Deir el-Balah\nAn air strike killed seven.\n"
     es = split_entries(text)
     assert [(e.headline, e.published) for e in es] == [("Family killed in Deir el-Balah", date(2024, 6, 5))]
+
+
+# ---------------------------------------------------------------- bad input: no unbounded backtracking
+def _bounded_entries(text, published=None):
+    from bounded import returns
+
+    return returns(split_entries, text, published)
+
+
+def test_a_time_stamp_followed_by_a_run_of_spaces_is_read_in_linear_time():
+    # "12:30" + 1,600 spaces took 22.6 s (three adjacent \s* in the stamp patterns: cubic)
+    text = "Live page\n12:30" + " " * 4000 + "x\nA strike hit Rafah.\n"
+    es = _bounded_entries(text)
+    assert [text[e.start:e.end] for e in es] == [text[text.index("12:30"):text.index("x") + 1] + "\nA strike hit Rafah."]
+    # the stamps themselves still open posts, with or without a.m./zone/date
+    text = ("Live page\n12:30 pm GMT\nStrike hits Tyre\nA strike hit Tyre.\n"
+            "10:32 a.m. ET, Feb 7, 2024\nA raid in Jenin.\n09:15 - Drone hits car\nThe car burned.\n")
+    assert [(e.kind, e.headline) for e in split_entries(text)] == [
+        ("post", "Strike hits Tyre"), ("post", ""), ("post", "Drone hits car")]
+
+
+def test_a_long_byline_is_furniture_and_a_broken_one_does_not_hang():
+    # 28 names then "!" took 27 s, each name doubling it (nested repeats: exponential)
+    names = " and ".join(["Ab"] * 40)
+    es = _bounded_entries(f"Page title\nBy {names} !\nA strike hit Rafah.\n")
+    assert len(es) == 1  # "!" cannot end a byline: the line is text
+    es = _bounded_entries(f"Page title\nBy {names}\nA strike hit Rafah.\n")
+    assert [e.kind for e in es] == ["summary"] and "By Ab" not in es[0].text(f"Page title\nBy {names}\nA strike hit Rafah.\n")
+    assert is_furniture(f"By {names}")
+    assert is_furniture("By Jane Doe, and John Roe")
+    assert not is_furniture("By Jane Doe, John Roe")  # a comma only before "and", as before
+
+
+def test_a_published_line_followed_by_100k_spaces_is_read_in_linear_time():
+    # over 100 s before: "\s+.*" gave the spaces to either side in every way
+    es = _bounded_entries("Page title\nPublished" + " " * 100_000 + "x\nA strike hit Rafah.\n")
+    assert es[-1].kind in ("post", "summary")
+    text = "Page title\nPublished on: 7 February 2024 10:00\nA strike hit Rafah.\n"
+    assert split_entries(text)[0].published.isoformat() == "2024-02-07"
+
+
+def test_many_agency_writer_mentions_without_contributed_do_not_go_quadratic():
+    line = "AP writers " * 120_000  # quadratic before (5.6 s at 20,000): each mention rescanned the line
+    es = _bounded_entries("Page title\n" + line + "\nA strike hit Rafah.\n")
+    assert es
+    assert is_furniture("Associated Press writers Jane Doe in Cairo and AP writers Sam Roe contributed.")
+
+
+def test_absurd_dates_in_datelines_and_stamps_do_not_date_entries():
+    from datetime import date
+
+    es = split_entries("GAZA, March 4, 2099 (Reuters) - A strike hit Rafah.\n", published=date(2024, 3, 5))
+    assert es[0].published == date(2024, 3, 5)  # a 2099 dateline is not the story's date
+    es = split_entries("Live blog\nThu 3 Oct 2099 07.05 BST\nA strike hit Rafah.\nThu 3 Oct 2099 08.05 BST\nMore.\n")
+    assert all(e.published is None for e in es)
+    for absurd in (date(1, 1, 1), date(9999, 12, 31)):
+        es = split_entries("RAFAH, Gaza Strip — A strike hit Rafah on Wednesday.\n", published=absurd)
+        assert es[0].published is None

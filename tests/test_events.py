@@ -119,3 +119,9 @@ def test_deaths_in_a_military_operation_are_fighting_and_settler_violence_is_a_t
     assert refine_cluster_type(hit, ["Israeli forces killed a teenager during the raid."], 1)[0] == \
         "Violence against civilians"
     assert classify("The UN is aware of settler violence against Palestinians.") is None
+def test_a_sentence_of_trigger_words_is_classified_in_linear_time():
+    from bounded import returns
+
+    # 306 s before: every hit scanned the whole sentence for "days after"-like cues and back-references
+    assert returns(classify, "killed " * 20_000) is not None
+    assert returns(classify, "days after killed " * 5_000) is None

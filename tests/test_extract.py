@@ -335,3 +335,24 @@ def test_an_event_placed_only_in_a_country_with_no_toll_is_not_mapped(gazetteer)
                 gazetteer, (2024, 10, 20)) == []
     incs = _one("A drone attack in Jordan killed three soldiers on Sunday.", gazetteer, (2024, 1, 29))
     assert [(i.place_id, i.geo_precision, i.fatalities) for i in incs] == [("jo", 3, 3)]
+def _n_incidents(text, published):
+    from gazetteer import Gazetteer
+
+    from incidents.model import Report
+
+    return len(extract(Report(text=text, published=published), Gazetteer.load(user=False)).incidents)
+
+
+def test_a_long_entry_of_trigger_words_is_read_in_linear_time():
+    from bounded import returns
+
+    # 3,000 lines took 7.4 s: each sentence recomputed the best hit over every sentence of its cluster
+    assert returns(_n_incidents, "Title\n" + "killed\nstrike\n" * 20_000, date(2024, 2, 7), limit=60) >= 0
+    assert returns(_n_incidents, "Title\n" + "".join(f"A strike hit Rafah, killing {i}.\n" for i in range(3000)),
+                   date(2024, 2, 7), limit=60) >= 1
+
+
+def test_a_publication_date_near_year_1_or_9999_does_not_overflow():
+    text = "BEIRUT (AP) \u2014 An Israeli strike hit Khiam on Wednesday, killing two people, a day after 10000 weeks ago."
+    for absurd in (date(1, 1, 1), date(9999, 12, 31)):
+        assert _n_incidents(text, absurd) == 1  # the entry is undated, not a crash

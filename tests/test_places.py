@@ -107,3 +107,20 @@ def test_a_hospital_the_wounded_were_taken_to_is_not_the_place(gazetteer):
     text = "Settlers shot at activists in Qusra; the injured were taken by ambulance to a hospital in Nablus."
     ms = find_mentions(text, gazetteer)
     assert choose_place(ms, text, gazetteer).place.id == "qusra"
+def _many_mentions(n):
+    from gazetteer import Gazetteer, Place
+
+    places = [Place("springfield-lb", "Springfield", "town", "LB", 33.3, 35.5),
+              Place("springfield-sy", "Springfield", "town", "SY", 35.0, 38.0)]
+    places += [Place(f"town-{i}", f"Town{chr(97 + i % 26)}{chr(97 + i // 26 % 26)}", "town", "LB", 33.0 + i / 1000, 35.3)
+               for i in range(300)]
+    gaz = Gazetteer(places)
+    text = " ".join(f"Springfield and Town{chr(97 + i % 26)}{chr(97 + i // 26 % 26)}." for i in range(n))
+    return [m.place_id for m in find_mentions(text, gaz)][:2]
+
+
+def test_many_same_named_places_are_resolved_in_linear_time():
+    from bounded import returns
+
+    # each choice among the two Springfields summed the whole report's context again: quadratic
+    assert returns(_many_mentions, 15_000) == ["springfield-lb", "town-0"]

@@ -67,3 +67,85 @@ def test_empty_file_reads_as_empty_report(tmp_path):
     p = tmp_path / "empty.txt"
     p.write_text("")
     assert read_report(p).text.strip() == ""
+
+
+# ---------------------------------------------------------------- bad input
+def test_fifos_devices_and_sockets_are_refused_at_once(tmp_path):
+    import os
+    import socket
+
+    from bounded import returns
+
+    fifo = tmp_path / "pipe.txt"
+    os.mkfifo(fifo)  # reading it blocked forever (no writer)
+    for path, what in ((fifo, "FIFO"), ("/dev/zero", "device"), ("/dev/urandom", "device")):
+        err = returns(_refusal, str(path), limit=10)
+        assert what in err and str(path) in err
+    sock_path = tmp_path / "s.sock"
+    sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    sock.bind(str(sock_path))
+    try:
+        assert "socket" in _refusal(str(sock_path))
+    finally:
+        sock.close()
+    link = tmp_path / "zero.txt"
+    link.symlink_to("/dev/zero")  # a link to a device is a device
+    assert "device" in _refusal(str(link))
+
+
+def _refusal(path: str) -> str:
+    try:
+        read_report(path)
+    except InputError as exc:
+        return str(exc)
+    return "read"
+
+
+def test_a_file_name_that_is_not_utf8_is_read_and_shown_with_replacement_characters(tmp_path):
+    import os
+
+    raw = os.fsencode(tmp_path) + b"/caf\xe9.txt"
+    with open(raw, "wb") as f:
+        f.write("BEIRUT (AP) \u2014 A strike hit Khiam.\n".encode())
+    rep = read_report(os.fsdecode(raw))
+    assert rep.path.endswith("caf\ufffd.txt")
+    rep.path.encode("utf-8")  # printable and storable
+    with pytest.raises(InputError, match="missing\ufffd"):
+        read_report(os.fsdecode(os.fsencode(tmp_path) + b"/missing\xe9.txt"))
+
+
+def test_lone_surrogates_are_normalised_away_before_hashing_and_storage():
+    from incidents.model import content_hash
+
+    rep = report_from_text("RAFAH \u2014 A strike\ud800 hit Rafah \ud83d\ude00.\udfff\n", source="x\udc80",
+                           title="t\ud800", published=date(2024, 2, 7))
+    assert "\ufffd" in rep.text and "\U0001F600" in rep.text
+    assert not any("\ud800" <= c <= "\udfff" for c in rep.text + rep.source + rep.title)
+    for field in (rep.text, rep.source, rep.title):
+        field.encode("utf-8")
+    assert content_hash("a\ud800b") == content_hash("a\ufffdb")  # library callers with raw text: no crash
+    assert rep.hash == content_hash(rep.text)
+
+
+def test_publication_dates_outside_1900_2100_are_refused(tmp_path):
+    for bad in (date(1, 1, 1), date(1899, 12, 31), date(2101, 1, 1), date(9999, 12, 31)):
+        with pytest.raises(InputError, match="outside 1900-2100"):
+            report_from_text("A strike hit Rafah.", published=bad)
+    p = tmp_path / "r.txt"
+    p.write_text("A strike hit Rafah.")
+    with pytest.raises(InputError, match="outside 1900-2100"):
+        read_report(p, published=date(9999, 12, 31))
+    assert report_from_text("A strike hit Rafah.", published=date(1900, 1, 1)).published == date(1900, 1, 1)
+
+
+def test_markdown_clean_up_is_linear_on_runs_that_were_quadratic():
+    from bounded import returns
+
+    from incidents.reading import markdown_to_text
+
+    # 200 KB of newline-space runs took 131 s (^\s* ran across every following line from each line start)
+    for text in ("\n " * 100_000, "![" * 100_000, "[a](" * 50_000, "- \n" * 100_000, "\n \t" * 70_000 + "- x"):
+        out = returns(markdown_to_text, text)
+        assert isinstance(out, str)
+    md = "# Title\n\n  ## Sub\n**BEIRUT** - [Strike](http://x/a_(b)) hits ![img](p.png) *Tyre*\n* item\n---\n\n- two\n"
+    assert markdown_to_text(md) == "Title\n\nSub\nBEIRUT - Strike hits img *Tyre*\n- item\n\n\n- two\n"

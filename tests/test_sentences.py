@@ -24,3 +24,28 @@ def test_a_run_without_full_stops_is_cut_into_bounded_pieces_with_offsets():
     assert len(sents) > 1 and all(len(s.text) <= MAX_SENTENCE for s in sents)
     for s in sents:
         assert text[s.start - 3:s.end - 3] == s.text
+
+
+def test_runs_of_end_marks_are_split_in_linear_time():
+    from bounded import returns
+
+    # 50,000 dots took 22 s: every dot of the run was a new start that rescanned the run
+    for run in ("." * 200_000, "!?…." * 50_000):
+        text = "An airstrike killed two people in Rafah" + run + " then the army said. Then it left."
+        sents = returns(split_sentences, text)
+        assert sents[-1].text == "Then it left."  # a run not followed by a capital is no boundary
+        for s in sents:
+            assert text[s.start:s.end] == s.text
+    # a run of marks is still one boundary, closing quotes included
+    assert [s.text for s in split_sentences("He said “no!?!” Then left… Next one.")] == [
+        "He said “no!?!”", "Then left…", "Next one."]
+
+
+def test_many_abbreviations_in_a_row_stay_linear():
+    from bounded import returns
+
+    text = "Lt. Col. " * 40_000 + "Smith spoke."  # each abbreviation re-read the whole sentence so far
+    sents = returns(split_sentences, text)
+    assert len(sents) == 1 or all(len(s.text) <= 800 for s in sents)
+    assert [s.text for s in split_sentences("The U.S. Army said. Then e.g. Mr. Roe left. No. 3 won.")] == [
+        "The U.S. Army said.", "Then e.g. Mr. Roe left.", "No. 3 won."]
