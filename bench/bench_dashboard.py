@@ -173,7 +173,11 @@ def build_store(path: Path, n: int, seed: int = 1, days: int | None = None) -> d
                        "published": dates[-1].isoformat(), "excerpt": sent, "start": start, "end": end,
                        "dateline": "", "country": place.country, "fatalities_text": str(dead) if dead else "",
                        "injuries_text": "", "entry_start": start, "entry_end": end,
-                       "mentions": json.dumps(mentions)}
+                       "mentions": json.dumps(mentions),
+                       "why": json.dumps({"rules": [{"rule": sub, "start": start}],
+                                          "place": {"cue": "sentence:locative", "surface": place.name,
+                                                    "start": start + i},
+                                          "date": {"cue": "sentence"}})}
                 rows.append(tuple(inc[c] for c in INCIDENT_COLUMNS))
                 entries.append((start, end, "post", "", "", dates[-1].isoformat()))
             cur = conn.execute("INSERT INTO reports (hash, source, published, title, text) VALUES (?,?,?,?,?)",
