@@ -11,11 +11,11 @@ from __future__ import annotations
 
 import re
 
-from gazetteer import Gazetteer
+from gazetteer import Gazetteer, haversine_km
 
 from .model import Mention
 from .events import BOOK
-from .places import REGION, related
+from .places import REGION, RELATIVE_BEFORE, related
 from .sentences import Sentence
 
 ORIGIN_BEFORE = re.compile(r"\b(?:from|fled|fleeing|displaced from|evacuated from|launched from|fired from|to|towards?|into)\s+(?:the\s+)?$", re.I)
@@ -40,19 +40,26 @@ def separate_places(ms: list[Mention], sent: Sentence, text: str, gazetteer: Gaz
     specific = [m for m in ms if m.kind not in ("country", "region", "governorate", "district", "sea", "corridor")
                 and m.country in REGION]
     groups: list[list[Mention]] = []
+    last: tuple[Mention, list[Mention]] | None = None
     for m in specific:
         place = gazetteer.get(m.place_id)
         if place is None:
             continue
         if ORIGIN_BEFORE.search(text[max(0, m.start - 30):m.start]):
             continue
+        if last is not None and m.start - last[0].end <= LOCATOR_GAP and \
+                RELATIVE_BEFORE.search(text[max(0, m.start - 40):m.start]):
+            last[1].append(m)  # "Asira village, southwest of Nablus": Nablus only says where Asira is
+            continue
         for g in groups:
             other = gazetteer.get(g[0].place_id)
-            if other is not None and related(place, other, gazetteer):
+            if other is not None and _one_place(place, other, gazetteer):
                 g.append(m)
+                last = (m, g)
                 break
         else:
             groups.append([m])
+            last = (m, groups[-1])
     if len(groups) < 2:
         return [ms]
     # the towns must be coordinated ("X and Y", "near X and ... in Y"), not "from X to Y"
@@ -62,6 +69,22 @@ def separate_places(ms: list[Mention], sent: Sentence, text: str, gazetteer: Gaz
         return [ms]
     rest = [m for m in ms if all(m is not g0 for g in groups for g0 in g)]
     return [groups[0] + rest] + groups[1:]
+
+
+# towns, villages and camps are places of their own: two of them listed in one sentence are two
+# incidents however close they lie ("strikes on Aitaroun and Blida", 5 km apart); only two points of
+# one town are the same place
+SETTLEMENTS = frozenset({"village", "town", "city", "capital", "camp", "settlement"})
+ONE_TOWN_KM = 1.0
+LOCATOR_GAP = 40  # at most this many characters between a town and the place that locates it
+
+
+def _one_place(a, b, gazetteer: Gazetteer) -> bool:
+    """Are two places of one sentence the same incident's place (one inside the other, or near)?"""
+    if a.kind in SETTLEMENTS and b.kind in SETTLEMENTS and a.id != b.id and \
+            not (gazetteer.contains(a, b) or gazetteer.contains(b, a)):
+        return haversine_km(a.lat, a.lon, b.lat, b.lon) < ONE_TOWN_KM
+    return related(a, b, gazetteer)
 
 
 def nearest_group(groups: list[list[Mention]], pos: int) -> int:

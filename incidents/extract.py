@@ -101,6 +101,18 @@ def _told_counts(counts: list[tuple]) -> list:
     return [c for c, _, _ in (voiced or quoted_exact or given)]
 
 
+def _fired(cl: Cluster) -> list[dict]:
+    """The rules that fired for a cluster, once each (a sentence naming two towns gives two candidates)."""
+    out, seen = [], set()
+    for c in cl.items:
+        rule = "toll-follow-up" if c.toll else c.hit.rule_id
+        start = c.sentence.start + (0 if c.toll else c.hit.start)
+        if (rule, start) not in seen:
+            seen.add((rule, start))
+            out.append({"rule": rule, "text": "" if c.toll else c.hit.trigger, "start": start})
+    return out
+
+
 def build_incident(cl: Cluster, ctx: EntryContext, report_hash: str = "") -> Incident | None:
     """The incident a settled cluster tells, or None when it is background (too old, a vague past)."""
     report, entry, base, text = ctx.report, ctx.entry, ctx.base, ctx.text
@@ -126,8 +138,7 @@ def build_incident(cl: Cluster, ctx: EntryContext, report_hash: str = "") -> Inc
     if place.kind == "country" and fat is None and inj is None:
         return None  # "rockets crossed into Israel": no town, no toll — nothing a map can place
     why = {
-        "rules": [{"rule": "toll-follow-up" if c.toll else c.hit.rule_id, "text": "" if c.toll else c.hit.trigger,
-                   "start": c.sentence.start + (0 if c.toll else c.hit.start)} for c in cl.items],
+        "rules": _fired(cl),
         "type": {"rule": hit.rule_id, **({"refined": refined} if refined else {})},
         "place": {"cue": cl.place_cue or "sentence",
                   **({"surface": cl.place_mention.surface, "start": cl.place_mention.start,

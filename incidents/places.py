@@ -179,7 +179,8 @@ _HOSPITAL_HIT = re.compile(r"\b(?:hit|struck|targeted|raided|stormed|besieged|at
                            r"(?:strike|attack|raid|assault|siege) on)\s+(?:the\s+)?$", re.I)
 
 
-_RELATIVE_BEFORE = re.compile(
+# "Beit Ummar, north of Hebron", "Qana, near Tyre": a second place that only locates the first
+RELATIVE_BEFORE = re.compile(
     r"\b(?:north|south|east|west|northeast|northwest|southeast|southwest|north-east|north-west|south-east|south-west)"
     r"(?:ern)? of\s+(?:the\s+)?(?:(?:city|town|village|camp) of\s+)?$|\b(?:near|outside|close to|on the outskirts of)\s+"
     r"(?:the\s+)?(?:(?:city|town|village|camp) of\s+)?$|\bbetween\s+(?:the\s+)?(?:[\w'’-]+\s+){0,2}?(?:and\s+)?$",
@@ -197,7 +198,7 @@ def _score(m: Mention, text: str, gazetteer: Gazetteer) -> tuple:
     if place is not None and place.kind == "hospital" and not _HOSPITAL_HIT.search(before):
         origin = max(origin, 1)  # "taken to X Hospital", "medics at X": where victims went, not where it happened
     # "Beit Ummar, north of Hebron", "Qana, near Tyre": the second town only locates the first
-    reference = 1 if _RELATIVE_BEFORE.search(before) else 0
+    reference = 1 if RELATIVE_BEFORE.search(before) else 0
     return (region_penalty, origin, rank, reference, locative, m.start)
 
 

@@ -40,3 +40,28 @@ def test_a_long_run_of_spaces_is_split_in_linear_time():
     assert len(returns(split_clauses, Sentence(0, len(text), text))) == 1
     text = "A strike hit Tyre," + " " * 1000 + "and another strike hit Khiam."
     assert [p.text for p in split_clauses(Sentence(0, len(text), text))] == ["A strike hit Tyre", "another strike hit Khiam."]
+
+
+def ids(groups):
+    return [[m.place_id for m in g] for g in groups]
+
+
+def test_villages_listed_together_are_one_incident_each_however_close(gazetteer):
+    # Aitaroun and Blida lie ~5 km apart: still two villages, two incidents (ACLED codes one per village)
+    text = "Warplanes struck the villages of Aitaroun and Blida in southern Lebanon on Monday."
+    groups = separate_places(find_mentions(text, gazetteer), sent(text), text, gazetteer)
+    assert [g[0] for g in ids(groups)] == ["aitaroun", "blida"]
+
+
+def test_neighbourhoods_of_one_city_stay_one_place(gazetteer):
+    text = "Artillery shelled the Shujaiya and Zeitoun neighbourhoods of Gaza City overnight."
+    assert len(separate_places(find_mentions(text, gazetteer), sent(text), text, gazetteer)) == 1
+
+
+def test_a_town_that_only_locates_another_joins_its_group(gazetteer):
+    text = "Settlers burned a car near Ramallah and attacked homes in Beitin, east of Ramallah, and in Qaryut, " \
+           "south of Nablus."
+    groups = ids(separate_places(find_mentions(text, gazetteer), sent(text), text, gazetteer))
+    # Nablus never stands as a place of its own; nor does the second Ramallah
+    assert [g[0] for g in groups] == ["ramallah", "baytin", "qaryut"]
+    assert "ramallah" in groups[1] and "nablus" in groups[2]

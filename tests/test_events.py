@@ -119,6 +119,17 @@ def test_deaths_in_a_military_operation_are_fighting_and_settler_violence_is_a_t
     assert refine_cluster_type(hit, ["Israeli forces killed a teenager during the raid."], 1)[0] == \
         "Violence against civilians"
     assert classify("The UN is aware of settler violence against Palestinians.") is None
+
+
+def test_settler_arson_and_stone_throwing_are_mob_violence():
+    for text in ("Settlers burned a car near the village overnight.",
+                 "Israeli settlers on Monday set ablaze two homes in the village.",
+                 "Settlers from a nearby outpost threw stones at farmers."):
+        hit = classify(text)
+        assert hit is not None and hit.sub_event_type == "Mob violence", text
+    assert classify("Soldiers burned three cars at the checkpoint.").sub_event_type == "Looting/property destruction"
+
+
 def test_a_sentence_of_trigger_words_is_classified_in_linear_time():
     from bounded import returns
 
