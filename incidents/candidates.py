@@ -39,6 +39,7 @@ _PERFECT_GENERIC = BOOK.cue("perfect_generic")
 _SINCE_BEFORE = BOOK.cue("since_before")
 _CUED_NAME = BOOK.cue("cued_name")
 _BACKGROUND_BEFORE = BOOK.cue("date_background_before")
+_REPORTING_BEFORE = BOOK.cue("date_reporting_before")
 
 
 class MentionIndex:
@@ -97,11 +98,15 @@ class EntryContext:
         """The day a sentence tells its event on: its first date that is not "since ...", not the start of
         something else ("a siege that began 20 days ago") nor in the future; "a day later" counts from
         the day told just before."""
-        for d in self.dates_of(sent):
+        found = self.dates_of(sent)
+        for k, d in enumerate(found):
             rel = d.start - sent.start
             if _SINCE_BEFORE.search(sent.text[max(0, rel - 8):rel]) or \
                     _BACKGROUND_BEFORE.search(sent.text[max(0, rel - 30):rel]):
                 continue
+            if k + 1 < len(found) and is_anchor(found[k + 1]) and \
+                    _REPORTING_BEFORE.search(sent.text[max(0, rel - 30):rel]):
+                continue  # "said on Saturday that seven were killed on Friday": Friday
             shift = anchored_shift(d)
             if shift is not None:
                 anchor = self._anchor_before(sent, d)

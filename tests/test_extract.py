@@ -356,3 +356,12 @@ def test_a_publication_date_near_year_1_or_9999_does_not_overflow():
     text = "BEIRUT (AP) \u2014 An Israeli strike hit Khiam on Wednesday, killing two people, a day after 10000 weeks ago."
     for absurd in (date(1, 1, 1), date(9999, 12, 31)):
         assert _n_incidents(text, absurd) == 1  # the entry is undated, not a crash
+
+
+def test_the_day_something_was_said_is_not_the_day_it_happened(gazetteer):
+    # WED is Wednesday 7 February 2024: Saturday the 3rd, Friday the 2nd
+    incs = run("Medics said on Saturday that five people were killed in a strike on Khan Younis on Friday.", gazetteer)
+    assert [(i.place_id, i.date) for i in incs] == [("khan-younis", "2024-02-02")]
+    # with no other day in the sentence, the day it was said is all there is
+    incs = run("The army said on Saturday that its troops killed two gunmen in Jenin.", gazetteer)
+    assert [i.date for i in incs] == ["2024-02-03"]
