@@ -37,17 +37,20 @@ _PRONOUN_ONE = re.compile(r"^(?:him|her|himself|herself)(?:\s+(?:instantly|immed
 _FAMILY_OF = re.compile(r"^(?:a|the|one|his|her|their|an entire|a whole)\s+(?:\w+\s+)?family\s+of\s+(?P<n>\d+|[a-z]+)\b")
 _SUBJECT_BREAK = re.compile(r"\b(?:was|were|is|are|been|killed|wounded|injured|died|dead|said|says|told|that|when|after|"
                             r"while|as|in|on|at|by)\b", re.I)
-_ONE_PERSON = re.compile(
-    r"^(?:[\w’'\-]+\s+){0,3}(?:commander|leader|official|journalist|photographer|doctor|paramedic|nurse|member|chief|"
-    r"head|officer|militant|fighter|man|woman|boy|girl|child|baby|infant|teenager|student|farmer|fisherman|"
-    r"shepherd|activist|soldier|reservist|settler|civilian|worker|resident|driver|imam|mayor)(?:\s+[\w’'\-]+){0,3}$"
-)
-_PERSON_NOUNS = (r"commander|leader|official|journalist|photographer|doctor|paramedic|nurse|member|chief|officer|"
-                 r"militant|fighter|man|woman|boy|girl|child|baby|infant|teenager|teen|student|farmer|fisherman|"
-                 r"shepherd|activist|soldier|reservist|settler|civilian|worker|resident|driver|imam|mayor|"
-                 r"policeman|policewoman|guard|volunteer|rescuer|youth|youngster|toddler|mother|father|son|daughter")
+_PERSON_NOUNS = "|".join(sorted(_BOOK.vocab("person_nouns"), key=len, reverse=True))
+_ONE_PERSON = re.compile(r"^(?:[\w’'\-]+\s+){0,3}(?:" + _PERSON_NOUNS + r")(?:\s+[\w’'\-]+){0,3}$")
 _ONE_VICTIM = re.compile(r"(?i)\b(?:a|an|one)\s+(?:[\w’'\-]+\s+){0,3}?(?:" + _PERSON_NOUNS + r")\s+(?:[\w’'\-]+\s+){0,3}?"
                          r"(?:was|has been|had been)\s+(?:\w+ly\s+)?(?:shot and killed|shot dead|killed|slain|martyred)\b")
+# one named person: "Sgt. Omer Gaon, 22, was killed", "Saeed Jaber was killed", "Hussam al-Malah, a Hamas
+# operative, was shot dead" (a name is two to four capitalised words, "al-"/"bin" particles allowed)
+_NAME = r"[A-Z][\w'’\-]+(?: (?:(?:al|el|bin|ibn|abu|Abu|Al|El)[- ])?[A-Z][\w'’\-]+){1,3}"
+_NAMED_VICTIM = re.compile(r"\b" + _NAME + r"(?:, (?:aged )?\d{1,2},|, (?:a|an|the) [^,]{1,60},)? (?:was|has been|had been) "
+                           r"(?:\w+ly )?(?:killed|shot dead|shot and killed)\b")
+_NAMED_OBJECT = re.compile(r"^(?:(?:[A-Z][\w'’\-]+|al-[\w'’\-]+|bin|ibn|abu|Abu|Sgt\.|Dr\.|Capt\.|Maj\.|Col\.|Lt\.)\s*){2,5}$")
+# "Abu Ali, a local commander, and his son": the apposition says who the named person is, not another victim
+_APPOSITION = re.compile(r"(" + _NAME + r"), (?:a|an|the) (?:[\w'’\-]+ ){0,5}?(?:" + "|".join(
+    sorted(_BOOK.vocab("person_nouns"), key=len, reverse=True)) + r")\b(?=,|$|\s+and\b)")
+_SHOT_ONE_DEAD = re.compile(r"(?i)\bshot (?:the|a|an|his|her) (?:[\w'’\-]+ ){0,2}?(?:" + _PERSON_NOUNS + r") dead\b")
 _NOUNISH = re.compile(r"^[\w’'\-]+")
 
 
@@ -113,7 +116,8 @@ def _victims_after(text: str) -> tuple[int | None, int]:
             end = comma
             break
         comma = text.find(",", comma + 1, end)
-    chunk = text[:end].rstrip(" ,")
+    told = len(text[:end].rstrip(" ,"))  # the phrase's length in the text
+    chunk = _APPOSITION.sub(r"\1", text[:end]).rstrip(" ,")
     if not chunk.strip():
         return None, 0
     items = re.split(r"(?<!\d),\s*(?:and\s+)?|,(?!\d{3}\b)\s*(?:and\s+)?|\s+and\s+|\s+as well as\s+|\s+along with\s+|\s+plus\s+", chunk.strip())
@@ -157,8 +161,11 @@ def _victims_after(text: str) -> tuple[int | None, int]:
         if _ONE_PERSON.match(item):
             total += 1  # "killing Hezbollah commander Ali Hassan"
             continue
-        return (total or None), len(chunk)
-    return (total or None), len(chunk)
+        if _NAMED_OBJECT.match(raw.strip()):
+            total += 1  # "killed Abu Ali, a local commander": a named person
+            continue
+        return (total or None), told
+    return (total or None), told
 
 
 
@@ -311,8 +318,12 @@ def fatalities(sentence: str) -> Count | None:
             c = Count(n, m.group(0), m.start(), m.end())
     if c is None:
         # "Sgt. Omer Gaon, 22, was killed": one named person
-        m = re.search(r"\b[A-Z][\w'’\-]+(?: [A-Z][\w'’\-]+){0,3}, (?:aged )?\d{1,2}, (?:was|has been|had been) "
-                      r"(?:\w+ly )?(?:killed|shot dead|shot and killed)\b", sentence)
+        m = _NAMED_VICTIM.search(sentence)
+        if m:
+            c = Count(1, m.group(0), m.start(), m.end())
+    if c is None:
+        # "soldiers shot the assailant dead": one person between the verb and "dead"
+        m = _SHOT_ONE_DEAD.search(sentence)
         if m:
             c = Count(1, m.group(0), m.start(), m.end())
     if c is None:

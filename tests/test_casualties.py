@@ -95,3 +95,31 @@ def test_a_count_no_event_reaches_is_no_count():
     assert fatalities("The strike killed 99999999999999999999 people.") is None
     assert fatalities("The strike killed " + "9" * 5000 + " people.") is None
     assert fatalities("The strike killed 1,200 people.").value == 1200
+
+
+def test_one_named_person_killed_is_one_death():
+    from incidents.casualties import fatalities
+
+    for text in ("Saeed Jaber was killed and five others were injured.",
+                 "Mohammed Khaled, a 23-year-old student, was shot dead by troops.",
+                 "Hussam al-Malah, a Hamas operative, was killed in the raid.",
+                 "Special forces killed Hamas operative Hussam al-Malah in Tulkarem.",
+                 "Israeli troops killed Mahmoud Issa, a 19-year-old student, in Jenin."):
+        c = fatalities(text)
+        assert c is not None and c.value == 1, text
+        assert text[c.start:c.end] == c.text
+
+
+def test_an_apposition_is_not_another_victim_and_the_phrase_stays_the_texts():
+    from incidents.casualties import fatalities
+
+    text = "The strike killed Abu Ali, a local commander, and his two sons, medics said."
+    c = fatalities(text)
+    assert c.value == 3 and text[c.start:c.end] == c.text == "killed Abu Ali, a local commander, and his two sons"
+
+
+def test_shot_the_assailant_dead_is_one_death():
+    from incidents.casualties import fatalities
+
+    c = fatalities("Guards at the gate shot the attacker dead, police said.")
+    assert c.value == 1 and c.text == "shot the attacker dead"
