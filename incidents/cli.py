@@ -8,7 +8,7 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-from datetime import date
+from datetime import datetime, date
 
 from gazetteer import Gazetteer
 from gazetteer.errors import IncidentMapError
@@ -90,7 +90,7 @@ def _fail(message: str) -> int:
     return 2
 
 
-def main(argv: list[str] | None = None) -> int:
+def main(argv: list[str] | None = None, started: datetime | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     if argv[:2] == ["gazetteer", "check"]:
         from gazetteer.check import main as check_main
@@ -101,7 +101,7 @@ def main(argv: list[str] | None = None) -> int:
         return _batch(args)
     if args.command == "export":
         return _export(args)
-    session = IngestSession.begin()  # texts other processes store from now on are "stored by another process"
+    session = IngestSession.begin(started)  # texts other processes store from now on are "stored by another process"
     try:
         if args.command == "gazetteer":
             from gazetteer.check import main as check_main

@@ -73,9 +73,10 @@ class IngestSession:
     stored: set[int] = field(default_factory=set)  # version ids this run stored
 
     @classmethod
-    def begin(cls) -> "IngestSession":
-        """A session starting now (UTC, the store clock's format); call it when the run starts."""
-        return cls(started=datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M:%S.%f")[:23])
+    def begin(cls, at: datetime | None = None) -> "IngestSession":
+        """A session starting ``at`` (default now; UTC, the store clock's format); call it when the run starts."""
+        at = at or datetime.now(timezone.utc)
+        return cls(started=at.astimezone(timezone.utc).strftime("%Y-%m-%d %H:%M:%S.%f")[:23])
 
     def state_of(self, res: SaveResult) -> str:
         if res.state != "unchanged":
