@@ -187,7 +187,15 @@ def _time_cues(sentence: str) -> tuple[tuple[int, int], ...]:
 
 def in_history(sentence: str, pos: int) -> bool:
     """Is ``pos`` inside a clause told as history ("..., a day after it said it killed a commander")?"""
-    return _after_time_cue(sentence, pos) or bool(_BACKREF.search(sentence[max(0, pos - 45):pos]))
+    if _after_time_cue(sentence, pos):
+        return True
+    window = sentence[max(0, pos - 45):pos]
+    m = _BACKREF.search(window)
+    if m is None:
+        return False
+    # "the school, which was sheltering displaced people, killed 12": the relative clause closed
+    # at the comma and the count is the main clause's
+    return not ("," in window[m.end():] and window.rstrip().endswith(","))
 
 
 def is_background(sentence: str, fatalities: int | None = None, at: int | None = None) -> bool:

@@ -101,6 +101,27 @@ def _told_counts(counts: list[tuple]) -> list:
     return [c for c, _, _ in (voiced or quoted_exact or given)]
 
 
+def _area_only(c, ctx: EntryContext) -> bool:
+    """Does a candidate name only areas ("strikes on Gaza killed 48"), no town of its own?"""
+    if not c.place_mentions:
+        return False
+    places = [ctx.gazetteer.get(m.place_id) for m in c.place_mentions]
+    return all(p is None or p.is_area for p in places)
+
+
+def _local_counts(cl: Cluster, ctx: EntryContext) -> list:
+    """The candidates whose counts can be the incident's: when the incident has a town and some of its
+    sentences count at that level ("The deadliest hit Nuseirat, where 19 died"), a count told of a whole
+    area ("Israeli strikes on Gaza killed 48 people") is the area's toll, not this strike's."""
+    if cl.place is None or cl.place.is_area:
+        return cl.items
+    counted = [c for c in cl.items if c.fatalities is not None]
+    local = [c for c in counted if not _area_only(c, ctx)]
+    if not local or len(local) == len(counted):
+        return cl.items
+    return [c for c in cl.items if c.fatalities is None or not _area_only(c, ctx)]
+
+
 def _fired(cl: Cluster) -> list[dict]:
     """The rules that fired for a cluster, once each (a sentence naming two towns gives two candidates)."""
     out, seen = [], set()
@@ -127,8 +148,9 @@ def build_incident(cl: Cluster, ctx: EntryContext, report_hash: str = "") -> Inc
         best = max(cl.items, key=lambda c: (c.fatalities is not None, bool(c.place_mentions), -c.sentence.start))
         start, end = best.sentence.start, best.sentence.end
     # counts told in the reporter's voice first; a count only quoted ("'... seven bodies,' he said") if none is
-    fats = _told_counts([(c, c.fatalities, c.fatalities_text) for c in cl.items])
-    injs = _told_counts([(c, c.injuries, c.injuries_text) for c in cl.items])
+    items = _local_counts(cl, ctx)
+    fats = _told_counts([(c, c.fatalities, c.fatalities_text) for c in items])
+    injs = _told_counts([(c, c.injuries, c.injuries_text) for c in items])
     fat = max(fats, key=lambda c: c.fatalities) if fats else None
     inj = max(injs, key=lambda c: c.injuries) if injs else None
     hit = cl.hit

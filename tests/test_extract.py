@@ -365,3 +365,19 @@ def test_the_day_something_was_said_is_not_the_day_it_happened(gazetteer):
     # with no other day in the sentence, the day it was said is all there is
     incs = run("The army said on Saturday that its troops killed two gunmen in Jenin.", gazetteer)
     assert [i.date for i in incs] == ["2024-02-03"]
+
+
+def test_a_whole_areas_toll_is_not_the_strikes_when_the_strike_has_its_own(gazetteer):
+    incs = run("Israeli strikes on Gaza killed 52 people on Tuesday. The deadliest hit Bureij camp, where 17 people "
+               "died.", gazetteer)
+    assert [(i.place_id, i.fatalities) for i in incs] == [("bureij-camp", 17)]
+
+
+def test_a_closed_relative_clause_does_not_make_the_count_history(gazetteer):
+    incs = run("An Israeli strike on a school in Gaza City, which was sheltering displaced families, killed 14 of "
+               "them on Tuesday.", gazetteer)
+    assert [(i.place_id, i.fatalities) for i in incs] == [("gaza-city", 14)]
+    # an open one still is: "... which killed" tells what an earlier strike did
+    from incidents.events import in_history
+    text = "It came days after a raid which was the deadliest since 2002 killed 30 people."
+    assert in_history(text, text.index("killed"))
