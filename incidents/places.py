@@ -19,6 +19,7 @@ from gazetteer import Gazetteer, Place, haversine_km
 from gazetteer.gazetteer import Context
 
 from .model import Mention
+from .rules import load as _load_rules
 
 # Countries whose places our users map. Places elsewhere (Washington, New
 # York) are where statements are made, rarely where incidents happen.
@@ -87,6 +88,42 @@ def _mention(place: Place, start: int, end: int, surface: str, reason: str, role
                    role=role)
 
 
+_NAMES = _load_rules()
+_LEAD_WORDS = frozenset(_NAMES.vocab("place_lead_words"))
+_NAME_PREFIXES = frozenset(_NAMES.vocab("place_name_prefixes"))
+_KIND_WORDS = frozenset(_NAMES.vocab("place_kind_words"))
+_WORD_BEFORE = re.compile(r"(?:^|[\s(\"“])([A-Z][\w’'\-]*)\s+((?:(?:al|el|Al|El|abu|Abu|bin|ibn)[- ])?)$")
+_WORD_AFTER = re.compile(r"^(?:’s|'s)?\s+([A-Z][\w’'\-]*)|^,\s*(?:aged\s+)?\d{1,2}\b")
+_LOCATIVE_JUST_BEFORE = re.compile(r"\b(?:in|at|near|from|into|on|to|of|outside|inside|toward|towards)\s+"
+                                   r"(?:the\s+)?(?:(?:town|city|village|camp|area) of\s+)?$", re.I)
+
+
+def _name_word(word: str) -> bool:
+    """A capitalised word that could be part of a person's name (not a lead-in to a place)."""
+    return word.casefold() not in _LEAD_WORDS and not word.isupper()
+
+
+def _in_person_name(text: str, start: int, end: int, gazetteer: Gazetteer) -> bool:
+    """Is the place name at ``start:end`` part of a person's name: "Yazid Sa'ad Adel Shafe', 22",
+    "Hussam al-Malah" (a given name then a particle), "Omar Nablus, 24,"?"""
+    before = _WORD_BEFORE.search(text[max(0, start - 30):start])
+    if before is None or not _name_word(before.group(1)) or gazetteer.find(before.group(1)):
+        return False
+    if before.group(2):  # "Hussam al-Malah", unless "Deir al-Balah"-like: a place's first word
+        return before.group(1).casefold() not in _NAME_PREFIXES
+    after = _WORD_AFTER.match(text[end:end + 30])
+    if after is None or _title_case_line(text, start):
+        return False
+    return after.group(1) is None or (_name_word(after.group(1)) and after.group(1).casefold() not in _KIND_WORDS)
+
+
+def _title_case_line(text: str, pos: int) -> bool:
+    """Is the line around ``pos`` a headline in Title Case ("Settlers Attack Qusra Village")?"""
+    s, e = text.rfind("\n", 0, pos) + 1, text.find("\n", pos)
+    words = text[s:e if e >= 0 else len(text)][:300].split()
+    return len(words) >= 3 and sum(w[:1].isupper() for w in words) >= 0.7 * len(words)
+
+
 def find_mentions(text: str, gazetteer: Gazetteer, fallback: bool = True) -> list[Mention]:
     """Every place mention in ``text``, resolved, in order.
 
@@ -97,6 +134,7 @@ def find_mentions(text: str, gazetteer: Gazetteer, fallback: bool = True) -> lis
     # summed up once for every choice among same-named places (per choice it was quadratic)
     context = Context(m.candidates[0] for m in matches if len(m.candidates) == 1)
     mentions: list[Mention] = []
+    people: set[str] = set()  # place names seen as part of a person's name
     for m in matches:
         place = gazetteer.choose(m.candidates, context) if len(m.candidates) > 1 else m.candidates[0]
         reason = "alias" if m.surface.casefold() != place.name.casefold() else "name"
@@ -111,6 +149,11 @@ def find_mentions(text: str, gazetteer: Gazetteer, fallback: bool = True) -> lis
             role = "attribute"  # "the ministry in Gaza said", not "strikes on the ministry in Damascus"
         elif _is_label(text, m.start, m.end):
             role = "dateline"  # "Tel Aviv: The military said ...", "DUBAI, United Arab Emirates ...": where it was filed
+        elif _in_person_name(text, m.start, m.end, gazetteer):
+            role = "person"  # "Yazid Sa'ad Adel", "Hussam al-Malah": part of someone's name
+            people.add(m.surface.casefold())
+        elif m.surface.casefold() in people and not _LOCATIVE_JUST_BEFORE.search(before):
+            role = "person"  # "al-Malah continued ...": the person named in full before
         mentions.append(_mention(place, m.start, m.end, m.surface, reason, role))
     # "the Iraqi capital" -> Baghdad
     capitals = gazetteer.capitals()

@@ -124,3 +124,20 @@ def test_many_same_named_places_are_resolved_in_linear_time():
 
     # each choice among the two Springfields summed the whole report's context again: quadratic
     assert returns(_many_mentions, 15_000) == ["springfield-lb", "town-0"]
+
+
+def test_a_place_name_inside_a_persons_name_is_the_person(gazetteer):
+    from incidents.places import find_mentions
+
+    roles = lambda t: [(m.surface, m.role) for m in find_mentions(t, gazetteer)]  # noqa: E731
+    # a given name before and a family name after, or an age after: someone's name
+    assert roles("The dead were named as Yazid Sa'ad Adel Shafe, 22, and his cousin.") == [("Sa'ad", "person")]
+    assert roles("Omar Rafah, 24, was killed.") == [("Rafah", "person")]
+    # a given name and a particle: "Hussam al-Malah"; later on its own it is still the person
+    assert roles("Troops killed Hussam al-Malah in Tulkarem. Later, al-Malah's deputy fled.") == [
+        ("Malah", "person"), ("Tulkarem", "place"), ("Malah", "person")]
+    # places stay places: compound names, directions and demonyms, a kind word after, title-case headlines
+    assert roles("Strikes hit Deir al-Balah, Southern Lebanon and Israeli Rafah.") == [
+        ("Deir al-Balah", "place"), ("Southern Lebanon", "place"), ("Rafah", "place")]
+    assert roles("Settlers Attack Qusra Village Near Nablus") == [("Qusra", "place"), ("Nablus", "place")]
+    assert roles("Forces raided Jenin Camp and then Tubas.") == [("Jenin Camp", "place"), ("Tubas", "place")]
