@@ -51,6 +51,10 @@ _NAMED_OBJECT = re.compile(r"^(?:(?:[A-Z][\w'’\-]+|al-[\w'’\-]+|bin|ibn|abu|
 _APPOSITION = re.compile(r"(" + _NAME + r"), (?:a|an|the) (?:[\w'’\-]+ ){0,5}?(?:" + "|".join(
     sorted(_BOOK.vocab("person_nouns"), key=len, reverse=True)) + r")\b(?=,|$|\s+and\b)")
 _SHOT_ONE_DEAD = re.compile(r"(?i)\bshot (?:the|a|an|his|her) (?:[\w'’\-]+ ){0,2}?(?:" + _PERSON_NOUNS + r") dead\b")
+# "the death toll from the strike rose to 8", "the number of people killed in the strike has risen to eight"
+_TOLL_ROSE = re.compile(r"(?i)\b(?:(?:death toll|toll)\s+(?:from|of|in)\s+(?:the|[a-z]+(?:'s|’s))|number of (?:people|those|"
+                        r"dead|victims|Palestinians|civilians) (?:killed|dead))\s+(?:[\w’'-]+\s+){0,20}?"
+                        r"(?:has\s+|had\s+)?(?:rose|risen|climbed|reached|jumped|increased)\s+to\s+" + _NUM)
 _NOUNISH = re.compile(r"^[\w’'\-]+")
 
 
@@ -310,8 +314,7 @@ _HURT_WORDS = r"wounded|injured|hurt|maimed"
 def fatalities(sentence: str) -> Count | None:
     """Deaths stated in ``sentence``, or None."""
     c = _count(sentence, KILL_VERB, _DEAD_WORDS)
-    m = re.search(r"(?i)\b(?:death toll|toll)\s+(?:from|of|in)\s+(?:the|[a-z]+(?:'s|’s))\s+(?:[\w-]+\s+){0,20}?"
-                  r"(?:has\s+|had\s+)?(?:rose|risen|climbed|reached|jumped|increased)\s+to\s+" + _NUM, sentence)
+    m = _TOLL_ROSE.search(sentence)
     if m:
         n = parse_number(m.group("num"))
         if n is not None and (c is None or n > c.value):

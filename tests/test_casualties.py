@@ -123,3 +123,11 @@ def test_shot_the_assailant_dead_is_one_death():
 
     c = fatalities("Guards at the gate shot the attacker dead, police said.")
     assert c.value == 1 and c.text == "shot the attacker dead"
+
+
+def test_the_number_killed_has_risen_to_is_the_toll():
+    from incidents.casualties import fatalities
+
+    text = "Medics said the number of people killed in the strike on the market has risen to eleven."
+    c = fatalities(text)
+    assert c.value == 11 and text[c.start:c.end] == c.text
