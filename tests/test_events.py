@@ -136,3 +136,11 @@ def test_a_sentence_of_trigger_words_is_classified_in_linear_time():
     # 306 s before: every hit scanned the whole sentence for "days after"-like cues and back-references
     assert returns(classify, "killed " * 20_000) is not None
     assert returns(classify, "days after killed " * 5_000) is None
+
+
+def test_statistics_of_destruction_and_displacement_are_background():
+    from incidents.events import classify
+
+    assert classify("Around 60 percent of the city's buildings were destroyed in Israeli air strikes.") is None
+    assert classify("Some 40,000 people have been displaced by the strikes on the camp.") is None
+    assert classify("Israeli air strikes destroyed three buildings in the camp.") is not None
