@@ -157,7 +157,17 @@ def _near_unstated(a: _Kept, b: _Kept) -> bool:
         return False
     if abs((date.fromisoformat(a.inc.date) - date.fromisoformat(b.inc.date)).days) > 1:
         return False
-    return any((k.entry.kind != "post" or k.inc.geo_precision == 3) and not k.stated for k in (a, b))
+    return any((k.entry.kind != "post" or k.inc.geo_precision == 3 or _headline(k.inc)) and not k.stated for k in (a, b))
+
+
+HEADLINE_CHARS = 200
+
+
+def _headline(inc: Incident) -> bool:
+    """Is the account only a headline ("At least 2 killed in strikes on Sanaa: officials"): one short line with
+    no sentence end, dated by the page, retelling the story's event of the day before?"""
+    text = inc.excerpt.strip()
+    return 0 < len(text) <= HEADLINE_CHARS and "\n" not in text and not text.endswith((".", "!", "?", '"', "”", "’"))
 
 
 def _merge(a: _Kept, b: _Kept, gazetteer: Gazetteer) -> _Kept:

@@ -127,3 +127,16 @@ def test_a_long_page_of_distinct_incidents_dedupes_in_linear_time(gazetteer):
 
 def _n_kept(items, gazetteer):
     return len(dedupe(items, gazetteer))
+
+
+def test_a_headline_post_dated_by_the_page_is_the_story_of_the_day_before(small_gazetteer):
+    from dataclasses import replace
+
+    title, story = Entry(0, 60, kind="post"), Entry(70, 400, kind="post")
+    head = replace(inc("rafah", 2), date="2024-02-07", excerpt="At least 2 killed in Israeli strikes on Rafah: medics")
+    body = replace(inc("rafah", 2), date="2024-02-06", excerpt="At least two people were killed on Tuesday.")
+    out = dedupe([(head, title, 1, False), (body, story, 1, True)], small_gazetteer)
+    assert [(i.date, i.fatalities) for i in out] == [("2024-02-06", 2)]
+    # a full sentence with the page's date is a post of its own day: two days, two events
+    post = replace(head, excerpt="Two people were killed in Israeli strikes on Rafah, medics said.")
+    assert len(dedupe([(post, title, 1, False), (body, story, 1, True)], small_gazetteer)) == 2
