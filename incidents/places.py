@@ -21,62 +21,21 @@ from gazetteer.gazetteer import Context
 from .model import Mention
 from .rules import load as _load_rules
 
+_NAMES = _load_rules()  # the cues below are incidents/rules/en/places.toml
+
 # Countries whose places our users map. Places elsewhere (Washington, New
 # York) are where statements are made, rarely where incidents happen.
 REGION = {"PS", "IL", "LB", "SY", "IQ", "JO", "EG", "YE", "IR", "SA", "AE", "QA", "KW", "BH", "OM", "TR", "CY", "DJ",
           "ER", "SO", "SD", ""}
 
-_ORG_AFTER_POSSESSIVE = re.compile(
-    r"^(?:'s|’s|')\s+(?:(?:own|main|largest|biggest|top|former|new|official|state|national|public|local|de facto|civil|interim)\s+)*"
-    r"(?:[A-Z][\w\-]+\s+){0,3}?"
-    r"(?:health ministry|ministry|minister|government|military|army|armed forces|forces|police|president|prime minister|"
-    r"leader|leadership|foreign|defen[cs]e|interior|ambassador|envoy|officials?|authorities|authority|newspaper|"
-    r"news agency|media|broadcaster|radio|television|tv|state|parliament|cabinet|war|offensive|campaign|operations?|"
-    r"militant|militia|hezbollah|houthis?|hamas|population|residents|people|civilians|economy|security|intelligence|"
-    r"air force|navy|embassy|mission|delegation|representative|supreme|central bank|judiciary|courts?|"
-    r"national news agency|al-akhbar|allies|ally|support|response|demands?|position|stance|proposal|king|crown prince|"
-    r"emir|regime|revolutionary guard|quds force|proxies|border|borders|sovereignty|foreign ministry|health authorities|"
-    r"civil defen[cs]e|joint operations? command|military spokesman|army radio|ministry of health)\b",
-    re.I,
-)
-_ORG_BEFORE = re.compile(
-    r"(?:\b(?:ministry of|minister of|embassy of|embassy in|government of|president of|king of|ambassador to|envoy to|"
-    r"envoy for|representative to|mission to|consulate in|people of|coordinator for|director of|head of|"
-    r"spokesm[ae]n (?:for|of)|spokesperson (?:for|of)|doctors? at|staff at|nurses? at|officials? at|manager of|"
-    r"medics at|sources? at|director at|spokes\w+ at|a source at|based in|headquartered in|exiled in|"
-    r"newspaper|news agency|broadcaster|(?:ministry|office|authority|authorities|officials?|spokes\w+|agency|"
-    r"government|leadership|court|council|presidency|parliament)(?: \w+){0,2}? in)\s+(?:the\s+)?)$",
-    re.I,
-)
-_LOCATIVE_BEFORE = re.compile(
-    r"(?:\b(?:in|at|on|into|inside|near|nearby|outside|around|across|outskirts of|edge of|coast of|off|"
-    r"town of|city of|village of|camp of|area of|neighbou?rhood of|district of|region of|province of|governorate of|"
-    r"suburb of|suburbs of|outside of|north of|south of|east of|west of|northeast of|northwest of|southeast of|"
-    r"southwest of|toward|towards|hit|struck|targeted|targeting|bombed|shelled|raided|stormed|entered)\s+"
-    r"(?:(?:the|a|an)\s+)?(?:(?:northern|southern|eastern|western|central|north|south|east|west|occupied|"
-    r"besieged|southern Gaza|northern Gaza)\s+)?(?:[A-Z][\w\-’']+\s+)?(?:(?:town|city|village|camp|refugee camp|"
-    r"neighbou?rhood|district|area|suburb|port|border town|border village|enclave|territory)\s+(?:of\s+)?)?)$"
-)
-_NEAR_BEFORE = re.compile(
-    r"\b(?:near|nearby|outside|around|outskirts of|edge of|coast of|off|off the coast of|north of|south of|east of|"
-    r"west of|northeast of|northwest of|southeast of|southwest of|vicinity of|close to|kilomet(?:er|re)s? from|"
-    r"miles? from|between)\s+(?:the\s+)?(?:[\w\-’']+\s+){0,2}$",
-    re.I,
-)
-_FROM_BEFORE = re.compile(
-    r"\b(?:from|fled|fleeing|displaced from|evacuated from|launched from|fired from|entering|enter|enters|to enter|"
-    r"bound for|destined for|heading to|headed to|return to|transferred to|taken to|brought to|"
-    r"rushed to|moved to|evacuated to|admitted to|treated at|transported to|carried to|arrived at|"
-    r"to (?:a |the )?(?:[\w-]+ ){0,2}hospitals? (?:in|at))\s+"
-    r"(?:(?:the|southern|northern|eastern|western|central|occupied|nearby|neighbou?ring|south|north|east|west)\s+){0,2}$",
-    re.I,
-)
+_ORG_AFTER_POSSESSIVE = _NAMES.cue("org_after_possessive")
+_ORG_BEFORE = _NAMES.cue("org_before")
+_LOCATIVE_BEFORE = _NAMES.cue("locative_before")
+_NEAR_BEFORE = _NAMES.cue("near_before")
+_FROM_BEFORE = _NAMES.cue("from_before")
 # an organisation's building as the target of an attack: its town is the incident's place
-_TARGETED_ORG = re.compile(r"\b(?:strikes?|attacks?|struck|hit|targeted|targeting|bombed|shelled|raided|stormed|"
-                           r"(?:strikes?|attacks?|raids?) on|damage to)\s+(?:the\s+)?(?:[\w'’-]+\s+){0,6}$", re.I)
-_CAPITAL_OF = re.compile(
-    r"\bthe (?P<demonym>Iraqi|Lebanese|Syrian|Yemeni|Jordanian|Egyptian|Iranian|Israeli|Saudi|Qatari|Emirati|Turkish|Palestinian) capital\b"
-)
+_TARGETED_ORG = _NAMES.cue("targeted_org")
+_CAPITAL_OF = _NAMES.cue("capital_of")
 DEMONYM_COUNTRY = {"Iraqi": "IQ", "Lebanese": "LB", "Syrian": "SY", "Yemeni": "YE", "Jordanian": "JO", "Egyptian": "EG",
                    "Iranian": "IR", "Israeli": "IL", "Saudi": "SA", "Qatari": "QA", "Emirati": "AE", "Turkish": "TR",
                    "Palestinian": "PS"}
@@ -88,14 +47,12 @@ def _mention(place: Place, start: int, end: int, surface: str, reason: str, role
                    role=role)
 
 
-_NAMES = _load_rules()
 _LEAD_WORDS = frozenset(_NAMES.vocab("place_lead_words"))
 _NAME_PREFIXES = frozenset(_NAMES.vocab("place_name_prefixes"))
 _KIND_WORDS = frozenset(_NAMES.vocab("place_kind_words"))
-_WORD_BEFORE = re.compile(r"(?:^|[\s(\"“])([A-Z][\w’'\-]*)\s+((?:(?:al|el|Al|El|abu|Abu|bin|ibn)[- ])?)$")
-_WORD_AFTER = re.compile(r"^(?:’s|'s)?\s+([A-Z][\w’'\-]*)|^,\s*(?:aged\s+)?\d{1,2}\b")
-_LOCATIVE_JUST_BEFORE = re.compile(r"\b(?:in|at|near|from|into|on|to|of|outside|inside|toward|towards)\s+"
-                                   r"(?:the\s+)?(?:(?:town|city|village|camp|area) of\s+)?$", re.I)
+_WORD_BEFORE = _NAMES.cue("word_before")
+_WORD_AFTER = _NAMES.cue("word_after")
+_LOCATIVE_JUST_BEFORE = _NAMES.cue("locative_just_before")
 
 
 def _name_word(word: str) -> bool:
@@ -175,8 +132,8 @@ def find_mentions(text: str, gazetteer: Gazetteer, fallback: bool = True) -> lis
     return mentions
 
 
-_AGENCY_LEAD = re.compile(r"(?:(?:By |From )?(?:Associated Press|AP|AFP|Reuters|CNN|Al Jazeera|Anadolu|WAFA))?")
-_CAPS_DATELINE_HEAD = re.compile(r"\s*[A-Z][A-Z .'’\-]+,\s*")
+_AGENCY_LEAD = _NAMES.cue("agency_lead")
+_CAPS_DATELINE_HEAD = _NAMES.cue("caps_dateline_head")
 
 
 def _is_label(text: str, start: int, end: int) -> bool:
@@ -217,18 +174,11 @@ class PlaceChoice:
     cue: str = "named"  # how the text ties it to the event: locative ("in X", "the town of X"), near, named
 
 
-_HOSPITAL_HIT = re.compile(r"\b(?:hit|struck|targeted|raided|stormed|besieged|attacked|shelled|bombed|inside|near|"
-                           r"outside|surrounding|around|gates? of|courtyard of|yard of|entrance (?:of|to)|"
-                           r"(?:strike|attack|raid|assault|siege) on)\s+(?:the\s+)?$", re.I)
+_HOSPITAL_HIT = _NAMES.cue("hospital_hit")
 
 
 # "Beit Ummar, north of Hebron", "Qana, near Tyre": a second place that only locates the first
-RELATIVE_BEFORE = re.compile(
-    r"\b(?:north|south|east|west|northeast|northwest|southeast|southwest|north-east|north-west|south-east|south-west)"
-    r"(?:ern)? of\s+(?:the\s+)?(?:(?:city|town|village|camp) of\s+)?$|\b(?:near|outside|close to|on the outskirts of)\s+"
-    r"(?:the\s+)?(?:(?:city|town|village|camp) of\s+)?$|\bbetween\s+(?:the\s+)?(?:[\w'’-]+\s+){0,2}?(?:and\s+)?$",
-    re.I,
-)
+RELATIVE_BEFORE = _NAMES.cue("relative_before")
 
 
 def _score(m: Mention, text: str, gazetteer: Gazetteer) -> tuple:
