@@ -36,9 +36,7 @@ _FROM_BEFORE = _NAMES.cue("from_before")
 # an organisation's building as the target of an attack: its town is the incident's place
 _TARGETED_ORG = _NAMES.cue("targeted_org")
 _CAPITAL_OF = _NAMES.cue("capital_of")
-DEMONYM_COUNTRY = {"Iraqi": "IQ", "Lebanese": "LB", "Syrian": "SY", "Yemeni": "YE", "Jordanian": "JO", "Egyptian": "EG",
-                   "Iranian": "IR", "Israeli": "IL", "Saudi": "SA", "Qatari": "QA", "Emirati": "AE", "Turkish": "TR",
-                   "Palestinian": "PS"}
+DEMONYM_COUNTRY: dict[str, str] = dict(_NAMES.vocab("demonym_countries"))  # "the Iraqi capital" -> IQ
 
 
 def _mention(place: Place, start: int, end: int, surface: str, reason: str, role: str = "place") -> Mention:
