@@ -104,7 +104,7 @@ class EntryContext:
             if _SINCE_BEFORE.search(sent.text[max(0, rel - 8):rel]) or \
                     _BACKGROUND_BEFORE.search(sent.text[max(0, rel - 30):rel]):
                 continue
-            if k + 1 < len(found) and is_anchor(found[k + 1]) and \
+            if k + 1 < len(found) and (is_anchor(found[k + 1]) or (anchored_shift(found[k + 1]) or 0) < 0) and \
                     _REPORTING_BEFORE.search(sent.text[max(0, rel - 30):rel]):
                 continue  # "said on Saturday that seven were killed on Friday": Friday
             shift = anchored_shift(d)

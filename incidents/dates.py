@@ -51,7 +51,7 @@ _PATTERNS: list[tuple[str, re.Pattern]] = [
     ("days_ago", re.compile(r"\b(?P<n>\d+|a|an|one|two|three|four|five|six|seven|eight|nine|ten|several|a few)\s+days?\s+(?P<dir>ago|earlier|before|later|after)\b", re.I)),
     ("weeks_ago", re.compile(r"\b(?P<n>\d+|a|an|one|two|three|four|several|a few)\s+weeks?\s+(?:ago|earlier)\b", re.I)),
     ("year", re.compile(r"\b(?i:in|since|during|of)\s+(?:(?:early|late|mid)[- ])?(?P<year>(?:19|20)\d\d)\b(?!\s*[-–]\d)")),
-    ("rel", re.compile(r"\b(?P<rel>today|tonight|this morning|this afternoon|this evening|earlier today|yesterday|the day before|the next day|the following day|the day after|last night|overnight|on the previous day|the previous day|last week|earlier this week|this week|over the weekend|last weekend|this weekend|last month|earlier this month|this month|past week|past few days|past two days|past 24 hours|recent days)\b", re.I)),
+    ("rel", re.compile(r"\b(?P<rel>today|tonight|this morning|this afternoon|this evening|earlier today|yesterday|the day before|the next day|the following day|the day after|the previous (?:night|evening)|the night before|the (?:next|following) (?:morning|evening|night)|last night|overnight|on the previous day|the previous day|last week|earlier this week|this week|over the weekend|last weekend|this weekend|last month|earlier this month|this month|past week|past few days|past two days|past 24 hours|recent days)\b", re.I)),
 ]
 
 
@@ -201,10 +201,11 @@ def _resolve(kind: str, m: re.Match, base: date) -> tuple[date, int] | None:
         if rel in ("today", "tonight", "this morning", "this afternoon", "this evening", "earlier today", "overnight",
                    "past 24 hours"):
             return base, 1
-        if rel in ("yesterday", "the day before", "last night", "on the previous day", "the previous day"):
+        if rel in ("yesterday", "the day before", "last night", "on the previous day", "the previous day") or \
+                rel in _BEFORE_NIGHT:
             d = _days_before(base, 1)
             return (d, 1) if d else None
-        if rel in ("the next day", "the following day", "the day after"):
+        if rel in ("the next day", "the following day", "the day after") or rel in _NEXT_PART:
             return (base + _ONE_DAY, 1) if base < LATEST else None
         if rel in ("last week",):
             d = _days_before(base, 7)
@@ -223,8 +224,12 @@ def _resolve(kind: str, m: re.Match, base: date) -> tuple[date, int] | None:
 
 
 # "a day later", "the previous day": relative to the day told just before, not to the publication date
+_BEFORE_NIGHT = ("the previous night", "the previous evening", "the night before")
+_NEXT_PART = ("the next morning", "the following morning", "the next evening", "the following evening",
+              "the next night", "the following night")
 _ANCHORED_REL = {"the day before": -1, "on the previous day": -1, "the previous day": -1, "the next day": 1,
-                 "the following day": 1, "the day after": 1}
+                 "the following day": 1, "the day after": 1, **{r: -1 for r in _BEFORE_NIGHT},
+                 **{r: 1 for r in _NEXT_PART}}
 _ANCHOR_KINDS = ("iso", "mdy", "dmy", "weekday", "into_weekday")
 
 

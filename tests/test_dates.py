@@ -116,3 +116,12 @@ def test_check_published_names_the_range():
     assert check_published(None) is None and check_published(WED) == WED
     with pytest.raises(InputError, match="9999-12-31 is outside 1900-2100"):
         check_published(date(9999, 12, 31))
+
+
+def test_the_previous_night_and_the_next_morning_count_from_the_day_told():
+    from datetime import date
+
+    from incidents.dates import anchored_shift, find_dates
+
+    found = find_dates("a strike the previous night; the next morning troops raided the camp", date(2024, 5, 15), 0)
+    assert [(d.surface, anchored_shift(d)) for d in found] == [("the previous night", -1), ("the next morning", 1)]

@@ -381,3 +381,15 @@ def test_a_closed_relative_clause_does_not_make_the_count_history(gazetteer):
     from incidents.events import in_history
     text = "It came days after a raid which was the deadliest since 2002 killed 30 people."
     assert in_history(text, text.index("killed"))
+
+
+def test_a_day_said_then_the_day_before_is_the_day_before(gazetteer):
+    incs = run("The Houthis said Tuesday the number of people killed in a strike on Hodeidah the day before has "
+               "risen to nine.", gazetteer)
+    assert [(i.place_id, i.date, i.fatalities) for i in incs] == [("hodeidah", "2024-02-05", 9)]
+
+
+def test_the_next_morning_with_its_own_trigger_is_another_incident(gazetteer):
+    incs = run("A strike on Monday night killed six in Beit Lahia. The next morning, troops raided the camp in "
+               "Jabalia.", gazetteer)
+    assert sorted((i.place_id, i.date) for i in incs) == [("beit-lahia", "2024-02-05"), ("jabalia", "2024-02-06")]
