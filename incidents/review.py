@@ -540,23 +540,23 @@ def set_review(store: Any, incident_id: int, state: ReviewState | str, correctio
         json.dumps(d[c], ensure_ascii=False) if c in ("fields", "changes") else d[c] for c in _LOG_COLS))
 
 
-def confirm(store: Any, incident_id: int, *, note: str = "", who: str | None = None) -> Review:
-    return set_review(store, incident_id, ReviewState.CONFIRMED, note=note, who=who)
+def confirm(store: Any, incident_id: int, *, note: str = "", who: str | None = None, at: str | None = None) -> Review:
+    return set_review(store, incident_id, ReviewState.CONFIRMED, note=note, who=who, at=at)
 
 
-def reject(store: Any, incident_id: int, *, note: str = "", who: str | None = None) -> Review:
-    return set_review(store, incident_id, ReviewState.REJECTED, note=note, who=who)
+def reject(store: Any, incident_id: int, *, note: str = "", who: str | None = None, at: str | None = None) -> Review:
+    return set_review(store, incident_id, ReviewState.REJECTED, note=note, who=who, at=at)
 
 
 def correct(store: Any, incident_id: int, corrections: Mapping[str, Any], gazetteer: Any = None, *,
-            note: str = "", who: str | None = None) -> Review:
+            note: str = "", who: str | None = None, at: str | None = None) -> Review:
     return set_review(store, incident_id, ReviewState.CORRECTED, corrections, note=note, who=who,
-                      gazetteer=gazetteer)
+                      gazetteer=gazetteer, at=at)
 
 
-def clear(store: Any, incident_id: int, *, note: str = "", who: str | None = None) -> Review:
+def clear(store: Any, incident_id: int, *, note: str = "", who: str | None = None, at: str | None = None) -> Review:
     """Back to the extracted values (logged like any review)."""
-    return set_review(store, incident_id, ReviewState.MACHINE, note=note, who=who)
+    return set_review(store, incident_id, ReviewState.MACHINE, note=note, who=who, at=at)
 
 
 # ---------------------------------------------------------------------- applying reviews
