@@ -636,6 +636,16 @@ def filter_states(rows: Iterable[Mapping], states: Iterable[str]) -> list[Mappin
     return [r for r in rows if not wanted or r.get("review", "machine") in wanted]
 
 
+def filter_frame(df: Any, states: Iterable[str]) -> Any:
+    """Rows of a reviewed frame (:func:`apply_frame`) whose ``review`` is one of ``states`` (all when empty).
+    For the Incidents page: ``filter_frame(apply_frame(df, store, include_rejected="rejected" in states),
+    states)``."""
+    wanted = [ReviewState(s).value for s in states]
+    if not wanted or "review" not in df.columns:
+        return df
+    return df[df["review"].isin(wanted)]
+
+
 def export_frame(df: Any) -> Any:
     """What the Incidents page exports, with the review columns after the views' export columns."""
     from . import views
