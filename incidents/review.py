@@ -495,46 +495,42 @@ def set_review(store: Any, incident_id: int, state: ReviewState | str, correctio
         state = ReviewState(state)
     except ValueError:
         raise ReviewError(f"not a review state: {state!r} (one of {', '.join(STATES)})") from None
-    rows = store.incidents("id = ?", (int(incident_id),))
-    if not rows:
-        raise ReviewError(f"no incident {incident_id} in {getattr(store, 'path', 'the store')}")
-    row = rows[0]
     if state is not ReviewState.CORRECTED and corrections:
         raise ReviewError("corrections go with the 'corrected' state only")
     if len(note or "") > MAX_NOTE:
         raise ReviewError(f"the note is longer than {MAX_NOTE} characters")
     who = (who or "").strip() or default_reviewer()
-    res = load(store, [row["report_id"]])
-    before = res.by_incident.get(row["id"])
-    fields: dict[str, Any] = {}
-    if state is ReviewState.CORRECTED:
-        if before is not None and before.state is ReviewState.CORRECTED:
-            fields.update(before.fields)
-        base = _shown(row, before)
-        new = validate_corrections(dict(corrections or {}), gazetteer, base)
-        if not new and not fields:
-            raise ReviewError("a correction needs at least one field=value "
-                              f"({', '.join(FIELDS)})")
-        fields.update(new)
-    shown = _shown(row, before)
-    after = {**{f: row.get(f) for f in FIELDS}, **{k: v for k, v in fields.items() if k in FIELDS}}
-    changes = {f: [shown[f], after[f]] for f in FIELDS if shown[f] != after[f]}
-    was = before.state.value if before is not None else ReviewState.MACHINE.value
-    if was != state.value:
-        changes["review"] = [was, state.value]
-    when = normalise_time(at) if at else now()
-    if before is not None and when <= before.when:  # strictly later than what it replaces
-        t = datetime.fromisoformat(before.when[:-1] + "+00:00") + timedelta(milliseconds=1)
-        when = _fmt(t)
-    with store._errors():
-        ident = store.conn.execute("SELECT identity FROM reports WHERE id = ?", (row["report_id"],)).fetchone()
-    d = {"key": row["key"] or f"incident:{row['id']}", "report_id": row["report_id"],
-         "report": (ident[0] if ident else "") or "", "entry_hash": row.get("entry_hash") or "",
-         "span_start": row.get("span_start"), "span_end": row.get("span_end"), "incident_id": row["id"],
-         "excerpt": row.get("excerpt") or "", "state": state.value, "fields": fields, "changes": changes,
-         "note": (note or "").strip(), "who": who, "at": when, "origin": ""}
-    d["uid"] = _uid(d)
-    with store._write() as conn:
+    wanted = normalise_time(at) if at else None
+    with store._write() as conn:  # read what it replaces and append, in one transaction
+        rows = store.incidents("id = ?", (int(incident_id),))
+        if not rows:
+            raise ReviewError(f"no incident {incident_id} in {getattr(store, 'path', 'the store')}")
+        row = rows[0]
+        before = load(store, [row["report_id"]]).by_incident.get(row["id"])
+        fields: dict[str, Any] = {}
+        shown = _shown(row, before)
+        if state is ReviewState.CORRECTED:
+            if before is not None and before.state is ReviewState.CORRECTED:
+                fields.update(before.fields)
+            new = validate_corrections(dict(corrections or {}), gazetteer, shown)
+            if not new and not fields:
+                raise ReviewError(f"a correction needs at least one field=value ({', '.join(FIELDS)})")
+            fields.update(new)
+        after = {**{f: row.get(f) for f in FIELDS}, **{k: v for k, v in fields.items() if k in FIELDS}}
+        changes = {f: [shown[f], after[f]] for f in FIELDS if shown[f] != after[f]}
+        was = before.state.value if before is not None else ReviewState.MACHINE.value
+        if was != state.value:
+            changes["review"] = [was, state.value]
+        when = wanted or now()
+        if before is not None and when <= before.when:  # strictly later than what it replaces
+            when = _fmt(datetime.fromisoformat(before.when[:-1] + "+00:00") + timedelta(milliseconds=1))
+        ident = conn.execute("SELECT identity FROM reports WHERE id = ?", (row["report_id"],)).fetchone()
+        d = {"key": row["key"] or f"incident:{row['id']}", "report_id": row["report_id"],
+             "report": (ident[0] if ident else "") or "", "entry_hash": row.get("entry_hash") or "",
+             "span_start": row.get("span_start"), "span_end": row.get("span_end"), "incident_id": row["id"],
+             "excerpt": row.get("excerpt") or "", "state": state.value, "fields": fields, "changes": changes,
+             "note": (note or "").strip(), "who": who, "at": when, "origin": ""}
+        d["uid"] = _uid(d)
         _insert(conn, d)
     return _review_from_row(tuple(
         json.dumps(d[c], ensure_ascii=False) if c in ("fields", "changes") else d[c] for c in _LOG_COLS))
@@ -626,7 +622,9 @@ def apply_frame(df: Any, reviews: Any, *, include_rejected: bool = False) -> Any
     if corrected and "day" in out.columns:
         from . import views
 
-        out = views.normalise_frame(out)
+        normalise = getattr(views, "normalise_frame", None)
+        if normalise is not None:
+            out = normalise(out)
     return out
 
 
