@@ -591,35 +591,49 @@ def apply_frame(df: Any, reviews: Any, *, include_rejected: bool = False) -> Any
     rejected rows dropped unless ``include_rejected``. Touches only reviewed rows; when a correction
     changed something the frame's derived columns (day, codes) are recomputed by
     ``views.normalise_frame``."""
+    import numpy as np
+    import pandas as pd
+
     res = _resolution(reviews)
     out = df.copy()
-    out["review"] = ReviewState.MACHINE.value
-    for c in REVIEW_COLUMNS[1:]:
-        out[c] = ""
+    n = len(out)
+    cols = {c: np.full(n, ReviewState.MACHINE.value if c == "review" else "", dtype=object) for c in REVIEW_COLUMNS}
     if not res.by_incident or "id" not in out.columns or out.empty:
+        for c, v in cols.items():
+            out[c] = v
         return out
-    pos: dict[int, Any] = {}
-    for idx, iid in zip(out.index, out["id"].tolist()):
-        pos.setdefault(int(iid), idx)
-    corrected = False
-    drop = []
-    for iid, rev in res.by_incident.items():
-        idx = pos.get(iid)
-        if idx is None:
+    index = pd.Index(pd.to_numeric(out["id"], errors="coerce"))
+    iids = list(res.by_incident)
+    if index.is_unique:
+        positions = index.get_indexer(iids)
+    else:  # a frame with repeated ids: each id's first row
+        first: dict[int, int] = {}
+        for k, v in enumerate(index.tolist()):
+            first.setdefault(v, k)
+        positions = np.array([first.get(i, -1) for i in iids])
+    rejected = np.zeros(n, dtype=bool)
+    changes: dict[str, tuple[list[int], list]] = {}
+    for iid, p in zip(iids, positions.tolist()):
+        if p < 0:
             continue
-        out.at[idx, "review"] = rev.state.value
-        out.at[idx, "review_note"] = rev.note
-        out.at[idx, "review_who"] = rev.who
-        out.at[idx, "review_at"] = rev.when
-        if rev.state is ReviewState.REJECTED and not include_rejected:
-            drop.append(idx)
+        rev = res.by_incident[iid]
+        cols["review"][p], cols["review_note"][p] = rev.state.value, rev.note
+        cols["review_who"][p], cols["review_at"][p] = rev.who, rev.when
+        if rev.state is ReviewState.REJECTED:
+            rejected[p] = True
         for k, v in rev.fields.items():
             if k in out.columns:
-                out.at[idx, k] = v
-                corrected = True
-    if drop:
-        out = out.drop(index=drop)
-    if corrected and "day" in out.columns:
+                at, vals = changes.setdefault(k, ([], []))
+                at.append(p)
+                vals.append(v)
+    for c, v in cols.items():
+        out[c] = v
+    for c, (at, vals) in changes.items():
+        j = out.columns.get_loc(c)
+        out.iloc[at, j] = pd.array(vals, dtype=out[c].dtype) if str(out[c].dtype) == "Int64" else vals
+    if rejected.any() and not include_rejected:
+        out = out[~rejected]
+    if changes and "day" in out.columns:
         from . import views
 
         normalise = getattr(views, "normalise_frame", None)
