@@ -438,16 +438,32 @@ def resolve(reviews: Iterable[Review], incidents: Iterable[Mapping]) -> Resoluti
 
 
 def load(src: Any, report_ids: Iterable[int] | None = None) -> Resolution:
-    """The current reviews of the store (a Store or a sqlite3 connection), attached to its incidents."""
+    """The current reviews of the store (a Store or a sqlite3 connection), attached to its incidents.
+
+    Same result as :func:`resolve` over all incidents of the reviewed reports, cheaper: the key matches come
+    from one indexed join, and only reports with a review the key does not match are read whole."""
     revs = current_reviews(src, report_ids)
     if not revs:
         return Resolution()
     conn = _conn(src)
     try:
-        rows = _identities(conn, {r.report_id for r in revs})
+        exact: dict[str, int] = {}
+        for key, rid, iid in conn.execute("SELECT r.key, r.report_id, i.id FROM reviews r JOIN incidents i ON "
+                                          "i.key = r.key AND i.report_id = r.report_id"):
+            exact[key] = iid
+        pending_reports = {r.report_id for r in revs if r.key not in exact}
+        rows = _identities(conn, pending_reports) if pending_reports else []
     except sqlite3.Error as exc:
         raise StoreError(f"cannot read the incidents: {exc}") from None
-    return resolve(revs, rows)
+    res = resolve([r for r in revs if r.report_id in pending_reports], rows)
+    for r in revs:
+        if r.report_id not in pending_reports:
+            iid = exact[r.key]
+            cur = res.by_incident.get(iid)
+            if cur is None or (r.when, r.uid) > (cur.when, cur.uid):
+                res.by_incident[iid] = r
+                res.how[iid] = "key"
+    return res
 
 
 def _resolution(src: Any) -> Resolution:
