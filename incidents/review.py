@@ -815,9 +815,10 @@ def _entry_from_json(obj: Any) -> dict:
         raise ReviewError("fields must be an object")
     fields: dict[str, Any] = {}
     if state is ReviewState.CORRECTED:
+        sub = raw.get("sub_event_type")
+        etype = raw.get("event_type") or next((t for t, subs in event_types().items() if sub in subs), "")
         fields = validate_corrections({k: v for k, v in raw.items() if k in FIELDS and k != "place_id"},
-                                      None, {"event_type": raw.get("event_type"),
-                                             "sub_event_type": raw.get("sub_event_type")})
+                                      None, {"event_type": etype, "sub_event_type": sub})
         if raw.get("place_id"):  # the place as the other analyst's gazetteer gave it
             fields["place_id"] = str(raw["place_id"])
             for k in PLACE_FIELDS:

@@ -245,14 +245,18 @@ def test_export_import_round_trip_and_merge(tmp_path, gazetteer):
         assert ia["khiam"]["report_id"] != ib["khiam"]["report_id"]
         review.correct(a, ia["khiam"]["id"], {"fatalities": 2}, gazetteer, who="ann", at="2024-03-06T10:00:00Z")
         review.reject(a, ia["rafah"]["id"], who="ann", at="2024-03-06T10:00:00Z")
+        review.correct(a, ia["khan-younis"]["id"], {"sub_event_type": "Shelling/artillery/missile attack"},
+                       gazetteer, who="ann", at="2024-03-06T10:00:00Z")  # a sub-type alone
         review.confirm(b, ib["rafah"]["id"], who="bob", at="2024-03-06T11:00:00Z")  # later than ann's
         review.confirm(b, ib["deir-al-balah"]["id"], who="bob", at="2024-03-06T09:00:00Z")
         la, lb = io.StringIO(), io.StringIO()
-        assert review.export_log(a, la) == 2 and review.export_log(b, lb) == 2
+        assert review.export_log(a, la) == 3 and review.export_log(b, lb) == 2
+        own = review.import_log(a, la.getvalue().splitlines())  # its own log back: nothing new, nothing bad
+        assert (own.read, own.added, own.present, own.bad) == (3, 0, 3, [])
         first = review.import_log(b, la.getvalue().splitlines(), origin="ann.jsonl")
-        assert (first.read, first.added, first.present, first.bad, first.unknown_reports) == (2, 2, 0, [], [])
+        assert (first.read, first.added, first.present, first.bad, first.unknown_reports) == (3, 3, 0, [], [])
         again = review.import_log(b, la.getvalue().splitlines())
-        assert (again.added, again.present, again.current) == (0, 2, 0)  # idempotent
+        assert (again.added, again.present, again.current) == (0, 3, 0)  # idempotent
         second = review.import_log(a, lb.getvalue().splitlines())
         assert second.added == 1 and second.unknown_reports and not second.bad  # Deir al-Balah: not in a
         # both stores now agree, whatever the order of the imports: the latest review wins
@@ -261,6 +265,8 @@ def test_export_import_round_trip_and_merge(tmp_path, gazetteer):
             assert res.state(inc["rafah"]["id"]) is ReviewState.CONFIRMED
             assert res.by_incident[inc["rafah"]["id"]].who == "bob"
             assert res.by_incident[inc["khiam"]["id"]].fatalities == 2
+            assert res.by_incident[inc["khan-younis"]["id"]].fields == {
+                "sub_event_type": "Shelling/artillery/missile attack"}
         # an entry the report has no incident for now is stored and reported, not fatal
         odd = json.loads(la.getvalue().splitlines()[0])
         odd.update(key=odd["key"].rsplit(":", 1)[0] + ":0-1", entry_hash="gone", excerpt="not here", uid="")
