@@ -9,6 +9,19 @@
   page; pass its result to ``review.apply_frame(df, store,
   include_rejected="rejected" in states)`` and ``review.filter_frame``.
 
+Plugging it in (dashboard panel, Incidents page)::
+
+    from incidents import review
+    import ui_review
+
+    res = review.load(store)                       # once per rerun (or cached on ui.data_version)
+    df = review.apply_frame(df, res)               # map, counts: reviewed values, rejected hidden
+    states = ui_review.review_filter("inc-review") # Incidents page
+    df = review.filter_frame(review.apply_frame(raw, res, include_rejected="rejected" in states), states)
+    review.to_csv(df) / review.export_frame(df)    # downloads with the review columns
+    events = review.apply_events(store.events(gaz), store, gaz, reviews=res)
+    ui_review.review_controls(store, incident_row, key=f"panel-{incident_row['id']}", gazetteer=gaz)
+
 Every text that comes from a report or a reviewer is shown as plain text
 (``st.text``) or escaped; nothing is rendered as HTML.
 """

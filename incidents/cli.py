@@ -310,8 +310,15 @@ def _export(args) -> int:
 
 
 # ---------------------------------------------------------------------- review
+# incidents.review's STATES, FIELDS and REVIEWER_ENV, spelled out so that building the parser does not import it
+# (every command builds it; tests/test_review.py checks they agree)
+REVIEW_STATES = ("machine", "confirmed", "corrected", "rejected")
+REVIEW_FIELDS = ("place_id", "date", "event_type", "sub_event_type", "fatalities", "injuries")
+REVIEWER_ENV = "INCIDENTS_REVIEWER"
+
+
 def _review_parser(sub) -> None:
-    from .review import FIELDS, REVIEWER_ENV, STATES
+    FIELDS, STATES = REVIEW_FIELDS, REVIEW_STATES
 
     db_help = f"store path (default: ${DB_ENV} or data/incidents.db)"
     rv = sub.add_parser("review", help="confirm, correct or reject incidents; export and import the review log",

@@ -1000,7 +1000,8 @@ class Store:
 
     # ---------------------------------------------------------------- reading
     def count(self, table: str = "incidents") -> int:
-        if table not in ("incidents", "reports", "entries", "report_versions", "events", "retired_incidents"):
+        if table not in ("incidents", "reports", "entries", "report_versions", "events", "retired_incidents", "review_log",
+                         "reviews"):
             raise ValueError(table)
         with self._errors():
             return self.conn.execute(f"SELECT count(*) FROM {table}").fetchone()[0]

@@ -367,6 +367,10 @@ def cli(*args):
 
 
 def test_cli_review_set_list_export_import(tmp_path, gazetteer):
+    from incidents import cli as cli_module
+
+    assert (cli_module.REVIEW_STATES, cli_module.REVIEW_FIELDS, cli_module.REVIEWER_ENV) == (
+        review.STATES, review.FIELDS, review.REVIEWER_ENV)
     db, db2 = tmp_path / "s.db", tmp_path / "t.db"
     for d in (db, db2):
         with Store(d) as store:
