@@ -1,4 +1,4 @@
-"""Command line: ``python -m incidents extract|ingest|events|reextract|gazetteer check``.
+"""Command line: ``python -m incidents extract|ingest|events|reextract|review|gazetteer check``.
 
 A thin layer on the library. Exit status 0 on success, 2 with a one-line
 message naming the file on bad input.
@@ -78,6 +78,7 @@ def _parser() -> argparse.ArgumentParser:
     _export_parser(sub)
     _events_parser(sub)
     _reextract_parser(sub)
+    _review_parser(sub)
     gz = sub.add_parser("gazetteer", help="gazetteer tools")
     gzsub = gz.add_subparsers(dest="gazetteer_command", required=True)
     chk = gzsub.add_parser("check", help="validate the gazetteer; list names in reports it cannot place")
@@ -101,6 +102,8 @@ def main(argv: list[str] | None = None, started: datetime | None = None) -> int:
         return _batch(args)
     if args.command == "export":
         return _export(args)
+    if args.command == "review":
+        return _review(args)
     session = IngestSession.begin(started)  # texts other processes store from now on are "stored by another process"
     try:
         if args.command == "gazetteer":
@@ -303,4 +306,135 @@ def _export(args) -> int:
     except IncidentMapError as exc:
         return _fail(str(exc).splitlines()[0])
     print(summary.line())
+    return 0
+
+
+# ---------------------------------------------------------------------- review
+# incidents.review's STATES, FIELDS and REVIEWER_ENV, spelled out so that building the parser does not import it
+# (every command builds it; tests/test_review.py checks they agree)
+REVIEW_STATES = ("machine", "confirmed", "corrected", "rejected")
+REVIEW_FIELDS = ("place_id", "date", "event_type", "sub_event_type", "fatalities", "injuries")
+REVIEWER_ENV = "INCIDENTS_REVIEWER"
+
+
+def _review_parser(sub) -> None:
+    FIELDS, STATES = REVIEW_FIELDS, REVIEW_STATES
+
+    db_help = f"store path (default: ${DB_ENV} or data/incidents.db)"
+    rv = sub.add_parser("review", help="confirm, correct or reject incidents; export and import the review log",
+                        description="Reviews are kept apart from extraction output and survive re-extraction, new "
+                                    "versions of a report and relinking. See incidents/review.py.")
+    rsub = rv.add_subparsers(dest="review_command", required=True)
+    s = rsub.add_parser("set", help="review one incident",
+                        description="Record a review of one incident: --confirm, --reject, --correct FIELD=VALUE... "
+                                    f"(fields: {', '.join(FIELDS)}; place_id from the gazetteer) or --clear "
+                                    "(back to the extracted values).")
+    s.add_argument("incident_id", type=int, metavar="INCIDENT_ID")
+    how = s.add_mutually_exclusive_group(required=True)
+    how.add_argument("--confirm", action="store_true", help="the extracted values are right")
+    how.add_argument("--reject", action="store_true", help="a false positive: hidden by default")
+    how.add_argument("--correct", nargs="+", metavar="FIELD=VALUE", help="corrected values, e.g. fatalities=5")
+    how.add_argument("--clear", action="store_true", help="back to the extracted values")
+    s.add_argument("--note", default="", help="why (kept in the log)")
+    s.add_argument("--who", help=f"reviewer (default: ${REVIEWER_ENV} or the login name)")
+    s.add_argument("--db", metavar="PATH", help=db_help)
+    ls = rsub.add_parser("list", help="the current reviews (JSON Lines with --json)")
+    ls.add_argument("--state", choices=STATES, action="append", help="only these states (repeatable)")
+    ls.add_argument("--history", action="store_true", help="the whole log, oldest first")
+    ls.add_argument("--json", action="store_true", help="one JSON object per line")
+    ls.add_argument("--db", metavar="PATH", help=db_help)
+    ex = rsub.add_parser("export", help="write the review log as JSON Lines")
+    ex.add_argument("--out", metavar="FILE", help="output file (default: stdout)")
+    ex.add_argument("--db", metavar="PATH", help=db_help)
+    im = rsub.add_parser("import", help="merge a review log (JSON Lines) into the store (idempotent)")
+    im.add_argument("file", metavar="FILE")
+    im.add_argument("--db", metavar="PATH", help=db_help)
+
+
+def _review(args) -> int:
+    from . import review
+
+    try:
+        if args.review_command == "set":
+            return _review_set(args, review)
+        if args.review_command == "list":
+            return _review_list(args, review)
+        if args.review_command == "export":
+            with _existing_store(args.db) as store:
+                if args.out:
+                    with open(args.out, "w", encoding="utf-8", newline="\n") as f:
+                        n = review.export_log(store, f)
+                    print(f"review export: {n} log entries -> {args.out}", file=sys.stderr)
+                else:
+                    review.export_log(store, sys.stdout)
+                    sys.stdout.flush()
+            return 0
+        lines = review.iter_lines(args.file)
+        with _existing_store(args.db) as store:
+            summary = review.import_log(store, lines, origin=str(args.file))
+        print(summary.line())
+        for key in summary.unknown_reports[:20]:
+            print(f"warning: {key}: no such report in this store (skipped)", file=sys.stderr)
+        for key in summary.unattached[:20]:
+            print(f"warning: {key}: no incident matches it now (kept; it applies when the incident is back)",
+                  file=sys.stderr)
+        for bad in summary.bad[:20]:
+            print(f"error: {args.file}: {bad}", file=sys.stderr)
+        return 2 if summary.bad else 0
+    except OSError as exc:
+        return _fail(f"{exc.filename or ''}: {exc.strerror or exc}")
+    except IncidentMapError as exc:
+        return _fail(str(exc).splitlines()[0])
+    except BrokenPipeError:
+        return 0
+
+
+def _review_set(args, review) -> int:
+    with _existing_store(args.db) as store:
+        if args.correct:
+            values = review.parse_assignments(args.correct)
+            gazetteer = Gazetteer.load() if "place_id" in values else None
+            rev = review.correct(store, args.incident_id, values, gazetteer, note=args.note, who=args.who)
+        elif args.reject:
+            rev = review.reject(store, args.incident_id, note=args.note, who=args.who)
+        elif args.confirm:
+            rev = review.confirm(store, args.incident_id, note=args.note, who=args.who)
+        else:
+            rev = review.clear(store, args.incident_id, note=args.note, who=args.who)
+    changed = ", ".join(f"{k} {a!r} -> {b!r}" for k, (a, b) in rev.changes.items()) or "no change"
+    print(f"incident {args.incident_id}: {rev.state.value} by {rev.who} at {rev.when} ({changed})")
+    return 0
+
+
+def _review_list(args, review) -> int:
+    out = sys.stdout
+    with _existing_store(args.db) as store:
+        if args.history:
+            for rev in review.review_log(store):
+                if args.state and rev.state.value not in args.state:
+                    continue
+                out.write((json.dumps(rev.to_json(), ensure_ascii=False) if args.json else
+                           f"{rev.when}  {rev.key}  {rev.state.value:<9}  {rev.who}  {rev.changes or ''}  "
+                           f"{rev.note}".rstrip()) + "\n")
+            return 0
+        res = review.load(store)
+    items = sorted(res.by_incident.items())
+    for iid, rev in items:
+        if args.state and rev.state.value not in args.state:
+            continue
+        if args.json:
+            out.write(json.dumps({"incident_id": iid, "matched_by": res.how[iid], **rev.to_json()},
+                                 ensure_ascii=False) + "\n")
+        else:
+            fields = " ".join(f"{k}={v}" for k, v in rev.fields.items() if k in review.FIELDS)
+            out.write(f"{iid}\t{rev.state.value}\t{rev.who}\t{rev.when}\t{fields}\t{rev.note}".rstrip() + "\n")
+    for rev in res.orphans:
+        if args.state and rev.state.value not in args.state:
+            continue
+        if args.json:
+            out.write(json.dumps({"incident_id": None, "matched_by": None, **rev.to_json()},
+                                 ensure_ascii=False) + "\n")
+        else:
+            out.write(f"-\t{rev.state.value}\t{rev.who}\t{rev.when}\t(no incident matches {rev.key} now)\n")
+    out.flush()
     return 0

@@ -55,11 +55,16 @@ class FetchError(IncidentMapError):
         super().__init__(f"{url}: {message}" if url else message)
 
 
+class ReviewError(IncidentMapError):
+    """A review cannot be stored or read: no such incident, a field or value a correction cannot take,
+    a review log line that is not a review."""
+
+
 class WatchError(IncidentMapError):
     """A watch cannot start: a bad interval ("0s", "abc", more than a day) or no URL."""
 
 
 __all__ = [
     "FetchError", "FetchProblem", "GazetteerDataError", "GazetteerError", "IncidentMapError",
-    "InputError", "PlaceValidationError", "RulesError", "StoreError", "WatchError",
+    "InputError", "PlaceValidationError", "ReviewError", "RulesError", "StoreError", "WatchError",
 ]

@@ -5,7 +5,10 @@ The store is opened read-only and read in short pages by id (no long read lock, 
 written, each with its entries and incidents. Ids are the store's own, so the DuckDB read
 layer orders ties exactly as the SQLite path does. Reports already in the dataset (by
 content hash) are skipped: exporting again adds only the new ones. The files are written
-and committed like a batch run (:mod:`incidents.parquet`): all or nothing.
+and committed like a batch run (:mod:`incidents.parquet`): all or nothing. Incidents carry the
+analysts' reviews (:mod:`incidents.review`): the corrected values, a ``review`` column (machine,
+confirmed, corrected, rejected; rejected ones are written too) and ``review_note``. A report already
+exported is not written again, so a review made after its export reaches a new dataset only.
 """
 from __future__ import annotations
 
@@ -14,6 +17,7 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
+from . import review
 from .parquet import Dataset, DatasetError, Run, columns_to_table, merge_pieces, month_of, split_by_month, write_file
 from .store import INCIDENT_COLUMNS
 
@@ -58,6 +62,23 @@ def _pages(conn: sqlite3.Connection, sql: str, last_report: int):
             return
         yield rows
         after = rows[-1][0]
+
+
+def _apply_reviews(cols: dict[str, list], res: "review.Resolution") -> None:
+    """Reviewed values into a page of incident columns, and the ``review``/``review_note`` columns.
+    Rejected incidents are exported too (``review = rejected``): the dataset mirrors the store."""
+    cols["review"] = [review.ReviewState.MACHINE.value] * len(cols["id"])
+    cols["review_note"] = [""] * len(cols["id"])
+    if not res.by_incident:
+        return
+    for k, iid in enumerate(cols["id"]):
+        rev = res.by_incident.get(iid)
+        if rev is None:
+            continue
+        cols["review"][k], cols["review_note"][k] = rev.state.value, rev.note
+        for f, v in rev.fields.items():
+            if f in cols:
+                cols[f][k] = v
 
 
 def export_store(db: str | Path, to: str | Path) -> ExportSummary:
@@ -130,6 +151,7 @@ def export_store(db: str | Path, to: str | Path) -> ExportSummary:
             summary.entries += len(rows)
             stage("entries", cols, [keep[rid][1] for rid in cols["report_id"]])
 
+        reviews = review.load(conn)  # the analysts' reviews: the corrected values and a review column
         quoted = ", ".join(f'i."{c}"' for c in INCIDENT_COLUMNS)
         sql = (f"SELECT i.id, i.report_id, {quoted} "
                "FROM incidents i WHERE i.id > ? AND i.report_id <= ? ORDER BY i.id LIMIT ?")
@@ -140,6 +162,7 @@ def export_store(db: str | Path, to: str | Path) -> ExportSummary:
                 continue
             cols = dict(zip(names, map(list, zip(*rows))))
             cols["mentions"] = [v or "[]" for v in cols["mentions"]]
+            _apply_reviews(cols, reviews)
             cols["report_hash"] = [keep[rid][0] for rid in cols["report_id"]]
             cols["seq"] = [seq("incidents", rid) for rid in cols["report_id"]]
             summary.incidents += len(rows)

@@ -72,7 +72,10 @@ INCIDENT_ROW_COLUMNS = tuple(INCIDENT_COLUMNS) + EXTRA_INCIDENT_COLUMNS
 JSON_COLUMNS = frozenset({"mentions", "why"})
 _KEYS = [("id", pa.int64()), ("report_id", pa.int64()), ("report_hash", pa.string()), ("seq", pa.int32())]
 
-INCIDENT_SCHEMA = pa.schema(_KEYS + [(c, _INCIDENT_TYPES[c]) for c in INCIDENT_ROW_COLUMNS])
+# what ``export`` adds from the store's reviews (incidents.review): machine | confirmed | corrected | rejected,
+# the values being the reviewed ones; a batch run (no reviews) leaves them null
+REVIEW_COLUMNS = (("review", pa.string()), ("review_note", pa.string()))
+INCIDENT_SCHEMA = pa.schema(_KEYS + [(c, _INCIDENT_TYPES[c]) for c in INCIDENT_ROW_COLUMNS] + list(REVIEW_COLUMNS))
 ENTRY_SCHEMA = pa.schema(_KEYS + [
     ("start", pa.int64()), ("end", pa.int64()), ("kind", pa.string()), ("dateline", pa.string()),
     ("headline", pa.string()), ("published", pa.date32()),

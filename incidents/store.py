@@ -34,7 +34,10 @@
   Counts that cannot be real (negative, over ``MAX_COUNT``) are stored as
   unknown with their phrase kept; text that cannot be encoded (lone
   surrogates, undecodable file names) is stored with U+FFFD in their place.
-* An old store (before versions) is upgraded in place when opened.
+* **Reviews** (schema 4, :mod:`incidents.review`): an append-only ``review_log``
+  and the latest review of each incident key (``reviews``), apart from the
+  extraction's tables, so re-extraction, new versions and relinking keep them.
+* An old store (before versions, before reviews) is upgraded in place when opened.
 """
 from __future__ import annotations
 
@@ -55,7 +58,7 @@ from .model import Entry, Event, EventLink, Incident, Report
 PROJECT_DIR = Path(__file__).resolve().parent.parent
 DEFAULT_DB = PROJECT_DIR / "data" / "incidents.db"
 DB_ENV = "INCIDENTS_DB"
-SCHEMA_VERSION = 3  # 3: incidents.why
+SCHEMA_VERSION = 4  # 3: incidents.why; 4: review_log, reviews (incidents.review)
 BUSY_TIMEOUT_S = 30.0
 MAX_COUNT = 1_000_000  # a fatality/injury count above this is not a count: stored as unknown, phrase kept
 
@@ -207,6 +210,45 @@ CREATE TRIGGER IF NOT EXISTS incidents_dirty_upd AFTER UPDATE OF
     fatalities, injuries, source, published, excerpt, key ON incidents BEGIN
     INSERT OR IGNORE INTO link_dirty(place_id, day) VALUES (coalesce(OLD.place_id, ''), coalesce(OLD.date, ''));
     INSERT OR IGNORE INTO link_dirty(place_id, day) VALUES (coalesce(NEW.place_id, ''), coalesce(NEW.date, ''));
+END;
+"""
+
+# Schema 4: analysts' reviews, kept apart from extraction output (see incidents.review). ``review_log`` is
+# append-only (triggers refuse UPDATE and DELETE); ``reviews`` holds each incident key's latest log entry.
+SCHEMA_V4 = """
+CREATE TABLE IF NOT EXISTS review_log (
+    seq INTEGER PRIMARY KEY,
+    uid TEXT NOT NULL UNIQUE,  -- a hash of the entry's content: importing it again changes nothing
+    key TEXT NOT NULL,  -- the incident's key when it was reviewed (report id : entry hash : span)
+    report_id INTEGER NOT NULL,
+    report TEXT NOT NULL DEFAULT '',  -- the report's identity (url:..., name:...), to find it in another store
+    entry_hash TEXT NOT NULL DEFAULT '',
+    span_start INTEGER,
+    span_end INTEGER,
+    incident_id INTEGER,
+    excerpt TEXT NOT NULL DEFAULT '',
+    state TEXT NOT NULL,  -- machine (cleared) | confirmed | corrected | rejected
+    fields TEXT NOT NULL DEFAULT '{}',  -- the corrected values (JSON)
+    changes TEXT NOT NULL DEFAULT '{}',  -- field -> [shown before, after] (JSON)
+    note TEXT NOT NULL DEFAULT '',
+    who TEXT NOT NULL DEFAULT '',
+    at TEXT NOT NULL,  -- when (UTC, YYYY-MM-DDTHH:MM:SS.fffZ): the latest entry of a key wins
+    origin TEXT NOT NULL DEFAULT '',  -- '' (written here) or the file it was imported from
+    logged_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ', 'now'))
+);
+CREATE INDEX IF NOT EXISTS review_log_key ON review_log(key, at);
+CREATE TABLE IF NOT EXISTS reviews (
+    key TEXT PRIMARY KEY,
+    report_id INTEGER NOT NULL,
+    uid TEXT NOT NULL,
+    at TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS reviews_report ON reviews(report_id);
+CREATE TRIGGER IF NOT EXISTS review_log_no_update BEFORE UPDATE ON review_log BEGIN
+    SELECT RAISE(ABORT, 'the review log is append-only');
+END;
+CREATE TRIGGER IF NOT EXISTS review_log_no_delete BEFORE DELETE ON review_log BEGIN
+    SELECT RAISE(ABORT, 'the review log is append-only');
 END;
 """
 
@@ -487,6 +529,7 @@ class Store:
         with self._write():
             if conn.execute("PRAGMA user_version").fetchone()[0] >= SCHEMA_VERSION:
                 return  # another process upgraded it meanwhile
+            old_version = conn.execute("PRAGMA user_version").fetchone()[0]
             had_tables = conn.execute("SELECT count(*) FROM sqlite_master WHERE name = 'reports'").fetchone()[0]
             for stmt in _statements(SCHEMA_V1):
                 conn.execute(stmt)
@@ -495,9 +538,9 @@ class Store:
                 for name, decl in cols:
                     if name not in have:
                         conn.execute(f'ALTER TABLE {table} ADD COLUMN "{name}" {decl}')
-            for stmt in _statements(SCHEMA_V2):
+            for stmt in _statements(SCHEMA_V2) + _statements(SCHEMA_V4):
                 conn.execute(stmt)
-            if had_tables:  # an old store: give its reports versions, entry hashes and incident keys
+            if had_tables and old_version < 3:  # an old store: give its reports versions, entry hashes and incident keys
                 for (rid,) in conn.execute("SELECT id FROM reports ORDER BY id").fetchall():
                     self._fill_legacy(rid)
                 conn.execute("INSERT OR IGNORE INTO link_dirty(place_id, day) SELECT DISTINCT coalesce(place_id, ''), "
@@ -957,7 +1000,8 @@ class Store:
 
     # ---------------------------------------------------------------- reading
     def count(self, table: str = "incidents") -> int:
-        if table not in ("incidents", "reports", "entries", "report_versions", "events", "retired_incidents"):
+        if table not in ("incidents", "reports", "entries", "report_versions", "events", "retired_incidents", "review_log",
+                         "reviews"):
             raise ValueError(table)
         with self._errors():
             return self.conn.execute(f"SELECT count(*) FROM {table}").fetchone()[0]

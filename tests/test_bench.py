@@ -109,3 +109,11 @@ def test_bench_batch_smoke_one_worker_and_a_small_dataset(tmp_path):  # ~20 s: a
     assert "same incident count serially and on every cluster: yes" in out
     assert re.search(r"^\| aggregate_month \| [\d.]+ \| [\d.]+ \| [\d.]+ \|", out, re.M), out
     assert "same answers: True" in out
+
+
+def test_bench_review_smoke(tmp_path):
+    import bench_review
+
+    out = bench_review.run(300, 0.5, tmp_path)
+    assert out["size"] == 300 and 100 < out["reviews"] < 200
+    assert all(out[k] >= 0 for k in ("load_frame", "review.load", "fallback", "apply_frame", "export"))
