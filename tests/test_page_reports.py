@@ -51,7 +51,7 @@ def test_paste_preview_save_then_dashboard_shows_it(ui_env, pipeline):
     assert "Live updates" in all_text(at)  # listed under stored reports
 
     dash = ok(AppTest.from_file(DASH, default_timeout=60).run())
-    assert metric(dash, "Incidents") == str(n_found)
+    assert metric(dash, "Events") == str(n_found)  # one report: each incident its own event
     assert "Rafah" in map_args(dash)["feature_group"]
     assert "<mark>Rafah</mark>" in all_text(dash)
 
