@@ -346,6 +346,21 @@ def map_view() -> tuple[str, bool]:
     return SIZE_CHOICES.get(size or "events", "count"), bool(heat)
 
 
+# ---------------------------------------------------------------------- fetching
+FETCH_MAX_BYTES = 5_000_000
+FETCH_LIMIT_TEXT = "5 MB"
+# Options for incidents.fetch.fetch. Empty here: the private-address guard stays on for the web page.
+# Only tests change this (to fetch from their own server on 127.0.0.1); no setting a user can reach does.
+FETCH_OPTIONS: dict = {}
+
+
+def fetch_report(url: str):
+    """The page at ``url`` read as a Report keeping its URL (incidents.fetch: polite, public addresses only)."""
+    from incidents.fetch import report_from_url
+
+    return report_from_url(url, max_bytes=FETCH_MAX_BYTES, **FETCH_OPTIONS)
+
+
 # ---------------------------------------------------------------------- map
 def static_url() -> str:
     """Where Streamlit serves ``static/`` (``server.enableStaticServing``), under any base URL path."""
