@@ -425,7 +425,7 @@ def main() -> None:
     st.set_page_config(page_title="Incident map", page_icon="🗺️", layout="wide")
     nav = st.navigation([
         st.Page(map_page, title="Map", icon=":material/map:", url_path="map", default=True),
-        st.Page("pages/1_Incidents.py", title="Incidents", icon=":material/table:", url_path="incidents"),
+        st.Page("pages/1_Incidents.py", title="Events", icon=":material/table:", url_path="incidents"),
         st.Page("pages/2_Reports.py", title="Reports", icon=":material/article:", url_path="reports"),
         st.Page("pages/3_Gazetteer.py", title="Gazetteer", icon=":material/location_on:", url_path="gazetteer"),
     ])
