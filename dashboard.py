@@ -134,9 +134,10 @@ def render_panel(store, data, df_all, df_range, places, selected: str, event_id:
     n = min(PANEL_CAP, max(PANEL_PAGE, int(st.session_state.get("panel_n", PANEL_PAGE))))
     shown = views.newest_first(rows, n)
     box = st.container(height=620, border=False)
+    accounts = views.accounts_by_event(data, shown)  # one lookup for every event shown
     with box:
         for ev in shown.itertuples(index=False):
-            render_event(store, data, ev)
+            render_event(store, accounts.get(ev.event_id, data.accounts.iloc[0:0]), ev)
         if len(rows) > len(shown):
             if len(shown) < PANEL_CAP:
                 st.button(f"Show {min(PANEL_PAGE, len(rows) - len(shown))} more", key="panel_more",
@@ -214,9 +215,8 @@ def permalink(event_id: str) -> str:
             f'title="A link to this event">link</a>')
 
 
-def render_event(store, data, ev) -> None:
-    """One event: its summary, then each account (incident) beneath it."""
-    accounts = data.accounts_of(ev.incident_ids)
+def render_event(store, accounts: pd.DataFrame, ev) -> None:
+    """One event: its summary, then each account (incident) beneath it (``accounts``: oldest first)."""
     with st.container(border=True, key=f"event_{ev.event_id}"):
         st.markdown(f'<div class="event-head">{event_summary(ev)} · {permalink(ev.event_id)}</div>',
                     unsafe_allow_html=True)
@@ -301,12 +301,11 @@ def after_slider() -> None:
         st.rerun()
 
 
-def timeline(ev_nodate: pd.DataFrame, lo: date, hi: date, rng: tuple[date, date]):
-    """Events per day, stacked by type, for the current filters (dates aside); the selected range shaded.
-    Dragging across it selects a span: :func:`apply_timeline` sets the range from it."""
+def timeline(counts: pd.DataFrame, lo: date, hi: date, rng: tuple[date, date]):
+    """Events per day (``views.timeline_counts``), stacked by type, for the current filters (dates aside);
+    the selected range shaded. Dragging across it selects a span: :func:`apply_timeline` sets the range."""
     import altair as alt
 
-    counts = views.timeline_counts(ev_nodate, lo, hi)
     end = (hi + timedelta(days=1)).isoformat()
     x_scale = alt.Scale(domain=[lo.isoformat(), end])
     names = [*views.EVENT_COLORS, "Other"]
@@ -366,9 +365,7 @@ def map_page() -> None:
     f.place_ids = ui.place_query_ids(f.place_query, ev_all)
     if lo < hi:
         apply_timeline(lo, hi)
-        ev_nodate = views.filter_events(ev_all, views.Filters(event_types=f.event_types, sources=f.sources,
-                                                              place_query=f.place_query, place_ids=f.place_ids))
-        timeline(ev_nodate, lo, hi, ui.current_range(lo, hi))
+        timeline(ui.timeline_counts(f, lo, hi), lo, hi, ui.current_range(lo, hi))
         c_slider, c_from, c_to = st.columns([6, 1.3, 1.3], vertical_alignment="bottom")
         with c_slider:
             f.start, f.end = ui.date_range(lo, hi, "Dates")

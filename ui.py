@@ -100,6 +100,22 @@ def load_event_data() -> views.EventData:
     return _load_event_data(str(path), data_version(path))
 
 
+@st.cache_data(max_entries=32, show_spinner=False)
+def _timeline(path: str, version: tuple, types: tuple, sources: tuple, query: str, place_ids: tuple,
+              lo: date, hi: date) -> pd.DataFrame:
+    data = _load_event_data(path, version)
+    f = Filters(event_types=list(types), sources=list(sources), place_query=query, place_ids=frozenset(place_ids))
+    return views.timeline_counts(views.filter_events(data.events, f), lo, hi)
+
+
+def timeline_counts(f: Filters, lo: date, hi: date) -> pd.DataFrame:
+    """Events per day and type for the filters other than the dates (cached: a slider move, a click or a
+    play step reuses it; only the shaded range moves)."""
+    path = store_path()
+    return _timeline(str(path), data_version(path), tuple(f.event_types), tuple(f.sources), f.place_query,
+                     tuple(sorted(f.place_ids)), lo, hi)
+
+
 @st.cache_data(max_entries=4, show_spinner=False)
 def _options(path: str, version: tuple) -> tuple[list[str], list[str]]:
     data = _load_event_data(path, version)

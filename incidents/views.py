@@ -489,6 +489,7 @@ class EventData:
     events: pd.DataFrame
     accounts: pd.DataFrame
     by_id: pd.DataFrame  # accounts indexed by incident id
+    first_excerpt: pd.Series | None = None  # event id -> its first account's excerpt (by publication)
 
     def accounts_of(self, incident_ids: str | Sequence[int]) -> pd.DataFrame:
         """The accounts of one event (its ``incident_ids``), oldest publication first."""
@@ -571,7 +572,10 @@ def load_accounts(conn: sqlite3.Connection) -> pd.DataFrame:
 def event_data(events: pd.DataFrame, accounts: pd.DataFrame) -> EventData:
     by_id = accounts.set_index("id", drop=False)
     by_id.index.name = None  # "id" stays a column only (sorting by it is unambiguous)
-    return EventData(events=events, accounts=accounts, by_id=by_id)
+    linked = accounts[accounts["event_id"] != ""] if "event_id" in accounts.columns else accounts.iloc[0:0]
+    first = linked.sort_values(["published", "id"], kind="stable").drop_duplicates("event_id")
+    first_excerpt = pd.Series(first["excerpt"].to_numpy(), index=first["event_id"].to_numpy(), dtype=object)
+    return EventData(events=events, accounts=accounts, by_id=by_id, first_excerpt=first_excerpt)
 
 
 def filter_events(ev: pd.DataFrame, f: Filters, *, place_id: str | None = None) -> pd.DataFrame:
@@ -619,12 +623,8 @@ def events_export_frame(ev: pd.DataFrame, data: EventData | None = None) -> pd.D
     """The event export columns; ``excerpt`` is the first account's (by publication) when accounts are given."""
     out = ev.copy()
     if "excerpt" not in out.columns:
-        if data is not None and len(out):
-            first = {}
-            for eid, ids in zip(out["event_id"], out["incident_ids"]):
-                acc = data.accounts_of(ids)
-                first[eid] = str(acc["excerpt"].iloc[0]) if len(acc) else ""
-            out["excerpt"] = out["event_id"].map(first).fillna("")
+        if data is not None and data.first_excerpt is not None and len(out):
+            out["excerpt"] = out["event_id"].map(data.first_excerpt).fillna("")  # vectorised
         else:
             out["excerpt"] = ""
     return out[[c for c in EVENT_EXPORT_COLUMNS if c in out.columns]].reset_index(drop=True)
@@ -678,12 +678,23 @@ def safe_href(url: object) -> str:
 
 
 def accounts_in(data: EventData, ev: pd.DataFrame) -> pd.DataFrame:
-    """The accounts of these events (newest first, as the events)."""
+    """The accounts of these events, in the events' order (each event's oldest publication first)."""
     if ev.empty:
         return data.accounts.iloc[0:0]
+    order = pd.Series(range(len(ev)), index=ev["event_id"].to_numpy())
+    acc = data.accounts[data.accounts["event_id"].isin(order.index)]
+    acc = acc.assign(_order=acc["event_id"].map(order).to_numpy())
+    return acc.sort_values(["_order", "published", "id"], kind="stable").drop(columns="_order").reset_index(drop=True)
+
+
+def accounts_by_event(data: EventData, ev: pd.DataFrame) -> dict[str, pd.DataFrame]:
+    """The accounts of a few events (the panel's) in one lookup: event id -> its accounts, oldest first."""
+    if ev.empty:
+        return {}
     ids = [i for s in ev["incident_ids"] for i in parse_ids(s)]
-    ids = [i for i in ids if i in data.by_id.index]
-    return data.by_id.loc[ids].reset_index(drop=True)
+    rows = data.by_id.loc[[i for i in ids if i in data.by_id.index]]
+    rows = rows.sort_values(["published", "id"], kind="stable")
+    return {k: g for k, g in rows.groupby("event_id", sort=False)}
 
 
 # ---------------------------------------------------------------------- timeline
