@@ -532,7 +532,7 @@ def run(sizes: list[int], moves: int, workdir: Path, seed: int = 1, profile: boo
                     stop_server(proc)
                 res.update(n=n, places=built["places"], server_up_s=up, load=os.getloadavg()[0])
                 for mv in res["moves"]:
-                    print(f"[{n:,}] slider move: {mv['from']} -> {mv['to']} incidents, {mv['markers']} markers: "
+                    print(f"[{n:,}] slider move: {mv['from']} -> {mv['to']} events, {mv['markers']} markers: "
                           f"rerun request sent {mv['sent_s']:.2f} s, first/last server message {mv['first_delta_s']:.2f}/"
                           f"{mv['last_delta_s']:.2f} s, count shown {mv['metric_s']:.2f} s, map args in iframe "
                           f"{mv['args_s']:.2f} s, markers redrawn "
