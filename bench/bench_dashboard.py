@@ -569,7 +569,7 @@ def print_table(rows: list[dict]) -> None:
         print("| " + " | ".join(c.ljust(w) for c, w in zip(row, widths)) + " |")
         if i == 0:
             print("|" + "|".join("-" * (w + 2) for w in widths) + "|")
-    print("slider = key press until the Incidents count and the map markers both changed; rerun done = until the "
+    print("slider = key press until the Events count and the map markers both changed; rerun done = until the "
           "script state is notRunning again (panel included)")
     print("targets: slider < 1 s at 100,000 incidents; payload bounded by places, not incidents; server < 1 GB",
           flush=True)
