@@ -700,7 +700,8 @@ def accounts_by_event(data: EventData, ev: pd.DataFrame) -> dict[str, pd.DataFra
 # ---------------------------------------------------------------------- timeline
 def timeline_counts(ev: pd.DataFrame, lo: date, hi: date) -> pd.DataFrame:
     """Events per day and event type between ``lo`` and ``hi`` (undated events left out), for a stacked
-    bar chart: columns ``date`` (ISO day), ``event_type`` ("Other" when empty), ``events``. Days without
+    bar chart: columns ``date`` (ISO day), ``event_type`` ("Other" for none or a type outside ACLED's six, as
+on the map), ``events``. Days without
     events are absent (the chart's axis spans the range)."""
     cols = ["date", "event_type", "events"]
     if ev.empty:
@@ -709,7 +710,7 @@ def timeline_counts(ev: pd.DataFrame, lo: date, hi: date) -> pd.DataFrame:
     sel = ev[(ev["day"] != UNDATED) & (ev["day"] >= a) & (ev["day"] <= b)]
     if sel.empty:
         return pd.DataFrame(columns=cols)
-    types = sel["event_type"].where(sel["event_type"] != "", "Other")
+    types = sel["event_type"].where(sel["event_type"].isin(list(EVENT_COLORS)), "Other")  # as the map colours them
     g = pd.DataFrame({"day": sel["day"].to_numpy(), "event_type": types.to_numpy()}).groupby(
         ["day", "event_type"], sort=True).size().reset_index(name="events")
     g["date"] = [_day_iso(d) for d in g["day"]]  # ISO days: Vega reads them as UTC midnight

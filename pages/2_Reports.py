@@ -27,6 +27,7 @@ UPLOAD_TYPES = ["txt", "md", "markdown", "html", "htm"]
 LIMIT_MB = 5
 LIMIT_BYTES = LIMIT_MB * 1_000_000
 LIMIT_TEXT = f"{LIMIT_MB} MB ({LIMIT_BYTES:,} bytes)"
+MAX_FILES = 20  # files read and previewed at once (each is extracted once, then cached)
 PREVIEW_COLUMNS = ["date", "place", "event_type", "sub_event_type", "fatalities", "injuries",
                    "geo_precision", "dateline", "excerpt"]
 
@@ -78,7 +79,7 @@ def read_input(mode: str):
     return report
 
 
-@st.cache_data(max_entries=8, show_spinner="Finding incidents…")
+@st.cache_data(max_entries=MAX_FILES + 4, show_spinner="Finding incidents…")
 def _extract(report_hash: str, _text: str, source: str, published, title: str, gaz_key: tuple):
     """Extraction of one report, cached: widget changes on this page do not redo it."""
     from incidents.extract import extract
@@ -159,18 +160,19 @@ else:
                      accept_multiple_files=True)
 
 
-def save_many(files) -> None:
-    """Save several uploaded files, each through ingest (extracted once each, linked into events)."""
+def save_many(items: list, problems: list[str]) -> None:
+    """Save several uploaded files, each through ingest with its preview's extraction (not extracted
+    again) and linked into events. ``items``: (report, extraction) pairs; ``problems``: files not read."""
     from incidents.ingest import ingest
 
     added = updated = same = 0
-    problems = []
+    problems = list(problems)
     with ui.open_store() as store:
-        for up in files:
+        for rep, ex in items:
             try:
-                res = ingest(store, read_upload(up), ui.get_gazetteer())
+                res = ingest(store, rep, ui.get_gazetteer(), extraction=ex)
             except IncidentMapError as exc:
-                problems.append(f"{up.name}: {exc}")
+                problems.append(f"{rep.path or rep.title}: {exc}")
                 continue
             added += res.state == "added"
             updated += res.state == "updated"
@@ -185,19 +187,25 @@ def batch_preview(files) -> None:
     """Several files: one line each (what was read and how many incidents), then one save for all."""
     gaz = ui.get_gazetteer()
     rows, good = [], 0
+    if len(files) > MAX_FILES:
+        st.warning(f"{len(files)} files: the first {MAX_FILES} are read; save them, then add the others.")
+        files = files[:MAX_FILES]
+    items, problems = [], []
     for up in files:
         try:
             rep = read_upload(up)
             ex, df = preview(rep, gaz)
             rows.append({"file": up.name, "source": rep.source, "published": rep.published, "title": rep.title,
                          "incidents": len(df), "problem": ""})
+            items.append((rep, ex))
             good += 1
         except IncidentMapError as exc:
             rows.append({"file": up.name, "source": "", "published": None, "title": "", "incidents": 0,
                          "problem": str(exc)})
+            problems.append(f"{up.name}: {exc}")
     st.dataframe(pd.DataFrame(rows), hide_index=True, width="stretch", key="batch_table")
     if good and st.button(f"Save {good} report{'s' if good != 1 else ''}", type="primary", key="save_all"):
-        save_many(files)
+        save_many(items, problems)  # the files read above (at most MAX_FILES), as previewed
 
 
 report = None

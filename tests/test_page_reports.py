@@ -234,9 +234,10 @@ def test_several_files_at_once(ui_env, pipeline):
     assert (table["incidents"] >= 1).tolist()[:2] == [True, True] and table["problem"].iloc[2]
     at.button(key="save_all").click()
     ok(at.run())
-    assert any("Saved 2 new report(s)" in s.value for s in at.success)
+    assert any("Saved 2 new report(s)" in s.value and "bad.txt" in s.value for s in at.success)
     with Store(db) as s:
         assert s.count("reports") == 2 and s.count("events") >= 2
+        assert {r["path"] for r in s.reports()} == {"a.txt", "b.txt"}
 
 
 def test_a_report_from_a_url_is_previewed_saved_and_refreshed(ui_env, pipeline, web):
@@ -290,3 +291,29 @@ def test_the_url_field_refuses_local_and_private_addresses(ui_env, pipeline):
         ok(at.run())
         assert at.error and "Could not fetch" in at.error[0].value, url
         assert not any(b.key == "save_report" for b in at.button)
+
+
+def test_several_files_are_saved_as_previewed(ui_env, pipeline, monkeypatch):
+    import incidents.extract as extract_mod
+
+    calls = {"n": 0}
+    real = extract_mod.extract
+
+    def counting(*a, **k):
+        calls["n"] += 1
+        return real(*a, **k)
+
+    monkeypatch.setattr(extract_mod, "extract", counting)
+    at = ok(page().run())
+    at.radio(key="rep_mode").set_value("Upload a file")
+    ok(at.run())
+    other = REPORT.replace("Rafah", "Khan Younis")
+    at.file_uploader(key="rep_file").set_value([("a.txt", REPORT.encode(), "text/plain"),
+                                                ("b.txt", other.encode(), "text/plain")])
+    ok(at.run())
+    assert calls["n"] == 2
+    at.button(key="save_all").click()
+    ok(at.run())
+    assert calls["n"] == 2  # the previews' extractions were stored
+    with Store(ui_env[0]) as s:
+        assert s.count("reports") == 2
