@@ -20,6 +20,8 @@ PANEL_CAP = 200  # at most this many incidents in the panel
 PANEL_PAGE = 50  # shown at first; "Show more" adds as many
 PLAY_SECONDS = 1.5
 NAME_CHARS = 80  # longer place names are cut in the panel (the full name on demand)
+EVENT_PARAM = "event"
+TIMELINE_KEY, TIMELINE_PARAM = "timeline", "span"
 RETURNED = ["last_object_clicked_tooltip", "last_object_clicked", "last_object_clicked_count"]
 
 
@@ -39,6 +41,7 @@ def handle_click(value, places) -> None:
 
 def _clear_selection() -> None:
     ui.select_place("")
+    ui.select_event("")
 
 
 def _step(days: int, lo: date, hi: date) -> None:
@@ -102,8 +105,19 @@ def render_heading(label: str) -> None:
             st.text(label)
 
 
-def render_panel(store, df_all, df_range, places, selected: str) -> None:
-    if selected:
+def render_panel(store, data, df_all, df_range, places, selected: str, event_id: str = "") -> None:
+    """The events at the selected place (or the selected event, or all in range), newest first, each
+    with its accounts beneath it."""
+    if event_id:
+        rows = df_all[df_all["event_id"] == event_id]
+        head, btn = st.columns([3, 1])
+        with head:
+            render_heading(str(rows["place"].iloc[0]) if len(rows) else "Event not found")
+        btn.button("Show all", on_click=_clear_selection, key="clear_sel", help="Clear the selected event")
+        if rows.empty:
+            st.info("This event is no longer in the store (its reports were deleted or re-read).")
+            return
+    elif selected:
         label = place_name(selected, places, df_all)
         head, btn = st.columns([3, 1])
         with head:
@@ -111,27 +125,28 @@ def render_panel(store, df_all, df_range, places, selected: str) -> None:
         btn.button("Show all", on_click=_clear_selection, key="clear_sel", help="Clear the selected place")
         rows = df_range[df_range["place_id"] == selected]
         if rows.empty:
-            st.info("No incidents at this place in the selected dates and filters.")
+            st.info("No events at this place in the selected dates and filters.")
             return
     else:
         rows = df_range
-        st.markdown("#### All incidents in range")
+        st.markdown("#### All events in range")
         st.caption("Click a marker (or Tab to it and press Enter) to read the reports behind it.")
     n = min(PANEL_CAP, max(PANEL_PAGE, int(st.session_state.get("panel_n", PANEL_PAGE))))
     shown = views.newest_first(rows, n)
     box = st.container(height=620, border=False)
+    accounts = views.accounts_by_event(data, shown)  # one lookup for every event shown
     with box:
-        for r in shown.itertuples(index=False):
-            render_incident(store, r)
+        for ev in shown.itertuples(index=False):
+            render_event(store, accounts.get(ev.event_id, data.accounts.iloc[0:0]), ev)
         if len(rows) > len(shown):
             if len(shown) < PANEL_CAP:
                 st.button(f"Show {min(PANEL_PAGE, len(rows) - len(shown))} more", key="panel_more",
-                          on_click=_more, help=f"The panel lists at most {PANEL_CAP} incidents.")
+                          on_click=_more, help=f"The panel lists at most {PANEL_CAP} events.")
             else:
-                st.caption(f"Showing the newest {PANEL_CAP} of {len(rows):,} incidents; "
+                st.caption(f"Showing the newest {PANEL_CAP} of {len(rows):,} events; "
                            "narrow the dates or filters to see others.")
     if len(rows) > len(shown):
-        st.caption(f"Newest {len(shown)} of {len(rows):,} incidents.")
+        st.caption(f"Newest {len(shown)} of {len(rows):,} events.")
 
 
 def _more() -> None:
@@ -174,78 +189,232 @@ def place_context(store, r) -> str | None:
     return views.highlight_excerpt(sentence, 0, [], None, names=names)
 
 
-def render_incident(store, r) -> None:
-    """One incident: a header line, the source line and the highlighted excerpt in one element."""
-    with st.container(border=True):
-        kind = r.event_type + (f" / {r.sub_event_type}" if r.sub_event_type else "")
-        meta = " · ".join([
-            f"<b>{views.escape_md(r.date or 'undated')}</b>",
-            views.escape_md(views.shorten(r.place, NAME_CHARS)),
-            views.escape_md(kind),
-            f"fatalities {_fmt_num(r.fatalities)}",
-            f"injuries {_fmt_num(r.injuries)}",
-        ])
-        src = f"{r.source or 'unknown source'}" + (f", published {r.published}" if r.published else "")
-        excerpt = views.highlight_excerpt(r.excerpt, r.start, _mentions(r.mentions), r.place)
-        where = place_context(store, r)
-        where_html = (f'<div class="incident-place-sentence"><small>Where, from the same entry:</small> {where}</div>'
-                      if where else "")
-        st.markdown(f'<div>{meta}</div><div><small>{views.escape_md(src)}</small></div>'
-                    f'<div class="incident-excerpt">{excerpt}</div>{where_html}', unsafe_allow_html=True)
-        if r.entry_end and r.entry_end > (r.entry_start or 0):
-            exp = st.expander("Whole entry", key=f"entry_{r.id}", on_change="rerun")
-            if exp.open:
-                with exp:
-                    st.text(store.entry_text(int(r.report_id), int(r.entry_start), int(r.entry_end)))
+def event_summary(ev) -> str:
+    """The event's header line (escaped HTML): date, place, type, the count range over its accounts
+    ("1–3 killed"), its outlets and how many accounts tell it."""
+    kind = ev.event_type + (f" / {ev.sub_event_type}" if ev.sub_event_type else "")
+    killed = views.count_range(ev.fatalities_low, ev.fatalities_best, ev.fatalities_high, "killed")
+    hurt = views.count_range(ev.injuries_low, ev.injuries_best, ev.injuries_high, "injured")
+    n = int(ev.n_accounts)
+    parts = [
+        f"<b>{views.escape_md(ev.date or 'undated')}</b>",
+        views.escape_md(views.shorten(ev.place, NAME_CHARS)),
+        views.escape_md(kind),
+        views.escape_md(killed or "no death toll given"),
+    ]
+    if hurt:
+        parts.append(views.escape_md(hurt))
+    parts.append(views.escape_md(f"{n} account{'s' if n != 1 else ''}"
+                                 + (f" from {views.shorten(ev.sources, 120)}" if ev.sources else "")))
+    return " · ".join(parts)
+
+
+def permalink(event_id: str) -> str:
+    """A link (escaped HTML) that opens the map on this event: ``?event=ID``."""
+    return (f'<a class="event-link" href="?{EVENT_PARAM}={views.escape_md(event_id)}" target="_self" '
+            f'title="A link to this event">link</a>')
+
+
+def render_event(store, accounts: pd.DataFrame, ev) -> None:
+    """One event: its summary, then each account (incident) beneath it (``accounts``: oldest first)."""
+    with st.container(border=True, key=f"event_{ev.event_id}"):
+        st.markdown(f'<div class="event-head">{event_summary(ev)} · {permalink(ev.event_id)}</div>',
+                    unsafe_allow_html=True)
+        for r in accounts.itertuples(index=False):
+            render_account(store, r, ev)
+
+
+def account_actions(incident_row) -> None:
+    """Hook for review controls (confirm / reject / correct) under each account card: nothing yet.
+    ``incident_row`` is the account's row (an incident of the accounts frame: id, key-less fields,
+    report_id, event_id...)."""
+    return None
+
+
+def report_link(r) -> str:
+    """The account's report title (escaped), linked to its source URL when the report has one."""
+    title = views.escape_md(views.shorten(r.report_title or "", 120))
+    href = views.safe_href(getattr(r, "report_url", ""))
+    if href:
+        return f'<a href="{href}" target="_blank" rel="noopener noreferrer">{title or "source"}</a>'
+    return title
+
+
+def render_account(store, r, ev=None) -> None:
+    """One account: its date, outlet, publication date, report (linked), count, and the highlighted
+    excerpt, in one element; the whole entry on demand; the review hook."""
+    src = f"{r.source or 'unknown source'}" + (f", published {r.published}" if r.published else "")
+    bits = [f"<b>{views.escape_md(r.date or 'undated')}</b>", views.escape_md(src)]
+    link = report_link(r)
+    if link:
+        bits.append(link)
+    if ev is None or r.place_id != ev.place_id:
+        bits.append(views.escape_md(views.shorten(r.place, NAME_CHARS)))
+    bits.append(f"fatalities {_fmt_num(r.fatalities)}")
+    if r.injuries is not None and r.injuries is not pd.NA:
+        bits.append(f"injuries {_fmt_num(r.injuries)}")
+    excerpt = views.highlight_excerpt(r.excerpt, r.start, _mentions(r.mentions), r.place)
+    where = place_context(store, r)
+    where_html = (f'<div class="incident-place-sentence"><small>Where, from the same entry:</small> {where}</div>'
+                  if where else "")
+    st.markdown(f'<div class="account"><div><small>{" · ".join(bits)}</small></div>'
+                f'<div class="incident-excerpt">{excerpt}</div>{where_html}</div>', unsafe_allow_html=True)
+    if r.entry_end and r.entry_end > (r.entry_start or 0):
+        exp = st.expander("Whole entry", key=f"entry_{r.id}", on_change="rerun")
+        if exp.open:
+            with exp:
+                st.text(store.entry_text(int(r.report_id), int(r.entry_start), int(r.entry_end)))
+    account_actions(r)
+
+
+def open_event(ev_all: pd.DataFrame, lo: date, hi: date) -> str:
+    """The event of a permalink (``?event=ID``): its place selected and, the first time, the date range
+    widened to hold it. Returns the selected event id ("" for none)."""
+    eid = ui.selected_event()
+    if not eid:
+        return ""
+    if st.session_state.get("_event_opened") != eid:
+        st.session_state["_event_opened"] = eid
+        hit = ev_all[ev_all["event_id"] == eid]
+        if len(hit):
+            row = hit.iloc[0]
+            st.session_state[ui.PLACE_STATE] = str(row["place_id"])
+            day = views.parse_day(row["date"])
+            if day is not None:
+                a, b = ui.requested_range(lo, hi)
+                if not (a <= day <= b):
+                    # on a session's first run the URL's range wins over any value set here: the slider is
+                    # moved on the rerun that follows (after_slider)
+                    st.session_state["_pending_range"] = (day, day)
+    pending = st.session_state.get("_pending_range")
+    if pending and st.session_state.get("_pending_rerun"):
+        st.session_state.pop("_pending_range")
+        st.session_state.pop("_pending_rerun")
+        ui.set_range(pending)
+    return eid
+
+
+def after_slider() -> None:
+    """A range a permalink asked for on the session's first run: applied on an immediate rerun."""
+    if st.session_state.get("_pending_range") and not st.session_state.get("_pending_rerun"):
+        st.session_state["_pending_rerun"] = True
+        st.rerun()
+
+
+def timeline(counts: pd.DataFrame, lo: date, hi: date, rng: tuple[date, date]):
+    """Events per day (``views.timeline_counts``), stacked by type, for the current filters (dates aside);
+    the selected range shaded. Dragging across it selects a span: :func:`apply_timeline` sets the range."""
+    import altair as alt
+
+    end = (hi + timedelta(days=1)).isoformat()
+    x_scale = alt.Scale(domain=[lo.isoformat(), end])
+    names = [*views.EVENT_COLORS, "Other"]
+    colors = [*views.EVENT_COLORS.values(), views.OTHER_COLOR]
+    band = alt.Chart(pd.DataFrame({"start": [rng[0].isoformat()],
+                                   "end": [(rng[1] + timedelta(days=1)).isoformat()]})).mark_rect(
+        color="#1f77b4", opacity=0.13).encode(x=alt.X("start:T", scale=x_scale, title=None), x2="end:T")
+    span = alt.selection_interval(name=TIMELINE_PARAM, encodings=["x"])
+    bars = alt.Chart(counts).mark_bar().encode(
+        x=alt.X("utcyearmonthdate(date):T", scale=x_scale, title=None, axis=alt.Axis(format="%d %b", labelOverlap=True)),
+        y=alt.Y("sum(events):Q", title="events", axis=alt.Axis(tickMinStep=1)),
+        color=alt.Color("event_type:N", scale=alt.Scale(domain=names, range=colors), legend=None),
+        tooltip=[alt.Tooltip("utcyearmonthdate(date):T", title="day", format="%Y-%m-%d"),
+                 alt.Tooltip("event_type:N", title="type"), alt.Tooltip("sum(events):Q", title="events")],
+    ).add_params(span)
+    chart = alt.layer(band, bars).properties(height=110)
+    st.altair_chart(chart, key=TIMELINE_KEY, on_select="rerun", selection_mode=TIMELINE_PARAM, width="stretch")
+    empty = (hi - lo).days + 1 - counts["date"].nunique() if len(counts) else (hi - lo).days + 1
+    st.caption(f"Events per day for the current filters; {empty} of {(hi - lo).days + 1} days have none. "
+               "Drag across the chart to choose the dates.")
+
+
+def apply_timeline(lo: date, hi: date) -> None:
+    """A new span selected on the timeline sets the date range (before the slider is drawn)."""
+    state = st.session_state.get(TIMELINE_KEY)
+    sel = None
+    try:
+        sel = state["selection"] if state is not None else None
+    except (KeyError, TypeError):
+        sel = getattr(state, "selection", None)
+    rng = views.selection_range(dict(sel) if sel else None, lo, hi)
+    stamp = repr(rng)
+    if rng is None or st.session_state.get("_timeline_applied") == stamp:
+        return
+    st.session_state["_timeline_applied"] = stamp
+    ui.set_range(rng)
 
 
 def map_page() -> None:
     ui.ensure_sample_data()
-    df = ui.load_incidents()
+    data = ui.load_event_data()
+    ev_all = data.events
     types, sources = ui.filter_options()
     st.title("Incident map")
     f = ui.sidebar_filters(types, sources)
     tiles = ui.map_options()
-    bounds = views.date_bounds(df)
+    size_by, heat = ui.map_view()
+    bounds = views.date_bounds(ev_all)
     if bounds is None:
         st.info("No dated incidents yet. Add a report on the **Reports** page.")
         ui.sync_place_url()
         return
     lo, hi = bounds
+    event_id = open_event(ev_all, lo, hi)
     with st.container():  # the play ticker comes and goes in here: what follows keeps its place (no remount)
         play_controls(lo, hi)
-    f.start, f.end = ui.date_range(lo, hi, "Dates")
-    f.place_ids = ui.place_query_ids(f.place_query, df)
-    in_range = views.filter_frame(df, f)
+    f.place_ids = ui.place_query_ids(f.place_query, ev_all)
+    if lo < hi:
+        apply_timeline(lo, hi)
+        timeline(ui.timeline_counts(f, lo, hi), lo, hi, ui.current_range(lo, hi))
+        c_slider, c_from, c_to = st.columns([6, 1.3, 1.3], vertical_alignment="bottom")
+        with c_slider:
+            f.start, f.end = ui.date_range(lo, hi, "Dates")
+        after_slider()
+        ui.date_inputs(lo, hi, (f.start, f.end), (c_from, c_to))
+    else:
+        f.start, f.end = ui.date_range(lo, hi, "Dates")
+        st.session_state.pop("_pending_range", None)
+    in_range = views.filter_events(ev_all, f)
     places = views.aggregate_places(in_range)
 
     # a click reported since the last run (st_folium stores it under its key)
     handle_click(st.session_state.get(MAP_KEY), places)
-    n_inc, n_dead = views.totals(in_range)
+    n_ev, n_dead = views.event_totals(in_range)
+    n_acc = int(in_range["n_accounts"].sum()) if len(in_range) else 0
     m1, m2, m3, m4 = st.columns(4)
-    m1.metric("Incidents", f"{n_inc:,}")
-    m2.metric("Fatalities", f"{n_dead:,}")
+    m1.metric("Events", f"{n_ev:,}", help=f"{n_acc:,} account(s) in the reports tell these events.")
+    m2.metric("Fatalities", f"{n_dead:,}", help="The best estimate of each event (the accounts' counts "
+                                                  "may differ: see the range on each event).")
     m3.metric("Places", f"{len(places):,}")
-    undated = int((df["day"] == views.UNDATED).sum())
-    m4.metric("Days", f"{(f.end - f.start).days + 1}", help=f"{undated} undated incident(s) are not on the map")
+    undated = int((ev_all["day"] == views.UNDATED).sum())
+    m4.metric("Days", f"{(f.end - f.start).days + 1}", help=f"{undated} undated event(s) are not on the map")
 
     left, right = st.columns([3, 2], gap="medium")
     with left:
+        if heat:
+            layer = ui.heat_layer(places, size_by)
+        else:
+            layer = ui.marker_layer(places, ui.selected_place(), noun="event", size_by=size_by)
         value = streamlit_folium.st_folium(
-            ui.base_map(df, tiles=tiles),
+            ui.base_map(ev_all, tiles=tiles, heat=heat),
             key=MAP_KEY,
             height=620,
             width=None,  # the column's width
-            feature_group_to_add=ui.marker_layer(places, ui.selected_place()),
+            feature_group_to_add=layer,
             returned_objects=RETURNED,
         )
         handle_click(value, places)
         approx = int((places["geo_precision"] >= 2).sum()) if len(places) else 0
-        st.caption(f"{len(places):,} places; {approx} approximate (dashed, paler). "
-                   "Nearby places merge into grey bubbles when zoomed out: click one to zoom in.")
+        what = "fatalities" if size_by == "fatalities" else "events"
+        if heat:
+            st.caption(f"Heat map of {len(places):,} places, weighted by {what}. Turn the heat map off to click "
+                       "a place.")
+        else:
+            st.caption(f"{len(places):,} places, sized by {what}; {approx} approximate (dashed, paler). "
+                       "Nearby places merge into grey bubbles when zoomed out: click one to zoom in.")
     with right:
         with ui.open_store() as store:
-            render_panel(store, df, in_range, places, ui.selected_place())
+            render_panel(store, data, ev_all, in_range, places, ui.selected_place(), ui.selected_event())
     ui.sync_place_url()
 
 
@@ -253,7 +422,7 @@ def main() -> None:
     st.set_page_config(page_title="Incident map", page_icon="🗺️", layout="wide")
     nav = st.navigation([
         st.Page(map_page, title="Map", icon=":material/map:", url_path="map", default=True),
-        st.Page("pages/1_Incidents.py", title="Incidents", icon=":material/table:", url_path="incidents"),
+        st.Page("pages/1_Incidents.py", title="Events", icon=":material/table:", url_path="incidents"),
         st.Page("pages/2_Reports.py", title="Reports", icon=":material/article:", url_path="reports"),
         st.Page("pages/3_Gazetteer.py", title="Gazetteer", icon=":material/location_on:", url_path="gazetteer"),
     ])

@@ -29,6 +29,9 @@ from incidents.views import Filters
 # widget keys; the bound ones are also their URL parameters
 W_TYPES, W_SOURCES, W_QUERY, W_RANGE, W_TILES = "type", "source", "q", "dates", "tiles"
 PLACE_PARAM, PLACE_STATE = "place", "_place"
+EVENT_PARAM, EVENT_STATE = "event", "_event"
+W_FROM, W_TO, W_SIZE, W_HEAT = "date_from", "date_to", "size_by", "heat"
+SIZE_CHOICES = {"events": "count", "fatalities": "fatalities"}
 
 
 # ---------------------------------------------------------------------- store
@@ -69,15 +72,62 @@ def load_incidents() -> pd.DataFrame:
     return _load_frame(str(path), data_version(path))
 
 
+@st.cache_resource(max_entries=4, show_spinner=False)
+def _linked(path: str, version: tuple) -> int:
+    """Relink the store's stale events once per data version (ingest links as it saves; a store
+    written otherwise is linked here). Returns how many place cells were relinked."""
+    with Store(path) as s:
+        if not s.stale_places():
+            return 0
+        return s.relink(get_gazetteer())
+
+
+@st.cache_resource(max_entries=4, show_spinner=False)
+def _load_event_data(path: str, version: tuple) -> views.EventData:
+    with Store(path) as s:
+        return views.event_data(views.load_events(s.conn), views.load_accounts(s.conn))
+
+
+def load_event_data() -> views.EventData:
+    """The events and their accounts, loaded once per data version (shared, never mutated)."""
+    path = store_path()
+    if not path.exists():
+        Store(path).close()
+    try:
+        _linked(str(path), data_version(path))
+    except Exception as exc:  # a store that cannot be written is still read as it is
+        st.warning(f"Could not link the incidents into events: {views.md_text(exc)}")
+    return _load_event_data(str(path), data_version(path))
+
+
+@st.cache_data(max_entries=32, show_spinner=False)
+def _timeline(path: str, version: tuple, types: tuple, sources: tuple, query: str, place_ids: tuple,
+              lo: date, hi: date) -> pd.DataFrame:
+    data = _load_event_data(path, version)
+    f = Filters(event_types=list(types), sources=list(sources), place_query=query, place_ids=frozenset(place_ids))
+    return views.timeline_counts(views.filter_events(data.events, f), lo, hi)
+
+
+def timeline_counts(f: Filters, lo: date, hi: date) -> pd.DataFrame:
+    """Events per day and type for the filters other than the dates (cached: a slider move, a click or a
+    play step reuses it; only the shaded range moves)."""
+    path = store_path()
+    return _timeline(str(path), data_version(path), tuple(f.event_types), tuple(f.sources), f.place_query,
+                     tuple(sorted(f.place_ids)), lo, hi)
+
+
 @st.cache_data(max_entries=4, show_spinner=False)
 def _options(path: str, version: tuple) -> tuple[list[str], list[str]]:
-    df = _load_frame(path, version)
-    types = sorted(t for t in df["event_type"].unique() if t)
-    sources = sorted(s for s in df["source"].unique() if s)
+    data = _load_event_data(path, version)
+    types = sorted({t for t in data.events["event_type"].unique() if t}
+                   | {t for t in data.accounts["event_type"].unique() if t})
+    sources = sorted(s for s in data.accounts["source"].unique() if s)
     return types, sources
 
 
 def filter_options() -> tuple[list[str], list[str]]:
+    """Event types and outlets for the sidebar filters (of the events and their accounts)."""
+    load_event_data()
     path = store_path()
     return _options(str(path), data_version(path))
 
@@ -156,6 +206,18 @@ def selected_place() -> str:
 
 def select_place(place_id: str) -> None:
     st.session_state[PLACE_STATE] = place_id or ""
+    st.session_state[EVENT_STATE] = ""  # a place chosen on the map replaces a selected event
+
+
+def selected_event() -> str:
+    """The event opened by a permalink (``?event=ID``), read from the URL the first time a session asks."""
+    if EVENT_STATE not in st.session_state:
+        st.session_state[EVENT_STATE] = (st.query_params.get(EVENT_PARAM) or "").strip()[:100]
+    return st.session_state[EVENT_STATE]
+
+
+def select_event(event_id: str) -> None:
+    st.session_state[EVENT_STATE] = event_id or ""
 
 
 def sidebar_filters(types: list[str], sources: list[str]) -> Filters:
@@ -247,18 +309,72 @@ def current_range(lo: date, hi: date) -> tuple[date, date]:
 
 
 def set_range(rng: tuple[date, date]) -> None:
-    """Move the slider (call before the slider is drawn in this run, or from a callback)."""
+    """Move the slider (call before the slider is drawn in this run, or from a callback; on a session's
+    first run a range in the URL wins)."""
     st.session_state[W_RANGE] = tuple(rng)
 
 
+def requested_range(lo: date, hi: date) -> tuple[date, date]:
+    """The range this run will show: the slider's, else the one the URL asks for, else everything."""
+    if W_RANGE in st.session_state:
+        return current_range(lo, hi)
+    asked = [views.parse_day(v) for v in st.query_params.get_all(W_RANGE)]
+    if len(asked) == 2 and all(asked):
+        return views.clamp_range(asked, lo, hi)
+    return lo, hi
+
+
 def sync_place_url() -> None:
-    """Put the selected place in the URL (the bound widgets keep their own parameters)."""
-    pid = selected_place()
-    have = st.query_params.get(PLACE_PARAM) or ""
-    if pid and have != pid:
-        st.query_params[PLACE_PARAM] = pid
-    elif not pid and PLACE_PARAM in st.query_params:
-        del st.query_params[PLACE_PARAM]
+    """Put the selected place (and event) in the URL (the bound widgets keep their own parameters)."""
+    for param, value in ((PLACE_PARAM, selected_place()),
+                         (EVENT_PARAM, st.session_state.get(EVENT_STATE, st.query_params.get(EVENT_PARAM) or ""))):
+        have = st.query_params.get(param) or ""
+        if value and have != value:
+            st.query_params[param] = value
+        elif not value and param in st.query_params:
+            del st.query_params[param]
+
+
+def _from_inputs() -> None:
+    """The exact-date inputs moved: the slider follows (the callback runs before the slider is drawn)."""
+    a, b = st.session_state.get(W_FROM), st.session_state.get(W_TO)
+    if a and b:
+        st.session_state[W_RANGE] = (a, b) if a <= b else (b, a)
+
+
+def date_inputs(lo: date, hi: date, rng: tuple[date, date], cols) -> None:
+    """"From" and "To" date inputs for an exact range, linked both ways with the slider."""
+    st.session_state[W_FROM], st.session_state[W_TO] = rng  # follow the slider
+    kw = dict(min_value=lo, max_value=hi, format="YYYY-MM-DD", on_change=_from_inputs)
+    cols[0].date_input("From", key=W_FROM, help="The first day of the range (the slider follows).", **kw)
+    cols[1].date_input("To", key=W_TO, help="The last day of the range (the slider follows).", **kw)
+
+
+def map_view() -> tuple[str, bool]:
+    """The sidebar's view options: what sizes the circles ("count" or "fatalities") and the heat map."""
+    _carry(W_SIZE, W_HEAT)
+    with st.sidebar:
+        size = st.radio("Circle size", list(SIZE_CHOICES), key=W_SIZE, horizontal=True,
+                        format_func=lambda k: f"by {k}", persist_state="session",
+                        help="Circles sized by the number of events at a place, or by their fatalities.")
+        heat = st.toggle("Heat map", key=W_HEAT, persist_state="session",
+                         help="A heat map of the events (weighted as the circles are) instead of circles.")
+    return SIZE_CHOICES.get(size or "events", "count"), bool(heat)
+
+
+# ---------------------------------------------------------------------- fetching
+FETCH_MAX_BYTES = 5_000_000
+FETCH_LIMIT_TEXT = "5 MB"
+# Options for incidents.fetch.fetch. Empty here: the private-address guard stays on for the web page.
+# Only tests change this (to fetch from their own server on 127.0.0.1); no setting a user can reach does.
+FETCH_OPTIONS: dict = {}
+
+
+def fetch_report(url: str):
+    """The page at ``url`` read as a Report keeping its URL (incidents.fetch: polite, public addresses only)."""
+    from incidents.fetch import report_from_url
+
+    return report_from_url(url, max_bytes=FETCH_MAX_BYTES, **FETCH_OPTIONS)
 
 
 # ---------------------------------------------------------------------- map
@@ -285,7 +401,8 @@ def map_labels() -> list[list]:
     return _labels(gazetteer_stamp(Path(CURATED_PATH)))
 
 
-def base_map(points: pd.DataFrame, *, tiles: bool | None = None, cluster: bool = True) -> folium.Map:
+def base_map(points: pd.DataFrame, *, tiles: bool | None = None, cluster: bool = True,
+             heat: bool = False) -> folium.Map:
     """The static part of a map over ``points`` (columns lat, lon; only their extent is used).
 
     Built fresh every run and the same for the same data, so moving the slider or changing a
@@ -294,8 +411,13 @@ def base_map(points: pd.DataFrame, *, tiles: bool | None = None, cluster: bool =
     if tiles is None:
         tiles = bool(st.session_state.get(W_TILES, False))
     return maps.base_map(points["lat"].dropna().tolist(), points["lon"].dropna().tolist(), static_url(),
-                         labels=map_labels(), tiles=tiles, cluster=cluster)
+                         labels=map_labels(), tiles=tiles, cluster=cluster, heat=heat)
 
 
-def marker_layer(places: pd.DataFrame, selected: str) -> folium.FeatureGroup:
-    return maps.marker_layer(places, selected)
+def marker_layer(places: pd.DataFrame, selected: str, noun: str = "incident",
+                 size_by: str = "count") -> folium.FeatureGroup:
+    return maps.marker_layer(places, selected, noun=noun, size_by=size_by)
+
+
+def heat_layer(places: pd.DataFrame, weight: str = "count") -> folium.FeatureGroup:
+    return maps.heat_layer(places, static_url(), weight)

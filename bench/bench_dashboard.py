@@ -15,7 +15,7 @@ and drives headless Chromium:
   ``iframe[title="streamlit_folium.st_folium"]``; once on a fresh server
   (cold: the script loads the store) and once more in a new tab (warm);
 * **slider**: the end (or start) thumb of the date slider is focused and moved
-  one day with the keyboard; the time until the "Incidents" metric shows a new
+  one day with the keyboard; the time until the "Events" metric shows a new
   count *and* the markers in the map changed (their tooltips carry counts);
 * **payload**: the bytes of the arguments Streamlit hands the map component
   (the ``streamlit:render`` message inside the iframe: base map script, header,
@@ -340,7 +340,7 @@ def first_map(context, url: str) -> tuple[float, object, object]:
     first = frame.evaluate("() => (window.__stPayloads || [])[0] || null") or {}
     render_at = first["t"] / 1000 - epoch if first.get("t") else float("nan")
     _wait_idle(page)
-    page.wait_for_function(f"({JS_METRIC})('Incidents') !== null", timeout=WAIT_MS)
+    page.wait_for_function(f"({JS_METRIC})('Events') !== null", timeout=WAIT_MS)
     got = [t - t0 for d, t in frames if d == "received"]
     first_msg = f"first server message at {got[0]:.2f} s, " if got else ""
     print(f"    first map {seconds:.2f} s: {first_msg}map iframe attached at {t_iframe:.2f} s, map arguments reached it "
@@ -356,7 +356,7 @@ def last_payload(frame) -> dict:
 def move_slider(page, frame, thumb: int, key: str) -> dict:
     """Press ``key`` on slider thumb ``thumb``; seconds until the count and the markers changed."""
     _wait_idle(page)
-    metric0 = page.evaluate(JS_METRIC, "Incidents")
+    metric0 = page.evaluate(JS_METRIC, "Events")
     sig0 = frame.evaluate(JS_MARKER_SIG)
     thumbs = page.locator(SLIDER_THUMBS)
     thumbs.nth(thumb).focus()
@@ -364,14 +364,14 @@ def move_slider(page, frame, thumb: int, key: str) -> dict:
     epoch = time.time()
     t0 = time.perf_counter()
     page.keyboard.press(key)
-    page.wait_for_function(f"([old]) => {{ const v = ({JS_METRIC})('Incidents'); return v !== null && v !== old; }}",
+    page.wait_for_function(f"([old]) => {{ const v = ({JS_METRIC})('Events'); return v !== null && v !== old; }}",
                            arg=[metric0], timeout=WAIT_MS, polling=20)
     t_metric = time.perf_counter() - t0
     frame.wait_for_function(f"([old]) => ({JS_MARKER_SIG})() !== old", arg=[sig0], timeout=WAIT_MS, polling=20)
     t_map = time.perf_counter() - t0
     _wait_idle(page)
     t_idle = time.perf_counter() - t0
-    metric1 = page.evaluate(JS_METRIC, "Incidents")
+    metric1 = page.evaluate(JS_METRIC, "Events")
     markers = int(frame.evaluate(JS_MARKER_SIG).split("|", 1)[0])
     ws = [(d, t - t0) for d, t in WS_FRAMES.get(id(page), []) if t >= t0]
     sent = [t for d, t in ws if d == "sent"]
@@ -396,7 +396,7 @@ def measure(url: str, proc: subprocess.Popen, moves: int, browser) -> dict:
         frame_html = len(frame.content().encode())
         page_html = len(page.content().encode())
         markers0 = int(frame.evaluate(JS_MARKER_SIG).split("|", 1)[0])
-        metric0 = page.evaluate(JS_METRIC, "Incidents")
+        metric0 = page.evaluate(JS_METRIC, "Events")
         warm, page2, _ = first_map(context, url)
         page2.close()
         plan = [(1, "ArrowLeft"), (0, "ArrowRight")]
@@ -532,7 +532,7 @@ def run(sizes: list[int], moves: int, workdir: Path, seed: int = 1, profile: boo
                     stop_server(proc)
                 res.update(n=n, places=built["places"], server_up_s=up, load=os.getloadavg()[0])
                 for mv in res["moves"]:
-                    print(f"[{n:,}] slider move: {mv['from']} -> {mv['to']} incidents, {mv['markers']} markers: "
+                    print(f"[{n:,}] slider move: {mv['from']} -> {mv['to']} events, {mv['markers']} markers: "
                           f"rerun request sent {mv['sent_s']:.2f} s, first/last server message {mv['first_delta_s']:.2f}/"
                           f"{mv['last_delta_s']:.2f} s, count shown {mv['metric_s']:.2f} s, map args in iframe "
                           f"{mv['args_s']:.2f} s, markers redrawn "
@@ -569,7 +569,7 @@ def print_table(rows: list[dict]) -> None:
         print("| " + " | ".join(c.ljust(w) for c, w in zip(row, widths)) + " |")
         if i == 0:
             print("|" + "|".join("-" * (w + 2) for w in widths) + "|")
-    print("slider = key press until the Incidents count and the map markers both changed; rerun done = until the "
+    print("slider = key press until the Events count and the map markers both changed; rerun done = until the "
           "script state is notRunning again (panel included)")
     print("targets: slider < 1 s at 100,000 incidents; payload bounded by places, not incidents; server < 1 GB",
           flush=True)

@@ -22,13 +22,14 @@ from typing import Iterable, Sequence
 
 import folium
 from branca.element import MacroElement
-from folium.plugins import MarkerCluster
+from folium.plugins import HeatMap, MarkerCluster
 from jinja2 import Template
 
 from . import views
 
 LEAFLET_DIR = "vendor/leaflet-1.9.3/"
 CLUSTER_DIR = "vendor/leaflet.markercluster-1.1.0/"
+HEAT_DIR = "vendor/leaflet.heat-0.2.0/"
 BASEMAP_FILE = "basemap/basemap.json"
 MAP_CSS = "map/incident-map.css"
 
@@ -53,6 +54,9 @@ def localise(element, static_url: str):
     elif isinstance(element, MarkerCluster):
         element.default_js = [("markerclusterjs", static_url + CLUSTER_DIR + "leaflet.markercluster.js")]
         element.default_css = [("markerclustercss", static_url + CLUSTER_DIR + "MarkerCluster.css")]
+    elif isinstance(element, HeatMap):
+        element.default_js = [("leaflet-heat.js", static_url + HEAT_DIR + "leaflet-heat.js")]
+        element.default_css = []
     return element
 
 
@@ -197,13 +201,14 @@ def place_bounds(lats: Sequence[float], lons: Sequence[float]) -> list[list[floa
 
 
 def base_map(lats: Sequence[float], lons: Sequence[float], static_url: str, *, labels: list[list] = (),
-             tiles: bool = False, cluster: bool = True, max_zoom: int = 12) -> folium.Map:
+             tiles: bool = False, cluster: bool = True, max_zoom: int = 12, heat: bool = False) -> folium.Map:
     """The static part of a map over these points (only their extent is used).
 
     ``tiles``: OpenStreetMap tiles under the markers (online only; off by default so an
     offline machine requests nothing). ``keyboard=False``: Leaflet's keyboard handler focuses
     the map on mousedown, which scrolls a partly hidden iframe between mousedown and mouseup so a
-    click misses its marker; markers stay keyboard-operable through MapChrome.
+    click misses its marker; markers stay keyboard-operable through MapChrome. ``heat``: load
+    Leaflet.heat too (from the app) for :func:`heat_layer`.
     """
     bounds = place_bounds(lats, lons)
     w, s, e, n = REGION
@@ -234,7 +239,28 @@ def base_map(lats: Sequence[float], lons: Sequence[float], static_url: str, *, l
     MapChrome(opts).add_to(m)
     if cluster:
         localise(MarkerCluster(), static_url).add_to(m)  # loads the cluster plugin's JS at first mount
+    if heat:
+        localise(HeatMap([]), static_url).add_to(m)  # an empty heat layer: Leaflet.heat's JS at first mount
     return m
+
+
+def heat_rows(places, weight: str = "count") -> list[list[float]]:
+    """``[lat, lon, weight]`` per place of :func:`views.aggregate_places` (weight: events or fatalities)."""
+    out = []
+    for p in places.itertuples(index=False):
+        w = float(getattr(p, weight) or 0)
+        if w > 0:
+            out.append([round(float(p.lat), 5), round(float(p.lon), 5), w])
+    return out
+
+
+def heat_layer(places, static_url: str, weight: str = "count") -> folium.FeatureGroup:
+    """A heat map of the places (weighted by events, or by fatalities), as st_folium's data layer."""
+    rows = heat_rows(places, weight)
+    top = max([r[2] for r in rows], default=1.0)
+    fg = folium.FeatureGroup(name="Heat")
+    localise(HeatMap(rows, radius=28, blur=22, min_opacity=0.35, max_zoom=12, max=top), static_url).add_to(fg)
+    return fg
 
 
 # ---------------------------------------------------------------------- markers
@@ -289,7 +315,7 @@ var {{ this.get_name() }} = {% if this.cluster %}L.markerClusterGroup(Object.ass
         self.count = len(rows)
 
 
-def marker_rows(places, selected: str) -> list[dict]:
+def marker_rows(places, selected: str, noun: str = "incident", size_by: str = "count") -> list[dict]:
     """One row per place of :func:`views.aggregate_places`: position, size, colours, escaped label."""
     rows = []
     for p in places.itertuples(index=False):
@@ -298,19 +324,21 @@ def marker_rows(places, selected: str) -> list[dict]:
         sel = p.place_id == selected
         rows.append({
             "id": str(p.place_id), "lat": round(float(p.lat), 5), "lon": round(float(p.lon), 5),
-            "r": views.marker_radius(int(p.count)), "c": "#111" if sel else color, "w": 3.5 if sel else (2.5 if approx else 1.5),
+            "r": views.marker_radius(int(p.fatalities or 0) if size_by == "fatalities" else int(p.count)),
+            "c": "#111" if sel else color, "w": 3.5 if sel else (2.5 if approx else 1.5),
             "d": "5 4" if approx else None, "f": color, "fo": 0.35 if approx else 0.75,
             "o": 1.0,
-            "t": views.escape_label(views.place_label(p.place, int(p.count))),
+            "t": views.escape_label(views.place_label(p.place, int(p.count), noun)),
         })
     return rows
 
 
-def marker_layer(places, selected: str, cluster: bool = True) -> folium.FeatureGroup:
-    """One circle per place (sized by count, coloured by dominant type, dashed and paler when
-    approximate), clustered when zoomed out; labels escaped."""
+def marker_layer(places, selected: str, cluster: bool = True, noun: str = "incident",
+                 size_by: str = "count") -> folium.FeatureGroup:
+    """One circle per place (sized by count, or by fatalities with ``size_by="fatalities"``, coloured by
+    dominant type, dashed and paler when approximate), clustered when zoomed out; labels escaped."""
     fg = folium.FeatureGroup(name="Incidents")
-    fg.add_child(PlaceMarkers(marker_rows(places, selected), CLUSTER_OPTIONS, cluster=cluster))
+    fg.add_child(PlaceMarkers(marker_rows(places, selected, noun, size_by), CLUSTER_OPTIONS, cluster=cluster))
     return fg
 
 

@@ -340,9 +340,9 @@ def _day_iso(day: int) -> str:
     return _day_date(day).isoformat() if day != UNDATED else ""
 
 
-def place_label(place: str, count: int) -> str:
+def place_label(place: str, count: int, noun: str = "incident") -> str:
     """The plain-text tooltip of a place marker (escape it before giving it to folium)."""
-    return f"{place} — {count} incident{'s' if count != 1 else ''}"
+    return f"{place} — {count} {noun}{'s' if count != 1 else ''}"
 
 
 def place_from_label(label: str | None) -> str | None:
@@ -460,3 +460,287 @@ def parse_day(text: str | None) -> date | None:
         return date.fromisoformat(text) if text else None
     except ValueError:
         return None
+
+
+# ---------------------------------------------------------------------- events
+# One row per event (``events`` table of the store); the accounts are the incidents.
+EVENT_FRAME_COLUMNS = (
+    "event_id", "date", "time_precision", "place", "place_id", "lat", "lon", "geo_precision", "country",
+    "event_type", "sub_event_type", "fatalities_low", "fatalities_best", "fatalities_high", "injuries_low",
+    "injuries_best", "injuries_high", "sources", "n_reports", "incident_ids",
+)
+# What the Incidents page shows and exports per event.
+EVENT_EXPORT_COLUMNS = (
+    "event_id", "date", "place", "place_id", "lat", "lon", "geo_precision", "country", "event_type",
+    "sub_event_type", "fatalities_low", "fatalities_best", "fatalities_high", "injuries_low", "injuries_best",
+    "injuries_high", "sources", "n_reports", "n_accounts", "incident_ids", "excerpt",
+)
+# The accounts table: one row per incident, with its event and its report.
+ACCOUNT_EXPORT_COLUMNS = ("event_id", *EXPORT_COLUMNS, "report_title", "report_url")
+SOURCES_SEP = "; "
+_COUNT_COLUMNS = ("fatalities_low", "fatalities_best", "fatalities_high", "injuries_low", "injuries_best",
+                  "injuries_high")
+
+
+@dataclass
+class EventData:
+    """What the map and the pages draw: events, their accounts (incidents), accounts by incident id."""
+
+    events: pd.DataFrame
+    accounts: pd.DataFrame
+    by_id: pd.DataFrame  # accounts indexed by incident id
+    first_excerpt: pd.Series | None = None  # event id -> its first account's excerpt (by publication)
+
+    def accounts_of(self, incident_ids: str | Sequence[int]) -> pd.DataFrame:
+        """The accounts of one event (its ``incident_ids``), oldest publication first."""
+        ids = parse_ids(incident_ids) if isinstance(incident_ids, str) else list(incident_ids)
+        ids = [i for i in ids if i in self.by_id.index]
+        rows = self.by_id.loc[ids]
+        return rows.sort_values(["published", "id"], kind="stable") if len(rows) else rows
+
+
+def parse_ids(text: object) -> list[int]:
+    out = []
+    for part in str(text or "").split(","):
+        part = part.strip()
+        if part.isdigit():
+            out.append(int(part))
+    return out
+
+
+def load_events(conn: sqlite3.Connection) -> pd.DataFrame:
+    """All stored events in one query (relink the store first: ``Store.relink``)."""
+    cols = ", ".join(f'"{c}"' for c in EVENT_FRAME_COLUMNS)
+    df = pd.read_sql_query(f"SELECT {cols} FROM events", conn)
+    return normalise_events(df)
+
+
+def normalise_events(df: pd.DataFrame) -> pd.DataFrame:
+    """Typed like :func:`normalise_frame`, so filtering, per-place aggregation and newest-first work on
+    events as on incidents: ``fatalities``/``injuries`` are the best estimates, ``id`` is the event's
+    latest account (a stable tie-break), ``sources`` the outlets joined by "; " (``sources_json`` the list)."""
+    for c in EVENT_FRAME_COLUMNS:
+        if c not in df.columns:
+            df[c] = None
+    raw = df["sources"].fillna("[]").astype(str)
+    codes, uniques = pd.factorize(raw)
+    decoded = []
+    for u in uniques:
+        try:
+            v = json.loads(u)
+        except ValueError:
+            v = []
+        decoded.append([str(s) for s in v] if isinstance(v, list) else [])
+    df["sources_json"] = raw
+    df["sources"] = pd.Series([SOURCES_SEP.join(decoded[c]) if c >= 0 else "" for c in codes], index=df.index,
+                              dtype=object)
+    df["incident_ids"] = df["incident_ids"].fillna("").astype(str)
+    df["n_accounts"] = df["incident_ids"].str.count(",").add(1).where(df["incident_ids"] != "", 0).astype(int)
+    df["id"] = [max(parse_ids(s), default=0) for s in df["incident_ids"]]
+    for c in _COUNT_COLUMNS:
+        df[c] = pd.to_numeric(df[c], errors="coerce").astype("Int64")
+    df["n_reports"] = pd.to_numeric(df["n_reports"], errors="coerce").fillna(0).astype(int)
+    df["fatalities"] = df["fatalities_best"]
+    df["injuries"] = df["injuries_best"]
+    for c in ("event_id", "place", "place_id", "event_type", "sub_event_type", "country"):
+        df[c] = df[c].fillna("").astype(str)
+    df["date"] = df["date"].fillna("").astype(str)
+    df["geo_precision"] = pd.to_numeric(df["geo_precision"], errors="coerce").fillna(1).astype(int)
+    df["lat"] = pd.to_numeric(df["lat"], errors="coerce")
+    df["lon"] = pd.to_numeric(df["lon"], errors="coerce")
+    df["place_lc"] = df["place"].str.casefold()
+    days = pd.to_datetime(df["date"].where(df["date"] != ""), errors="coerce", format="%Y-%m-%d")
+    df["day"] = ((days - _EPOCH).dt.days).fillna(UNDATED).astype("int32")
+    df.loc[df["day"] == UNDATED, "date"] = ""
+    df["pcode"] = pd.factorize(df["place_id"])[0].astype("int32")
+    df["tcode"] = pd.factorize(df["event_type"])[0].astype("int16")
+    return df
+
+
+def load_accounts(conn: sqlite3.Connection) -> pd.DataFrame:
+    """All incidents (as :func:`load_frame`), each with its event id and its report's title and URL."""
+    cols = ", ".join(f'i."{c}"' for c in FRAME_COLUMNS)
+    df = pd.read_sql_query(
+        f"SELECT {cols}, a.event_id AS event_id, r.title AS report_title, r.url AS report_url FROM incidents i "
+        "LEFT JOIN event_accounts a ON a.incident_id = i.id LEFT JOIN reports r ON r.id = i.report_id", conn)
+    df = normalise_frame(df)
+    for c in ("event_id", "report_title", "report_url"):
+        df[c] = df[c].fillna("").astype(str)
+    return df
+
+
+def event_data(events: pd.DataFrame, accounts: pd.DataFrame) -> EventData:
+    by_id = accounts.set_index("id", drop=False)
+    by_id.index.name = None  # "id" stays a column only (sorting by it is unambiguous)
+    linked = accounts[accounts["event_id"] != ""] if "event_id" in accounts.columns else accounts.iloc[0:0]
+    first = linked.sort_values(["published", "id"], kind="stable").drop_duplicates("event_id")
+    first_excerpt = pd.Series(first["excerpt"].to_numpy(), index=first["event_id"].to_numpy(), dtype=object)
+    return EventData(events=events, accounts=accounts, by_id=by_id, first_excerpt=first_excerpt)
+
+
+def filter_events(ev: pd.DataFrame, f: Filters, *, place_id: str | None = None) -> pd.DataFrame:
+    """Events matching the filters (as :func:`filter_frame`); the source filter keeps an event any of
+    whose outlets is selected."""
+    if not f.sources or "sources_json" not in ev.columns:
+        return filter_frame(ev, f, place_id=place_id)
+    plain = Filters(start=f.start, end=f.end, event_types=f.event_types, place_query=f.place_query,
+                    place_id=f.place_id, place_ids=f.place_ids)
+    out = filter_frame(ev, plain, place_id=place_id)
+    if out.empty:
+        return out
+    wanted = set(f.sources)
+    codes, uniques = pd.factorize(out["sources_json"])
+    ok = []
+    for k, u in enumerate(uniques):
+        try:
+            v = json.loads(u)
+        except ValueError:
+            v = []
+        if isinstance(v, list) and wanted.intersection(map(str, v)):
+            ok.append(k)
+    return out[pd.Series(codes, index=out.index).isin(ok)]
+
+
+def count_range(low, best, high, word: str = "killed") -> str:
+    """"3 killed", or "1–3 killed" when the accounts differ; "" when no account gives a count."""
+    vals = [None if v is None or v is pd.NA or (isinstance(v, float) and v != v) else int(v)
+            for v in (low, best, high)]
+    lo, bst, hi = vals
+    known = [v for v in vals if v is not None]
+    if not known:
+        return ""
+    lo = lo if lo is not None else min(known)
+    hi = hi if hi is not None else max(known)
+    return f"{lo} {word}" if lo == hi else f"{lo}–{hi} {word}"
+
+
+def event_totals(ev: pd.DataFrame) -> tuple[int, int]:
+    """(events, fatalities): the best estimate of each event; unknown counts as 0."""
+    return totals(ev)
+
+
+def events_export_frame(ev: pd.DataFrame, data: EventData | None = None) -> pd.DataFrame:
+    """The event export columns; ``excerpt`` is the first account's (by publication) when accounts are given."""
+    out = ev.copy()
+    if "excerpt" not in out.columns:
+        if data is not None and data.first_excerpt is not None and len(out):
+            out["excerpt"] = out["event_id"].map(data.first_excerpt).fillna("")  # vectorised
+        else:
+            out["excerpt"] = ""
+    return out[[c for c in EVENT_EXPORT_COLUMNS if c in out.columns]].reset_index(drop=True)
+
+
+def accounts_export_frame(accounts: pd.DataFrame) -> pd.DataFrame:
+    return accounts[[c for c in ACCOUNT_EXPORT_COLUMNS if c in accounts.columns]].reset_index(drop=True)
+
+
+def frame_csv(out: pd.DataFrame, bom: bool = False) -> bytes:
+    """CSV of a frame as it is; text cells escaped against formula injection. ``bom``: a UTF-8 byte order
+    mark first, so Excel reads the file as UTF-8."""
+    out = out.copy()
+    for c in out.columns:
+        if out[c].dtype == object or pd.api.types.is_string_dtype(out[c]):
+            out[c] = out[c].map(csv_safe)
+    data = out.to_csv(index=False, lineterminator="\r\n").encode("utf-8")
+    return (b"\xef\xbb\xbf" + data) if bom else data
+
+
+def events_csv(ev: pd.DataFrame, data: EventData | None = None, bom: bool = False) -> bytes:
+    return frame_csv(events_export_frame(ev, data), bom)
+
+
+def accounts_csv(accounts: pd.DataFrame, bom: bool = False) -> bytes:
+    return frame_csv(accounts_export_frame(accounts), bom)
+
+
+def events_geojson_bytes(ev: pd.DataFrame, data: EventData | None = None) -> bytes:
+    """One Point per event; ``sources`` as a list and ``incident_ids`` as numbers in the properties."""
+    out = events_export_frame(ev, data)
+    feats = []
+    props_cols = [c for c in out.columns if c not in ("lat", "lon")]
+    for rec in out.to_dict("records"):
+        lat, lon = _jsonable(rec.get("lat")), _jsonable(rec.get("lon"))
+        geom = {"type": "Point", "coordinates": [lon, lat]} if lat is not None and lon is not None else None
+        props = {c: _jsonable(rec[c]) for c in props_cols}
+        props["sources"] = [s for s in str(rec.get("sources") or "").split(SOURCES_SEP) if s]
+        props["incident_ids"] = parse_ids(rec.get("incident_ids"))
+        feats.append({"type": "Feature", "geometry": geom, "properties": props})
+    return json.dumps({"type": "FeatureCollection", "features": feats}, ensure_ascii=False).encode("utf-8")
+
+
+def safe_href(url: object) -> str:
+    """An http(s) URL ready for an ``href`` attribute in ``st.markdown`` (every punctuation character an
+    entity, so neither HTML nor Markdown can read anything into it); "" for any other scheme."""
+    u = " ".join(str(url or "").split())
+    if not re.match(r"(?i)https?://[^\s]+$", u):
+        return ""
+    return escape_md(u)
+
+
+def accounts_in(data: EventData, ev: pd.DataFrame) -> pd.DataFrame:
+    """The accounts of these events, in the events' order (each event's oldest publication first)."""
+    if ev.empty:
+        return data.accounts.iloc[0:0]
+    order = pd.Series(range(len(ev)), index=ev["event_id"].to_numpy())
+    acc = data.accounts[data.accounts["event_id"].isin(order.index)]
+    acc = acc.assign(_order=acc["event_id"].map(order).to_numpy())
+    return acc.sort_values(["_order", "published", "id"], kind="stable").drop(columns="_order").reset_index(drop=True)
+
+
+def accounts_by_event(data: EventData, ev: pd.DataFrame) -> dict[str, pd.DataFrame]:
+    """The accounts of a few events (the panel's) in one lookup: event id -> its accounts, oldest first."""
+    if ev.empty:
+        return {}
+    ids = [i for s in ev["incident_ids"] for i in parse_ids(s)]
+    rows = data.by_id.loc[[i for i in ids if i in data.by_id.index]]
+    rows = rows.sort_values(["published", "id"], kind="stable")
+    return {k: g for k, g in rows.groupby("event_id", sort=False)}
+
+
+# ---------------------------------------------------------------------- timeline
+def timeline_counts(ev: pd.DataFrame, lo: date, hi: date) -> pd.DataFrame:
+    """Events per day and event type between ``lo`` and ``hi`` (undated events left out), for a stacked
+    bar chart: columns ``date`` (ISO day), ``event_type`` ("Other" for none or a type outside ACLED's six, as
+on the map), ``events``. Days without
+    events are absent (the chart's axis spans the range)."""
+    cols = ["date", "event_type", "events"]
+    if ev.empty:
+        return pd.DataFrame(columns=cols)
+    a, b = day_number(lo), day_number(hi)
+    sel = ev[(ev["day"] != UNDATED) & (ev["day"] >= a) & (ev["day"] <= b)]
+    if sel.empty:
+        return pd.DataFrame(columns=cols)
+    types = sel["event_type"].where(sel["event_type"].isin(list(EVENT_COLORS)), "Other")  # as the map colours them
+    g = pd.DataFrame({"day": sel["day"].to_numpy(), "event_type": types.to_numpy()}).groupby(
+        ["day", "event_type"], sort=True).size().reset_index(name="events")
+    g["date"] = [_day_iso(d) for d in g["day"]]  # ISO days: Vega reads them as UTC midnight
+    return g[cols].reset_index(drop=True)
+
+
+def selection_range(selection: object, lo: date, hi: date) -> tuple[date, date] | None:
+    """The day range of an Altair interval selection on the timeline's x (``{param: {field: [a, b]}}``,
+    the field ``date`` or a time unit of it such as ``utcyearmonthdate_date``; values epoch milliseconds
+    (UTC) or ISO text), clamped to [lo, hi]; None when nothing is selected."""
+    if not isinstance(selection, dict):
+        return None
+    vals = None
+    for v in selection.values():
+        if isinstance(v, dict):
+            for key, val in v.items():
+                if str(key).endswith("date") and isinstance(val, (list, tuple)) and len(val) == 2:
+                    vals = val
+                    break
+        if vals:
+            break
+    if not vals:
+        return None
+    out = []
+    for x in vals:
+        try:
+            if isinstance(x, (int, float)):
+                out.append(pd.Timestamp(int(x), unit="ms").date())
+            else:
+                out.append(pd.Timestamp(str(x)).date())
+        except (ValueError, OverflowError):
+            return None
+    return clamp_range((min(out), max(out)), lo, hi)

@@ -1,6 +1,8 @@
-"""Incidents table: the dashboard's filters, sortable, with CSV and GeoJSON download of what is shown.
+"""Events table: the dashboard's filters, sortable, with CSV and GeoJSON download of what is shown
+(one row per event, with its outlets, report count and low/best/high counts), and the accounts
+(the incidents the reports tell) as a second download.
 
-CSV text cells are escaped against spreadsheet formula injection (views.to_csv)."""
+CSV text cells are escaped against spreadsheet formula injection (views.frame_csv)."""
 from __future__ import annotations
 
 import streamlit as st
@@ -10,9 +12,10 @@ from incidents import views
 
 TABLE_CAP = 50_000  # rows sent to the browser; downloads are never capped
 
-st.title("Incidents")
+st.title("Events")
 
-df = ui.load_incidents()
+data = ui.load_event_data()
+df = data.events
 types, sources = ui.filter_options()
 f = ui.sidebar_filters(types, sources)
 bounds = views.date_bounds(df)
@@ -32,20 +35,28 @@ if f.place_id:
                    key="only_place"):
         place_only = f.place_id
 
-shown = views.export_frame(views.newest_first(views.filter_frame(df, f, place_id=place_only), len(df)))
-n, dead = views.totals(shown)
-c1, c2, c3 = st.columns(3)
-c1.metric("Incidents", f"{n:,}")
-c2.metric("Fatalities", f"{dead:,}")
-c3.metric("Places", f"{shown['place_id'].nunique():,}")
+events = views.newest_first(views.filter_events(df, f, place_id=place_only), len(df))
+shown = views.events_export_frame(events, data)
+n, dead = views.event_totals(events)
+n_acc = int(events["n_accounts"].sum()) if len(events) else 0
+c1, c2, c3, c4 = st.columns(4)
+c1.metric("Events", f"{n:,}")
+c2.metric("Accounts", f"{n_acc:,}", help="The incidents the reports tell: one event can have several.")
+c3.metric("Fatalities", f"{dead:,}", help="The best estimate of each event.")
+c4.metric("Places", f"{shown['place_id'].nunique():,}")
 
-d1, d2, _ = st.columns([1, 1, 3])
-stem = f"incidents_{f.start}_{f.end}"
+bom = st.checkbox("CSV for Excel (UTF-8 with a byte order mark)", key="csv_bom",
+                  help="Excel reads a CSV as UTF-8 only when it starts with a byte order mark.")
+d1, d2, d3, _ = st.columns([1, 1, 1, 2])
+stem = f"events_{f.start}_{f.end}"
 # the files are built only when a button is clicked (deferred): free for the reruns in between
-d1.download_button("Download CSV", lambda: views.to_csv(shown), file_name=f"{stem}.csv", mime="text/csv",
-                   key="dl_csv", width="stretch")
-d2.download_button("Download GeoJSON", lambda: views.to_geojson_bytes(shown), file_name=f"{stem}.geojson",
-                   mime="application/geo+json", key="dl_geojson", width="stretch")
+d1.download_button("Download CSV", lambda: views.frame_csv(shown, bom=bom), file_name=f"{stem}.csv",
+                   mime="text/csv", key="dl_csv", width="stretch", help="One row per event.")
+d2.download_button("Download GeoJSON", lambda: views.events_geojson_bytes(events, data),
+                   file_name=f"{stem}.geojson", mime="application/geo+json", key="dl_geojson", width="stretch")
+d3.download_button("Download accounts CSV", lambda: views.accounts_csv(views.accounts_in(data, events), bom=bom),
+                   file_name=f"accounts_{f.start}_{f.end}.csv", mime="text/csv", key="dl_accounts",
+                   width="stretch", help="One row per account (incident), with its event id.")
 
 if len(shown) > TABLE_CAP:
     st.caption(f"The table shows the newest {TABLE_CAP:,} of {len(shown):,} rows; the downloads hold all of them.")
@@ -55,10 +66,11 @@ st.dataframe(
     width="stretch",
     height=600,
     column_config={
-        "excerpt": st.column_config.TextColumn("excerpt", width="large"),
+        "excerpt": st.column_config.TextColumn("excerpt", width="large", help="The first account's excerpt"),
         "lat": st.column_config.NumberColumn("lat", format="%.4f"),
         "lon": st.column_config.NumberColumn("lon", format="%.4f"),
         "geo_precision": st.column_config.NumberColumn("geo precision", help="1 exact, 2 near, 3 region"),
+        "n_accounts": st.column_config.NumberColumn("accounts", help="Incidents telling this event"),
     },
 )
 ui.sync_place_url()

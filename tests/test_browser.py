@@ -105,9 +105,9 @@ def test_dashboard_offline_click_slide_and_no_injection(app, offline):
     first_map_s = time.perf_counter() - t0
     wait_basemap(frame)
     wait_idle(page)
-    wait_metric(page, "Incidents", "7")
+    wait_metric(page, "Events", "7")
     tooltips = frame.evaluate(JS_MARKERS)
-    assert len(tooltips) == 6, tooltips  # places, not incidents (Rafah has two)
+    assert len(tooltips) == 6, tooltips  # places, not events (Rafah has two)
     page.wait_for_load_state("networkidle")
     print(f"\n[browser] time to first map: {first_map_s:.2f} s; bytes received from the app "
           f"{op.bytes['local'] / 1024:.0f} KB (content-length), map iframe HTML "
@@ -136,14 +136,14 @@ def test_dashboard_offline_click_slide_and_no_injection(app, offline):
     thumbs.nth(1).focus()
     page.keyboard.press("ArrowLeft")
     page.keyboard.press("ArrowLeft")
-    wait_metric(page, "Incidents", "3")  # Feb 5 only: Rafah, Jabalia, the evil-named place
+    wait_metric(page, "Events", "3")  # Feb 5 only: Rafah, Jabalia, the evil-named place
     frame.wait_for_function(f"({JS_MARKERS})().length === 3", timeout=WAIT_MS)
     after = frame.evaluate(JS_MARKERS)
     assert not any("Khiam" in t or "Khan Younis" in t for t in after), after
     assert frame.evaluate("() => window.__same_map") == 1, "the map iframe was reloaded"
     assert frame.evaluate("() => window.map.getZoom()") == zoom
     wait_idle(page)
-    assert "No incidents at this place" in panel_text(page)  # Khiam stays selected, nothing in range
+    assert "No events at this place" in panel_text(page)  # Khiam stays selected, nothing in range
     page.get_by_role("heading", name="Khiam").wait_for(timeout=WAIT_MS)  # its name, not its id
     # the slider keeps the URL itself (bind="query-params"; Streamlit writes the days as epoch
     # microseconds, ?dates=2024-02-05&dates=2024-02-05 is read as well): the link reproduces the view
@@ -155,13 +155,13 @@ def test_dashboard_offline_click_slide_and_no_injection(app, offline):
     other.page.goto(shared, wait_until="domcontentloaded")
     map_frame(other.page)
     wait_idle(other.page)
-    wait_metric(other.page, "Incidents", "3")
+    wait_metric(other.page, "Events", "3")
     other.page.get_by_role("heading", name="Khiam").wait_for(timeout=WAIT_MS)
     assert_offline_and_clean(other)
 
     # -- injection: open every tooltip, show all incidents in the panel, then check
     page.get_by_role("button", name="Show all").click()
-    page.get_by_role("heading", name="All incidents in range").wait_for(timeout=WAIT_MS)
+    page.get_by_role("heading", name="All events in range").wait_for(timeout=WAIT_MS)
     wait_idle(page)
     frame.evaluate("""() => (window.feature_group || []).forEach(fg => fg.eachLayer(l =>
         (l.getLayers ? l.getLayers() : [l]).forEach(m => m.openTooltip && m.getTooltip() && m.openTooltip())))""")
@@ -182,7 +182,7 @@ def test_dashboard_offline_click_slide_and_no_injection(app, offline):
             """(day) => [...document.querySelectorAll('[data-testid="stSlider"] input[type="range"]')]
                  .map(i => i.getAttribute('aria-valuetext')).join(',') === day + ',' + day""",
             arg=day, timeout=WAIT_MS)
-    wait_metric(page, "Incidents", "2")  # Feb 7: Rafah and the Gaza Strip
+    wait_metric(page, "Events", "2")  # Feb 7: Rafah and the Gaza Strip
     frame.wait_for_function(f"({JS_MARKERS})().length === 2", timeout=WAIT_MS)
     page.wait_for_function(
         """() => { const t = [...document.querySelectorAll('[data-testid="stCheckbox"] input, input[role="switch"]')];
@@ -211,7 +211,7 @@ def test_clusters_never_select_and_markers_work_from_the_keyboard(app, offline):
     page.wait_for_timeout(1500)  # a click would have reached Streamlit by now
     wait_idle(page)
     assert "place=" not in page.url
-    page.get_by_role("heading", name="All incidents in range").wait_for(timeout=WAIT_MS)
+    page.get_by_role("heading", name="All events in range").wait_for(timeout=WAIT_MS)
 
     # the keyboard: Enter on a cluster zooms in; Enter on a circle selects its place
     frame.evaluate("() => window.map.setZoom(6, {animate: false})")
@@ -278,7 +278,7 @@ def test_every_page_works_offline(app, offline):
     base = app.url.rstrip("/")
     # Incidents: the table
     page.goto(base + "/incidents", wait_until="domcontentloaded")
-    page.get_by_role("heading", name="Incidents").wait_for(timeout=WAIT_MS)
+    page.get_by_role("heading", name="Events").wait_for(timeout=WAIT_MS)
     page.wait_for_selector('[data-testid="stDataFrame"]', timeout=WAIT_MS)
     wait_idle(page)
 
@@ -332,3 +332,96 @@ def test_no_deprecation_or_error_in_the_server_log(app):
     assert not bad, bad
     assert "Traceback" not in log, log[-3000:]
     assert re.search(r"You can now view", log)
+
+
+# ---------------------------------------------------------------------- events and the timeline
+@pytest.fixture(scope="module")
+def samples_app(tmp_path_factory, browser):
+    """The app over the bundled samples (AP and CNN tell the Baghdad strike: one event, two accounts)."""
+    try:
+        from incidents.samples import ensure_samples
+    except ImportError:
+        pytest.skip("no bundled samples")
+    from gazetteer import Gazetteer
+
+    tmp = tmp_path_factory.mktemp("browser-samples")
+    db, user = tmp / "incidents.db", tmp / "user_places.csv"
+    with Store(db) as s:
+        ensure_samples(s, Gazetteer.load())
+        two = [e for e in s.events() if len(e.incident_ids) == 2]
+    assert len(two) == 1
+    proc = start_app(db, user, free_port(), log=tmp / "server.log")
+    proc.event = two[0]
+    yield proc
+    stop_app(proc)
+
+
+def test_timeline_and_an_event_with_two_accounts_offline(samples_app, offline):
+    op = offline()
+    page = op.page
+    page.goto(samples_app.url, wait_until="domcontentloaded")
+    frame = map_frame(page)
+    wait_idle(page)
+    wait_metric(page, "Events", "9")  # 10 incidents, 9 events
+
+    # the timeline: drawn by the Vega-Lite that ships with Streamlit (nothing fetched), one mark per bar
+    chart = page.locator('[data-testid="stVegaLiteChart"]').first
+    chart.wait_for(timeout=WAIT_MS)
+    page.wait_for_function("""() => { const c = document.querySelector('[data-testid="stVegaLiteChart"]');
+        return c && c.querySelector('canvas, svg') && c.getBoundingClientRect().height > 50; }""", timeout=WAIT_MS)
+    assert "of 14 days have none" in panel_text(page)
+
+    # -- the Baghdad strike: one event, AP and CNN beneath it, the 1–3 range
+    assert frame.evaluate(JS_TAG_MARKER, "Al-Mashtal")
+    frame.locator('[data-place="Al-Mashtal"]').click(force=True)
+    page.get_by_role("heading", name="Al-Mashtal").wait_for(timeout=WAIT_MS)
+    wait_idle(page)
+    heads = page.locator(".event-head")
+    assert heads.count() == 1
+    head = heads.first.inner_text()
+    assert "1–3 killed" in head and "2 accounts from AP (sample); CNN (sample)" in head, head
+    cards = page.locator(".account")
+    assert cards.count() == 2
+    texts = [cards.nth(i).inner_text() for i in range(2)]
+    assert any("AP (sample)" in t for t in texts) and any("CNN (sample)" in t for t in texts), texts
+    assert page.locator(".account mark").count() >= 2  # the place highlighted in each excerpt
+
+    # -- its permalink opens the map on it in a new session, panel filled
+    href = heads.first.locator("a.event-link").get_attribute("href")
+    assert href == f"?event={samples_app.event.event_id}"
+    other = offline()
+    other.page.goto(samples_app.url.rstrip("/") + "/" + href, wait_until="domcontentloaded")
+    map_frame(other.page)
+    wait_idle(other.page)
+    other.page.get_by_role("heading", name="Al-Mashtal").wait_for(timeout=WAIT_MS)
+    other.page.locator(".account").nth(1).wait_for(timeout=WAIT_MS)
+    assert other.page.locator(".event-head").count() == 1
+    assert_offline_and_clean(other)
+
+    # -- drag across the timeline's last days: the range (slider and URL) follows
+    page.get_by_role("button", name="Show all").click()
+    wait_idle(page)
+    box = chart.bounding_box()
+    y = box["y"] + box["height"] * 0.45
+    page.mouse.move(box["x"] + box["width"] * 0.80, y)
+    page.mouse.down()
+    page.mouse.move(box["x"] + box["width"] * 0.90, y, steps=5)
+    page.mouse.move(box["x"] + box["width"] * 0.995, y, steps=5)
+    page.mouse.up()
+    page.wait_for_function(
+        """() => { const v = [...document.querySelectorAll('[data-testid="stSlider"] input[type="range"]')]
+                     .map(i => i.getAttribute('aria-valuetext')); return v.length === 2 && v[1] === '2024-02-07'
+                     && v[0] > '2024-01-28'; }""", timeout=WAIT_MS)
+    wait_idle(page)
+    wait_metric(page, "Events", "7")  # the seven events of 7 Feb
+    page.wait_for_function("() => new URLSearchParams(location.search).getAll('dates').length === 2",
+                           timeout=WAIT_MS)
+
+    # -- the heat-map view: Leaflet.heat from the app's static files draws its canvas
+    page.get_by_text("Heat map", exact=True).click()
+    wait_idle(page)
+    page.wait_for_selector(IFRAME, timeout=WAIT_MS)
+    heat = page.locator(IFRAME).first.element_handle().content_frame()
+    heat.wait_for_selector("canvas.leaflet-heatmap-layer", state="attached", timeout=WAIT_MS)
+    assert heat.evaluate("() => typeof L.heatLayer") == "function"
+    assert_offline_and_clean(op)

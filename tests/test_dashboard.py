@@ -29,7 +29,7 @@ def ok(at):
 
 def test_first_view_shows_all_places_and_counts(seeded):
     at = ok(run())
-    assert metric(at, "Incidents") == "5"
+    assert metric(at, "Events") == "5"
     assert metric(at, "Fatalities") == "11"
     assert metric(at, "Places") == "4"
     args = map_args(at)
@@ -44,7 +44,7 @@ def test_first_view_shows_all_places_and_counts(seeded):
     assert rows["rafah"]["r"] >= 1.4 * rows["khiam"]["r"]  # sized by count (2 vs 1), visibly
     assert rows["khiam"]["f"] != rows["rafah"]["f"]  # coloured by type
     text = all_text(at)
-    assert "All incidents in range" in text and "<mark>Rafah</mark>" in text
+    assert "All events in range" in text and "<mark>Rafah</mark>" in text
 
 
 def test_moving_the_slider_changes_counts_markers_and_panel(seeded):
@@ -52,7 +52,7 @@ def test_moving_the_slider_changes_counts_markers_and_panel(seeded):
     script_before = map_args(at)["script"]
     at.slider(key="dates").set_value((date(2024, 2, 7), date(2024, 2, 7)))
     ok(at.run())
-    assert metric(at, "Incidents") == "2"
+    assert metric(at, "Events") == "2"
     assert metric(at, "Fatalities") == "4"
     args = map_args(at)
     assert marker_count(args) == 2
@@ -75,14 +75,14 @@ def test_sidebar_filters(seeded):
     at = ok(run())
     at.multiselect(key="type").set_value(["Protests"])
     ok(at.run())
-    assert metric(at, "Incidents") == "1" and marker_count(map_args(at)) == 1
+    assert metric(at, "Events") == "1" and marker_count(map_args(at)) == 1
     at.multiselect(key="type").set_value([])
     at.multiselect(key="source").set_value(["AP"])
     ok(at.run())
-    assert metric(at, "Incidents") == "4"
+    assert metric(at, "Events") == "4"
     at.text_input(key="q").set_value("raf")
     ok(at.run())
-    assert metric(at, "Incidents") == "2" and marker_count(map_args(at)) == 1
+    assert metric(at, "Events") == "2" and marker_count(map_args(at)) == 1
 
 
 @pytest.mark.parametrize("query, expected", [
@@ -118,7 +118,7 @@ def test_place_search_inside_a_city(ui_env):
 
 def test_url_reproduces_the_view(seeded):
     at = ok(run(**{"dates": ["2024-02-06", "2024-02-06"], "place": "khiam", "type": "Protests"}))
-    assert metric(at, "Incidents") == "1"
+    assert metric(at, "Events") == "1"
     assert at.slider(key="dates").value == (date(2024, 2, 6), date(2024, 2, 6))
     text = all_text(at)
     assert "Khiam" in text and "protested" in text and "Clashes" not in text
@@ -127,7 +127,7 @@ def test_url_reproduces_the_view(seeded):
 def test_links_with_from_and_to_still_work(seeded):
     at = ok(run(**{"from": "2024-02-06", "to": "2024-02-06"}))
     assert at.slider(key="dates").value == (date(2024, 2, 6), date(2024, 2, 6))
-    assert metric(at, "Incidents") == "2"
+    assert metric(at, "Events") == "2"
 
 
 def test_click_on_marker_fills_the_panel(seeded, monkeypatch):
@@ -139,7 +139,7 @@ def test_click_on_marker_fills_the_panel(seeded, monkeypatch):
 
     monkeypatch.setattr(streamlit_folium, "st_folium", fake_st_folium)
     at = ok(run())
-    assert "All incidents in range" in all_text(at)
+    assert "All events in range" in all_text(at)
     clicks["value"] = {"last_object_clicked_tooltip": "\n  Rafah — 2 incidents \n",
                        "last_object_clicked": {"lat": 31.2968, "lng": 34.2435},
                        "last_object_clicked_count": 1}
@@ -161,24 +161,24 @@ def test_click_on_marker_fills_the_panel(seeded, monkeypatch):
     assert "#### Gaza Strip" in all_text(at)
     at.button(key="clear_sel").click()
     ok(at.run())
-    assert "All incidents in range" in all_text(at) and "place" not in at.query_params
+    assert "All events in range" in all_text(at) and "place" not in at.query_params
 
 
 def test_next_previous_day_and_play(seeded):
     at = ok(run(dates=["2024-02-05", "2024-02-05"]))
-    assert metric(at, "Incidents") == "1"
+    assert metric(at, "Events") == "1"
     next_btn = [b for b in at.button if b.label.startswith("Next day")][0]
     next_btn.click()
     ok(at.run())
     assert at.slider(key="dates").value == (date(2024, 2, 6), date(2024, 2, 6))
-    assert metric(at, "Incidents") == "2"
+    assert metric(at, "Events") == "2"
     at.toggle(key="playing").set_value(True)
     ok(at.run())
     # one tick of the play fragment (it sets _tick and reruns the app)
     at.session_state["_tick"] = True
     ok(at.run())
     assert at.slider(key="dates").value == (date(2024, 2, 7), date(2024, 2, 7))
-    assert metric(at, "Incidents") == "2" and marker_count(map_args(at)) == 2
+    assert metric(at, "Events") == "2" and marker_count(map_args(at)) == 2
     at.session_state["_tick"] = True
     ok(at.run())  # at the last day: play stops
     assert at.toggle(key="playing").value is False
@@ -220,7 +220,7 @@ def test_empty_store_gets_samples_or_a_hint(ui_env):
     with Store(ui_env[0]) as s:
         n = s.count("reports")
     if n:
-        assert int(metric(at, "Incidents").replace(",", "")) > 0
+        assert int(metric(at, "Events").replace(",", "")) > 0
     else:
         assert "No dated incidents yet" in all_text(at)
 
@@ -269,13 +269,13 @@ def test_panel_is_capped_with_show_more(ui_env):
         return [m.value for m in at.markdown if "incident-excerpt" in m.value]
 
     assert len(entries()) == 50
-    assert "Newest 50 of 230 incidents." in all_text(at)
+    assert "Newest 50 of 230 events." in all_text(at)
     for expected in (100, 150, 200):
         at.button(key="panel_more").click()
         ok(at.run())
         assert len(entries()) == expected
     assert not [b for b in at.button if b.key == "panel_more"]
-    assert "Showing the newest 200 of 230 incidents" in all_text(at)
+    assert "Showing the newest 200 of 230 events" in all_text(at)
     # newest first
     dates = [re.search(r"<b>([0-9&#;]+)</b>", e).group(1).replace("&#45;", "-") for e in entries()]
     assert dates == sorted(dates, reverse=True)
@@ -302,7 +302,7 @@ def test_a_cluster_click_never_selects_a_place(seeded, monkeypatch):
 def test_panel_header_never_shows_a_raw_id(seeded):
     at = ok(run(dates=["2024-02-07", "2024-02-07"], place="khan-younis"))  # nothing there that day
     text = all_text(at)
-    assert "No incidents at this place" in text
+    assert "No events at this place" in text
     assert "#### Khan Younis" in text and "khan-younis" not in text.replace("place=khan-younis", "")
     at = ok(run(place="no-such-place-id"))
     assert "no-such-place-id" not in all_text(at)
@@ -376,3 +376,205 @@ def test_the_log_capture_sees_streamlit_deprecations(tmp_path):
     with StreamlitLog() as log:
         AppTest.from_file(str(script)).run()
     assert any("use_container_width" in m for m in log.deprecations())
+
+
+# ---------------------------------------------------------------------- events (issue 9 part 3)
+def _samples_or_skip(at):
+    try:
+        import incidents.samples  # noqa: F401
+    except ImportError:
+        pytest.skip("no bundled samples")
+    return at
+
+
+def test_the_samples_count_events_not_incidents(ui_env):
+    at = ok(_samples_or_skip(run()))
+    with Store(ui_env[0]) as s:
+        n_inc, n_ev = s.count("incidents"), s.count("events")
+    assert (n_inc, n_ev) == (10, 9)
+    assert metric(at, "Events") == "9"
+    rows = {r["id"]: r for r in marker_rows(map_args(at))}
+    assert all("event" in r["t"] and "incident" not in r["t"] for r in rows.values())
+    # the Baghdad strike: one event told by AP (3 killed) and CNN (1 killed)
+    heads = [m.value for m in at.markdown if 'class="event-head"' in m.value]
+    assert len(heads) == 9
+    mashtal = [h for h in heads if "Al&#45;Mashtal" in h]
+    assert len(mashtal) == 1 and "1–3 killed" in mashtal[0] and "2 accounts from AP" in mashtal[0]
+
+
+def test_an_event_panel_lists_each_account_beneath_it(ui_env, monkeypatch):
+    clicks = {"value": None}
+    monkeypatch.setattr(streamlit_folium, "st_folium", lambda *a, **k: clicks["value"])
+    at = ok(_samples_or_skip(run()))
+    clicks["value"] = {"last_object_clicked_tooltip": "Al-Mashtal — 1 event",
+                       "last_object_clicked": {"lat": 33.3, "lng": 44.4}, "last_object_clicked_count": 1}
+    ok(at.run())
+    text = all_text(at)
+    assert "#### Al&#45;Mashtal" in text or "#### Al-Mashtal" in text
+    heads = [m.value for m in at.markdown if 'class="event-head"' in m.value]
+    cards = [m.value for m in at.markdown if "incident-excerpt" in m.value]
+    assert len(heads) == 1 and len(cards) == 2
+    assert any("AP &#40;sample&#41;" in c for c in cards) and any("CNN &#40;sample&#41;" in c for c in cards)
+    assert all("<mark>" in c for c in cards)  # highlights kept
+    assert "fatalities 3" in "".join(cards) and "fatalities 1" in "".join(cards)
+
+
+def test_event_permalink_opens_the_map_on_it(ui_env):
+    at = ok(_samples_or_skip(run()))
+    with Store(ui_env[0]) as s:
+        ev = [e for e in s.events() if len(e.incident_ids) == 2][0]
+    at = ok(run(event=ev.event_id, dates=["2024-01-25", "2024-01-26"]))  # a range without it: widened
+    assert at.slider(key="dates").value == (date(2024, 2, 7), date(2024, 2, 7))
+    heads = [m.value for m in at.markdown if 'class="event-head"' in m.value]
+    assert len(heads) == 1 and "1–3 killed" in heads[0]
+    assert f"?event={ev.event_id}".replace("-", "&#45;") in heads[0]  # its own link
+    assert at.query_params["event"] == [ev.event_id] or at.query_params["event"] == ev.event_id
+    rows = {r["id"]: r for r in marker_rows(map_args(at))}
+    assert rows[ev.place_id]["c"] == "#111"  # its place selected on the map
+    at.button(key="clear_sel").click()
+    ok(at.run())
+    assert "event" not in at.query_params and "All events in range" in all_text(at)
+    at = ok(run(event="ev-no-such-event"))
+    assert "no longer in the store" in all_text(at)
+
+
+def test_the_source_filter_keeps_events_any_of_whose_outlets_is_chosen(ui_env):
+    at = ok(_samples_or_skip(run()))
+    at.multiselect(key="source").set_value(["CNN (sample)"])
+    ok(at.run())
+    assert metric(at, "Events") == "3"  # Nuseirat, Jordan and the Baghdad strike (also told by AP)
+    heads = [m.value for m in at.markdown if 'class="event-head"' in m.value]
+    assert any("1–3 killed" in h for h in heads)
+
+
+def test_account_cards_link_the_report_title_to_its_url(ui_env):
+    db, _ = ui_env
+    from ui_fixtures import make_report
+
+    with Store(db) as s:
+        rid = make_report(s, [("An airstrike on Rafah killed 5 people on Monday.", "rafah", "2024-02-05",
+                               "Explosions/Remote violence", 5, 1)], title='Live "updates" <b>x</b>')
+        s.conn.execute("UPDATE reports SET url = ? WHERE id = ?", ('https://example.org/live?a=1&b="2"', rid))
+        s.conn.commit()
+        make_report(s, [("Shelling hit Khan Younis on Monday.", "khan-younis", "2024-02-05", "Battles", 1, 1)],
+                    title="No URL here", source="Other")
+        s.conn.execute("UPDATE reports SET url = 'javascript:alert(1)' WHERE title = 'No URL here'")
+        s.conn.commit()
+    at = ok(run())
+    cards = [m.value for m in at.markdown if "incident-excerpt" in m.value]
+    linked = [c for c in cards if "Rafah" in c][0]
+    assert 'rel="noopener noreferrer"' in linked and 'target="_blank"' in linked
+    assert 'href="https&#58;&#47;&#47;example&#46;org&#47;live&#63;a&#61;1&#38;b&#61;&#34;2&#34;"' in linked
+    assert "<b>x</b>" not in linked and "&#60;b&#62;x" in linked
+    other = [c for c in cards if "Khan Younis" in c][0]
+    assert "javascript" not in other and "<a " not in other and "No URL here" in other
+
+
+def test_circles_by_fatalities_and_the_heat_map(seeded):
+    at = ok(run())
+    by_count = {r["id"]: r["r"] for r in marker_rows(map_args(at))}
+    at.radio(key="size_by").set_value("fatalities")
+    ok(at.run())
+    by_dead = {r["id"]: r["r"] for r in marker_rows(map_args(at))}
+    assert by_dead["rafah"] > by_count["rafah"]  # 8 killed vs 2 events
+    assert by_dead["khiam"] == by_count["khiam"]  # no toll: the smallest circle
+    at.toggle(key="heat").set_value(True)
+    ok(at.run())
+    args = map_args(at)
+    assert "L.heatLayer" in args["feature_group"] and marker_count(args) == 0
+    heat_js = [u for u in args["js_links"] if u.endswith("leaflet-heat.js")]
+    assert heat_js == ["/app/static/vendor/leaflet.heat-0.2.0/leaflet-heat.js"]  # served by the app
+    assert all(u.startswith("/app/static/") for u in args["js_links"] + args["css_links"])
+    assert (ROOT / "static" / heat_js[0][len("/app/static/"):]).is_file()
+    assert "weighted by fatalities" in all_text(at)
+
+
+def test_exact_date_inputs_and_slider_follow_each_other(seeded):
+    at = ok(run())
+    assert at.date_input(key="date_from").value == date(2024, 2, 5)
+    assert at.date_input(key="date_to").value == date(2024, 2, 7)
+    at.date_input(key="date_from").set_value(date(2024, 2, 6))
+    ok(at.run())
+    assert at.slider(key="dates").value == (date(2024, 2, 6), date(2024, 2, 7))
+    assert metric(at, "Events") == "4"
+    at.slider(key="dates").set_value((date(2024, 2, 7), date(2024, 2, 7)))
+    ok(at.run())
+    assert at.date_input(key="date_from").value == date(2024, 2, 7)
+    assert at.date_input(key="date_to").value == date(2024, 2, 7)
+    assert metric(at, "Events") == "2"
+
+
+# ---------------------------------------------------------------------- timeline (issue 11 part 1)
+def timeline_spec(at) -> dict:
+    import json
+
+    charts = at.get("vega_lite_chart")
+    assert charts, "no timeline"
+    return json.loads(charts[0].proto.spec)
+
+
+def test_the_timeline_shows_events_per_day_by_type_with_the_range_shaded(seeded):
+    at = ok(run())
+    chart = at.get("vega_lite_chart")[0].proto
+    assert list(chart.selection_mode) == ["span"]  # selecting a span reruns the app
+    spec = timeline_spec(at)
+    band, bars = spec["layer"]
+    assert band["mark"]["type"] == "rect" and bars["mark"]["type"] == "bar"
+    assert bars["encoding"]["color"]["field"] == "event_type"
+    assert bars["encoding"]["x"]["scale"]["domain"] == ["2024-02-05", "2024-02-08"]
+    data = timeline_data(at)
+    assert sorted(map(tuple, data["bars"][["date", "event_type", "events"]].values.tolist())) == [
+        ("2024-02-05", "Explosions/Remote violence", 1), ("2024-02-06", "Battles", 1),
+        ("2024-02-06", "Protests", 1), ("2024-02-07", "Explosions/Remote violence", 2)]
+    assert data["band"].values.tolist() == [["2024-02-05", "2024-02-08"]]  # the whole range shaded
+    assert "0 of 3 days have none" in all_text(at)
+    at.multiselect(key="type").set_value(["Protests"])
+    ok(at.run())
+    assert "2 of 3 days have none" in all_text(at)  # the chart follows the filters
+    assert timeline_data(at)["bars"]["events"].sum() == 1
+    at.slider(key="dates").set_value((date(2024, 2, 6), date(2024, 2, 6)))
+    ok(at.run())
+    assert timeline_data(at)["band"].values.tolist() == [["2024-02-06", "2024-02-07"]]  # follows the slider
+    assert timeline_data(at)["bars"]["events"].sum() == 1  # the chart keeps every day: only the band moves
+
+
+def timeline_data(at) -> dict:
+    """The timeline's two datasets (sent as Arrow beside the spec): the shaded band and the bars."""
+    import pyarrow as pa
+
+    proto = at.get("vega_lite_chart")[0].proto
+    frames = {}
+    for ds in proto.datasets:
+        df = pa.ipc.open_stream(ds.data.data).read_all().to_pandas()
+        frames["band" if "start" in df.columns else "bars"] = df
+    return frames
+
+
+def test_selecting_a_span_on_the_timeline_sets_the_date_range(seeded, monkeypatch):
+    import json
+
+    from streamlit.testing.v1 import element_tree
+
+    at = ok(run())
+    chart_id = at.get("vega_lite_chart")[0].proto.id
+    selection = {"value": None}
+    real = element_tree.ElementTree.get_widget_states
+
+    def with_selection(self):  # what the browser sends after a drag across the chart
+        states = real(self)
+        if selection["value"] is not None:
+            w = states.widgets.add()
+            w.id = chart_id
+            w.string_value = json.dumps({"selection": {"span": selection["value"]}})
+        return states
+
+    monkeypatch.setattr(element_tree.ElementTree, "get_widget_states", with_selection)
+    feb6 = 1707177600000
+    selection["value"] = {"utcyearmonthdate_date": [feb6 + 5000, feb6 + 86_400_000 + 5000]}
+    ok(at.run())
+    assert at.slider(key="dates").value == (date(2024, 2, 6), date(2024, 2, 7))
+    assert metric(at, "Events") == "4"
+    # the same selection on later reruns does not undo a slider move
+    at.slider(key="dates").set_value((date(2024, 2, 5), date(2024, 2, 5)))
+    ok(at.run())
+    assert at.slider(key="dates").value == (date(2024, 2, 5), date(2024, 2, 5))

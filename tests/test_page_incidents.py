@@ -1,4 +1,5 @@
-"""AppTest of pages/1_Incidents.py: shared filters, table, downloads of exactly what is shown."""
+"""AppTest of pages/1_Incidents.py: shared filters, the events table, downloads of exactly what is shown
+(events; their accounts as a second file)."""
 from __future__ import annotations
 
 import csv
@@ -43,7 +44,7 @@ def table(at):
 
 def test_table_follows_filters_and_url(seeded):
     at = ok(AppTest.from_file(PAGE, default_timeout=60).run())
-    assert len(table(at)) == 5 and metric(at, "Incidents") == "5"
+    assert len(table(at)) == 5 and metric(at, "Events") == "5"
     at.slider(key="dates").set_value((date(2024, 2, 6), date(2024, 2, 7)))
     ok(at.run())
     df = table(at)
@@ -67,15 +68,23 @@ def test_selected_place_and_downloads_match_the_table(seeded, downloads):
     ok(at.run())
     df = table(at)
     assert set(df["place_id"]) == {"rafah"} and len(df) == 2
-    csv_name = [n for n in downloads if n.endswith(".csv")]
+    csv_name = [n for n in downloads if n.startswith("events_") and n.endswith(".csv")]
     geo_name = [n for n in downloads if n.endswith(".geojson")]
-    assert csv_name and geo_name, downloads.keys()
+    acc_name = [n for n in downloads if n.startswith("accounts_") and n.endswith(".csv")]
+    assert csv_name and geo_name and acc_name, downloads.keys()
     rows = list(csv.DictReader(io.StringIO(downloads[csv_name[-1]].decode())))
-    assert [int(r["id"]) for r in rows] == [int(i) for i in df["id"]]
+    assert [r["event_id"] for r in rows] == list(df["event_id"])  # one row per event, as the table
     assert {r["place"] for r in rows} == {"Rafah"}
+    assert {r["sources"] for r in rows} == {"AP"} and {r["n_reports"] for r in rows} == {"1"}
+    assert sorted(r["fatalities_best"] for r in rows) == ["3", "5"]
+    assert all(r["fatalities_low"] == r["fatalities_high"] == r["fatalities_best"] for r in rows)
     gj = json.loads(downloads[geo_name[-1]])
-    assert [f["properties"]["id"] for f in gj["features"]] == [int(i) for i in df["id"]]
+    assert [f["properties"]["event_id"] for f in gj["features"]] == list(df["event_id"])
     assert gj["features"][0]["geometry"]["coordinates"] == [34.2435, 31.2968]
+    assert gj["features"][0]["properties"]["sources"] == ["AP"]
+    accounts = list(csv.DictReader(io.StringIO(downloads[acc_name[-1]].decode())))
+    assert sorted(r["event_id"] for r in accounts) == sorted(df["event_id"])  # one account each here
+    assert {r["place"] for r in accounts} == {"Rafah"} and all(r["id"] and r["excerpt"] for r in accounts)
     at.checkbox(key="only_place").uncheck()
     ok(at.run())
     assert len(table(at)) == 5
@@ -91,8 +100,26 @@ def test_csv_cells_cannot_become_formulas(ui_env, downloads):
                          "2024-02-05", "Explosions/Remote violence", 5, 1)],
                     source="=cmd|' /C calc'!A0", title="+SUM(1)")
     at = ok(AppTest.from_file(PAGE, default_timeout=60).run())
-    data = downloads[[n for n in downloads if n.endswith(".csv")][-1]].decode()
+    data = downloads[[n for n in downloads if n.startswith("events_") and n.endswith(".csv")][-1]].decode()
+    rows = list(csv.DictReader(io.StringIO(data)))
+    assert rows[0]["sources"] == "'=cmd|' /C calc'!A0"
+    assert rows[0]["excerpt"].startswith("'=HYPERLINK")
+    assert rows[0]["lon"] == "34.2435" and rows[0]["fatalities_best"] == "5"  # numbers stay numbers
+    data = downloads[[n for n in downloads if n.startswith("accounts_")][-1]].decode()
     rows = list(csv.DictReader(io.StringIO(data)))
     assert rows[0]["source"] == "'=cmd|' /C calc'!A0"
     assert rows[0]["excerpt"].startswith("'=HYPERLINK")
-    assert rows[0]["lon"] == "34.2435" and rows[0]["fatalities"] == "5"  # numbers stay numbers
+    assert rows[0]["report_title"] == "'+SUM(1)"
+    assert rows[0]["lon"] == "34.2435" and rows[0]["fatalities"] == "5"
+
+
+def test_csv_for_excel_starts_with_a_byte_order_mark(seeded, downloads):
+    at = ok(AppTest.from_file(PAGE, default_timeout=60).run())
+    plain = downloads[[n for n in downloads if n.startswith("events_")][-1]]
+    assert not plain.startswith(b"\xef\xbb\xbf")
+    at.checkbox(key="csv_bom").check()
+    ok(at.run())
+    for prefix in ("events_", "accounts_"):
+        data = downloads[[n for n in downloads if n.startswith(prefix) and n.endswith(".csv")][-1]]
+        assert data.startswith(b"\xef\xbb\xbf") and b"event_id" in data[:40]
+    assert list(csv.DictReader(io.StringIO(data.decode("utf-8-sig"))))[0]["event_id"]

@@ -3,6 +3,8 @@ from __future__ import annotations
 
 from datetime import date
 
+import pytest
+
 from streamlit.testing.v1 import AppTest
 
 from ui_fixtures import ROOT, all_text, map_args, metric, pipeline, seeded, ui_env  # noqa: F401
@@ -51,7 +53,7 @@ def test_paste_preview_save_then_dashboard_shows_it(ui_env, pipeline):
     assert "Live updates" in all_text(at)  # listed under stored reports
 
     dash = ok(AppTest.from_file(DASH, default_timeout=60).run())
-    assert metric(dash, "Incidents") == str(n_found)
+    assert metric(dash, "Events") == str(n_found)  # one report: each incident its own event
     assert "Rafah" in map_args(dash)["feature_group"]
     assert "<mark>Rafah</mark>" in all_text(dash)
 
@@ -189,3 +191,129 @@ def test_html_upload_uses_the_page_title_and_skips_the_ticker(ui_env, pipeline):
     assert title.value == "Strikes across Gaza: live updates"  # not the cookie banner
     df = at.dataframe[0].value
     assert "Rafah" in set(df["place"]) and "Jabalia" not in set(df["place"])  # the ticker is no incident
+
+
+# ---------------------------------------------------------------------- several files, URLs, versions
+LIVE_V1 = """<html><head><title>Strikes in Rafah: live updates</title>
+<meta property="og:site_name" content="Local Wire">
+<meta property="article:published_time" content="2024-02-07T10:00:00Z"></head><body><main>
+<article><h2>Strike in Rafah</h2><p>RAFAH, Gaza Strip — An Israeli airstrike on a house in Rafah killed 5 people on
+Wednesday, health officials said.</p></article>
+</main></body></html>"""
+LIVE_V2 = LIVE_V1.replace("</main>", """<article><h2>Clashes in Khan Younis</h2><p>KHAN YOUNIS, Gaza Strip —
+Clashes in Khan Younis killed 2 fighters on Wednesday, witnesses said.</p></article></main>""")
+
+
+@pytest.fixture
+def web(monkeypatch):
+    """A page server on 127.0.0.1; the Reports page may fetch from it (only there: the guard stays on)."""
+    import ui
+    from local_http import LocalServer, page as route
+
+    server = LocalServer().start()
+    server.routes["/live"] = route(LIVE_V1)
+    server.set = lambda body: server.routes.__setitem__("/live", route(body))
+    monkeypatch.setattr(ui, "FETCH_OPTIONS", {"allow_addresses": ["127.0.0.1"]})
+    yield server
+    server.stop()
+
+
+def test_several_files_at_once(ui_env, pipeline):
+    db, _ = ui_env
+    at = ok(page().run())
+    at.radio(key="rep_mode").set_value("Upload a file")
+    ok(at.run())
+    assert at.get("file_uploader")[0].proto.multiple_files
+    other = REPORT.replace("Rafah", "Khan Younis").replace("5 people", "2 people")
+    at.file_uploader(key="rep_file").set_value([("a.txt", REPORT.encode(), "text/plain"),
+                                                ("b.txt", other.encode(), "text/plain"),
+                                                ("bad.txt", b"\x00\x01" * 50, "text/plain")])
+    ok(at.run())
+    table = at.dataframe[0].value
+    assert list(table["file"]) == ["a.txt", "b.txt", "bad.txt"]
+    assert (table["incidents"] >= 1).tolist()[:2] == [True, True] and table["problem"].iloc[2]
+    at.button(key="save_all").click()
+    ok(at.run())
+    assert any("Saved 2 new report(s)" in s.value and "bad.txt" in s.value for s in at.success)
+    with Store(db) as s:
+        assert s.count("reports") == 2 and s.count("events") >= 2
+        assert {r["path"] for r in s.reports()} == {"a.txt", "b.txt"}
+
+
+def test_a_report_from_a_url_is_previewed_saved_and_refreshed(ui_env, pipeline, web):
+    db, _ = ui_env
+    at = ok(page().run())
+    at.radio(key="rep_mode").set_value("From a URL")
+    ok(at.run())
+    url = web.url("/live")
+    at.text_input(key="rep_url").set_value(url)
+    at.button(key="rep_fetch").click()
+    ok(at.run())
+    assert not at.error, [e.value for e in at.error]
+    assert [t for t in at.text_input if t.label == "Title"][0].value == "Strikes in Rafah: live updates"
+    n1 = int(metric(at, "Incidents found"))
+    assert n1 >= 1
+    at.button(key="save_report").click()
+    ok(at.run())
+    assert any("Saved report #" in s.value for s in at.success)
+    with Store(db) as s:
+        rep = s.reports()[0]
+        assert rep["url"] == url and s.count("report_versions") == 1
+    assert any(b.key == f"refresh_{rep['id']}" for b in at.button)
+    links = [m.value for m in at.markdown if f"#{rep['id']}" in m.value]
+    assert links and 'rel="noopener noreferrer"' in links[0]
+    # the page changed: Refresh stores a new version of the same report
+    web.set(LIVE_V2)
+    at.button(key=f"refresh_{rep['id']}").click()
+    ok(at.run())
+    assert any(f"Refreshed report #{rep['id']}: version 2" in s.value for s in at.success), \
+        [s.value for s in at.success]
+    with Store(db) as s:
+        assert s.count("reports") == 1 and [v.version for v in s.versions(rep["id"])] == [1, 2]
+        assert s.count() > n1
+    at.button(key=f"refresh_{rep['id']}").click()  # nothing new
+    ok(at.run())
+    assert any("unchanged" in s.value for s in at.success)
+    # the versions, on demand
+    at.session_state[f"versions_{rep['id']}"] = True
+    ok(at.run())
+    versions = [d.value for d in at.dataframe if "version" in d.value.columns][0]
+    assert list(versions["version"]) == [1, 2] and list(versions["latest"]) == [False, True]
+
+
+def test_the_url_field_refuses_local_and_private_addresses(ui_env, pipeline):
+    at = ok(page().run())
+    at.radio(key="rep_mode").set_value("From a URL")
+    ok(at.run())
+    for url in ("http://127.0.0.1:9/", "file:///etc/passwd", "http://10.0.0.1/", "http://[::1]/x"):
+        at.text_input(key="rep_url").set_value(url)
+        at.button(key="rep_fetch").click()
+        ok(at.run())
+        assert at.error and "Could not fetch" in at.error[0].value, url
+        assert not any(b.key == "save_report" for b in at.button)
+
+
+def test_several_files_are_saved_as_previewed(ui_env, pipeline, monkeypatch):
+    import incidents.extract as extract_mod
+
+    calls = {"n": 0}
+    real = extract_mod.extract
+
+    def counting(*a, **k):
+        calls["n"] += 1
+        return real(*a, **k)
+
+    monkeypatch.setattr(extract_mod, "extract", counting)
+    at = ok(page().run())
+    at.radio(key="rep_mode").set_value("Upload a file")
+    ok(at.run())
+    other = REPORT.replace("Rafah", "Khan Younis")
+    at.file_uploader(key="rep_file").set_value([("a.txt", REPORT.encode(), "text/plain"),
+                                                ("b.txt", other.encode(), "text/plain")])
+    ok(at.run())
+    assert calls["n"] == 2
+    at.button(key="save_all").click()
+    ok(at.run())
+    assert calls["n"] == 2  # the previews' extractions were stored
+    with Store(ui_env[0]) as s:
+        assert s.count("reports") == 2

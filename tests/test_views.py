@@ -198,3 +198,102 @@ def test_place_matches_aliases_and_areas(gazetteer):
     assert "khiam" not in views.place_matches("Gaza", gazetteer, ids)
     assert views.place_matches("Lebanon", gazetteer, ids) == {"khiam"}
     assert views.place_matches("", gazetteer, ids) == frozenset()
+
+
+# ---------------------------------------------------------------------- events
+def events_frame(rows):
+    base = dict(event_id="ev-x", date="2024-02-05", time_precision=1, place="Rafah", place_id="rafah", lat=31.3,
+                lon=34.24, geo_precision=1, country="PS", event_type="Battles", sub_event_type="",
+                fatalities_low=None, fatalities_best=None, fatalities_high=None, injuries_low=None,
+                injuries_best=None, injuries_high=None, sources='["AP"]', n_reports=1, incident_ids="1")
+    return views.normalise_events(pd.DataFrame([{**base, "event_id": f"ev-{i}", **r} for i, r in enumerate(rows)]))
+
+
+@pytest.fixture
+def ev():
+    return events_frame([
+        dict(date="2024-02-05", event_type="Explosions/Remote violence", fatalities_low=1, fatalities_best=1,
+             fatalities_high=3, sources='["AP", "CNN"]', n_reports=2, incident_ids="1,8"),
+        dict(date="2024-02-05", event_type="Battles", incident_ids="2"),
+        dict(date="2024-02-07", event_type="Explosions/Remote violence", fatalities_low=3, fatalities_best=3,
+             fatalities_high=3, incident_ids="3"),
+        dict(date="2024-02-06", place="Khiam", place_id="khiam", event_type="", sources='["The National"]',
+             incident_ids="4"),
+        dict(date="", place="Gaza Strip", place_id="gaza-strip", incident_ids="5"),
+    ])
+
+
+def test_events_are_typed_like_incidents(ev):
+    assert list(ev["sources"]) == ["AP; CNN", "AP", "AP", "The National", "AP"]
+    assert list(ev["n_accounts"]) == [2, 1, 1, 1, 1] and list(ev["id"]) == [8, 2, 3, 4, 5]
+    assert views.event_totals(ev) == (5, 4)  # the best estimates
+    places = views.aggregate_places(views.filter_events(ev, Filters(start=date(2024, 2, 5), end=date(2024, 2, 7))))
+    rafah = places[places["place_id"] == "rafah"].iloc[0]
+    assert rafah["count"] == 3 and rafah["fatalities"] == 4
+    assert views.place_label("Rafah", 3, "event") == "Rafah — 3 events"
+
+
+def test_the_source_filter_matches_any_outlet_of_an_event(ev):
+    got = views.filter_events(ev, Filters(sources=["CNN"]))
+    assert list(got["event_id"]) == ["ev-0"]
+    got = views.filter_events(ev, Filters(sources=["AP"], event_types=["Battles"]))
+    assert list(got["event_id"]) == ["ev-1", "ev-4"]
+    assert views.filter_events(ev, Filters(sources=["Nobody"])).empty
+
+
+def test_count_range():
+    assert views.count_range(1, 1, 3) == "1–3 killed"
+    assert views.count_range(3, 3, 3) == "3 killed"
+    assert views.count_range(None, None, None) == ""
+    assert views.count_range(pd.NA, 2, pd.NA, "injured") == "2 injured"
+
+
+def test_timeline_counts_events_per_day_and_type(ev):
+    t = views.timeline_counts(ev, date(2024, 2, 5), date(2024, 2, 7))
+    rows = sorted(map(tuple, t[["date", "event_type", "events"]].values.tolist()))
+    assert rows == [("2024-02-05", "Battles", 1), ("2024-02-05", "Explosions/Remote violence", 1),
+                    ("2024-02-06", "Other", 1), ("2024-02-07", "Explosions/Remote violence", 1)]
+    assert views.timeline_counts(ev, date(2024, 2, 6), date(2024, 2, 6))["events"].sum() == 1
+    assert views.timeline_counts(ev.iloc[0:0], date(2024, 2, 5), date(2024, 2, 7)).empty
+    # undated events are left out; a day with many events is one row per type
+    many = events_frame([dict(date="2024-02-05", incident_ids=str(i)) for i in range(1, 1001)])
+    t = views.timeline_counts(many, date(2024, 2, 1), date(2024, 2, 9))
+    assert t.values.tolist() == [["2024-02-05", "Battles", 1000]]
+
+
+def test_a_timeline_selection_becomes_a_day_range():
+    lo, hi = date(2024, 1, 25), date(2024, 2, 7)
+    day = 86_400_000
+    feb5 = 1707091200000
+    assert views.selection_range({"span": {"utcyearmonthdate_date": [feb5 + 3600, feb5 + 2 * day + 5]}}, lo, hi) == (
+        date(2024, 2, 5), date(2024, 2, 7))
+    assert views.selection_range({"span": {"date": ["2024-01-01", "2024-01-30"]}}, lo, hi) == (lo, date(2024, 1, 30))
+    assert views.selection_range({"span": {}}, lo, hi) is None
+    assert views.selection_range(None, lo, hi) is None
+
+
+def test_event_exports_one_row_per_event_with_accounts_apart(ev):
+    accounts = frame([dict(id=i, excerpt=f"=account {i}", source="CNN" if i == 8 else "AP") for i in (1, 2, 3, 4, 5, 8)])
+    accounts["event_id"] = ["ev-0", "ev-1", "ev-2", "ev-3", "ev-4", "ev-0"]
+    accounts["report_title"] = "t"
+    accounts["report_url"] = ""
+    data = views.event_data(ev, accounts)
+    assert list(data.accounts_of("1,8")["id"]) == [1, 8]
+    out = views.events_export_frame(ev, data)
+    assert list(out.columns) == list(views.EVENT_EXPORT_COLUMNS) and len(out) == 5
+    rows = views.events_csv(ev, data).decode().splitlines()
+    assert rows[0].startswith("event_id,date,place") and "'=account 1" in rows[1] and '"1,8"' in rows[1]
+    assert views.events_csv(ev, data, bom=True).startswith(b"\xef\xbb\xbf")
+    gj = json.loads(views.events_geojson_bytes(ev, data))
+    props = gj["features"][0]["properties"]
+    assert props["sources"] == ["AP", "CNN"] and props["incident_ids"] == [1, 8] and props["fatalities_high"] == 3
+    acc = views.accounts_in(data, ev.iloc[:1])
+    assert list(acc["id"]) == [1, 8]
+    text = views.accounts_csv(acc).decode()
+    assert text.splitlines()[0].startswith("event_id,id,") and "'=account 8" in text
+
+
+def test_safe_href_only_http_and_inert():
+    assert views.safe_href("javascript:alert(1)") == "" and views.safe_href("file:///etc/passwd") == ""
+    h = views.safe_href('https://x.org/"><script>')
+    assert h.startswith("https&#58;") and "<" not in h and '"' not in h
