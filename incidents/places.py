@@ -53,6 +53,20 @@ _WORD_AFTER = _NAMES.cue("word_after")
 _LOCATIVE_JUST_BEFORE = _NAMES.cue("locative_just_before")
 
 
+_PARTICLE = re.compile(r"(?:al|el|Al|El)[- ]")
+
+
+def _surname(surface: str) -> str:
+    """A name without its article: "al-Mughayyir" and "Mughayyir" are one surname."""
+    return _PARTICLE.sub("", surface, count=1).casefold() if _PARTICLE.match(surface) else surface.casefold()
+
+
+def _kind_word_after(after: str) -> bool:
+    """Does a place kind word follow ("al-Mughayyir village", "Jenin camp")?"""
+    words = after.split(None, 1)
+    return bool(words) and words[0].strip(".,;:").casefold() in _KIND_WORDS
+
+
 def _name_word(word: str) -> bool:
     """A capitalised word that could be part of a person's name (not a lead-in to a place)."""
     return word.casefold() not in _LEAD_WORDS and not word.isupper()
@@ -64,7 +78,8 @@ def _in_person_name(text: str, start: int, end: int, gazetteer: Gazetteer) -> bo
     before = _WORD_BEFORE.search(text[max(0, start - 30):start])
     if before is None or not _name_word(before.group(1)) or gazetteer.find(before.group(1)):
         return False
-    if before.group(2):  # "Hussam al-Malah", unless "Deir al-Balah"-like: a place's first word
+    if before.group(2) or _PARTICLE.match(text, start):
+        # "Hussam al-Malah", "Mohammad al-Mughayyir", unless "Deir al-Balah"-like: a place's first word
         return before.group(1).casefold() not in _NAME_PREFIXES
     after = _WORD_AFTER.match(text[end:end + 30])
     if after is None or _title_case_line(text, start):
@@ -106,8 +121,9 @@ def find_mentions(text: str, gazetteer: Gazetteer, fallback: bool = True) -> lis
             role = "dateline"  # "Tel Aviv: The military said ...", "DUBAI, United Arab Emirates ...": where it was filed
         elif _in_person_name(text, m.start, m.end, gazetteer):
             role = "person"  # "Yazid Sa'ad Adel", "Hussam al-Malah": part of someone's name
-            people.add(m.surface.casefold())
-        elif m.surface.casefold() in people and not _LOCATIVE_JUST_BEFORE.search(before):
+            people.add(_surname(m.surface))
+        elif _surname(m.surface) in people and not _kind_word_after(after) and \
+                (not _LOCATIVE_JUST_BEFORE.search(before) or before.rstrip().lower().endswith("according to")):
             role = "person"  # "al-Malah continued ...": the person named in full before
         mentions.append(_mention(place, m.start, m.end, m.surface, reason, role))
     # "the Iraqi capital" -> Baghdad

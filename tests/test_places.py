@@ -141,3 +141,12 @@ def test_a_place_name_inside_a_persons_name_is_the_person(gazetteer):
         ("Deir al-Balah", "place"), ("Southern Lebanon", "place"), ("Rafah", "place")]
     assert roles("Settlers Attack Qusra Village Near Nablus") == [("Qusra", "place"), ("Nablus", "place")]
     assert roles("Forces raided Jenin Camp and then Tubas.") == [("Jenin Camp", "place"), ("Tubas", "place")]
+
+
+def test_a_surname_with_its_article_is_the_same_person_later(gazetteer):
+    from incidents.places import find_mentions
+
+    text = ("Civil defence official Mohammad al-Mughayyir told reporters that 12 were killed. Later, according to "
+            "Mughayyir, troops fired on crowds. Settlers also attacked al-Mughayyir village.")
+    assert [(m.surface, m.role) for m in find_mentions(text, gazetteer)] == [
+        ("al-Mughayyir", "person"), ("Mughayyir", "person"), ("al-Mughayyir", "place")]
