@@ -113,6 +113,14 @@ def _local_counts(cl: Cluster, ctx: EntryContext) -> list:
     """The candidates whose counts can be the incident's: when the incident has a town and some of its
     sentences count at that level ("The deadliest hit Nuseirat, where 19 died"), a count told of a whole
     area ("Israeli strikes on Gaza killed 48 people") is the area's toll, not this strike's."""
+    # "killed at least 25 people on Thursday, including 12 in a strike on a school": 25 is the day's
+    # total of several strikes; the part that says "including 12 in a strike" is this one's
+    parts = {ctx.parent_of[c.sentence.start].start for c in cl.items
+             if c.fatalities is not None and c.sentence.start in ctx.parent_of}
+    if parts:
+        items = [c for c in cl.items if c.fatalities is None or c.sentence.start not in parts]
+        if any(c.fatalities is not None for c in items):
+            return items
     if cl.place is None or cl.place.is_area:
         return cl.items
     counted = [c for c in cl.items if c.fatalities is not None]

@@ -393,3 +393,18 @@ def test_the_next_morning_with_its_own_trigger_is_another_incident(gazetteer):
     incs = run("A strike on Monday night killed six in Beit Lahia. The next morning, troops raided the camp in "
                "Jabalia.", gazetteer)
     assert sorted((i.place_id, i.date) for i in incs) == [("beit-lahia", "2024-02-05"), ("jabalia", "2024-02-06")]
+
+
+def test_a_days_total_including_one_strikes_toll_gives_the_strike_its_own(gazetteer):
+    incs = run("Medics said Israeli fire killed at least 31 people on Tuesday, including 14 in a strike on a school "
+               "sheltering displaced families. The school in the Rimal neighbourhood was hit at dawn.", gazetteer)
+    assert [(i.place_id, i.fatalities) for i in incs] == [("rimal", 14)]
+
+
+def test_explosive_laden_drones_are_drone_strikes(gazetteer):
+    from incidents.events import classify
+
+    assert classify("Two explosive-laden drones attack on the field caused damage.").sub_event_type == \
+        "Air/drone strike"
+    assert classify("An explosive-laden boat blew up near the port.").sub_event_type == \
+        "Remote explosive/landmine/IED"
