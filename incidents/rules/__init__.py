@@ -4,6 +4,8 @@
 
 * ``triggers.toml``: ``[[rule]]`` tables (``id``, ``tier``, ``event_type``,
   ``sub_event_type``, ``patterns``): the words that report an incident of an ACLED type;
+* ``outlets.toml``: ``[[outlet]]`` tables (``id``, ``name``, ``signs``, ``decisive``): how a
+  text shows the outlet that wrote it, compiled into one scan (:class:`OutletScan`);
 * ``cues.toml`` and the other files: named cues (``[name]`` with ``patterns``,
   optional ``flags`` and ``wrap``) and vocabularies (``[vocab.name]`` tables of words).
 
@@ -25,7 +27,7 @@ from functools import lru_cache
 from pathlib import Path
 
 from ..errors import RulesError
-from .prefilter import Prefilter, required_literals
+from .prefilter import Prefilter, guarded, required_literals
 
 RULES_DIR = Path(__file__).resolve().parent
 DEFAULT_LANG = "en"
@@ -59,6 +61,37 @@ class TriggerRule:
     literals: frozenset[str] | None  # the pre-filter: every match contains one of these (folded)
 
 
+@dataclass(frozen=True)
+class Outlet:
+    id: str
+    name: str
+    sign: re.Pattern  # one vote per occurrence
+    decisive: re.Pattern | None  # settles it
+
+
+@dataclass(frozen=True)
+class OutletScan:
+    """Every outlet's signs and decisive marks in one regex: one pass over a text counts them all."""
+
+    outlets: tuple[Outlet, ...]
+    regex: re.Pattern
+    groups: dict[str, tuple[int, bool]]  # group name -> (outlet index, decisive)
+
+    def votes(self, text: str) -> list[tuple[int, bool]]:
+        """Per outlet (in file order): (signs counted, a decisive mark seen)."""
+        signs = [0] * len(self.outlets)
+        decisive = [False] * len(self.outlets)
+        for m in self.regex.finditer(text):
+            k, is_decisive = self.groups[m.lastgroup]
+            if is_decisive:
+                decisive[k] = True
+                if self.outlets[k].sign.match(text, m.start()):
+                    signs[k] += 1
+            else:
+                signs[k] += 1
+        return list(zip(signs, decisive))
+
+
 @dataclass
 class Rulebook:
     lang: str
@@ -66,6 +99,7 @@ class Rulebook:
     cues: dict[str, re.Pattern]
     vocabularies: dict[str, dict | list]
     prefilter: Prefilter = field(repr=False)
+    outlets: OutletScan | None = field(default=None, repr=False)
 
     def cue(self, name: str) -> re.Pattern:
         try:
@@ -125,6 +159,50 @@ def _compiles(pattern: str, flags: int) -> bool:
         return False
 
 
+def _line_of(path: Path, needle: str) -> int | None:
+    """The line of ``path`` where ``needle`` first occurs (for errors that name a line)."""
+    try:
+        for n, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
+            if needle in line:
+                return n
+    except OSError:
+        return None
+    return None
+
+
+def _outlets(path: Path, data: dict) -> OutletScan:
+    outlets: list[Outlet] = []
+    alts: list[str] = []
+    groups: dict[str, tuple[int, bool]] = {}
+    specs = data.get("outlet", [])
+    if not isinstance(specs, list):
+        raise RulesError("'outlet' must be an array of tables ([[outlet]])", str(path))
+    seen: set[str] = set()
+    decisive_alts: list[str] = []
+    for k, spec in enumerate(specs):
+        oid = spec.get("id") if isinstance(spec, dict) else None
+        where = f"outlet {oid or k + 1}"
+        line = _line_of(path, f'"{oid}"') if oid else None
+        if not oid or not isinstance(oid, str) or not oid.isidentifier() or oid in seen:
+            raise RulesError(f"{where}: every outlet needs a unique id (letters, digits, _)", str(path), line)
+        seen.add(oid)
+        if not spec.get("name"):
+            raise RulesError(f"{where}: missing name", str(path), line)
+        sign = compile_patterns({"patterns": spec.get("signs"), "flags": "m", "wrap": "none"}, f"{path.name} {where} signs")
+        decisive = None
+        if spec.get("decisive") is not None:
+            decisive = compile_patterns({"patterns": spec["decisive"], "flags": "m", "wrap": "none"},
+                                        f"{path.name} {where} decisive")
+            decisive_alts.append(f"(?P<d_{oid}>{decisive.pattern})")
+            groups[f"d_{oid}"] = (k, True)
+        alts.append(f"(?P<s_{oid}>{sign.pattern})")
+        groups[f"s_{oid}"] = (k, False)
+        outlets.append(Outlet(oid, spec["name"], sign, decisive))
+    # decisive marks first: at one position "(AP) -" is taken whole, not as the sign "(AP)"
+    regex = guarded("|".join(decisive_alts + alts), re.M) if outlets else re.compile(r"(?!)")
+    return OutletScan(tuple(outlets), regex, groups)
+
+
 def _trigger_rules(path: Path, data: dict) -> list[TriggerRule]:
     rules = []
     seen: set[str] = set()
@@ -157,11 +235,15 @@ def load(lang: str = DEFAULT_LANG, folder: Path | None = None) -> Rulebook:
     triggers: list[TriggerRule] = []
     cues: dict[str, re.Pattern] = {}
     vocab: dict[str, dict | list] = {}
+    outlets: OutletScan | None = None
     for path in sorted(base.glob("*.toml")):
         data = _read(path)
         if path.stem == "triggers":
             triggers.extend(_trigger_rules(path, data))
             continue
+        if path.stem == "outlets":
+            outlets = _outlets(path, data)
+            data = {k: v for k, v in data.items() if k != "outlet"}
         for name, spec in data.items():
             if name == "vocab":
                 for vname, table in spec.items():
@@ -177,4 +259,4 @@ def load(lang: str = DEFAULT_LANG, folder: Path | None = None) -> Rulebook:
     if not triggers:
         raise RulesError("no trigger rules (triggers.toml)", str(base))
     prefilter = Prefilter({r.id: r.literals for r in triggers})
-    return Rulebook(lang, tuple(triggers), cues, vocab, prefilter)
+    return Rulebook(lang, tuple(triggers), cues, vocab, prefilter, outlets)
