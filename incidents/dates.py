@@ -28,17 +28,18 @@ from collections import Counter
 from dataclasses import dataclass
 from datetime import date, timedelta
 
-WEEKDAYS = ["monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"]
-MONTHS = {
-    "january": 1, "jan": 1, "february": 2, "feb": 2, "march": 3, "mar": 3, "april": 4, "apr": 4,
-    "may": 5, "june": 6, "jun": 6, "july": 7, "jul": 7, "august": 8, "aug": 8, "september": 9,
-    "sep": 9, "sept": 9, "october": 10, "oct": 10, "november": 11, "nov": 11, "december": 12, "dec": 12,
-}
-NUMBER_WORDS = {"a": 1, "an": 1, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6,
-                "seven": 7, "eight": 8, "nine": 9, "ten": 10, "several": 3, "a few": 3, "few": 3}
+from .rules import alternation, calendar, load
+from .rules.prefilter import guarded
 
-_MONTH_RE = r"(?P<month>Jan(?:uary)?|Feb(?:ruary)?|Mar(?:ch)?|Apr(?:il)?|May|June?|July?|Aug(?:ust)?|Sept?(?:ember)?|Oct(?:ober)?|Nov(?:ember)?|Dec(?:ember)?)(?![A-Za-z])\.?"
-_WEEKDAY_RE = r"(?P<weekday>Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday)"
+_CAL = calendar()
+WEEKDAYS = list(_CAL.weekdays)
+MONTHS = dict(_CAL.months)
+# values of the number words the "N days ago" pattern names (rules/<lang>/vocab.toml)
+NUMBER_WORDS = {**load().vocab("number_units"), **load().vocab("vague_numbers")}
+
+_MONTH_ALT = alternation(MONTHS)  # "September|...|Jan": the longest word first
+_MONTH_RE = r"(?P<month>" + _MONTH_ALT + r")(?![A-Za-z])\.?"
+_WEEKDAY_RE = r"(?P<weekday>" + alternation(WEEKDAYS) + r")"
 
 _PATTERNS: list[tuple[str, re.Pattern]] = [
     ("iso", re.compile(r"\b(?P<y>20\d\d)-(?P<m>[01]\d)-(?P<d>[0-3]\d)\b")),
@@ -63,7 +64,7 @@ _NEEDS = {
     "into_weekday": ("day",), "weekday": ("day",), "days_ago": ("day",), "weeks_ago": ("week",),
     "year": ("digit",), "rel": ("rel",),
 }
-_MONTH_WORD = re.compile(r"\b(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec)", re.I)
+_MONTH_WORD = re.compile(r"\b(?:" + alternation(_CAL.month_prefixes()) + ")", re.I)
 _REL_WORD = re.compile(r"today|tonight|morning|afternoon|evening|yesterday|day before|night|week|month|hours|recent|"
                        r"previous day|past")
 
@@ -301,18 +302,29 @@ def _plausible_day(text: str, m: re.Match) -> bool:
 
 
 # ------------------------------------------------------------------ publication
-_FULL_DATE = re.compile(
-    r"(?:(?P<weekday>Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday|Mon|Tue|Wed|Thu|Fri|Sat|Sun),?\s+)?"
-    r"(?:" + _MONTH_RE + r"\s+(?P<day>[0-3]?\d)(?:,?\s+(?P<year>(?:19|20)\d\d))?"
-    r"|(?P<day2>[0-3]?\d)\s+(?P<month2>Jan(?:uary)?|Feb(?:ruary)?|Mar(?:ch)?|Apr(?:il)?|May|June?|July?|Aug(?:ust)?|Sept?(?:ember)?|Oct(?:ober)?|Nov(?:ember)?|Dec(?:ember)?)\.?(?:,?\s+(?P<year2>(?:19|20)\d\d))?)"
+# A publication date is read line by line; the patterns below run once over the whole text
+# and never cross a line break ("[^\S\n]", not "\s"), so each match lies inside one line.
+_SP = r"[^\S\n]"
+_WEEKDAY_ANY = alternation(WEEKDAYS) + "|" + alternation(_CAL.weekday_prefixes())
+_FULL_DATE = guarded(
+    r"(?:(?P<weekday>" + _WEEKDAY_ANY + r"),?" + _SP + r"+)?"
+    r"(?:" + _MONTH_RE + _SP + r"+(?P<day>[0-3]?\d)(?:,?" + _SP + r"+(?P<year>(?:19|20)\d\d))?"
+    r"|(?P<day2>[0-3]?\d)" + _SP + r"+(?P<month2>" + _MONTH_ALT + r")\.?(?:,?" + _SP + r"+(?P<year2>(?:19|20)\d\d))?)"
 )
-_WEEKDAY_WORD = re.compile(r"\b(Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday)\b")
-_ISO_DATE = re.compile(r"\b(20\d\d)-([01]\d)-([0-3]\d)\b")
-_SLASH_DATE = re.compile(r"\b([0-3]?\d)[/.]([01]?\d)[/.](20\d\d)\b")  # 31/07/2024 (day first, as outside the US)
+_WEEKDAY_WORD = guarded(r"\b(" + alternation(WEEKDAYS) + r")\b")
+_ISO_DATE = guarded(r"\b(20\d\d)-([01]\d)-([0-3]\d)\b")
+_SLASH_DATE = guarded(r"\b([0-3]?\d)[/.]([01]?\d)[/.](20\d\d)\b")  # 31/07/2024 (day first, as outside the US)
+_CAPTION_LINE = re.compile(r"\((?:AP|AFP|Reuters) Photo|\bon (?:" + alternation(_CAL.month_prefixes())
+                           + r")[a-z]*\.? [0-3]?\d(?:, 20\d\d)?\.\s*$")
+_HISTORY_BEFORE = re.compile(r"(since|before|after|until) $")
+_ON_BEFORE = re.compile(r"on $")
+_ISSUED_LINE = re.compile(r"\s*(?:Issued|Published|Updated|Posted)", re.I)
+# line breaks other than "\n" that str.splitlines() honours
+_OTHER_BREAKS = re.compile("[\x0b\x0c\x1c\x1d\x1e\x85\u2028\u2029]")
 
 
 _STAMP_LINE = re.compile(
-    r"^\s*(?:(?:Updated|Posted|Published)(?: on| at)?:?\s+)?(?:(?:Mon|Tue|Wed|Thu|Fri|Sat|Sun)[a-z]*,?\s+)?"
+    r"^\s*(?:(?:Updated|Posted|Published)(?: on| at)?:?\s+)?(?:(?:" + alternation(_CAL.weekday_prefixes()) + r")[a-z]*,?\s+)?"
     r"(?:(?P<d1>\d{1,2})\s+(?P<m1>[A-Z][a-z]{2,8})\.?|(?P<m2>[A-Z][a-z]{2,8})\.?\s+(?P<d2>\d{1,2}),?)\s+(?P<y>20\d\d)"
     r"(?:(?:[,\s]+|\s+at\s+|\s*[-–—|]\s*)\d{1,2}[.:]\d{2}[^.!?]{0,40})?\s*$"
 )
@@ -341,48 +353,75 @@ def infer_published(text: str, today: date | None = None) -> date | None:
     failing that the latest year in which it falls on that weekday.
     """
     today = today or date.today()
+    if _OTHER_BREAKS.search(text):
+        text = "\n".join(text.splitlines())  # lines as splitlines() cuts them, joined by "\n"
     weekday_counts = Counter(w.lower() for w in _WEEKDAY_WORD.findall(text))
     top_weekday = WEEKDAYS.index(weekday_counts.most_common(1)[0][0]) if weekday_counts else None
+    # every match of the three patterns, in the order a line-by-line reading meets them
+    hits = [(text.rfind("\n", 0, m.start()) + 1, rank, m.start(), m) for rank, rx in
+            enumerate((_FULL_DATE, _ISO_DATE, _SLASH_DATE)) for m in rx.finditer(text)]
+    if not hits:
+        return None
+    hits.sort(key=lambda h: h[:3])
     dated: list[tuple[int, int, int | None, int | None, bool]] = []  # (month, day, year, weekday, caption)
     years: Counter = Counter()
-    for line in text.splitlines():
-        is_caption = bool(re.search(r"\((?:AP|AFP|Reuters) Photo|\bon (?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec)[a-z]*\.? [0-3]?\d(?:, 20\d\d)?\.\s*$", line))
-        for m in _FULL_DATE.finditer(line):
-            g = m.groupdict()
-            mon = g["month"] or g["month2"]
-            day = g["day"] or g["day2"]
-            year = g["year"] or g["year2"]
-            if not mon or not day:
-                continue
-            if mon.lower().startswith(("may", "mar")) and not mon[0].isupper():
-                continue
-            month = MONTHS[mon.lower().rstrip(".")]
-            wd = None
-            if g["weekday"]:
-                wd = [w[:3] for w in WEEKDAYS].index(g["weekday"].lower()[:3])
-            y = int(year) if year else None
-            if y:
-                years[y] += 1
-            # "since Oct. 7" and the like are history, not the date of the page
-            before = line[max(0, m.start() - 12):m.start()].lower()
-            if re.search(r"(since|before|after|until) $", before) and not is_caption:
-                continue  # "since Oct. 7, 2023": history, whatever its year
-            if re.search(r"on $", before) and not is_caption and not y:
-                continue
-            dated.append((month, int(day), y, wd, is_caption))
-        for y, mo, d in _ISO_DATE.findall(line):
+    lines: dict[int, str] = {}
+    captions: dict[int, bool] = {}
+    dated_lines: list[int] = []  # starts of the lines with a written-out date (the only ones a stamp can be)
+
+    def line_at(start: int) -> str:
+        if start not in lines:
+            stop = text.find("\n", start)
+            lines[start] = text[start:] if stop == -1 else text[start:stop]
+        return lines[start]
+
+    for ls, rank, pos, m in hits:
+        line = line_at(ls)
+        if rank == 1:  # ISO
+            y, mo, d = m.groups()
             years[int(y)] += 1
             dated.append((int(mo), int(d), int(y), None, False))
-        for a, b, y in _SLASH_DATE.findall(line):
+            continue
+        if rank == 2:  # day/month/year
+            a, b, y = m.groups()
             d, mo = int(a), int(b)
             if mo > 12 and d <= 12:  # 07/31/2024: month first
                 d, mo = mo, d
             if 1 <= mo <= 12 and 1 <= d <= 31:
                 years[int(y)] += 1
-                dated.append((mo, d, int(y), None, bool(re.match(r"\s*(?:Issued|Published|Updated|Posted)", line, re.I))))
+                dated.append((mo, d, int(y), None, bool(_ISSUED_LINE.match(line))))
+            continue
+        if not dated_lines or dated_lines[-1] != ls:
+            dated_lines.append(ls)
+        if ls not in captions:
+            captions[ls] = bool(_CAPTION_LINE.search(line))
+        is_caption = captions[ls]
+        g = m.groupdict()
+        mon = g["month"] or g["month2"]
+        day = g["day"] or g["day2"]
+        year = g["year"] or g["year2"]
+        if not mon or not day:
+            continue
+        if mon.lower().startswith(("may", "mar")) and not mon[0].isupper():
+            continue
+        month = MONTHS[mon.lower().rstrip(".")]
+        wd = None
+        if g["weekday"]:
+            wd = [w[:3] for w in WEEKDAYS].index(g["weekday"].lower()[:3])
+        y = int(year) if year else None
+        if y:
+            years[y] += 1
+        # "since Oct. 7" and the like are history, not the date of the page
+        before = text[max(ls, pos - 12):pos].lower()
+        if _HISTORY_BEFORE.search(before) and not is_caption:
+            continue  # "since Oct. 7, 2023": history, whatever its year
+        if _ON_BEFORE.search(before) and not is_caption and not y:
+            continue
+        dated.append((month, int(day), y, wd, is_caption))
     if not dated:
         return None
-    stamps = [d for line in text.splitlines() if (d := _stamp_date(line)) and plausible_published(d, today)]
+    # a stamp line ("Thu 3 Oct 2024 07.05 BST") holds a written-out date, so only those lines are tried
+    stamps = [d for ls in dated_lines if (d := _stamp_date(line_at(ls))) and plausible_published(d, today)]
     if len(stamps) >= 2:
         return max(stamps)  # a live blog's posts are stamped: the page is as new as its latest post
     default_year = years.most_common(1)[0][0] if years else None

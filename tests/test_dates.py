@@ -116,3 +116,15 @@ def test_check_published_names_the_range():
     assert check_published(None) is None and check_published(WED) == WED
     with pytest.raises(InputError, match="9999-12-31 is outside 1900-2100"):
         check_published(date(9999, 12, 31))
+
+
+def test_infer_published_reads_lines_and_tolerates_odd_month_spellings():
+    from incidents.dates import infer_published
+
+    # a misspelt month is no date (it raised KeyError when a pattern took "Sep...ember" as a month)
+    assert infer_published("Sepember 4, 2024: a strike hit the town.", date(2025, 1, 1)) is None
+    # a date is read inside its line: a year on the next line does not belong to it
+    assert infer_published("Posted on March 3\n2024 was a hard year.", date(2024, 6, 1)) is None
+    # other line breaks (form feed, U+2028) cut lines as a line feed does
+    assert infer_published("Updated 3 Oct 2024 07.05 BST\u2028Updated 4 Oct 2024 08.10 BST\x0cA strike hit.",
+                           date(2025, 1, 1)) == date(2024, 10, 4)

@@ -100,6 +100,7 @@ class Rulebook:
     vocabularies: dict[str, dict | list]
     prefilter: Prefilter = field(repr=False)
     outlets: OutletScan | None = field(default=None, repr=False)
+    calendar: Calendar | None = field(default=None, repr=False)
 
     def cue(self, name: str) -> re.Pattern:
         try:
@@ -112,6 +113,49 @@ class Rulebook:
             return self.vocabularies[name]
         except KeyError:
             raise RulesError(f"no vocabulary named {name!r} in rules/{self.lang}") from None
+
+
+@dataclass(frozen=True)
+class Calendar:
+    """The calendar words of a language (from its ``vocab.toml``), the one copy every module reads."""
+
+    weekdays: tuple[str, ...]  # lower case, Monday first
+    months: dict[str, int]  # every month word (names and abbreviations) -> 1..12
+    month_names: tuple[str, ...]  # the full names, January first
+    month_abbreviations: tuple[str, ...]  # "jan", "sept"...: every month word that is not a full name
+    weekday_abbreviations: tuple[str, ...]
+
+    def month_prefixes(self) -> tuple[str, ...]:
+        """The three-letter stems of the months ("jan" .. "dec")."""
+        return tuple(name[:3] for name in self.month_names)
+
+    def weekday_prefixes(self) -> tuple[str, ...]:
+        """The three-letter stems of the weekdays ("mon" .. "sun")."""
+        return tuple(name[:3] for name in self.weekdays)
+
+
+def alternation(words, title: bool = True) -> str:
+    """A regex alternation of ``words`` (longest first, escaped), title-cased unless ``title`` is False."""
+    uniq = sorted({w.title() if title else w for w in words}, key=lambda w: (-len(w), w))
+    return "|".join(re.escape(w) for w in uniq)
+
+
+def calendar(lang: str = DEFAULT_LANG) -> Calendar:
+    """The calendar vocabulary of ``lang`` (weekdays, months and their abbreviations)."""
+    return load(lang).calendar
+
+
+def _calendar(vocab: dict, where: str) -> Calendar | None:
+    if "weekdays" not in vocab or "months" not in vocab:
+        return None
+    weekdays = tuple(str(w).lower() for w in vocab["weekdays"])
+    months = {str(k).lower(): v for k, v in vocab["months"].items()}
+    if len(weekdays) != 7 or sorted(set(months.values())) != list(range(1, 13)):
+        raise RulesError("vocab: 'weekdays' needs 7 words and 'months' every month 1-12", where)
+    names = tuple(max((w for w, n in months.items() if n == k), key=len) for k in range(1, 13))
+    abbrevs = tuple(w for w in months if w not in names)
+    return Calendar(weekdays, months, names, abbrevs,
+                    tuple(str(w).lower() for w in vocab.get("weekday_abbreviations", ())))
 
 
 _FLAGS = {"i": re.I, "m": re.M, "s": re.S, "x": re.X}
@@ -259,4 +303,4 @@ def load(lang: str = DEFAULT_LANG, folder: Path | None = None) -> Rulebook:
     if not triggers:
         raise RulesError("no trigger rules (triggers.toml)", str(base))
     prefilter = Prefilter({r.id: r.literals for r in triggers})
-    return Rulebook(lang, tuple(triggers), cues, vocab, prefilter, outlets)
+    return Rulebook(lang, tuple(triggers), cues, vocab, prefilter, outlets, _calendar(vocab, str(base)))

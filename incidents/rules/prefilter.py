@@ -185,6 +185,7 @@ def check_sound(pattern: re.Pattern, literals: frozenset[str] | None, text: str)
 
 # ------------------------------------------------------------------ first characters
 MAX_FIRST = 64  # a pattern that can start with more characters than this gets no guard
+_CATEGORIES = {_c.CATEGORY_DIGIT: "\\d", _c.CATEGORY_WORD: "\\w", _c.CATEGORY_SPACE: "\\s"}
 
 
 def _first_of(items, flags: int) -> tuple[set[str] | None, bool]:
@@ -204,7 +205,9 @@ def _first_of(items, flags: int) -> tuple[set[str] | None, bool]:
                     chars.add(chr(iav))
                 elif iop is _c.RANGE and iav[1] - iav[0] < MAX_FIRST:
                     chars.update(chr(x) for x in range(iav[0], iav[1] + 1))
-                else:  # a category (\w, \d), a negation, a wide range
+                elif iop is _c.CATEGORY and iav in _CATEGORIES:
+                    chars.add(_CATEGORIES[iav])  # kept as its class escape ("\\d")
+                else:  # a negated category, a negation, a wide range
                     return None, False
         elif op is _c.SUBPATTERN:
             chars, nullable = _first_of(av[-1], flags | av[1])
@@ -255,5 +258,5 @@ def guarded(pattern: str, flags: int = 0) -> re.Pattern:
     chars = first_chars(pattern, flags)
     if chars is None:
         return re.compile(pattern, flags)
-    cls = "".join(sorted(re.escape(c) if c not in "-]\\^" else "\\" + c for c in chars))
+    cls = "".join(sorted(c if len(c) == 2 else "\\" + c if c in "-]\\^[" else re.escape(c) for c in chars))
     return re.compile(f"(?=[{cls}])(?:{pattern})", flags)
