@@ -10,12 +10,15 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from .rules import calendar
+
 ABBREVIATIONS = {
     "mr", "mrs", "ms", "dr", "prof", "sen", "rep", "gov", "gen", "lt", "col", "maj", "capt", "sgt",
     "cpl", "pvt", "adm", "cmdr", "st", "mt", "ft", "no", "nos", "vs", "etc", "inc", "ltd", "co", "corp",
-    "jan", "feb", "mar", "apr", "jun", "jul", "aug", "sep", "sept", "oct", "nov", "dec",
-    "mon", "tue", "tues", "wed", "thu", "thur", "thurs", "fri", "sat", "sun", "approx", "est", "dept",
+    "approx", "est", "dept",
     "rev", "sr", "jr", "al", "u.s", "u.n", "u.k", "e.g", "i.e", "a.m", "p.m",
+    # "Feb.", "Sept.", "Tues.": the calendar's abbreviations (rules/<lang>/vocab.toml)
+    *calendar().month_abbreviations, *calendar().weekday_abbreviations,
 }
 # A match starts only where a run of end marks starts (a run that fails fails from every point inside
 # it), and takes the run and its closing quotes whole: linear on 200 KB of dots.

@@ -6,6 +6,8 @@
   ``sub_event_type``, ``patterns``): the words that report an incident of an ACLED type;
 * ``outlets.toml``: ``[[outlet]]`` tables (``id``, ``name``, ``signs``, ``decisive``): how a
   text shows the outlet that wrote it, compiled into one scan (:class:`OutletScan`);
+  and ``[[line]]`` tables (``id``, ``kind``, ``patterns``): the line formats of pages (time
+  stamps, datelines, captions, credits, furniture), one regex per kind (``book.line(kind)``);
 * ``cues.toml`` and the other files: named cues (``[name]`` with ``patterns``,
   optional ``flags`` and ``wrap``) and vocabularies (``[vocab.name]`` tables of words).
 
@@ -101,6 +103,15 @@ class Rulebook:
     prefilter: Prefilter = field(repr=False)
     outlets: OutletScan | None = field(default=None, repr=False)
     calendar: Calendar | None = field(default=None, repr=False)
+    lines: dict[str, re.Pattern] = field(default_factory=dict, repr=False)
+    line_search: frozenset[str] = frozenset()  # kinds found anywhere in a line, not from its start
+
+    def line(self, kind: str) -> re.Pattern:
+        """The regex of a kind of line (its rules joined, a named group per rule id)."""
+        try:
+            return self.lines[kind]
+        except KeyError:
+            raise RulesError(f"no line format of kind {kind!r} in rules/{self.lang}") from None
 
     def cue(self, name: str) -> re.Pattern:
         try:
@@ -159,7 +170,7 @@ def _calendar(vocab: dict, where: str) -> Calendar | None:
 
 
 _FLAGS = {"i": re.I, "m": re.M, "s": re.S, "x": re.X}
-_WRAPS = {"word": (r"\b(?:", r")\b"), "none": ("", ""), "start": (r"^(?:", r")"), "end": (r"(?:", r")$"),
+_WRAPS = {"word": (r"\b(?:", r")\b"), "none": ("", ""), "line": (r"^(?:", r")$"), "start": (r"^(?:", r")"), "end": (r"(?:", r")$"),
           "word_start": (r"\b(?:", r")")}
 
 
@@ -247,6 +258,61 @@ def _outlets(path: Path, data: dict) -> OutletScan:
     return OutletScan(tuple(outlets), regex, groups)
 
 
+_PLACEHOLDER = re.compile(r"\{\{(\w+)\}\}")
+
+
+def _expand(pattern: str, vocab: dict, cal: Calendar | None, where: str) -> str:
+    """``{{name}}`` -> the alternation of a vocabulary (months3, weekdays3 or a [vocab.name] word list)."""
+    def sub(m: re.Match) -> str:
+        name = m.group(1)
+        if name in ("months3", "weekdays3") and cal is not None:
+            return alternation(cal.month_prefixes() if name == "months3" else cal.weekday_prefixes())
+        words = vocab.get(name)
+        if not isinstance(words, list) or not words:
+            raise RulesError(f"{where}: {{{{{name}}}}} names no word list")
+        return alternation(words, title=False)
+    return _PLACEHOLDER.sub(sub, pattern)
+
+
+def _line_formats(path: Path, specs, vocab: dict, cal: Calendar | None) -> tuple[dict[str, re.Pattern], frozenset[str]]:
+    if not isinstance(specs, list):
+        raise RulesError("'line' must be an array of tables ([[line]])", str(path))
+    by_kind: dict[str, list[tuple[str, re.Pattern]]] = {}
+    search: dict[str, bool] = {}
+    seen: set[str] = set()
+    for k, spec in enumerate(specs):
+        rid = spec.get("id") if isinstance(spec, dict) else None
+        where = f"{path.name} line {rid or k + 1}"
+        line = _line_of(path, f'"{rid}"') if rid else None
+        if not rid or not isinstance(rid, str) or not rid.isidentifier() or rid in seen:
+            raise RulesError(f"{where}: every line rule needs a unique id (letters, digits, _)", str(path), line)
+        seen.add(rid)
+        kind = spec.get("kind")
+        if not kind or not isinstance(kind, str):
+            raise RulesError(f"{where}: missing kind", str(path), line)
+        if search.setdefault(kind, bool(spec.get("search"))) != bool(spec.get("search")):
+            raise RulesError(f"{where}: the rules of kind {kind!r} disagree on 'search'", str(path), line)
+        pats = spec.get("patterns")
+        if isinstance(pats, list):
+            pats = [_expand(p, vocab, cal, where) if isinstance(p, str) else p for p in pats]
+        try:
+            rx = compile_patterns({"patterns": pats, "flags": spec.get("flags", ""), "wrap": spec.get("wrap", "line")}, where)
+        except RulesError as exc:
+            raise RulesError(str(exc), str(path), line) from None
+        by_kind.setdefault(kind, []).append((rid, rx))
+    out: dict[str, re.Pattern] = {}
+    for kind, rules in by_kind.items():
+        if len(rules) == 1:
+            out[kind] = rules[0][1]
+            continue
+        parts = []
+        for rid, rx in rules:
+            fl = "".join(ch for ch, bit in (("i", re.I), ("m", re.M), ("s", re.S), ("x", re.X)) if rx.flags & bit)
+            parts.append(f"(?P<{rid}>(?{fl}:{rx.pattern}))" if fl else f"(?P<{rid}>{rx.pattern})")
+        out[kind] = re.compile("|".join(parts))
+    return out, frozenset(k for k, v in search.items() if v)
+
+
 def _trigger_rules(path: Path, data: dict) -> list[TriggerRule]:
     rules = []
     seen: set[str] = set()
@@ -280,6 +346,7 @@ def load(lang: str = DEFAULT_LANG, folder: Path | None = None) -> Rulebook:
     cues: dict[str, re.Pattern] = {}
     vocab: dict[str, dict | list] = {}
     outlets: OutletScan | None = None
+    line_specs: tuple[Path, list] | None = None
     for path in sorted(base.glob("*.toml")):
         data = _read(path)
         if path.stem == "triggers":
@@ -287,7 +354,8 @@ def load(lang: str = DEFAULT_LANG, folder: Path | None = None) -> Rulebook:
             continue
         if path.stem == "outlets":
             outlets = _outlets(path, data)
-            data = {k: v for k, v in data.items() if k != "outlet"}
+            line_specs = (path, data.get("line", []))
+            data = {k: v for k, v in data.items() if k not in ("outlet", "line")}
         for name, spec in data.items():
             if name == "vocab":
                 for vname, table in spec.items():
@@ -303,4 +371,6 @@ def load(lang: str = DEFAULT_LANG, folder: Path | None = None) -> Rulebook:
     if not triggers:
         raise RulesError("no trigger rules (triggers.toml)", str(base))
     prefilter = Prefilter({r.id: r.literals for r in triggers})
-    return Rulebook(lang, tuple(triggers), cues, vocab, prefilter, outlets, _calendar(vocab, str(base)))
+    cal = _calendar(vocab, str(base))
+    lines, line_search = _line_formats(*line_specs, vocab, cal) if line_specs else ({}, frozenset())
+    return Rulebook(lang, tuple(triggers), cues, vocab, prefilter, outlets, cal, lines, line_search)
