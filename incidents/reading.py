@@ -113,8 +113,11 @@ def decode_bytes(data: bytes, name: str = "<input>") -> str:
         raise InputError(f"not UTF-8 or Windows-1252 text (byte {exc.start})", name) from None
 
 
+_CONTROL_BYTES = bytes(b for b in range(32) if b not in (9, 10, 12, 13))
+
+
 def _looks_binary(sample: bytes) -> bool:
-    control = sum(1 for b in sample if b < 32 and b not in (9, 10, 12, 13))
+    control = len(sample) - len(sample.translate(None, _CONTROL_BYTES))
     return control > max(4, len(sample) // 100)
 
 

@@ -303,13 +303,15 @@ def _line_formats(path: Path, specs, vocab: dict, cal: Calendar | None) -> tuple
     out: dict[str, re.Pattern] = {}
     for kind, rules in by_kind.items():
         if len(rules) == 1:
-            out[kind] = rules[0][1]
-            continue
-        parts = []
-        for rid, rx in rules:
-            fl = "".join(ch for ch, bit in (("i", re.I), ("m", re.M), ("s", re.S), ("x", re.X)) if rx.flags & bit)
-            parts.append(f"(?P<{rid}>(?{fl}:{rx.pattern}))" if fl else f"(?P<{rid}>{rx.pattern})")
-        out[kind] = re.compile("|".join(parts))
+            pattern, flags = rules[0][1].pattern, rules[0][1].flags
+        else:
+            parts = []
+            for rid, rx in rules:
+                fl = "".join(ch for ch, bit in (("i", re.I), ("m", re.M), ("s", re.S), ("x", re.X)) if rx.flags & bit)
+                parts.append(f"(?P<{rid}>(?{fl}:{rx.pattern}))" if fl else f"(?P<{rid}>{rx.pattern})")
+            pattern, flags = "|".join(parts), 0
+        # a kind searched through a line is guarded by its first characters (most positions fail at once)
+        out[kind] = guarded(pattern, flags) if search[kind] else re.compile(pattern, flags)
     return out, frozenset(k for k, v in search.items() if v)
 
 

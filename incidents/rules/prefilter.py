@@ -185,6 +185,7 @@ def check_sound(pattern: re.Pattern, literals: frozenset[str] | None, text: str)
 
 # ------------------------------------------------------------------ first characters
 MAX_FIRST = 64  # a pattern that can start with more characters than this gets no guard
+_FOLDED = "(?i)"  # prefix of a first character matched ignoring case
 _CATEGORIES = {_c.CATEGORY_DIGIT: "\\d", _c.CATEGORY_WORD: "\\w", _c.CATEGORY_SPACE: "\\s"}
 
 
@@ -228,8 +229,8 @@ def _first_of(items, flags: int) -> tuple[set[str] | None, bool]:
             return None, False
         if chars is None:
             return None, False
-        if flags & re.I:
-            chars = chars | {c.lower() for c in chars} | {c.upper() for c in chars if len(c.upper()) == 1}
+        if flags & re.I:  # matched ignoring case (U+212A KELVIN SIGN matches "k"): the guard ignores it too
+            chars = {c if c.startswith(_FOLDED) or len(c) == 2 else _FOLDED + c for c in chars}
         out |= chars
         if len(out) > MAX_FIRST:
             return None, False
@@ -239,7 +240,10 @@ def _first_of(items, flags: int) -> tuple[set[str] | None, bool]:
 
 
 def first_chars(pattern: str, flags: int = 0) -> frozenset[str] | None:
-    """The characters every match of ``pattern`` starts with (None when unknown, many, or it can match empty)."""
+    """The characters every match of ``pattern`` starts with (None when unknown, many, or it can match empty).
+
+    Class escapes stay escapes ("\\d"); a character matched ignoring case is written "(?i)x".
+    """
     try:
         parsed = _sre.parse(pattern, flags)
     except re.error:
@@ -258,5 +262,12 @@ def guarded(pattern: str, flags: int = 0) -> re.Pattern:
     chars = first_chars(pattern, flags)
     if chars is None:
         return re.compile(pattern, flags)
-    cls = "".join(sorted(c if len(c) == 2 else "\\" + c if c in "-]\\^[" else re.escape(c) for c in chars))
-    return re.compile(f"(?=[{cls}])(?:{pattern})", flags)
+    def cls(cs) -> str:
+        return "".join(sorted(c if len(c) == 2 else "\\" + c if c in "-]\\^[" else re.escape(c) for c in cs))
+
+    plain = {c for c in chars if not c.startswith(_FOLDED)}
+    folded = {c[len(_FOLDED):] for c in chars if c.startswith(_FOLDED)}
+    if flags & re.I:  # the whole pattern ignores case, and so does its guard
+        plain, folded = plain | folded, set()
+    alts = ([f"[{cls(plain)}]"] if plain else []) + ([f"(?i:[{cls(folded)}])"] if folded else [])
+    return re.compile(f"(?={'|'.join(alts)})(?:{pattern})", flags)
