@@ -56,15 +56,18 @@ _PATTERNS: list[tuple[str, re.Pattern]] = [
 ]
 
 
+# each behind a look-ahead of its first characters: the same matches, most positions skipped at once
+_PATTERNS = [(kind, guarded(rx.pattern, rx.flags)) for kind, rx in _PATTERNS]
 _PATTERNS_BY_KIND = dict(_PATTERNS)
+_DIGIT = re.compile(r"\d")
 
 # what each kind of expression needs somewhere in the text (a month name, a digit, "day"...)
 _NEEDS = {
     "iso": ("digit",), "mdy": ("month",), "dmy": ("month",), "part_month": ("month",), "in_month": ("month",),
-    "into_weekday": ("day",), "weekday": ("day",), "days_ago": ("day",), "weeks_ago": ("week",),
+    "into_weekday": ("weekday",), "weekday": ("weekday",), "days_ago": ("day",), "weeks_ago": ("week",),
     "year": ("digit",), "rel": ("rel",),
 }
-_MONTH_WORD = re.compile(r"\b(?:" + alternation(_CAL.month_prefixes()) + ")", re.I)
+_MONTH_STEMS = _CAL.month_prefixes()  # "jan" .. "dec": every month word contains its stem
 _REL_WORD = re.compile(r"today|tonight|morning|afternoon|evening|yesterday|day before|night|week|month|hours|recent|"
                        r"previous day|past")
 
@@ -260,10 +263,12 @@ def find_dates(text: str, base: date | None, offset: int = 0) -> list[DateExpr]:
     found: list[DateExpr] = []
     taken: list[tuple[int, int]] = []
     low = text.lower()
-    has = {
-        "month": bool(_MONTH_WORD.search(text)),
-        "digit": any(c.isdigit() for c in text),
-        "day": "day" in low,
+    day = "day" in low
+    has = {  # substring tests of the folded text, each a superset of what its patterns can match
+        "month": any(stem in low for stem in _MONTH_STEMS),
+        "digit": _DIGIT.search(text) is not None,  # what the digit patterns need (\d)
+        "day": day,
+        "weekday": day and any(w in low for w in WEEKDAYS),
         "week": "week" in low,
         "rel": bool(_REL_WORD.search(low)),
     }
