@@ -316,6 +316,7 @@ _FULL_DATE = guarded(
     r"(?:" + _MONTH_RE + _SP + r"+(?P<day>[0-3]?\d)(?:,?" + _SP + r"+(?P<year>(?:19|20)\d\d))?"
     r"|(?P<day2>[0-3]?\d)" + _SP + r"+(?P<month2>" + _MONTH_ALT + r")\.?(?:,?" + _SP + r"+(?P<year2>(?:19|20)\d\d))?)"
 )
+_MONTH_STEM = re.compile(alternation(_CAL.month_prefixes()))  # "Jan" .. "Dec": a month word starts with one
 _WEEKDAY_WORD = guarded(r"\b(" + alternation(WEEKDAYS) + r")\b")
 _ISO_DATE = guarded(r"\b(20\d\d)-([01]\d)-([0-3]\d)\b")
 _SLASH_DATE = guarded(r"\b([0-3]?\d)[/.]([01]?\d)[/.](20\d\d)\b")  # 31/07/2024 (day first, as outside the US)
@@ -362,9 +363,20 @@ def infer_published(text: str, today: date | None = None) -> date | None:
         text = "\n".join(text.splitlines())  # lines as splitlines() cuts them, joined by "\n"
     weekday_counts = Counter(w.lower() for w in _WEEKDAY_WORD.findall(text))
     top_weekday = WEEKDAYS.index(weekday_counts.most_common(1)[0][0]) if weekday_counts else None
-    # every match of the three patterns, in the order a line-by-line reading meets them
-    hits = [(text.rfind("\n", 0, m.start()) + 1, rank, m.start(), m) for rank, rx in
-            enumerate((_FULL_DATE, _ISO_DATE, _SLASH_DATE)) for m in rx.finditer(text)]
+    # every match of the three patterns, in the order a line-by-line reading meets them; a written-out
+    # date holds a month word, so only the lines with one are scanned for it (a match never leaves its line)
+    hits = []
+    line_end = -1
+    for w in _MONTH_STEM.finditer(text):
+        if w.start() < line_end:
+            continue  # this line is scanned already
+        ls = text.rfind("\n", 0, w.start()) + 1
+        line_end = text.find("\n", w.start())
+        line_end = len(text) if line_end < 0 else line_end
+        hits.extend((ls, 0, m.start(), m) for m in _FULL_DATE.finditer(text, ls, line_end))
+    for rank, rx, needs in ((1, _ISO_DATE, ("-",)), (2, _SLASH_DATE, ("/20", ".20"))):
+        if any(n in text for n in needs):  # what every match contains
+            hits.extend((text.rfind("\n", 0, m.start()) + 1, rank, m.start(), m) for m in rx.finditer(text))
     if not hits:
         return None
     hits.sort(key=lambda h: h[:3])
