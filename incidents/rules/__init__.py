@@ -225,7 +225,7 @@ def _line_of(path: Path, needle: str) -> int | None:
     return None
 
 
-def _outlets(path: Path, data: dict) -> OutletScan:
+def _outlets(path: Path, data: dict, vocab: dict, cal: Calendar | None) -> OutletScan:
     outlets: list[Outlet] = []
     alts: list[str] = []
     groups: dict[str, tuple[int, bool]] = {}
@@ -243,11 +243,20 @@ def _outlets(path: Path, data: dict) -> OutletScan:
         seen.add(oid)
         if not spec.get("name"):
             raise RulesError(f"{where}: missing name", str(path), line)
-        sign = compile_patterns({"patterns": spec.get("signs"), "flags": "m", "wrap": "none"}, f"{path.name} {where} signs")
-        decisive = None
-        if spec.get("decisive") is not None:
-            decisive = compile_patterns({"patterns": spec["decisive"], "flags": "m", "wrap": "none"},
-                                        f"{path.name} {where} decisive")
+
+        def patterns(key: str) -> list | None:
+            pats = spec.get(key)
+            return [_expand(p, vocab, cal, where) if isinstance(p, str) else p for p in pats] if isinstance(pats, list) else pats
+
+        try:
+            sign = compile_patterns({"patterns": patterns("signs"), "flags": "m", "wrap": "none"}, f"{path.name} {where} signs")
+            decisive = None
+            if spec.get("decisive") is not None:
+                decisive = compile_patterns({"patterns": patterns("decisive"), "flags": "m", "wrap": "none"},
+                                            f"{path.name} {where} decisive")
+        except RulesError as exc:
+            raise RulesError(str(exc), str(path), line) from None
+        if decisive is not None:
             decisive_alts.append(f"(?P<d_{oid}>{decisive.pattern})")
             groups[f"d_{oid}"] = (k, True)
         alts.append(f"(?P<s_{oid}>{sign.pattern})")
@@ -349,13 +358,14 @@ def load(lang: str = DEFAULT_LANG, folder: Path | None = None) -> Rulebook:
     vocab: dict[str, dict | list] = {}
     outlets: OutletScan | None = None
     line_specs: tuple[Path, list] | None = None
+    outlet_data: tuple[Path, dict] | None = None
     for path in sorted(base.glob("*.toml")):
         data = _read(path)
         if path.stem == "triggers":
             triggers.extend(_trigger_rules(path, data))
             continue
-        if path.stem == "outlets":
-            outlets = _outlets(path, data)
+        if path.stem == "outlets":  # compiled once every vocabulary is read (their patterns name them)
+            outlet_data = (path, data)
             line_specs = (path, data.get("line", []))
             data = {k: v for k, v in data.items() if k not in ("outlet", "line")}
         for name, spec in data.items():
@@ -375,4 +385,5 @@ def load(lang: str = DEFAULT_LANG, folder: Path | None = None) -> Rulebook:
     prefilter = Prefilter({r.id: r.literals for r in triggers})
     cal = _calendar(vocab, str(base))
     lines, line_search = _line_formats(*line_specs, vocab, cal) if line_specs else ({}, frozenset())
+    outlets = _outlets(*outlet_data, vocab, cal) if outlet_data else None
     return Rulebook(lang, tuple(triggers), cues, vocab, prefilter, outlets, cal, lines, line_search)
