@@ -336,6 +336,22 @@ _STAMP_LINE = re.compile(
 )
 
 
+HEAD_LINES = 3  # the page head: its first non-empty lines (title, masthead, date line)
+HEAD_WEIGHT = 5  # what a full date there weighs beyond a date in the prose (a caption: 2)
+
+
+def _head_end(text: str, lines: int = HEAD_LINES) -> int:
+    """The offset where the first ``lines`` non-empty lines of ``text`` end."""
+    pos = n = 0
+    while n < lines and pos < len(text):
+        stop = text.find("\n", pos)
+        stop = len(text) if stop < 0 else stop
+        if text[pos:stop].strip():
+            n += 1
+        pos = stop + 1
+    return pos
+
+
 def _stamp_date(line: str) -> date | None:
     """The date of a line that is only a post's time stamp ("Thu 3 Oct 2024 07.05 BST")."""
     m = _STAMP_LINE.match(line)
@@ -380,7 +396,9 @@ def infer_published(text: str, today: date | None = None) -> date | None:
     if not hits:
         return None
     hits.sort(key=lambda h: h[:3])
-    dated: list[tuple[int, int, int | None, int | None, bool]] = []  # (month, day, year, weekday, caption)
+    # (month, day, year, weekday, caption, in the page head)
+    dated: list[tuple[int, int, int | None, int | None, bool, bool]] = []
+    head_end = _head_end(text)
     years: Counter = Counter()
     lines: dict[int, str] = {}
     captions: dict[int, bool] = {}
@@ -397,7 +415,7 @@ def infer_published(text: str, today: date | None = None) -> date | None:
         if rank == 1:  # ISO
             y, mo, d = m.groups()
             years[int(y)] += 1
-            dated.append((int(mo), int(d), int(y), None, False))
+            dated.append((int(mo), int(d), int(y), None, False, False))
             continue
         if rank == 2:  # day/month/year
             a, b, y = m.groups()
@@ -406,7 +424,7 @@ def infer_published(text: str, today: date | None = None) -> date | None:
                 d, mo = mo, d
             if 1 <= mo <= 12 and 1 <= d <= 31:
                 years[int(y)] += 1
-                dated.append((mo, d, int(y), None, bool(_ISSUED_LINE.match(line))))
+                dated.append((mo, d, int(y), None, bool(_ISSUED_LINE.match(line)), False))
             continue
         if not dated_lines or dated_lines[-1] != ls:
             dated_lines.append(ls)
@@ -434,7 +452,9 @@ def infer_published(text: str, today: date | None = None) -> date | None:
             continue  # "since Oct. 7, 2023": history, whatever its year
         if _ON_BEFORE.search(before) and not is_caption and not y:
             continue
-        dated.append((month, int(day), y, wd, is_caption))
+        # a date line under the title ("Liveblog — March 5, 2024"): short, not a sentence
+        head = bool(y) and ls < head_end and len(line) < 80 and not line.rstrip().endswith(".")
+        dated.append((month, int(day), y, wd, is_caption, head))
     if not dated:
         return None
     # a stamp line ("Thu 3 Oct 2024 07.05 BST") holds a written-out date, so only those lines are tried
@@ -443,7 +463,7 @@ def infer_published(text: str, today: date | None = None) -> date | None:
         return max(stamps)  # a live blog's posts are stamped: the page is as new as its latest post
     default_year = years.most_common(1)[0][0] if years else None
     votes: Counter = Counter()
-    for month, day, year, wd, caption in dated:
+    for month, day, year, wd, caption, head in dated:
         y = year or default_year
         candidates = [y] if y else list(range(today.year, today.year - 12, -1))
         chosen = None
@@ -462,6 +482,8 @@ def infer_published(text: str, today: date | None = None) -> date | None:
         if chosen is None or chosen > today:
             continue
         weight = 3 if caption else 1
+        if head:  # a full date in the page's first lines (under the title): the page's own date line
+            weight += HEAD_WEIGHT
         if wd is not None and chosen.weekday() == wd:
             weight += 2
         if top_weekday is not None and chosen.weekday() == top_weekday:

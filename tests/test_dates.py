@@ -128,3 +128,15 @@ def test_infer_published_reads_lines_and_tolerates_odd_month_spellings():
     # other line breaks (form feed, U+2028) cut lines as a line feed does
     assert infer_published("Updated 3 Oct 2024 07.05 BST\u2028Updated 4 Oct 2024 08.10 BST\x0cA strike hit.",
                            date(2025, 1, 1)) == date(2024, 10, 4)
+
+
+def test_a_date_line_under_the_title_is_the_pages_date():
+    from incidents.dates import infer_published
+
+    later = "The talks had stalled on Tuesday, October 8, 2024, after a week of strikes.\n"
+    head = "Regional news\nLive coverage — March 12, 2024\n\nShelling hit two villages, officials said.\n"
+    # the head's date line outweighs a weekday-consistent date told in the prose
+    assert infer_published(head + later, date(2025, 1, 1)) == date(2024, 3, 12)
+    # a sentence in the first lines is prose, not a date line
+    prose = "Regional news\nShelling was reported on March 12, 2024.\n\n"
+    assert infer_published(prose + later, date(2025, 1, 1)) == date(2024, 10, 8)
