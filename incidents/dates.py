@@ -62,12 +62,16 @@ _PATTERNS_BY_KIND = dict(_PATTERNS)
 _DIGIT = re.compile(r"\d")
 
 # what each kind of expression needs somewhere in the text (a month name, a digit, "day"...)
-_NEEDS = {
-    "iso": ("digit",), "mdy": ("month",), "dmy": ("month",), "part_month": ("month",), "in_month": ("month",),
-    "into_weekday": ("weekday",), "weekday": ("weekday",), "days_ago": ("day",), "weeks_ago": ("week",),
-    "year": ("digit",), "rel": ("rel",),
+_NEEDS = {  # all of these, else the kind is not tried
+    "iso": ("iso",), "mdy": ("month", "digit"), "dmy": ("month", "digit"), "part_month": ("month",),
+    "in_month": ("month",), "into_weekday": ("weekday",), "weekday": ("weekday",), "days_ago": ("day", "direction"),
+    "weeks_ago": ("week", "ago"), "year": ("century",), "rel": ("rel",),
 }
 _MONTH_STEMS = _CAL.month_prefixes()  # "jan" .. "dec": every month word contains its stem
+_MONTH_STEM_LOW = re.compile("|".join(_MONTH_STEMS))  # searched in the lower-cased text
+_WEEKDAY_LOW = re.compile("|".join(WEEKDAYS))
+_DIRECTION_LOW = re.compile("ago|earlier|before|later|after")
+_PLAN = [(kind, pattern, frozenset(_NEEDS[kind])) for kind, pattern in _PATTERNS]
 _REL_WORD = re.compile(r"today|tonight|morning|afternoon|evening|yesterday|day before|night|week|month|hours|recent|"
                        r"previous day|past")
 
@@ -264,16 +268,22 @@ def find_dates(text: str, base: date | None, offset: int = 0) -> list[DateExpr]:
     taken: list[tuple[int, int]] = []
     low = text.lower()
     day = "day" in low
+    week = "week" in low
     has = {  # substring tests of the folded text, each a superset of what its patterns can match
-        "month": any(stem in low for stem in _MONTH_STEMS),
+        "month": _MONTH_STEM_LOW.search(low) is not None,
         "digit": _DIGIT.search(text) is not None,  # what the digit patterns need (\d)
         "day": day,
-        "weekday": day and any(w in low for w in WEEKDAYS),
-        "week": "week" in low,
-        "rel": bool(_REL_WORD.search(low)),
+        "weekday": day and _WEEKDAY_LOW.search(low) is not None,
+        "week": week,
+        "rel": _REL_WORD.search(low) is not None,
+        "iso": "20" in text and "-" in text,  # 2024-02-07
+        "century": "20" in text or "19" in text,  # "in 2023", "since 1948"
+        "direction": day and _DIRECTION_LOW.search(low) is not None,  # "days ago", "a day later"
+        "ago": week and ("ago" in low or "earlier" in low),
     }
-    for kind, pattern in _PATTERNS:
-        if not any(has[need] for need in _NEEDS[kind]):
+    present = {name for name, yes in has.items() if yes}
+    for kind, pattern, needs in _PLAN:
+        if not needs <= present:
             continue  # cheap test: this kind of expression cannot be in the text
         for m in pattern.finditer(text):
             s, e = m.span()
