@@ -13,6 +13,9 @@ Works line by line (live pages put one paragraph per line) and recognises:
   one entry per bullet;
 * page furniture, dropped: "View All (6)", "Here's the latest:", "Link
   Copied!", "Associated Press writers ... contributed.", bylines, credits.
+
+The line formats are data: ``[[line]]`` rules with ids in ``rules/<lang>/outlets.toml``,
+one compiled regex per kind (``dateline``, ``timestamp``, ``furniture``, ``caption``...).
 """
 from __future__ import annotations
 

@@ -20,6 +20,7 @@ from pathlib import Path
 from .dates import check_published
 from .errors import InputError
 from .model import Report, without_surrogates
+from .rules import load
 
 MAX_BYTES = 5 * 1024 * 1024  # uploads and files; a live page is ~50 KB
 HTML_SUFFIXES = {".html", ".htm", ".xhtml"}
@@ -220,7 +221,7 @@ def infer_source(text: str) -> str:
     are credited in each other's captions. The first outlet in the file wins a tie.
     """
     head = text[:20000] + "\n" + text[-4000:] if len(text) > 24000 else text
-    scan = _rules().outlets
+    scan = _OUTLETS
     if scan is None:
         return ""
     best, best_n = "", 0
@@ -231,10 +232,8 @@ def infer_source(text: str) -> str:
     return best
 
 
-def _rules():
-    from .rules import load
-
-    return load()
+_OUTLETS = load().outlets
+_OUTLET_SCAN = _OUTLETS.regex if _OUTLETS is not None else None  # module level: the fuzz harness pumps it
 
 
 def report_from_text(text: str, source: str | None = None, published: date | None = None,

@@ -74,7 +74,7 @@ def test_a_bad_outlet_names_the_file_and_line(tmp_path):
                                             'sub_event_type = "B"\npatterns = ["a"]\n', encoding="utf-8")
     (tmp_path / "outlets.toml").write_text('[[outlet]]\nid = "wire"\nname = "W"\nsigns = ["W"]\n\n'
                                            '[[outlet]]\nid = "wire"\nname = "V"\nsigns = ["V"]\n', encoding="utf-8")
-    with pytest.raises(RulesError, match=r"outlets.toml:2: outlet wire: every outlet needs a unique id"):
+    with pytest.raises(RulesError, match=r"outlets.toml:7: outlet wire: every outlet needs a unique id"):
         load("xo", tmp_path)
 
 

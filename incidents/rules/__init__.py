@@ -214,12 +214,14 @@ def _compiles(pattern: str, flags: int) -> bool:
         return False
 
 
-def _line_of(path: Path, needle: str) -> int | None:
-    """The line of ``path`` where ``needle`` first occurs (for errors that name a line)."""
+def _line_of(path: Path, needle: str, nth: int = 1) -> int | None:
+    """The line of ``path`` where ``needle`` occurs for the ``nth`` time (for errors that name a line)."""
     try:
         for n, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
             if needle in line:
-                return n
+                nth -= 1
+                if nth <= 0:
+                    return n
     except OSError:
         return None
     return None
@@ -237,7 +239,7 @@ def _outlets(path: Path, data: dict, vocab: dict, cal: Calendar | None) -> Outle
     for k, spec in enumerate(specs):
         oid = spec.get("id") if isinstance(spec, dict) else None
         where = f"outlet {oid or k + 1}"
-        line = _line_of(path, f'"{oid}"') if oid else None
+        line = _line_of(path, f'"{oid}"', 2 if oid in seen else 1) if isinstance(oid, str) else None
         if not oid or not isinstance(oid, str) or not oid.isidentifier() or oid in seen:
             raise RulesError(f"{where}: every outlet needs a unique id (letters, digits, _)", str(path), line)
         seen.add(oid)
@@ -292,7 +294,7 @@ def _line_formats(path: Path, specs, vocab: dict, cal: Calendar | None) -> tuple
     for k, spec in enumerate(specs):
         rid = spec.get("id") if isinstance(spec, dict) else None
         where = f"{path.name} line {rid or k + 1}"
-        line = _line_of(path, f'"{rid}"') if rid else None
+        line = _line_of(path, f'"{rid}"', 2 if rid in seen else 1) if isinstance(rid, str) else None
         if not rid or not isinstance(rid, str) or not rid.isidentifier() or rid in seen:
             raise RulesError(f"{where}: every line rule needs a unique id (letters, digits, _)", str(path), line)
         seen.add(rid)
