@@ -460,10 +460,11 @@ def infer_published(text: str, today: date | None = None) -> date | None:
         before = text[max(ls, pos - 12):pos].lower()
         if _HISTORY_BEFORE.search(before) and not is_caption:
             continue  # "since Oct. 7, 2023": history, whatever its year
-        if _ON_BEFORE.search(before) and not is_caption and not y:
-            continue
-        # a date line under the title ("Liveblog — March 5, 2024"): short, not a sentence
-        head = bool(y) and ls < head_end and len(line) < 80 and not line.rstrip().endswith(".")
+        # a title or date line at the top of the page: short, not a sentence
+        head_line = ls < head_end and len(line) < 80 and not line.rstrip().endswith(".")
+        if _ON_BEFORE.search(before) and not is_caption and not y and not (head_line and wd is not None):
+            continue  # "on Oct. 7": a day told, not the page's ("what we know on Wednesday, July 3" is)
+        head = bool(y) and head_line  # "Liveblog — March 5, 2024": the page's own date line
         dated.append((month, int(day), y, wd, is_caption, head))
     if not dated:
         return None

@@ -140,3 +140,14 @@ def test_a_date_line_under_the_title_is_the_pages_date():
     # a sentence in the first lines is prose, not a date line
     prose = "Regional news\nShelling was reported on March 12, 2024.\n\n"
     assert infer_published(prose + later, date(2025, 1, 1)) == date(2024, 10, 8)
+
+
+def test_a_title_naming_its_weekday_and_day_dates_the_page():
+    from incidents.dates import infer_published
+
+    body = "\n- Shelling hit a market on Tuesday, medics said.\n- Talks resume on Monday.\n"
+    # "on Thursday, May 9" in the title: the page's day (May 9 was a Thursday in 2024)
+    assert infer_published("Border clashes: the latest on Thursday, May 9" + body, date(2025, 1, 1)) == date(2024, 5, 9)
+    # in prose, "on May 9" without a weekday or a year is a day told, not the page's
+    assert infer_published("Border clashes\n\nThe talks began on May 9, officials said." + body,
+                           date(2025, 1, 1)) is None
