@@ -323,7 +323,7 @@ _SP = r"[^\S\n]"
 _WEEKDAY_ANY = alternation(WEEKDAYS) + "|" + alternation(_CAL.weekday_prefixes())
 _FULL_DATE = guarded(
     r"(?:(?P<weekday>" + _WEEKDAY_ANY + r"),?" + _SP + r"+)?"
-    r"(?:" + _MONTH_RE + _SP + r"+(?P<day>[0-3]?\d)(?:,?" + _SP + r"+(?P<year>(?:19|20)\d\d))?"
+    r"(?:" + _MONTH_RE + _SP + r"+(?P<day>[0-3]?\d)(?!\d)(?:,?" + _SP + r"+(?P<year>(?:19|20)\d\d))?"
     r"|(?P<day2>[0-3]?\d)" + _SP + r"+(?P<month2>" + _MONTH_ALT + r")\.?(?:,?" + _SP + r"+(?P<year2>(?:19|20)\d\d))?)"
 )
 _MONTH_STEM = re.compile(alternation(_CAL.month_prefixes()))  # "Jan" .. "Dec": a month word starts with one

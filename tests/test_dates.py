@@ -151,3 +151,11 @@ def test_a_title_naming_its_weekday_and_day_dates_the_page():
     # in prose, "on May 9" without a weekday or a year is a day told, not the page's
     assert infer_published("Border clashes\n\nThe talks began on May 9, officials said." + body,
                            date(2025, 1, 1)) is None
+
+
+def test_a_month_and_year_is_not_a_day_of_that_month():
+    from incidents.dates import infer_published
+
+    # "November 2023" is no November 20 (the day stopped inside the year)
+    assert infer_published("The group began its attacks in November 2023, officials said.\n", date(2025, 1, 1)) is None
+    assert infer_published("A strike hit the port on November 20, 2023.\n", date(2025, 1, 1)) == date(2023, 11, 20)
