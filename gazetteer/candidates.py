@@ -21,12 +21,11 @@ from typing import Iterable
 from .gazetteer import Context, Gazetteer, haversine_km
 from .place import Place
 
+from incidents.rules import calendar  # the one copy of the weekday and month names (rules/en/vocab.toml)
+
 # ---------------------------------------------------------------- word lists
-WEEKDAYS = frozenset("monday tuesday wednesday thursday friday saturday sunday".split())
-MONTHS = frozenset(
-    "january february march april may june july august september october november december "
-    "jan feb mar apr jun jul aug sep sept oct nov dec".split()
-)
+WEEKDAYS = frozenset(calendar().weekdays)
+MONTHS = frozenset(calendar().months)  # names and abbreviations
 TITLES = frozenset(
     """mr mrs ms dr prof president prime minister ministers king queen prince princess
     sheikh sheik emir imam general gen col lt sgt maj capt cpl pte adm lieutenant colonel

@@ -27,6 +27,8 @@ from .matcher import name_variants
 from .place import Place
 from .text import fold_key
 
+from incidents.rules import calendar  # the one copy of the weekday and month names (rules/en/vocab.toml)
+
 # The countries Middle East conflict reports are about (and their neighbours).
 REGION: tuple[str, ...] = (
     "PS", "IL", "LB", "SY", "IQ", "JO", "EG", "YE", "IR", "SA", "TR",
@@ -48,13 +50,11 @@ STOPLIST: frozenset[str] = frozenset(
     peace victory liberty freedom independence unity hope paradise martyrs
     martyr revolution republican national nation people union
     king queen prince princess president minister sheikh imam
-    monday tuesday wednesday thursday friday saturday sunday
-    january february march april may june july august september october november december
     man men bar bad nice mobile reading bath split sale best hit strip
     al el ad ed as at an ar az ash abu umm ibn bin bint beit deir kafr khan tell tel ain
     said says told
     """.split()
-)
+) | frozenset(calendar().weekdays) | frozenset(calendar().month_names)
 
 MIN_ALT_LEN = 3
 

@@ -12,7 +12,7 @@ import re
 from dataclasses import dataclass
 from functools import lru_cache
 
-from .rules import load
+from .rules import alternation, load
 
 _BOOK = load()
 UNITS: dict[str, int] = dict(_BOOK.vocab("number_units"))
@@ -176,7 +176,7 @@ def _victims_after(text: str) -> tuple[int | None, int]:
 
 _NEXT_WORD = re.compile(r"\s\S")
 _AGE = re.compile(r"[- ](?:year|month|week|day)s?[- ]old")
-_MONTH_AT_END = re.compile(r"(?i)\b(?:jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec)[a-z]*\.?\s*$")
+_MONTH_AT_END = re.compile(r"(?i)\b(?:" + alternation(_BOOK.calendar.month_prefixes(), title=False) + r")[a-z]*\.?\s*$")
 _MONTH_TAIL = re.compile(r"(?i)[a-z]*\.?\s*")
 _CLOCK_AFTER = re.compile(r"\s*(?::\d|[.:]\d\d\b|\s*(?:gmt|bst|utc|[ap]\.?m\b|et\b))", re.I)
 _TAIL = 64

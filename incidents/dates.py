@@ -28,17 +28,18 @@ from collections import Counter
 from dataclasses import dataclass
 from datetime import date, timedelta
 
-WEEKDAYS = ["monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"]
-MONTHS = {
-    "january": 1, "jan": 1, "february": 2, "feb": 2, "march": 3, "mar": 3, "april": 4, "apr": 4,
-    "may": 5, "june": 6, "jun": 6, "july": 7, "jul": 7, "august": 8, "aug": 8, "september": 9,
-    "sep": 9, "sept": 9, "october": 10, "oct": 10, "november": 11, "nov": 11, "december": 12, "dec": 12,
-}
-NUMBER_WORDS = {"a": 1, "an": 1, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6,
-                "seven": 7, "eight": 8, "nine": 9, "ten": 10, "several": 3, "a few": 3, "few": 3}
+from .rules import alternation, calendar, load
+from .rules.prefilter import guarded
 
-_MONTH_RE = r"(?P<month>Jan(?:uary)?|Feb(?:ruary)?|Mar(?:ch)?|Apr(?:il)?|May|June?|July?|Aug(?:ust)?|Sept?(?:ember)?|Oct(?:ober)?|Nov(?:ember)?|Dec(?:ember)?)(?![A-Za-z])\.?"
-_WEEKDAY_RE = r"(?P<weekday>Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday)"
+_CAL = calendar()
+WEEKDAYS = list(_CAL.weekdays)
+MONTHS = dict(_CAL.months)
+# values of the number words the "N days ago" pattern names (rules/<lang>/vocab.toml)
+NUMBER_WORDS = {**load().vocab("number_units"), **load().vocab("vague_numbers")}
+
+_MONTH_ALT = alternation(MONTHS)  # "September|...|Jan": the longest word first
+_MONTH_RE = r"(?P<month>" + _MONTH_ALT + r")(?![A-Za-z])\.?"
+_WEEKDAY_RE = r"(?P<weekday>" + alternation(WEEKDAYS) + r")"
 
 _PATTERNS: list[tuple[str, re.Pattern]] = [
     ("iso", re.compile(r"\b(?P<y>20\d\d)-(?P<m>[01]\d)-(?P<d>[0-3]\d)\b")),
@@ -55,15 +56,22 @@ _PATTERNS: list[tuple[str, re.Pattern]] = [
 ]
 
 
+# each behind a look-ahead of its first characters: the same matches, most positions skipped at once
+_PATTERNS = [(kind, guarded(rx.pattern, rx.flags)) for kind, rx in _PATTERNS]
 _PATTERNS_BY_KIND = dict(_PATTERNS)
+_DIGIT = re.compile(r"\d")
 
 # what each kind of expression needs somewhere in the text (a month name, a digit, "day"...)
-_NEEDS = {
-    "iso": ("digit",), "mdy": ("month",), "dmy": ("month",), "part_month": ("month",), "in_month": ("month",),
-    "into_weekday": ("day",), "weekday": ("day",), "days_ago": ("day",), "weeks_ago": ("week",),
-    "year": ("digit",), "rel": ("rel",),
+_NEEDS = {  # all of these, else the kind is not tried
+    "iso": ("iso",), "mdy": ("month", "digit"), "dmy": ("month", "digit"), "part_month": ("month",),
+    "in_month": ("month",), "into_weekday": ("weekday",), "weekday": ("weekday",), "days_ago": ("day", "direction"),
+    "weeks_ago": ("week", "ago"), "year": ("century",), "rel": ("rel",),
 }
-_MONTH_WORD = re.compile(r"\b(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec)", re.I)
+_MONTH_STEMS = _CAL.month_prefixes()  # "jan" .. "dec": every month word contains its stem
+_MONTH_STEM_LOW = re.compile("|".join(_MONTH_STEMS))  # searched in the lower-cased text
+_WEEKDAY_LOW = re.compile("|".join(WEEKDAYS))
+_DIRECTION_LOW = re.compile("ago|earlier|before|later|after")
+_PLAN = [(kind, pattern, frozenset(_NEEDS[kind])) for kind, pattern in _PATTERNS]
 _REL_WORD = re.compile(r"today|tonight|morning|afternoon|evening|yesterday|day before|night|week|month|hours|recent|"
                        r"previous day|past")
 
@@ -264,15 +272,23 @@ def find_dates(text: str, base: date | None, offset: int = 0) -> list[DateExpr]:
     found: list[DateExpr] = []
     taken: list[tuple[int, int]] = []
     low = text.lower()
-    has = {
-        "month": bool(_MONTH_WORD.search(text)),
-        "digit": any(c.isdigit() for c in text),
-        "day": "day" in low,
-        "week": "week" in low,
-        "rel": bool(_REL_WORD.search(low)),
+    day = "day" in low
+    week = "week" in low
+    has = {  # substring tests of the folded text, each a superset of what its patterns can match
+        "month": _MONTH_STEM_LOW.search(low) is not None,
+        "digit": _DIGIT.search(text) is not None,  # what the digit patterns need (\d)
+        "day": day,
+        "weekday": day and _WEEKDAY_LOW.search(low) is not None,
+        "week": week,
+        "rel": _REL_WORD.search(low) is not None,
+        "iso": "20" in text and "-" in text,  # 2024-02-07
+        "century": "20" in text or "19" in text,  # "in 2023", "since 1948"
+        "direction": day and _DIRECTION_LOW.search(low) is not None,  # "days ago", "a day later"
+        "ago": week and ("ago" in low or "earlier" in low),
     }
-    for kind, pattern in _PATTERNS:
-        if not any(has[need] for need in _NEEDS[kind]):
+    present = {name for name, yes in has.items() if yes}
+    for kind, pattern, needs in _PLAN:
+        if not needs <= present:
             continue  # cheap test: this kind of expression cannot be in the text
         for m in pattern.finditer(text):
             s, e = m.span()
@@ -306,21 +322,49 @@ def _plausible_day(text: str, m: re.Match) -> bool:
 
 
 # ------------------------------------------------------------------ publication
-_FULL_DATE = re.compile(
-    r"(?:(?P<weekday>Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday|Mon|Tue|Wed|Thu|Fri|Sat|Sun),?\s+)?"
-    r"(?:" + _MONTH_RE + r"\s+(?P<day>[0-3]?\d)(?:,?\s+(?P<year>(?:19|20)\d\d))?"
-    r"|(?P<day2>[0-3]?\d)\s+(?P<month2>Jan(?:uary)?|Feb(?:ruary)?|Mar(?:ch)?|Apr(?:il)?|May|June?|July?|Aug(?:ust)?|Sept?(?:ember)?|Oct(?:ober)?|Nov(?:ember)?|Dec(?:ember)?)\.?(?:,?\s+(?P<year2>(?:19|20)\d\d))?)"
+# A publication date is read line by line; the patterns below run once over the whole text
+# and never cross a line break ("[^\S\n]", not "\s"), so each match lies inside one line.
+_SP = r"[^\S\n]"
+_WEEKDAY_ANY = alternation(WEEKDAYS) + "|" + alternation(_CAL.weekday_prefixes())
+_FULL_DATE = guarded(
+    r"(?:(?P<weekday>" + _WEEKDAY_ANY + r"),?" + _SP + r"+)?"
+    r"(?:" + _MONTH_RE + _SP + r"+(?P<day>[0-3]?\d)(?!\d)(?:,?" + _SP + r"+(?P<year>(?:19|20)\d\d))?"
+    r"|(?P<day2>[0-3]?\d)" + _SP + r"+(?P<month2>" + _MONTH_ALT + r")\.?(?:,?" + _SP + r"+(?P<year2>(?:19|20)\d\d))?)"
 )
-_WEEKDAY_WORD = re.compile(r"\b(Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday)\b")
-_ISO_DATE = re.compile(r"\b(20\d\d)-([01]\d)-([0-3]\d)\b")
-_SLASH_DATE = re.compile(r"\b([0-3]?\d)[/.]([01]?\d)[/.](20\d\d)\b")  # 31/07/2024 (day first, as outside the US)
+_MONTH_STEM = re.compile(alternation(_CAL.month_prefixes()))  # "Jan" .. "Dec": a month word starts with one
+_WEEKDAY_WORD = guarded(r"\b(" + alternation(WEEKDAYS) + r")\b")
+_ISO_DATE = guarded(r"\b(20\d\d)-([01]\d)-([0-3]\d)\b")
+_SLASH_DATE = guarded(r"\b([0-3]?\d)[/.]([01]?\d)[/.](20\d\d)\b")  # 31/07/2024 (day first, as outside the US)
+_CAPTION_LINE = re.compile(r"\((?:AP|AFP|Reuters) Photo|\bon (?:" + alternation(_CAL.month_prefixes())
+                           + r")[a-z]*\.? [0-3]?\d(?:, 20\d\d)?\.\s*$")
+_HISTORY_BEFORE = re.compile(r"(since|before|after|until) $")
+_ON_BEFORE = re.compile(r"on $")
+_ISSUED_LINE = re.compile(r"\s*(?:Issued|Published|Updated|Posted)", re.I)
+# line breaks other than "\n" that str.splitlines() honours
+_OTHER_BREAKS = re.compile("[\x0b\x0c\x1c\x1d\x1e\x85\u2028\u2029]")
 
 
 _STAMP_LINE = re.compile(
-    r"^\s*(?:(?:Updated|Posted|Published)(?: on| at)?:?\s+)?(?:(?:Mon|Tue|Wed|Thu|Fri|Sat|Sun)[a-z]*,?\s+)?"
+    r"^\s*(?:(?:Updated|Posted|Published)(?: on| at)?:?\s+)?(?:(?:" + alternation(_CAL.weekday_prefixes()) + r")[a-z]*,?\s+)?"
     r"(?:(?P<d1>\d{1,2})\s+(?P<m1>[A-Z][a-z]{2,8})\.?|(?P<m2>[A-Z][a-z]{2,8})\.?\s+(?P<d2>\d{1,2}),?)\s+(?P<y>20\d\d)"
     r"(?:(?:[,\s]+|\s+at\s+|\s*[-–—|]\s*)\d{1,2}[.:]\d{2}[^.!?]{0,40})?\s*$"
 )
+
+
+HEAD_LINES = 3  # the page head: its first non-empty lines (title, masthead, date line)
+HEAD_WEIGHT = 5  # what a full date there weighs beyond a date in the prose (a caption: 2)
+
+
+def _head_end(text: str, lines: int = HEAD_LINES) -> int:
+    """The offset where the first ``lines`` non-empty lines of ``text`` end."""
+    pos = n = 0
+    while n < lines and pos < len(text):
+        stop = text.find("\n", pos)
+        stop = len(text) if stop < 0 else stop
+        if text[pos:stop].strip():
+            n += 1
+        pos = stop + 1
+    return pos
 
 
 def _stamp_date(line: str) -> date | None:
@@ -346,53 +390,96 @@ def infer_published(text: str, today: date | None = None) -> date | None:
     failing that the latest year in which it falls on that weekday.
     """
     today = today or date.today()
+    if _OTHER_BREAKS.search(text):
+        text = "\n".join(text.splitlines())  # lines as splitlines() cuts them, joined by "\n"
     weekday_counts = Counter(w.lower() for w in _WEEKDAY_WORD.findall(text))
     top_weekday = WEEKDAYS.index(weekday_counts.most_common(1)[0][0]) if weekday_counts else None
-    dated: list[tuple[int, int, int | None, int | None, bool]] = []  # (month, day, year, weekday, caption)
+    # every match of the three patterns, in the order a line-by-line reading meets them; a written-out
+    # date holds a month word, so only the lines with one are scanned for it (a match never leaves its line)
+    hits = []
+    line_end = -1
+    for w in _MONTH_STEM.finditer(text):
+        if w.start() < line_end:
+            continue  # this line is scanned already
+        ls = text.rfind("\n", 0, w.start()) + 1
+        line_end = text.find("\n", w.start())
+        line_end = len(text) if line_end < 0 else line_end
+        hits.extend((ls, 0, m.start(), m) for m in _FULL_DATE.finditer(text, ls, line_end))
+    for rank, rx, needs in ((1, _ISO_DATE, ("-",)), (2, _SLASH_DATE, ("/20", ".20"))):
+        if any(n in text for n in needs):  # what every match contains
+            hits.extend((text.rfind("\n", 0, m.start()) + 1, rank, m.start(), m) for m in rx.finditer(text))
+    if not hits:
+        return None
+    hits.sort(key=lambda h: h[:3])
+    # (month, day, year, weekday, caption, in the page head)
+    dated: list[tuple[int, int, int | None, int | None, bool, bool]] = []
+    head_end = _head_end(text)
     years: Counter = Counter()
-    for line in text.splitlines():
-        is_caption = bool(re.search(r"\((?:AP|AFP|Reuters) Photo|\bon (?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec)[a-z]*\.? [0-3]?\d(?:, 20\d\d)?\.\s*$", line))
-        for m in _FULL_DATE.finditer(line):
-            g = m.groupdict()
-            mon = g["month"] or g["month2"]
-            day = g["day"] or g["day2"]
-            year = g["year"] or g["year2"]
-            if not mon or not day:
-                continue
-            if mon.lower().startswith(("may", "mar")) and not mon[0].isupper():
-                continue
-            month = MONTHS[mon.lower().rstrip(".")]
-            wd = None
-            if g["weekday"]:
-                wd = [w[:3] for w in WEEKDAYS].index(g["weekday"].lower()[:3])
-            y = int(year) if year else None
-            if y:
-                years[y] += 1
-            # "since Oct. 7" and the like are history, not the date of the page
-            before = line[max(0, m.start() - 12):m.start()].lower()
-            if re.search(r"(since|before|after|until) $", before) and not is_caption:
-                continue  # "since Oct. 7, 2023": history, whatever its year
-            if re.search(r"on $", before) and not is_caption and not y:
-                continue
-            dated.append((month, int(day), y, wd, is_caption))
-        for y, mo, d in _ISO_DATE.findall(line):
+    lines: dict[int, str] = {}
+    captions: dict[int, bool] = {}
+    dated_lines: list[int] = []  # starts of the lines with a written-out date (the only ones a stamp can be)
+
+    def line_at(start: int) -> str:
+        if start not in lines:
+            stop = text.find("\n", start)
+            lines[start] = text[start:] if stop == -1 else text[start:stop]
+        return lines[start]
+
+    for ls, rank, pos, m in hits:
+        line = line_at(ls)
+        if rank == 1:  # ISO
+            y, mo, d = m.groups()
             years[int(y)] += 1
-            dated.append((int(mo), int(d), int(y), None, False))
-        for a, b, y in _SLASH_DATE.findall(line):
+            dated.append((int(mo), int(d), int(y), None, False, False))
+            continue
+        if rank == 2:  # day/month/year
+            a, b, y = m.groups()
             d, mo = int(a), int(b)
             if mo > 12 and d <= 12:  # 07/31/2024: month first
                 d, mo = mo, d
             if 1 <= mo <= 12 and 1 <= d <= 31:
                 years[int(y)] += 1
-                dated.append((mo, d, int(y), None, bool(re.match(r"\s*(?:Issued|Published|Updated|Posted)", line, re.I))))
+                dated.append((mo, d, int(y), None, bool(_ISSUED_LINE.match(line)), False))
+            continue
+        if not dated_lines or dated_lines[-1] != ls:
+            dated_lines.append(ls)
+        if ls not in captions:
+            captions[ls] = bool(_CAPTION_LINE.search(line))
+        is_caption = captions[ls]
+        g = m.groupdict()
+        mon = g["month"] or g["month2"]
+        day = g["day"] or g["day2"]
+        year = g["year"] or g["year2"]
+        if not mon or not day:
+            continue
+        if mon.lower().startswith(("may", "mar")) and not mon[0].isupper():
+            continue
+        month = MONTHS[mon.lower().rstrip(".")]
+        wd = None
+        if g["weekday"]:
+            wd = [w[:3] for w in WEEKDAYS].index(g["weekday"].lower()[:3])
+        y = int(year) if year else None
+        if y:
+            years[y] += 1
+        # "since Oct. 7" and the like are history, not the date of the page
+        before = text[max(ls, pos - 12):pos].lower()
+        if _HISTORY_BEFORE.search(before) and not is_caption:
+            continue  # "since Oct. 7, 2023": history, whatever its year
+        # a title or date line at the top of the page: short, not a sentence
+        head_line = ls < head_end and len(line) < 80 and not line.rstrip().endswith(".")
+        if _ON_BEFORE.search(before) and not is_caption and not y and not (head_line and wd is not None):
+            continue  # "on Oct. 7": a day told, not the page's ("what we know on Wednesday, July 3" is)
+        head = bool(y) and head_line  # "Liveblog — March 5, 2024": the page's own date line
+        dated.append((month, int(day), y, wd, is_caption, head))
     if not dated:
         return None
-    stamps = [d for line in text.splitlines() if (d := _stamp_date(line)) and plausible_published(d, today)]
+    # a stamp line ("Thu 3 Oct 2024 07.05 BST") holds a written-out date, so only those lines are tried
+    stamps = [d for ls in dated_lines if (d := _stamp_date(line_at(ls))) and plausible_published(d, today)]
     if len(stamps) >= 2:
         return max(stamps)  # a live blog's posts are stamped: the page is as new as its latest post
     default_year = years.most_common(1)[0][0] if years else None
     votes: Counter = Counter()
-    for month, day, year, wd, caption in dated:
+    for month, day, year, wd, caption, head in dated:
         y = year or default_year
         candidates = [y] if y else list(range(today.year, today.year - 12, -1))
         chosen = None
@@ -411,6 +498,8 @@ def infer_published(text: str, today: date | None = None) -> date | None:
         if chosen is None or chosen > today:
             continue
         weight = 3 if caption else 1
+        if head:  # a full date in the page's first lines (under the title): the page's own date line
+            weight += HEAD_WEIGHT
         if wd is not None and chosen.weekday() == wd:
             weight += 2
         if top_weekday is not None and chosen.weekday() == top_weekday:

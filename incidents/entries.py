@@ -13,6 +13,9 @@ Works line by line (live pages put one paragraph per line) and recognises:
   one entry per bullet;
 * page furniture, dropped: "View All (6)", "Here's the latest:", "Link
   Copied!", "Associated Press writers ... contributed.", bylines, credits.
+
+The line formats are data: ``[[line]]`` rules with ids in ``rules/<lang>/outlets.toml``,
+one compiled regex per kind (``dateline``, ``timestamp``, ``furniture``, ``caption``...).
 """
 from __future__ import annotations
 
@@ -22,70 +25,24 @@ from datetime import date
 
 from .dates import find_dates, in_range, infer_published, plausible_published
 from .model import Entry
+from .rules import load
 
-_DATELINE = re.compile(
-    r"^(?P<dateline>(?:[A-Z][A-Z.'’\-/]+(?: [A-Z][A-Z.'’\-/]+)*)(?:,\s*(?:[A-Z][A-Za-z.'’\-]+)(?: [A-Z][A-Za-z.'’\-]+)*)*)"
-    r"(?P<date>,\s*(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Sept|Oct|Nov|Dec)[a-z]*\.?\s+\d{1,2}(?:,?\s+20\d\d)?)?"
-    r"\s*(?:\((?:AP|Reuters|AFP|CNN|dpa|Xinhua|WAFA|Anadolu|UPI|Reuters/AP)\)\s*)?[—–-]{1,2}\s+"
-)
-# AFP/France 24 style: "Gaza City (Palestinian Territories) (AFP) - "; title case only with an agency tag
-_AGENCY_DATELINE = re.compile(
-    r"^(?P<dateline>[A-Z][\w.'’\-]+(?: [A-Z][\w.'’\-]+){0,3})(?:,\s*[A-Z][\w.'’\-]+(?: [A-Z][\w.'’\-]+){0,2})?"
-    r"(?P<date>)\s*(?:\([^()]{2,40}\)\s*)?\((?:AFP|AP|Reuters|dpa|Anadolu|WAFA|Xinhua)\)\s*[—–:-]{1,2}\s+"
-)
-_TIMESTAMP = re.compile(
-    r"^(?:(?:Updated|Posted|Published)(?: at)?\s+)?"
-    r"(?:(?:\d{1,2}[.:]\d{2}(?:\s*+[ap]\.?m\.?)?(?:\s*+(?:GMT|BST|UTC|CET|EET|EST|EDT|ET|IST|AST))?)"
-    r"|\d++\s*+(?:h|hr|hrs|m|min|mins|hours?|minutes?)\s+ago)"
-    r"(?:[,\s]++.*(?:20\d\d|GMT|ET|EST|UTC))?\s*+$",
-    re.I,
-)
-_DATE_STAMP = re.compile(
-    r"^(?:(?:Updated|Posted|Published)(?: on| at)?:?\s+)?(?:(?:Mon|Tue|Wed|Thu|Fri|Sat|Sun)[a-z]*,?\s+)?"
-    r"(?:\d{1,2}\s+[A-Z][a-z]{2,8}\.?|[A-Z][a-z]{2,8}\.?\s+\d{1,2},?)\s+20\d\d"
-    r"(?:(?:[,\s]+|\s+at\s+|\s*[-–—|]\s*)\d{1,2}[.:]\d{2}[^.!?]{0,40})?\s*$",
-    re.I,
-)
-_STAMPED_HEADLINE = re.compile(
-    r"^(?P<stamp>\d{1,2}[.:]\d{2}(?:\s*+[ap]\.?m\.?)?(?:\s*+(?:GMT|BST|UTC|CET|EET|EST|EDT|ET|AST))?)\s*+[-–—:|]\s+(?P<headline>\S.*)$",
-    re.I,
-)
-_PUBLISHED_LINE = re.compile(r"^(?:Published|Updated|Last updated|First published|Issued|Posted)(?: on| at)?:?\s++.*\b(?:19|20)\d\d\b.{0,30}$", re.I)
-_ITEM_LIST_HEADER = re.compile(
-    r"^(?:What we covered here|Here(?:'|’)?s what (?:you need to know|we know)|Here are the latest developments:?|"
-    r"Here(?:'|’)?s the latest:?|Key points:?|The latest:?|What we know:?|In summary:?|Summary:?|Catch up:?|"
-    r"Here(?:'|’)?s what to know:?)$",
-    re.I,
-)
-_SEPARATORS = re.compile(r"^(?:Link Copied!?|Copy link|Share|Share this post|Key events?|Show key events only|Pinned post|Live)$", re.I)
-_FURNITURE = re.compile(
-    r"^(?:View All(?: \(\d+\))?|Here(?:'|’)?s the latest:?|Here are the latest developments:?|What we covered here|"
-    r"Our live coverage .* has moved here\.?|Find more of AP(?:'|’)s coverage.*|— Find more of AP(?:'|’)s coverage.*|"
-    r"Advertisement|Skip to .*|Read more:?.*|Related:?.*|Watch:?.*|Listen:?.*|Follow .* live updates.*|"
-    r"Sign up .*|Subscribe .*|\d{1,2}:\d{2}|.*has moved here\.?|Loading.*|Video Ad Feedback.*|"
-    r"This post (?:was|has been) updated.*|The post was updated.*|From CNN(?:’|'|)s? .*|From CNN staff|"
-    r"By [A-Z][\w.'’\- ]++(?:, and [A-Z][\w.'’\- ]++)*+|(?>.*?(?:Associated Press|AP|Reuters|AFP) (?:writers?|reporters?|correspondents?) ).*contributed.*|"
-    r"(?:Associated Press|Reuters|AFP) writers? .*|Contributing: .*|Reporting by .*|Editing by .*|Additional reporting by .*|"
-    r"(?:Correction|Clarification|Editor[’']s note|Update)s?:.*|An earlier version of this .*|This (?:story|article|post) has been (?:corrected|amended).*|"
-    r"Image source,? .*|Media caption,? .*|Reuse this content|Facebook|Twitter|X|Email|WhatsApp|LinkedIn|Copy link|"
-    r"Share on .*|Comments|Most viewed|Topics|Explore more on these topics|Sign in|Print|Save|Listen to this article.*|"
-    r"Please turn on JavaScript.*|Show more|Show less|Read more|Previous|Next|Back to top)$"
-)
-_CREDIT = re.compile(
-    r"^(?:[A-Z][\w.'’\-]*(?: [A-Z][\w.'’\-]*){0,3}(?:/[A-Z][\w.'’\- ]*){1,3}|"
-    r"(?:Maxar Technologies|Planet Labs(?: PBC)?|Getty Images|AFP via Getty Images|Reuters|AP|AFP|EPA|Anadolu|"
-    r"Handout|Courtesy .*|.* via Getty Images|.* via Reuters|.* via AP|.*/Handout.*))$"
-)
-_AP_CAPTION = re.compile(
-    r"\((?:AP|AFP|Reuters|EPA) Photo[^)]*\)\s*$"                                  # AP: (AP Photo/Name)
-    r"|\b(?:Photograph|Photo|Picture|Credit|Illustration)s?:\s*[^.]{2,80}$"          # Guardian: Photograph: X/Reuters
-    r"|\((?:Photo|Screenshot|Credit|Courtesy|Illustrative)[^)]{0,80}\)\s*$"          # Times of Israel
-    r"|\[[^\]]{0,60}(?:AFP|Reuters|AP|Getty|Al Jazeera|Anadolu|EPA|Handout|File)[^\]]{0,40}\]\s*$"  # Al Jazeera
-    r"|^Image caption,?\s"                                                          # BBC
-)
+# The line formats of the outlets are data: rules/<lang>/outlets.toml ([[line]] rules, one regex per kind)
+_BOOK = load()
+_DATELINE = _BOOK.line("dateline")  # "RAFAH, Gaza Strip —", "BEIRUT (AP) —", "GAZA, March 4 (Reuters) -"
+_AGENCY_DATELINE = _BOOK.line("agency_dateline")  # "Gaza City (Palestinian Territories) (AFP) - "
+_TIMESTAMP = _BOOK.line("timestamp")
+_DATE_STAMP = _BOOK.line("date_stamp")
+_STAMPED_HEADLINE = _BOOK.line("stamped_headline")
+_PUBLISHED_LINE = _BOOK.line("published_line")
+_ITEM_LIST_HEADER = _BOOK.line("list_header")
+_SEPARATORS = _BOOK.line("separator")
+_FURNITURE = _BOOK.line("furniture")
+_CREDIT = _BOOK.line("credit")
+_AP_CAPTION = _BOOK.line("caption")  # searched: captions are told by their ends
+_CNN_BYLINE = _BOOK.line("byline_place")
 _BULLET = re.compile(r"^\s*(?:[-•*●▪‣–—]|\d+[.)])\s+")
 _LABELLED = re.compile(r"^[A-Z][^:.!?]{3,90}:\s+[A-Z“\"]")
-_CNN_BYLINE = re.compile(r"^From .*? in (?P<place>[A-Z][\w.'’\-]*(?: [A-Z][\w.'’\-]*)*)")
 
 
 @dataclass

@@ -8,6 +8,7 @@ itself names the town it happened in.
 from __future__ import annotations
 
 import bisect
+import re
 
 MIN_WORDS = 4  # shorter quotes are scare quotes ('a "defensive" strike'), not speech
 
@@ -29,10 +30,14 @@ def quote_spans(text: str, start: int = 0, end: int | None = None) -> list[tuple
     return [(s, e) for s, e in spans if len(text[s:e].split()) >= MIN_WORDS]
 
 
+_MARKS = re.compile('[“”"]')
+
+
 def _line_spans(text: str, start: int, end: int, out: list[tuple[int, int]]) -> None:
     open_at = -1
     straight = -1
-    for i in range(start, end):
+    for m in _MARKS.finditer(text, start, end):  # only the marks, not every character, in Python
+        i = m.start()
         ch = text[i]
         if ch == "“":
             if open_at < 0:
@@ -41,7 +46,7 @@ def _line_spans(text: str, start: int, end: int, out: list[tuple[int, int]]) -> 
             if open_at >= 0:
                 out.append((open_at, i))
                 open_at = -1
-        elif ch == '"':
+        else:  # '"'
             if straight < 0:
                 straight = i + 1
             else:

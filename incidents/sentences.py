@@ -10,16 +10,22 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from .rules import calendar
+from .rules.prefilter import guarded
+
 ABBREVIATIONS = {
     "mr", "mrs", "ms", "dr", "prof", "sen", "rep", "gov", "gen", "lt", "col", "maj", "capt", "sgt",
     "cpl", "pvt", "adm", "cmdr", "st", "mt", "ft", "no", "nos", "vs", "etc", "inc", "ltd", "co", "corp",
-    "jan", "feb", "mar", "apr", "jun", "jul", "aug", "sep", "sept", "oct", "nov", "dec",
-    "mon", "tue", "tues", "wed", "thu", "thur", "thurs", "fri", "sat", "sun", "approx", "est", "dept",
+    "approx", "est", "dept",
     "rev", "sr", "jr", "al", "u.s", "u.n", "u.k", "e.g", "i.e", "a.m", "p.m",
+    # "Feb.", "Sept.", "Tues.": the calendar's abbreviations (rules/<lang>/vocab.toml)
+    *calendar().month_abbreviations, *calendar().weekday_abbreviations,
 }
 # A match starts only where a run of end marks starts (a run that fails fails from every point inside
 # it), and takes the run and its closing quotes whole: linear on 200 KB of dots.
-_BOUNDARY = re.compile(r"(?<![.!?…])[.!?…]++[\"'”’)\]]*+(?=\s+[\"'“‘(\[]?[A-Z0-9])|\n+")
+# (behind a look-ahead of its first characters: Python's re does not skip ahead past a look-behind)
+_BOUNDARY = guarded(r"(?<![.!?…])[.!?…]++[\"'”’)\]]*+(?=\s+[\"'“‘(\[]?[A-Z0-9])|\n+")
+_INITIALS = re.compile(r"(?:[a-z]\.)*[a-z]")  # "u.s", "j.r.r": initials, no sentence end
 _TOKEN_CHARS = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz.")
 
 
@@ -45,7 +51,7 @@ def split_sentences(text: str, offset: int = 0) -> list[Sentence]:
                 nxt = text[m.end():m.end() + 3].lstrip()[:1]
                 if word in ("no", "nos") and not nxt.isdigit():
                     pass
-                elif word in ABBREVIATIONS or re.fullmatch(r"(?:[a-z]\.)*[a-z]", word):
+                elif word in ABBREVIATIONS or _INITIALS.fullmatch(word):
                     continue
         _add(out, text, pos, cut, offset)
         pos = m.end()

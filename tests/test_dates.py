@@ -125,3 +125,45 @@ def test_the_previous_night_and_the_next_morning_count_from_the_day_told():
 
     found = find_dates("a strike the previous night; the next morning troops raided the camp", date(2024, 5, 15), 0)
     assert [(d.surface, anchored_shift(d)) for d in found] == [("the previous night", -1), ("the next morning", 1)]
+
+def test_infer_published_reads_lines_and_tolerates_odd_month_spellings():
+    from incidents.dates import infer_published
+
+    # a misspelt month is no date (it raised KeyError when a pattern took "Sep...ember" as a month)
+    assert infer_published("Sepember 4, 2024: a strike hit the town.", date(2025, 1, 1)) is None
+    # a date is read inside its line: a year on the next line does not belong to it
+    assert infer_published("Posted on March 3\n2024 was a hard year.", date(2024, 6, 1)) is None
+    # other line breaks (form feed, U+2028) cut lines as a line feed does
+    assert infer_published("Updated 3 Oct 2024 07.05 BST\u2028Updated 4 Oct 2024 08.10 BST\x0cA strike hit.",
+                           date(2025, 1, 1)) == date(2024, 10, 4)
+
+
+def test_a_date_line_under_the_title_is_the_pages_date():
+    from incidents.dates import infer_published
+
+    later = "The talks had stalled on Tuesday, October 8, 2024, after a week of strikes.\n"
+    head = "Regional news\nLive coverage — March 12, 2024\n\nShelling hit two villages, officials said.\n"
+    # the head's date line outweighs a weekday-consistent date told in the prose
+    assert infer_published(head + later, date(2025, 1, 1)) == date(2024, 3, 12)
+    # a sentence in the first lines is prose, not a date line
+    prose = "Regional news\nShelling was reported on March 12, 2024.\n\n"
+    assert infer_published(prose + later, date(2025, 1, 1)) == date(2024, 10, 8)
+
+
+def test_a_title_naming_its_weekday_and_day_dates_the_page():
+    from incidents.dates import infer_published
+
+    body = "\n- Shelling hit a market on Tuesday, medics said.\n- Talks resume on Monday.\n"
+    # "on Thursday, May 9" in the title: the page's day (May 9 was a Thursday in 2024)
+    assert infer_published("Border clashes: the latest on Thursday, May 9" + body, date(2025, 1, 1)) == date(2024, 5, 9)
+    # in prose, "on May 9" without a weekday or a year is a day told, not the page's
+    assert infer_published("Border clashes\n\nThe talks began on May 9, officials said." + body,
+                           date(2025, 1, 1)) is None
+
+
+def test_a_month_and_year_is_not_a_day_of_that_month():
+    from incidents.dates import infer_published
+
+    # "November 2023" is no November 20 (the day stopped inside the year)
+    assert infer_published("The group began its attacks in November 2023, officials said.\n", date(2025, 1, 1)) is None
+    assert infer_published("A strike hit the port on November 20, 2023.\n", date(2025, 1, 1)) == date(2023, 11, 20)

@@ -149,3 +149,29 @@ def test_markdown_clean_up_is_linear_on_runs_that_were_quadratic():
         assert isinstance(out, str)
     md = "# Title\n\n  ## Sub\n**BEIRUT** - [Strike](http://x/a_(b)) hits ![img](p.png) *Tyre*\n* item\n---\n\n- two\n"
     assert markdown_to_text(md) == "Title\n\nSub\nBEIRUT - Strike hits img *Tyre*\n- item\n\n\n- two\n"
+
+
+# ---------------------------------------------------------------- outlets told by their formats (rules/en/outlets.toml)
+@pytest.mark.parametrize("text, outlet", [
+    # a house date line settles it even when the name is never written
+    ("Live: shelling reported near a border town\n\nSat 9 Mar 2024 08.40 GMT\n\nResidents said shells fell overnight.\n",
+     "The Guardian"),
+    ("Strikes reported along the coast\n\nPublished On 9 Mar 2024\n\nHere are the latest developments:\n", "Al Jazeera"),
+    ("Ceasefire talks stall again\n\nSat Mar 9 2024 - 08:40\n\nNegotiators left the capital on Friday.\n\n– Reuters\n",
+     "The Irish Times"),
+    # a masthead line, a dateline tag
+    ("Middle East Eye\nTwo hurt in a village raid\nPublished date: 9 March 2024 08:40 GMT\nThe raid began at dawn, "
+     "a photographer told AFP.\n", "Middle East Eye"),
+    ("Anadolu Agency\nWORLD\n\nA drone fell near a base, officials said, according to AFP and AFP reporters.\n",
+     "Anadolu Agency"),
+    ("Two hurt as troops enter a camp\n\nNABLUS, March 9, 2024 (WAFA) - Two young men were hurt, AFP reported.\n",
+     "WAFA"),
+])
+def test_outlets_are_told_by_their_house_formats(text, outlet):
+    assert infer_source(text) == outlet
+
+
+def test_a_caption_credit_is_not_a_house_format():
+    # another outlet's date style inside a sentence is no date line; credits stay mere votes
+    text = "A town was shelled (AP Photo/Jane Roe)\nOfficials said on Sat 9 Mar 2024 08.40 GMT that two died.\n"
+    assert infer_source(text) == "AP"

@@ -57,3 +57,74 @@ def test_malformed_rule_files_name_the_file_and_entry(tmp_path):
     (tmp_path / "triggers.toml").write_text('[[rule]\n', encoding="utf-8")
     with pytest.raises(RulesError, match=r"triggers.toml:1: not valid TOML"):
         load("xz", tmp_path)
+
+
+def test_outlets_are_data_scanned_in_one_pass():
+    scan = load().outlets
+    ids = [o.id for o in scan.outlets]
+    assert len(ids) == len(set(ids)) and "ap" in ids and "cnn" in ids
+    votes = dict(zip(ids, scan.votes("From CNN's Jane Doe\nBEIRUT (AP) — A strike, Reuters and AP Photo said.")))
+    assert votes["cnn"] == (1, True)
+    assert votes["ap"] == (2, True)  # "(AP) —" is a sign and decisive; "AP Photo" a sign
+    assert votes["reuters"] == (1, False)
+
+
+def test_a_bad_outlet_names_the_file_and_line(tmp_path):
+    (tmp_path / "triggers.toml").write_text('[[rule]]\nid = "x"\ntier = "air"\nevent_type = "A"\n'
+                                            'sub_event_type = "B"\npatterns = ["a"]\n', encoding="utf-8")
+    (tmp_path / "outlets.toml").write_text('[[outlet]]\nid = "wire"\nname = "W"\nsigns = ["W"]\n\n'
+                                           '[[outlet]]\nid = "wire"\nname = "V"\nsigns = ["V"]\n', encoding="utf-8")
+    with pytest.raises(RulesError, match=r"outlets.toml:7: outlet wire: every outlet needs a unique id"):
+        load("xo", tmp_path)
+
+
+@pytest.mark.parametrize("pattern, chars", [
+    (r"\(AP\)|\bAP Photo\b", {"(", "A"}),
+    (r"(?:Mon|Tue)?day", {"M", "T", "d"}),
+    (r"(?i:ab)|x", {"(?i)a", "x"}),
+    (r"\w+", {"\\w"}),
+    (r"(?:x)?", None),
+])
+def test_first_characters_of_a_pattern(pattern, chars):
+    from incidents.rules.prefilter import first_chars, guarded
+
+    got = first_chars(pattern)
+    assert (set(got) if got else None) == chars
+    text = "Monday, today (AP) AP Photo abx XAB \u212a"
+    assert [m.span() for m in guarded(pattern).finditer(text)] == [m.span() for m in re.finditer(pattern, text)]
+
+
+def test_line_formats_are_data_with_rule_ids():
+    book = load()
+    m = book.line("furniture").match("Reporting by Jane Roe; Editing by Sam Poe")
+    assert m and m.lastgroup == "byline"
+    assert book.line("furniture").match("Share on Facebook").lastgroup == "share_bar"
+    assert book.line("caption").search("Smoke rises over the town (AP Photo/John Doe)")
+    assert "caption" in book.line_search
+    m = book.line("dateline").match("GAZA, March 4 (Reuters) - A strike hit.")
+    assert m.group("dateline") == "GAZA" and m.group("date") == ", March 4"  # {{months3}} from vocab.toml
+
+
+def test_a_line_rule_names_its_file_and_line(tmp_path):
+    (tmp_path / "triggers.toml").write_text('[[rule]]\nid = "x"\ntier = "air"\nevent_type = "A"\n'
+                                            'sub_event_type = "B"\npatterns = ["a"]\n', encoding="utf-8")
+    (tmp_path / "outlets.toml").write_text('[[line]]\nid = "stamp"\nkind = "timestamp"\npatterns = ["(x"]\n',
+                                           encoding="utf-8")
+    with pytest.raises(RulesError, match=r"outlets.toml:2: .*line stamp: bad pattern"):
+        load("xl", tmp_path)
+    (tmp_path / "outlets.toml").write_text('[[line]]\nid = "stamp"\nkind = "timestamp"\npatterns = ["{{nope}}"]\n',
+                                           encoding="utf-8")
+    with pytest.raises(RulesError, match=r"names no word list"):
+        load("xm", tmp_path)
+
+
+def test_the_calendar_is_one_vocabulary_everyone_reads():
+    from gazetteer import candidates, geonames
+    from incidents import dates, sentences
+    from incidents.rules import calendar
+
+    cal = calendar()
+    assert cal.month_names[8] == "september" and cal.months["sept"] == 9
+    assert dates.MONTHS == cal.months and dates.WEEKDAYS == list(cal.weekdays)
+    assert candidates.MONTHS == set(cal.months) and set(cal.weekdays) <= geonames.STOPLIST
+    assert set(cal.month_abbreviations) <= sentences.ABBREVIATIONS
