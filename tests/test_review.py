@@ -23,19 +23,8 @@ from incidents.store import SCHEMA_VERSION, Store
 
 ROOT = Path(__file__).resolve().parent.parent
 
-# A live page of our own (AP-like), fetched twice: the later one has one more post on top.
-PAGE = """Live updates: fighting in southern Gaza
-
-KHAN YOUNIS, Gaza Strip (AP) — An Israeli airstrike hit a house in Khan Younis on Tuesday, killing four people, \
-local health officials said. Rescuers searched the rubble for more survivors into the evening.
-
-RAFAH, Gaza Strip (AP) — Israeli tanks shelled the eastern edge of Rafah on Tuesday, killing two people \
-who were trying to reach their farmland, relatives said.
-"""
-NEW_POST = """BEIRUT (AP) — An Israeli drone strike hit a motorcycle in the southern Lebanese town of Khiam \
-on Tuesday, killing one man, Lebanon's state news agency reported.
-
-"""
+from live_page import NEW_POST  # noqa: E402
+from live_page import PAGE_1 as PAGE  # noqa: E402
 OTHER = "DEIR AL-BALAH, Gaza Strip (Reuters) — An airstrike killed five people in Deir al-Balah on Tuesday.\n"
 PUBLISHED = date(2024, 3, 5)
 
