@@ -237,12 +237,7 @@ def _outlets(path: Path, data: dict, vocab: dict, cal: Calendar | None) -> Outle
     seen: set[str] = set()
     decisive_alts: list[str] = []
     for k, spec in enumerate(specs):
-        oid = spec.get("id") if isinstance(spec, dict) else None
-        where = f"outlet {oid or k + 1}"
-        line = _line_of(path, f'"{oid}"', 2 if oid in seen else 1) if isinstance(oid, str) else None
-        if not oid or not isinstance(oid, str) or not oid.isidentifier() or oid in seen:
-            raise RulesError(f"{where}: every outlet needs a unique id (letters, digits, _)", str(path), line)
-        seen.add(oid)
+        oid, where, line = _unique_id(spec, k, seen, path, "outlet", "outlet")
         if not spec.get("name"):
             raise RulesError(f"{where}: missing name", str(path), line)
 
@@ -285,6 +280,17 @@ def _expand(pattern: str, vocab: dict, cal: Calendar | None, where: str) -> str:
     return _PLACEHOLDER.sub(sub, pattern)
 
 
+def _unique_id(spec, k: int, seen: set[str], path: Path, label: str, what: str) -> tuple[str, str, int | None]:
+    """An entry's id, checked unique (its label and line for errors); recorded in ``seen``."""
+    rid = spec.get("id") if isinstance(spec, dict) else None
+    where = f"{label} {rid or k + 1}"
+    line = _line_of(path, f'"{rid}"', 2 if rid in seen else 1) if isinstance(rid, str) else None
+    if not rid or not isinstance(rid, str) or not rid.isidentifier() or rid in seen:
+        raise RulesError(f"{where}: every {what} needs a unique id (letters, digits, _)", str(path), line)
+    seen.add(rid)
+    return rid, where, line
+
+
 def _line_formats(path: Path, specs, vocab: dict, cal: Calendar | None) -> tuple[dict[str, re.Pattern], frozenset[str]]:
     if not isinstance(specs, list):
         raise RulesError("'line' must be an array of tables ([[line]])", str(path))
@@ -292,12 +298,7 @@ def _line_formats(path: Path, specs, vocab: dict, cal: Calendar | None) -> tuple
     search: dict[str, bool] = {}
     seen: set[str] = set()
     for k, spec in enumerate(specs):
-        rid = spec.get("id") if isinstance(spec, dict) else None
-        where = f"{path.name} line {rid or k + 1}"
-        line = _line_of(path, f'"{rid}"', 2 if rid in seen else 1) if isinstance(rid, str) else None
-        if not rid or not isinstance(rid, str) or not rid.isidentifier() or rid in seen:
-            raise RulesError(f"{where}: every line rule needs a unique id (letters, digits, _)", str(path), line)
-        seen.add(rid)
+        rid, where, line = _unique_id(spec, k, seen, path, f"{path.name} line", "line rule")
         kind = spec.get("kind")
         if not kind or not isinstance(kind, str):
             raise RulesError(f"{where}: missing kind", str(path), line)
