@@ -94,6 +94,8 @@ def _fold_area_summaries(kept: list[_Kept], gazetteer: Gazetteer) -> list[_Kept]
         cands = [i for i in _nearby(by_day, a.inc.date)
                  if (out[i].inc.date == a.inc.date or not a.stated or not out[i].stated)
                  and _types_agree(a.inc, out[i].inc)
+                 # in one entry the two were told apart on purpose: only the same kind of event folds
+                 and (out[i].entry is not a.entry or out[i].inc.event_type == a.inc.event_type)
                  and _toll_agrees(a.inc, out[i].inc)
                  and (pi := gazetteer.get(out[i].inc.place_id)) is not None and within_area(pa, pi, gazetteer)]
         if not cands:

@@ -408,3 +408,11 @@ def test_explosive_laden_drones_are_drone_strikes(gazetteer):
         "Air/drone strike"
     assert classify("An explosive-laden boat blew up near the port.").sub_event_type == \
         "Remote explosive/landmine/IED"
+
+
+def test_earlier_a_drone_is_another_event_and_is_not_folded_into_the_strike(gazetteer):
+    incs = run("On Monday, two explosive-laden drones attacked an oil field in Erbil province, damaging pipelines, "
+               "the ministry said. Earlier, a drone was intercepted and brought down near Erbil International "
+               "Airport, officials said.", gazetteer)
+    assert sorted((i.place_id, i.sub_event_type) for i in incs) == [
+        ("erbil-airbase", "Disrupted weapons use"), ("erbil-governorate", "Air/drone strike")]
