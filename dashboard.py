@@ -364,7 +364,7 @@ def apply_timeline(lo: date, hi: date) -> None:
 
 def map_page() -> None:
     ui.ensure_sample_data()
-    ui.load_event_data()
+    extracted = ui.load_event_data().events  # the map's extent: a review never remounts the map
     data = ui.load_reviewed_data()  # the "Show rejected" toggle (drawn below) as the session has it
     ev_all = data.events
     types, sources = ui.filter_options()
@@ -417,7 +417,7 @@ def map_page() -> None:
         else:
             layer = ui.marker_layer(places, ui.selected_place(), noun="event", size_by=size_by)
         value = streamlit_folium.st_folium(
-            ui.base_map(ev_all, tiles=tiles, heat=heat),
+            ui.base_map(extracted, tiles=tiles, heat=heat),
             key=MAP_KEY,
             height=620,
             width=None,  # the column's width

@@ -49,9 +49,11 @@ def test_panel_review_confirm_reject_show_and_correct(seeded):
         assert review.load(s).state(iid) is review.ReviewState.CONFIRMED
     assert "✓ confirmed" in all_text(at)
 
-    # reject: the account and its event leave the map and the counts
+    # reject: the account and its event leave the map and the counts (the base map stays: no remount)
+    script = map_args(at)["script"]
     at.button(key=f"panel-{iid}:reject").click()
     ok(at.run())
+    assert map_args(at)["script"] == script
     assert metric(at, "Events") == "4" and metric(at, "Places") == "3"
     assert "khiam" not in {r["id"] for r in marker_rows(map_args(at))}
     assert "Residents of" not in all_text(at)
