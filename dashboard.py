@@ -362,6 +362,17 @@ def apply_timeline(lo: date, hi: date) -> None:
     ui.set_range(rng)
 
 
+def with_rejected(places: pd.DataFrame, events: pd.DataFrame) -> pd.DataFrame:
+    """``places`` with a ``rejected`` column: how many of each place's events are rejected (shown only with
+    "Show rejected"; a place with nothing else is drawn grey)."""
+    if places.empty or "review" not in events.columns:
+        return places
+    rej = events.loc[events["review"] == "rejected", "place_id"].value_counts()
+    if rej.empty:
+        return places
+    return places.assign(rejected=places["place_id"].map(rej).fillna(0).astype(int).to_numpy())
+
+
 def map_page() -> None:
     ui.ensure_sample_data()
     extracted = ui.load_event_data().events  # the map's extent: a review never remounts the map
@@ -395,7 +406,7 @@ def map_page() -> None:
         f.start, f.end = ui.date_range(lo, hi, "Dates")
         st.session_state.pop("_pending_range", None)
     in_range = views.filter_events(ev_all, f)
-    places = views.aggregate_places(in_range)
+    places = with_rejected(views.aggregate_places(in_range), in_range)
 
     # a click reported since the last run (st_folium stores it under its key)
     handle_click(st.session_state.get(MAP_KEY), places)
@@ -431,8 +442,10 @@ def map_page() -> None:
             st.caption(f"Heat map of {len(places):,} places, weighted by {what}. Turn the heat map off to click "
                        "a place.")
         else:
-            st.caption(f"{len(places):,} places, sized by {what}; {approx} approximate (dashed, paler). "
-                       "Nearby places merge into grey bubbles when zoomed out: click one to zoom in.")
+            rejected = int((places["rejected"] >= places["count"]).sum()) if "rejected" in places.columns else 0
+            st.caption(f"{len(places):,} places, sized by {what}; {approx} approximate (dashed, paler)"
+                       + (f"; {rejected} with rejected events only (grey, dotted; not counted)" if rejected else "")
+                       + ". Nearby places merge into grey bubbles when zoomed out: click one to zoom in.")
     with right:
         with ui.open_store() as store:
             render_panel(store, data, ev_all, in_range, places, ui.selected_place(), ui.selected_event())

@@ -61,7 +61,9 @@ def test_panel_review_confirm_reject_show_and_correct(seeded):
     # "Show rejected" brings it back, marked, still not counted
     at.toggle(key="show_rejected").set_value(True)
     ok(at.run())
-    assert "khiam" in {r["id"] for r in marker_rows(map_args(at))}
+    rows = {r["id"]: r for r in marker_rows(map_args(at))}
+    assert rows["khiam"]["f"] == "#9e9e9e" and rows["khiam"]["d"] == "2 4"  # marked: grey, dotted
+    assert rows["rafah"]["f"] != "#9e9e9e"
     text = all_text(at)
     assert "Residents of" in text and "✗ rejected" in text, text
     assert metric(at, "Events") == "4"
