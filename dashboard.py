@@ -13,6 +13,7 @@ import streamlit as st
 
 import streamlit_folium
 import ui
+import ui_review
 from incidents import views
 
 MAP_KEY = "incident_map"
@@ -22,6 +23,7 @@ PLAY_SECONDS = 1.5
 NAME_CHARS = 80  # longer place names are cut in the panel (the full name on demand)
 EVENT_PARAM = "event"
 TIMELINE_KEY, TIMELINE_PARAM = "timeline", "span"
+REVIEW_BADGES = {"confirmed": "✓ confirmed", "corrected": "✎ corrected", "rejected": "✗ rejected"}
 RETURNED = ["last_object_clicked_tooltip", "last_object_clicked", "last_object_clicked_count"]
 
 
@@ -193,10 +195,13 @@ def event_summary(ev) -> str:
     """The event's header line (escaped HTML): date, place, type, the count range over its accounts
     ("1–3 killed"), its outlets and how many accounts tell it."""
     kind = ev.event_type + (f" / {ev.sub_event_type}" if ev.sub_event_type else "")
+    state = getattr(ev, "review", "machine") or "machine"
     killed = views.count_range(ev.fatalities_low, ev.fatalities_best, ev.fatalities_high, "killed")
     hurt = views.count_range(ev.injuries_low, ev.injuries_best, ev.injuries_high, "injured")
     n = int(ev.n_accounts)
     parts = [
+        *([f'<span class="review-badge review-{state}">{views.escape_md(REVIEW_BADGES[state])}</span>']
+          if state in REVIEW_BADGES else []),
         f"<b>{views.escape_md(ev.date or 'undated')}</b>",
         views.escape_md(views.shorten(ev.place, NAME_CHARS)),
         views.escape_md(kind),
@@ -224,11 +229,21 @@ def render_event(store, accounts: pd.DataFrame, ev) -> None:
             render_account(store, r, ev)
 
 
-def account_actions(incident_row) -> None:
-    """Hook for review controls (confirm / reject / correct) under each account card: nothing yet.
-    ``incident_row`` is the account's row (an incident of the accounts frame: id, key-less fields,
-    report_id, event_id...)."""
-    return None
+def account_actions(incident_row, store=None) -> None:
+    """Review controls (confirm / reject / correct, ``ui_review.review_controls``) under each account card,
+    in a collapsed expander (the state is the card's badge: confirmed / corrected / rejected): the controls (and their queries)
+    run only for an opened expander, so a panel of 50 accounts draws 50 labels, not 50 forms.
+    ``incident_row`` is the account's row (an incident of the reviewed accounts frame)."""
+    if store is None:
+        return
+    iid = int(incident_row.id)
+    # a constant label: the expander's identity includes it, so a label telling the state would close it
+    # on every review (the state is the badge on the card)
+    exp = st.expander("Review", key=f"review_{iid}", on_change="rerun")
+    if exp.open:
+        with exp:
+            ui_review.review_controls(store, {"id": iid, "report_id": int(incident_row.report_id)},
+                                      key=f"panel-{iid}", gazetteer=ui.get_gazetteer())
 
 
 def report_link(r) -> str:
@@ -257,14 +272,17 @@ def render_account(store, r, ev=None) -> None:
     where = place_context(store, r)
     where_html = (f'<div class="incident-place-sentence"><small>Where, from the same entry:</small> {where}</div>'
                   if where else "")
-    st.markdown(f'<div class="account"><div><small>{" · ".join(bits)}</small></div>'
+    state = getattr(r, "review", "machine") or "machine"
+    if state in REVIEW_BADGES:
+        bits.insert(0, f'<span class="review-badge review-{state}">{views.escape_md(REVIEW_BADGES[state])}</span>')
+    st.markdown(f'<div class="account review-{views.escape_md(state)}"><div><small>{" · ".join(bits)}</small></div>'
                 f'<div class="incident-excerpt">{excerpt}</div>{where_html}</div>', unsafe_allow_html=True)
     if r.entry_end and r.entry_end > (r.entry_start or 0):
         exp = st.expander("Whole entry", key=f"entry_{r.id}", on_change="rerun")
         if exp.open:
             with exp:
                 st.text(store.entry_text(int(r.report_id), int(r.entry_start), int(r.entry_end)))
-    account_actions(r)
+    account_actions(r, store)
 
 
 def open_event(ev_all: pd.DataFrame, lo: date, hi: date) -> str:
@@ -344,15 +362,28 @@ def apply_timeline(lo: date, hi: date) -> None:
     ui.set_range(rng)
 
 
+def with_rejected(places: pd.DataFrame, events: pd.DataFrame) -> pd.DataFrame:
+    """``places`` with a ``rejected`` column: how many of each place's events are rejected (shown only with
+    "Show rejected"; a place with nothing else is drawn grey)."""
+    if places.empty or "review" not in events.columns:
+        return places
+    rej = events.loc[events["review"] == "rejected", "place_id"].value_counts()
+    if rej.empty:
+        return places
+    return places.assign(rejected=places["place_id"].map(rej).fillna(0).astype(int).to_numpy())
+
+
 def map_page() -> None:
     ui.ensure_sample_data()
-    data = ui.load_event_data()
+    extracted = ui.load_event_data().events  # the map's extent: a review never remounts the map
+    data = ui.load_reviewed_data()  # the "Show rejected" toggle (drawn below) as the session has it
     ev_all = data.events
     types, sources = ui.filter_options()
     st.title("Incident map")
     f = ui.sidebar_filters(types, sources)
     tiles = ui.map_options()
     size_by, heat = ui.map_view()
+    ui.show_rejected()
     bounds = views.date_bounds(ev_all)
     if bounds is None:
         st.info("No dated incidents yet. Add a report on the **Reports** page.")
@@ -375,12 +406,13 @@ def map_page() -> None:
         f.start, f.end = ui.date_range(lo, hi, "Dates")
         st.session_state.pop("_pending_range", None)
     in_range = views.filter_events(ev_all, f)
-    places = views.aggregate_places(in_range)
+    places = with_rejected(views.aggregate_places(in_range), in_range)
 
     # a click reported since the last run (st_folium stores it under its key)
     handle_click(st.session_state.get(MAP_KEY), places)
-    n_ev, n_dead = views.event_totals(in_range)
-    n_acc = int(in_range["n_accounts"].sum()) if len(in_range) else 0
+    counted = ui.counted(in_range)  # rejected events shown (marked) are not counted
+    n_ev, n_dead = views.event_totals(counted)
+    n_acc = int(counted["n_accounts"].sum()) if len(counted) else 0
     m1, m2, m3, m4 = st.columns(4)
     m1.metric("Events", f"{n_ev:,}", help=f"{n_acc:,} account(s) in the reports tell these events.")
     m2.metric("Fatalities", f"{n_dead:,}", help="The best estimate of each event (the accounts' counts "
@@ -396,7 +428,7 @@ def map_page() -> None:
         else:
             layer = ui.marker_layer(places, ui.selected_place(), noun="event", size_by=size_by)
         value = streamlit_folium.st_folium(
-            ui.base_map(ev_all, tiles=tiles, heat=heat),
+            ui.base_map(extracted, tiles=tiles, heat=heat),
             key=MAP_KEY,
             height=620,
             width=None,  # the column's width
@@ -410,8 +442,10 @@ def map_page() -> None:
             st.caption(f"Heat map of {len(places):,} places, weighted by {what}. Turn the heat map off to click "
                        "a place.")
         else:
-            st.caption(f"{len(places):,} places, sized by {what}; {approx} approximate (dashed, paler). "
-                       "Nearby places merge into grey bubbles when zoomed out: click one to zoom in.")
+            rejected = int((places["rejected"] >= places["count"]).sum()) if "rejected" in places.columns else 0
+            st.caption(f"{len(places):,} places, sized by {what}; {approx} approximate (dashed, paler)"
+                       + (f"; {rejected} with rejected events only (grey, dotted; not counted)" if rejected else "")
+                       + ". Nearby places merge into grey bubbles when zoomed out: click one to zoom in.")
     with right:
         with ui.open_store() as store:
             render_panel(store, data, ev_all, in_range, places, ui.selected_place(), ui.selected_event())

@@ -14,6 +14,7 @@
 """
 from __future__ import annotations
 
+import json
 import os
 from datetime import date, timedelta
 from pathlib import Path
@@ -22,7 +23,7 @@ import folium
 import pandas as pd
 import streamlit as st
 
-from incidents import maps, views
+from incidents import maps, review, views
 from incidents.store import Store, default_db_path
 from incidents.views import Filters
 
@@ -31,6 +32,7 @@ W_TYPES, W_SOURCES, W_QUERY, W_RANGE, W_TILES = "type", "source", "q", "dates", 
 PLACE_PARAM, PLACE_STATE = "place", "_place"
 EVENT_PARAM, EVENT_STATE = "event", "_event"
 W_FROM, W_TO, W_SIZE, W_HEAT = "date_from", "date_to", "size_by", "heat"
+W_REJECTED = "show_rejected"
 SIZE_CHOICES = {"events": "count", "fatalities": "fatalities"}
 
 
@@ -100,10 +102,79 @@ def load_event_data() -> views.EventData:
     return _load_event_data(str(path), data_version(path))
 
 
+@st.cache_resource(max_entries=8, show_spinner=False)
+def _reviewed_data(path: str, version: tuple, include_rejected: bool) -> views.EventData:
+    """The events and accounts with the analysts' reviews applied (``incidents.review``): accounts carry
+    ``review``/``review_note``/``review_who``/``review_at`` and their corrected values; each event with a
+    reviewed account is summarised again from its reviewed accounts (``review.apply_events``) and carries
+    its ``review`` state. Rejected accounts and all-rejected events are left out unless
+    ``include_rejected``. A review writes to the store, so the data version (and this cache) moves with it."""
+    data = _load_event_data(path, version)
+    with Store(path) as s:
+        res = review.load(s)
+        accounts = review.apply_frame(data.accounts, res, include_rejected=include_rejected)
+        events = data.events.assign(review=review.ReviewState.MACHINE.value)
+        if not res.by_incident:
+            return views.event_data(events, accounts)
+        reviewed = set(res.by_incident)
+        touched = [bool(reviewed.intersection(views.parse_ids(ids))) for ids in events["incident_ids"]]
+        touched_ids = events.loc[touched, "event_id"].tolist()
+        linked = []
+        for k in range(0, len(touched_ids), 500):
+            chunk = touched_ids[k:k + 500]
+            linked += s.events(get_gazetteer(), f"event_id IN ({','.join('?' for _ in chunk)})", chunk,
+                               with_why=True)
+        originals = {ev.event_id: ev for ev in linked}
+        rows = []
+        for ev in review.apply_events(linked, s, get_gazetteer(), include_rejected=True, reviews=res):
+            state = review.event_state(originals[ev.event_id], res).value
+            if state == review.ReviewState.REJECTED.value and not include_rejected:
+                continue
+            d = {c: getattr(ev, c, None) for c in views.EVENT_FRAME_COLUMNS}
+            d["sources"] = json.dumps(list(ev.sources), ensure_ascii=False)
+            # with the rejected shown, the event lists them too (marked); its counts stay those of the kept
+            ids = originals[ev.event_id].incident_ids if include_rejected else ev.incident_ids
+            d["incident_ids"] = ",".join(map(str, ids))
+            d["review"] = state
+            rows.append(d)
+    redone = views.normalise_events(pd.DataFrame(rows, columns=[*views.EVENT_FRAME_COLUMNS, "review"]))
+    kept = events[~pd.Series(touched, index=events.index)]
+    out = pd.concat([kept, redone[kept.columns]], ignore_index=True) if len(redone) else kept.reset_index(drop=True)
+    out["pcode"] = pd.factorize(out["place_id"])[0].astype("int32")  # codes of one frame
+    out["tcode"] = pd.factorize(out["event_type"])[0].astype("int16")
+    return views.event_data(out, accounts)
+
+
+def show_rejected() -> bool:
+    """The sidebar's "Show rejected" toggle: rejected accounts and events on the map and in the panel
+    (marked), not counted."""
+    _carry(W_REJECTED)
+    with st.sidebar:
+        on = st.toggle("Show rejected", key=W_REJECTED, persist_state="session",
+                       help="Accounts an analyst rejected as false positives are hidden from the map and the "
+                            "counts; on, they are shown (marked) but still not counted.")
+    return bool(on)
+
+
+def load_reviewed_data(include_rejected: bool | None = None) -> views.EventData:
+    """:func:`load_event_data` with the reviews applied (cached per data version); ``include_rejected``
+    defaults to the "Show rejected" toggle."""
+    load_event_data()
+    if include_rejected is None:
+        include_rejected = bool(st.session_state.get(W_REJECTED, False))
+    path = store_path()
+    return _reviewed_data(str(path), data_version(path), bool(include_rejected))
+
+
+def counted(ev: pd.DataFrame) -> pd.DataFrame:
+    """The events that count (rejected ones left out)."""
+    return ev[ev["review"] != review.ReviewState.REJECTED.value] if "review" in ev.columns else ev
+
+
 @st.cache_data(max_entries=32, show_spinner=False)
 def _timeline(path: str, version: tuple, types: tuple, sources: tuple, query: str, place_ids: tuple,
               lo: date, hi: date) -> pd.DataFrame:
-    data = _load_event_data(path, version)
+    data = _reviewed_data(path, version, False)
     f = Filters(event_types=list(types), sources=list(sources), place_query=query, place_ids=frozenset(place_ids))
     return views.timeline_counts(views.filter_events(data.events, f), lo, hi)
 
@@ -118,7 +189,7 @@ def timeline_counts(f: Filters, lo: date, hi: date) -> pd.DataFrame:
 
 @st.cache_data(max_entries=4, show_spinner=False)
 def _options(path: str, version: tuple) -> tuple[list[str], list[str]]:
-    data = _load_event_data(path, version)
+    data = _reviewed_data(path, version, True)  # corrected types too
     types = sorted({t for t in data.events["event_type"].unique() if t}
                    | {t for t in data.accounts["event_type"].unique() if t})
     sources = sorted(s for s in data.accounts["source"].unique() if s)

@@ -178,6 +178,19 @@ def _correct_form(store: Any, iid: int, shown: dict, key: str, gazetteer: Any) -
     st.rerun()
 
 
+def import_summary_text(summary: review.ImportSummary) -> str:
+    """What an upload of a review log did, in one line (plain text: show it with st.success / st.text)."""
+    parts = [f"{summary.read} entries read: {summary.added} added, {summary.present} already there"]
+    if summary.unknown_reports:
+        parts.append(f"{len(summary.unknown_reports)} for reports not in this store (skipped)")
+    if summary.unattached:
+        parts.append(f"{len(summary.unattached)} for incidents not found now (kept; they apply if the "
+                     "incident comes back)")
+    if summary.bad:
+        parts.append(f"{len(summary.bad)} bad line(s): " + "; ".join(summary.bad[:3]))
+    return "; ".join(parts) + "."
+
+
 def review_filter(key: str) -> set[str]:
     """A multiselect of review states (default: everything but rejected); the states chosen."""
     chosen = st.multiselect("Review", list(review.STATES), default=list(DEFAULT_FILTER), key=key,

@@ -315,18 +315,26 @@ var {{ this.get_name() }} = {% if this.cluster %}L.markerClusterGroup(Object.ass
         self.count = len(rows)
 
 
+REJECTED_COLOR = "#9e9e9e"  # a place whose every event an analyst rejected (shown with "Show rejected")
+
+
 def marker_rows(places, selected: str, noun: str = "incident", size_by: str = "count") -> list[dict]:
-    """One row per place of :func:`views.aggregate_places`: position, size, colours, escaped label."""
+    """One row per place of :func:`views.aggregate_places`: position, size, colours, escaped label. A place
+    whose events are all rejected (an optional ``rejected`` column: how many are) is grey, dotted and faint."""
     rows = []
     for p in places.itertuples(index=False):
         color = views.event_color(p.event_type)
         approx = int(p.geo_precision) >= 2
         sel = p.place_id == selected
+        rejected = int(getattr(p, "rejected", 0) or 0) >= int(p.count)  # every event here rejected (shown)
+        if rejected:
+            color = REJECTED_COLOR
         rows.append({
             "id": str(p.place_id), "lat": round(float(p.lat), 5), "lon": round(float(p.lon), 5),
             "r": views.marker_radius(int(p.fatalities or 0) if size_by == "fatalities" else int(p.count)),
             "c": "#111" if sel else color, "w": 3.5 if sel else (2.5 if approx else 1.5),
-            "d": "5 4" if approx else None, "f": color, "fo": 0.35 if approx else 0.75,
+            "d": "2 4" if rejected else "5 4" if approx else None, "f": color,
+            "fo": 0.2 if rejected else 0.35 if approx else 0.75,
             "o": 1.0,
             "t": views.escape_label(views.place_label(p.place, int(p.count), noun)),
         })

@@ -619,19 +619,21 @@ def event_totals(ev: pd.DataFrame) -> tuple[int, int]:
     return totals(ev)
 
 
-def events_export_frame(ev: pd.DataFrame, data: EventData | None = None) -> pd.DataFrame:
-    """The event export columns; ``excerpt`` is the first account's (by publication) when accounts are given."""
+def events_export_frame(ev: pd.DataFrame, data: EventData | None = None, extra: Sequence[str] = ()) -> pd.DataFrame:
+    """The event export columns (then the ``extra`` ones ``ev`` has, e.g. ``review``); ``excerpt`` is the first
+    account's (by publication) when accounts are given."""
     out = ev.copy()
     if "excerpt" not in out.columns:
         if data is not None and data.first_excerpt is not None and len(out):
             out["excerpt"] = out["event_id"].map(data.first_excerpt).fillna("")  # vectorised
         else:
             out["excerpt"] = ""
-    return out[[c for c in EVENT_EXPORT_COLUMNS if c in out.columns]].reset_index(drop=True)
+    return out[[c for c in (*EVENT_EXPORT_COLUMNS, *extra) if c in out.columns]].reset_index(drop=True)
 
 
-def accounts_export_frame(accounts: pd.DataFrame) -> pd.DataFrame:
-    return accounts[[c for c in ACCOUNT_EXPORT_COLUMNS if c in accounts.columns]].reset_index(drop=True)
+def accounts_export_frame(accounts: pd.DataFrame, extra: Sequence[str] = ()) -> pd.DataFrame:
+    cols = [c for c in (*ACCOUNT_EXPORT_COLUMNS, *extra) if c in accounts.columns]
+    return accounts[cols].reset_index(drop=True)
 
 
 def frame_csv(out: pd.DataFrame, bom: bool = False) -> bytes:
@@ -645,17 +647,18 @@ def frame_csv(out: pd.DataFrame, bom: bool = False) -> bytes:
     return (b"\xef\xbb\xbf" + data) if bom else data
 
 
-def events_csv(ev: pd.DataFrame, data: EventData | None = None, bom: bool = False) -> bytes:
-    return frame_csv(events_export_frame(ev, data), bom)
+def events_csv(ev: pd.DataFrame, data: EventData | None = None, bom: bool = False,
+               extra: Sequence[str] = ()) -> bytes:
+    return frame_csv(events_export_frame(ev, data, extra), bom)
 
 
-def accounts_csv(accounts: pd.DataFrame, bom: bool = False) -> bytes:
-    return frame_csv(accounts_export_frame(accounts), bom)
+def accounts_csv(accounts: pd.DataFrame, bom: bool = False, extra: Sequence[str] = ()) -> bytes:
+    return frame_csv(accounts_export_frame(accounts, extra), bom)
 
 
-def events_geojson_bytes(ev: pd.DataFrame, data: EventData | None = None) -> bytes:
+def events_geojson_bytes(ev: pd.DataFrame, data: EventData | None = None, extra: Sequence[str] = ()) -> bytes:
     """One Point per event; ``sources`` as a list and ``incident_ids`` as numbers in the properties."""
-    out = events_export_frame(ev, data)
+    out = events_export_frame(ev, data, extra)
     feats = []
     props_cols = [c for c in out.columns if c not in ("lat", "lon")]
     for rec in out.to_dict("records"):

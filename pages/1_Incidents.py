@@ -1,23 +1,31 @@
 """Events table: the dashboard's filters, sortable, with CSV and GeoJSON download of what is shown
 (one row per event, with its outlets, report count and low/best/high counts), and the accounts
-(the incidents the reports tell) as a second download.
+(the incidents the reports tell) as a second download. Reviews: a filter by review state, a ``review``
+column in the table and every export (corrected values in place), and the review log (JSON Lines) to
+download and to merge from another analyst's file.
 
 CSV text cells are escaped against spreadsheet formula injection (views.frame_csv)."""
 from __future__ import annotations
 
+import io
+
 import streamlit as st
 
 import ui
-from incidents import views
+import ui_review
+from incidents import review, views
 
 TABLE_CAP = 50_000  # rows sent to the browser; downloads are never capped
+EVENT_REVIEW = ("review",)  # machine / confirmed / corrected / rejected (corrected values in place)
 
 st.title("Events")
 
-data = ui.load_event_data()
-df = data.events
 types, sources = ui.filter_options()
 f = ui.sidebar_filters(types, sources)
+with st.sidebar:
+    states = ui_review.review_filter("ev_review")
+data = ui.load_reviewed_data(include_rejected="rejected" in states)
+df = data.events
 bounds = views.date_bounds(df)
 if bounds is None:
     st.info("No dated incidents yet. Add a report on the **Reports** page.")
@@ -35,10 +43,11 @@ if f.place_id:
                    key="only_place"):
         place_only = f.place_id
 
-events = views.newest_first(views.filter_events(df, f, place_id=place_only), len(df))
-shown = views.events_export_frame(events, data)
-n, dead = views.event_totals(events)
-n_acc = int(events["n_accounts"].sum()) if len(events) else 0
+events = review.filter_frame(views.newest_first(views.filter_events(df, f, place_id=place_only), len(df)), states)
+shown = views.events_export_frame(events, data, extra=EVENT_REVIEW)
+accounts = views.accounts_in(data, events)  # rejected accounts only when the filter asks for them
+n, dead = views.event_totals(ui.counted(events))
+n_acc = int(ui.counted(events)["n_accounts"].sum()) if len(events) else 0
 c1, c2, c3, c4 = st.columns(4)
 c1.metric("Events", f"{n:,}")
 c2.metric("Accounts", f"{n_acc:,}", help="The incidents the reports tell: one event can have several.")
@@ -52,9 +61,9 @@ stem = f"events_{f.start}_{f.end}"
 # the files are built only when a button is clicked (deferred): free for the reruns in between
 d1.download_button("Download CSV", lambda: views.frame_csv(shown, bom=bom), file_name=f"{stem}.csv",
                    mime="text/csv", key="dl_csv", width="stretch", help="One row per event.")
-d2.download_button("Download GeoJSON", lambda: views.events_geojson_bytes(events, data),
+d2.download_button("Download GeoJSON", lambda: views.events_geojson_bytes(events, data, extra=EVENT_REVIEW),
                    file_name=f"{stem}.geojson", mime="application/geo+json", key="dl_geojson", width="stretch")
-d3.download_button("Download accounts CSV", lambda: views.accounts_csv(views.accounts_in(data, events), bom=bom),
+d3.download_button("Download accounts CSV", lambda: views.accounts_csv(accounts, bom=bom, extra=review.REVIEW_COLUMNS),
                    file_name=f"accounts_{f.start}_{f.end}.csv", mime="text/csv", key="dl_accounts",
                    width="stretch", help="One row per account (incident), with its event id.")
 
@@ -73,4 +82,38 @@ st.dataframe(
         "n_accounts": st.column_config.NumberColumn("accounts", help="Incidents telling this event"),
     },
 )
+
+st.subheader("Review log")
+st.caption("Every confirm, correction and rejection, with who and when (JSON Lines). Download it to share; "
+           "upload another analyst's log to merge it: entries already here are skipped and, per account, "
+           "the latest review wins.")
+r1, r2 = st.columns([1, 2])
+
+
+def _review_log() -> bytes:
+    buf = io.StringIO()
+    with ui.open_store() as store:
+        review.export_log(store, buf)
+    return buf.getvalue().encode("utf-8")
+
+
+r1.download_button("Download review log", _review_log, file_name="review_log.jsonl", mime="application/jsonl",
+                   key="dl_review_log", width="stretch")
+up = r2.file_uploader("Merge a review log", type=["jsonl", "json", "txt"], key="review_log_upload",
+                      help="A review log downloaded from this page (here or on another machine).")
+if up is not None and st.session_state.get("_review_log_done") != up.file_id:
+    try:
+        lines = up.getvalue().decode("utf-8-sig").splitlines()
+    except UnicodeDecodeError:
+        st.session_state["_review_log_done"] = up.file_id
+        st.session_state["_review_log_summary"] = ("error", "The file is not UTF-8 text: nothing imported.")
+    else:
+        with ui.open_store() as store:
+            summary = review.import_log(store, lines, origin=up.name)
+        st.session_state["_review_log_done"] = up.file_id
+        st.session_state["_review_log_summary"] = ("ok", ui_review.import_summary_text(summary))
+        st.rerun()  # the table shows the merged reviews
+done = st.session_state.get("_review_log_summary")
+if up is not None and done:
+    (st.error if done[0] == "error" else st.success)(done[1])
 ui.sync_place_url()

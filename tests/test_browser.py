@@ -325,6 +325,44 @@ def test_every_page_works_offline(app, offline):
     assert_offline_and_clean(op)
 
 
+def test_review_in_the_panel_offline(app, offline):
+    """Reject an account in the panel: the counts drop; "Show rejected" brings it back, marked; Restore
+    leaves the shared store as it was."""
+    op = offline()
+    page = op.page
+    page.goto(app.url, wait_until="domcontentloaded")
+    frame = map_frame(page)
+    wait_idle(page)
+    wait_metric(page, "Events", "7")
+    assert frame.evaluate(JS_TAG_MARKER, "Khiam")
+    frame.locator('[data-place="Khiam"]').click(force=True)
+    page.get_by_role("heading", name="Khiam").wait_for(timeout=WAIT_MS)
+    wait_idle(page)
+    main = page.locator('[data-testid="stMainBlockContainer"]')
+    review = main.locator('[data-testid="stExpander"] summary').get_by_text("Review", exact=True)
+    assert review.count() == 1  # one account at Khiam, its controls collapsed
+    review.first.click()
+    main.get_by_role("button", name="Reject").click()
+    wait_metric(page, "Events", "6")
+    frame.wait_for_function(f"({JS_MARKERS})().length === 5", timeout=WAIT_MS)
+    wait_idle(page)
+    assert "Residents of Khiam" not in panel_text(page)
+
+    page.locator('[data-testid="stSidebar"]').get_by_text("Show rejected").click()
+    page.wait_for_function("() => document.body.innerText.includes('✗ rejected')", timeout=WAIT_MS)
+    wait_idle(page)
+    assert "Residents of Khiam protested on Tuesday." in panel_text(page)
+    assert metric_value(page, "Events") == "6"  # shown, not counted
+
+    review.first.click()  # hidden, the account's expander was forgotten: open it again
+    main.get_by_role("button", name="Restore").click()
+    page.wait_for_function("() => !document.body.innerText.includes('✗ rejected')", timeout=WAIT_MS)
+    page.locator('[data-testid="stSidebar"]').get_by_text("Show rejected").click()
+    wait_metric(page, "Events", "7")
+    wait_idle(page)
+    assert_offline_and_clean(op)
+
+
 def test_no_deprecation_or_error_in_the_server_log(app):
     """After the click-throughs above: Streamlit printed no deprecation warning and no traceback."""
     log = server_log(app)
