@@ -44,21 +44,25 @@ from bench_dashboard import (CHROMIUM, CHROMIUM_ARGS, INIT_SCRIPT, JS_METRIC, WA
                              _wait_idle, build_store, first_map, free_port, move_slider, server_memory_mb,
                              start_server, stop_server)
 
-# tag the i-th drawn circle marker (clusters have no path) and return its tooltip
-JS_TAG_NTH = """(i) => {
-  const drawn = [];
+# the i-th place marker (i modulo their number); the map zooms onto it so it is drawn, not clustered
+JS_SHOW_NTH = """(i) => {
+  const leaves = [];
   (window.feature_group || []).forEach(fg => {
     if (!window.map || !window.map.hasLayer(fg)) return;
     fg.eachLayer(l => (l.getLayers ? l.getLayers() : [l]).forEach(m => {
-      if (m._path && m._path.isConnected && m.getTooltip && m.getTooltip()) drawn.push(m);
+      if (m.getTooltip && m.getTooltip() && m.getLatLng) leaves.push(m);
     }));
   });
-  if (!drawn.length) return null;
-  const m = drawn[i % drawn.length];
-  document.querySelectorAll('[data-bench-marker]').forEach(e => e.removeAttribute('data-bench-marker'));
-  m._path.setAttribute('data-bench-marker', '1');
+  if (!leaves.length) return null;
+  const m = leaves[(i * 7919) % leaves.length];
+  window.__benchMarker = m;
+  window.map.setView(m.getLatLng(), 15, {animate: false});
   return String(m.getTooltip().getContent());
 }"""
+JS_TAG_SHOWN = """() => { const m = window.__benchMarker;
+  if (!m || !m._path || !m._path.isConnected) return false;
+  document.querySelectorAll('[data-bench-marker]').forEach(e => e.removeAttribute('data-bench-marker'));
+  m._path.setAttribute('data-bench-marker', '1'); return true; }"""
 JS_PANEL_FILLED = """() => [...document.querySelectorAll('button')].some(b => b.innerText.trim() === 'Show all')
   && document.querySelectorAll('.event-head').length > 0
   && !!document.querySelector("[data-test-script-state='notRunning']")"""
@@ -98,8 +102,9 @@ class Session(threading.Thread):
                         out["moves"].append(move_slider(page, frame, *plan[i % len(plan)]))
                     self.gate("click")
                     _wait_idle(page)
-                    tip = frame.evaluate(JS_TAG_NTH, self.idx)
+                    tip = frame.evaluate(JS_SHOW_NTH, self.idx)  # zooming in reruns nothing
                     if tip is not None:
+                        frame.wait_for_function(JS_TAG_SHOWN, timeout=WAIT_MS, polling=50)
                         t0 = time.perf_counter()
                         frame.locator("[data-bench-marker]").click(force=True)
                         page.wait_for_function(JS_PANEL_FILLED, timeout=WAIT_MS, polling=20)
