@@ -222,6 +222,9 @@ def gazetteer_stamp(path: Path) -> float:
         return 0.0
 
 
+_GAZ_MEMO: dict = {}  # (user file, its mtime) -> the gazetteer _gazetteer returned; shared by all sessions
+
+
 def get_gazetteer():
     """The curated + user gazetteer (cached; reloads when the user file changes)."""
     from gazetteer import default_user_path
@@ -229,8 +232,15 @@ def get_gazetteer():
     from gazetteer import Gazetteer, IncidentMapError
 
     user = default_user_path()
+    key = (str(user), gazetteer_stamp(user))
+    hit = _GAZ_MEMO.get(key)
+    if hit is not None:  # the panel asks once per account: skip st.cache_resource's per-call bookkeeping
+        return hit
     try:
-        return _gazetteer(str(user), gazetteer_stamp(user))
+        gaz = _gazetteer(*key)
+        _GAZ_MEMO.clear()
+        _GAZ_MEMO[key] = gaz
+        return gaz
     except IncidentMapError as exc:
         # a bad row in the user's file must not take the curated places with it
         st.error(f"Your places file could not be read, so only the curated gazetteer is used until it is "
@@ -243,6 +253,7 @@ def get_gazetteer():
 
 
 def clear_gazetteer() -> None:
+    _GAZ_MEMO.clear()
     _gazetteer.clear()
 
 
