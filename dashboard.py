@@ -282,6 +282,11 @@ def render_account(store, r, ev=None) -> None:
         if exp.open:
             with exp:
                 st.text(store.entry_text(int(r.report_id), int(r.entry_start), int(r.entry_end)))
+    exp = st.expander("Why", key=f"why_{r.id}", on_change="rerun")
+    if exp.open:  # the rules, place cue, date expression and count phrases; read only when asked
+        with exp:
+            rows = store.incidents("id = ?", (int(r.id),))
+            st.text("\n".join(views.explain_why(rows[0].get("why") if rows else None)) or "No explanation stored.")
     account_actions(r, store)
 
 

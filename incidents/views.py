@@ -747,3 +747,30 @@ def selection_range(selection: object, lo: date, hi: date) -> tuple[date, date] 
         except (ValueError, OverflowError):
             return None
     return clamp_range((min(out), max(out)), lo, hi)
+
+
+def explain_why(why: dict | None, text: str = "") -> list[str]:
+    """Plain lines saying why an incident exists (its ``why``): the rules that fired, the cue that chose
+    its place, its date expression and its count phrases. ``text``: the report, to quote the trigger words."""
+    why = why or {}
+    out = []
+    rules = why.get("rules") or []
+    if rules:
+        fired = ", ".join(f"{r.get('rule')}" + (f" (\"{r['text']}\")" if r.get("text") else "") for r in rules)
+        out.append(f"Rules that fired: {fired}")
+    t = why.get("type") or {}
+    if t.get("rule"):
+        out.append(f"Type from rule {t['rule']}" + (f", refined: {t['refined']}" if t.get("refined") else ""))
+    place = why.get("place") or {}
+    if place:
+        line = f"Place from {place.get('cue', '?')}"
+        if place.get("surface"):
+            line += f": \"{place['surface']}\" ({place.get('reason', '')})"
+        out.append(line)
+    d = why.get("date") or {}
+    if d:
+        out.append(f"Date from {d.get('cue', '?')}" + (f": \"{d['expression']}\"" if d.get("expression") else ""))
+    for key, label in (("fatalities", "Fatalities"), ("injuries", "Injuries")):
+        if (why.get(key) or {}).get("phrase"):
+            out.append(f"{label} from \"{why[key]['phrase']}\"")
+    return out

@@ -578,3 +578,29 @@ def test_selecting_a_span_on_the_timeline_sets_the_date_range(seeded, monkeypatc
     at.slider(key="dates").set_value((date(2024, 2, 5), date(2024, 2, 5)))
     ok(at.run())
     assert at.slider(key="dates").value == (date(2024, 2, 5), date(2024, 2, 5))
+
+
+def test_why_opens_on_demand_with_the_rules_place_cue_and_date(ui_env):
+    import json as _json
+
+    db, _ = ui_env
+    from ui_fixtures import make_report
+
+    with Store(db) as s:
+        make_report(s, [("An airstrike on Rafah killed 5 people on Monday.", "rafah", "2024-02-05",
+                         "Explosions/Remote violence", 5, 1)])
+        iid = s.incidents()[0]["id"]
+        why = {"rules": [{"rule": "air-strike", "text": "airstrike", "start": 3}], "type": {"rule": "air-strike"},
+               "place": {"cue": "sentence:locative", "surface": "Rafah", "start": 17, "reason": "name"},
+               "date": {"cue": "sentence", "expression": "on Monday"},
+               "fatalities": {"phrase": "killed 5 people", "start": 23}}
+        s.conn.execute("UPDATE incidents SET why = ? WHERE id = ?", (_json.dumps(why), iid))
+        s.conn.commit()
+    at = ok(run())
+    assert not any("Rules that fired" in t.value for t in at.text)  # closed: nothing read
+    at.session_state[f"why_{iid}"] = True
+    ok(at.run())
+    shown = "\n".join(t.value for t in at.text)
+    assert 'Rules that fired: air-strike ("airstrike")' in shown
+    assert 'Place from sentence:locative: "Rafah" (name)' in shown
+    assert 'Date from sentence: "on Monday"' in shown and 'Fatalities from "killed 5 people"' in shown

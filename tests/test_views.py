@@ -297,3 +297,12 @@ def test_safe_href_only_http_and_inert():
     assert views.safe_href("javascript:alert(1)") == "" and views.safe_href("file:///etc/passwd") == ""
     h = views.safe_href('https://x.org/"><script>')
     assert h.startswith("https&#58;") and "<" not in h and '"' not in h
+
+
+def test_explain_why_says_each_part_and_tolerates_an_empty_why():
+    from incidents.views import explain_why
+
+    assert explain_why(None) == [] and explain_why({}) == []
+    lines = explain_why({"rules": [{"rule": "toll-follow-up", "text": ""}], "place": {"cue": "previous-incident"},
+                         "date": {"cue": "publication"}})
+    assert lines == ["Rules that fired: toll-follow-up", "Place from previous-incident", "Date from publication"]
