@@ -117,3 +117,18 @@ def test_bench_review_smoke(tmp_path):
     out = bench_review.run(300, 0.5, tmp_path)
     assert out["size"] == 300 and 100 < out["reviews"] < 200
     assert all(out[k] >= 0 for k in ("load_frame", "review.load", "fallback", "apply_frame", "export"))
+
+
+@pytest.mark.slow
+def test_bench_load_smoke_one_and_two_sessions_300_incidents(tmp_path):  # ~60 s: two rounds of browsers
+    import bench_dashboard
+    if not Path(bench_dashboard.CHROMIUM).exists():
+        (pytest.fail if os.environ.get("CI") else pytest.skip)(
+            f"{bench_dashboard.CHROMIUM} is not installed (tools/install-test-deps.sh installs it)")
+    out = _run([str(BENCH / "bench_load.py"), "--size", "300", "--sessions", "1,2", "--moves", "1",
+                "--profile", "--workdir", str(tmp_path)], timeout=400)
+    assert "dashboard under load: 300 incidents, commit " in out, out
+    assert re.search(r"^\| 1 +\| cold +\| [\d.]+ s ", out, re.M), out
+    assert re.search(r"^\| 2 +\| warm +\| [\d.]+ s +\| [\d.]+ / [\d.]+ s +\| [\d.]+ / [\d.]+ s +\| [\d.]+ / [\d.]+ s",
+                     out, re.M), out
+    assert "views.aggregate_places" in out and "cache_resource: shared" in out
