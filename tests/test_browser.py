@@ -133,9 +133,11 @@ def test_dashboard_offline_click_slide_and_no_injection(app, offline):
     # -- move the slider's end thumb two days back with the keyboard
     thumbs = page.locator('[data-testid="stSlider"] input[type="range"]')
     assert thumbs.count() == 2
-    thumbs.nth(1).focus()
-    page.keyboard.press("ArrowLeft")
-    page.keyboard.press("ArrowLeft")
+    for _ in range(2):  # one day at a time: a second press during the first one's rerun can be lost under load
+        thumbs.nth(1).focus()
+        page.keyboard.press("ArrowLeft")
+        page.wait_for_timeout(300)
+        wait_idle(page)
     wait_metric(page, "Events", "3")  # Feb 5 only: Rafah, Jabalia, the evil-named place
     frame.wait_for_function(f"({JS_MARKERS})().length === 3", timeout=WAIT_MS)
     after = frame.evaluate(JS_MARKERS)
