@@ -117,7 +117,11 @@ def render_panel(store, data, df_all, df_range, places, selected: str, event_id:
             render_heading(str(rows["place"].iloc[0]) if len(rows) else "Event not found")
         btn.button("Show all", on_click=_clear_selection, key="clear_sel", help="Clear the selected event")
         if rows.empty:
-            st.info("This event is no longer in the store (its reports were deleted or re-read).")
+            extracted = ui.load_event_data().events
+            if (extracted["event_id"] == event_id).any():
+                st.info("This event was rejected in review: turn on **Show rejected** in the sidebar to see it.")
+            else:
+                st.info("This event is no longer in the store (its reports were deleted or re-read).")
             return
     elif selected:
         label = place_name(selected, places, df_all)

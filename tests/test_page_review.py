@@ -100,6 +100,25 @@ def test_corrected_place_moves_a_single_account_event(seeded):
     assert metric(at, "Events") == "5"
 
 
+def test_permalink_to_a_rejected_event_says_so(seeded):
+    db, _ = seeded
+    iid = incident_id(db, "khiam", "2024-02-06")
+    from gazetteer import Gazetteer
+
+    with Store(db) as s:
+        s.relink(Gazetteer.load())  # as the dashboard does on its first run
+        eid = s.event_of(iid)
+        review.reject(s, iid, who="tester")
+    at = AppTest.from_file(APP, default_timeout=60)
+    at.query_params["event"] = eid
+    ok(at.run())
+    assert "rejected in review" in all_text(at)
+    at.toggle(key="show_rejected").set_value(True)
+    ok(at.run())
+    text = all_text(at)
+    assert "rejected in review" not in text and "Residents of" in text and "✗ rejected" in text
+
+
 # ---------------------------------------------------------------------- Events page
 @pytest.fixture
 def downloads(monkeypatch):
