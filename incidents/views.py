@@ -210,16 +210,21 @@ def normalise_frame(df: pd.DataFrame) -> pd.DataFrame:
     for c in ("place", "place_id", "event_type", "sub_event_type", "source", "published", "excerpt",
               "dateline", "country", "fatalities_text", "injuries_text"):
         df[c] = df[c].fillna("").astype(str)
-    df["date"] = df["date"].fillna("").astype(str)
     df["fatalities"] = pd.to_numeric(df["fatalities"], errors="coerce").astype("Int64")
     df["injuries"] = pd.to_numeric(df["injuries"], errors="coerce").astype("Int64")
+    return _keyed(df)
+
+
+def _keyed(df: pd.DataFrame) -> pd.DataFrame:
+    """Typed place and date columns and the integer keys for fast filtering, grouping and sorting
+    (string columns are Arrow-backed): ``day`` is days since 1970 (negative before it), UNDATED for
+    no date or one pandas cannot hold. One copy for the incident and the event frames."""
+    df["date"] = df["date"].fillna("").astype(str)
     df["geo_precision"] = pd.to_numeric(df["geo_precision"], errors="coerce").fillna(1).astype(int)
     df["lat"] = pd.to_numeric(df["lat"], errors="coerce")
     df["lon"] = pd.to_numeric(df["lon"], errors="coerce")
     df["place_lc"] = df["place"].str.casefold()
-    # integer keys for fast filtering, grouping and sorting (string columns are Arrow-backed)
     days = pd.to_datetime(df["date"].where(df["date"] != ""), errors="coerce", format="%Y-%m-%d")
-    # days since 1970 (negative before it); UNDATED for no date or one pandas cannot hold
     df["day"] = ((days - _EPOCH).dt.days).fillna(UNDATED).astype("int32")
     df.loc[df["day"] == UNDATED, "date"] = ""
     df["pcode"] = pd.factorize(df["place_id"])[0].astype("int32")
@@ -544,17 +549,7 @@ def normalise_events(df: pd.DataFrame) -> pd.DataFrame:
     df["injuries"] = df["injuries_best"]
     for c in ("event_id", "place", "place_id", "event_type", "sub_event_type", "country"):
         df[c] = df[c].fillna("").astype(str)
-    df["date"] = df["date"].fillna("").astype(str)
-    df["geo_precision"] = pd.to_numeric(df["geo_precision"], errors="coerce").fillna(1).astype(int)
-    df["lat"] = pd.to_numeric(df["lat"], errors="coerce")
-    df["lon"] = pd.to_numeric(df["lon"], errors="coerce")
-    df["place_lc"] = df["place"].str.casefold()
-    days = pd.to_datetime(df["date"].where(df["date"] != ""), errors="coerce", format="%Y-%m-%d")
-    df["day"] = ((days - _EPOCH).dt.days).fillna(UNDATED).astype("int32")
-    df.loc[df["day"] == UNDATED, "date"] = ""
-    df["pcode"] = pd.factorize(df["place_id"])[0].astype("int32")
-    df["tcode"] = pd.factorize(df["event_type"])[0].astype("int16")
-    return df
+    return _keyed(df)
 
 
 def load_accounts(conn: sqlite3.Connection) -> pd.DataFrame:
