@@ -357,7 +357,11 @@ def test_review_in_the_panel_offline(app, offline):
     assert metric_value(page, "Events") == "6"  # shown, not counted
 
     review.first.click()  # hidden, the account's expander was forgotten: open it again
-    main.get_by_role("button", name="Restore").click()
+    page.wait_for_timeout(300)
+    wait_idle(page)  # the expander's rerun draws the controls: click Restore once it is done
+    restore = main.get_by_role("button", name="Restore")
+    restore.wait_for(timeout=WAIT_MS)
+    restore.click()
     page.wait_for_function("() => !document.body.innerText.includes('✗ rejected')", timeout=WAIT_MS)
     page.locator('[data-testid="stSidebar"]').get_by_text("Show rejected").click()
     wait_metric(page, "Events", "7")
