@@ -48,8 +48,8 @@ _NAMED_VICTIM = re.compile(r"\b" + _NAME + r"(?:, (?:aged )?\d{1,2},|, (?:a|an|t
                            r"(?:\w+ly )?(?:killed|shot dead|shot and killed)\b")
 _NAMED_OBJECT = re.compile(r"^(?:(?:[A-Z][\w'’\-]+|al-[\w'’\-]+|bin|ibn|abu|Abu|Sgt\.|Dr\.|Capt\.|Maj\.|Col\.|Lt\.)\s*){2,5}$")
 # "Abu Ali, a local commander, and his son": the apposition says who the named person is, not another victim
-_APPOSITION = re.compile(r"(" + _NAME + r"), (?:a|an|the) (?:[\w'’\-]+ ){0,5}?(?:" + "|".join(
-    sorted(_BOOK.vocab("person_nouns"), key=len, reverse=True)) + r")\b(?=,|$|\s+and\b)")
+_APPOSITION = re.compile(r"(" + _NAME + r"), (?:a|an|the) (?:[\w'’\-]+ ){0,5}?(?:" + _PERSON_NOUNS +
+                         r")\b(?=,|$|\s+and\b)")
 _SHOT_ONE_DEAD = re.compile(r"(?i)\bshot (?:the|a|an|his|her) (?:[\w'’\-]+ ){0,2}?(?:" + _PERSON_NOUNS + r") dead\b")
 # "the death toll from the strike rose to 8", "the number of people killed in the strike has risen to eight"
 _TOLL_ROSE = re.compile(r"(?i)\b(?:(?:death toll|toll)\s+(?:from|of|in)\s+(?:the|[a-z]+(?:'s|’s))|number of (?:people|those|"
