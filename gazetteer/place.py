@@ -30,6 +30,8 @@ KIND_RANK = {
 KINDS = frozenset(KIND_RANK)
 # Kinds whose point stands for an area: an incident placed only there gets geo_precision 3.
 AREA_KINDS = frozenset({"district", "governorate", "region", "sea", "country", "corridor"})
+# Kinds of places people live in: each is a place of its own, however close another lies.
+SETTLEMENT_KINDS = frozenset({"village", "town", "city", "capital", "camp", "settlement"})
 
 
 @dataclass(frozen=True)
@@ -55,6 +57,10 @@ class Place:
     @property
     def is_area(self) -> bool:
         return self.kind in AREA_KINDS
+
+    @property
+    def is_settlement(self) -> bool:
+        return self.kind in SETTLEMENT_KINDS
 
     @property
     def names(self) -> tuple[str, ...]:

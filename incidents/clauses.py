@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 
-from gazetteer import Gazetteer, haversine_km
+from gazetteer import AREA_KINDS, Gazetteer, haversine_km
 
 from .model import Mention
 from .events import BOOK
@@ -37,8 +37,7 @@ def split_clauses(sent: Sentence) -> list[Sentence]:
 
 def separate_places(ms: list[Mention], sent: Sentence, text: str, gazetteer: Gazetteer) -> list[list[Mention]]:
     """Mentions grouped by distinct place when one sentence names several towns joined by "and"."""
-    specific = [m for m in ms if m.kind not in ("country", "region", "governorate", "district", "sea", "corridor")
-                and m.country in REGION]
+    specific = [m for m in ms if m.kind not in AREA_KINDS and m.country in REGION]
     groups: list[list[Mention]] = []
     last: tuple[Mention, list[Mention]] | None = None
     for m in specific:
@@ -71,17 +70,16 @@ def separate_places(ms: list[Mention], sent: Sentence, text: str, gazetteer: Gaz
     return [groups[0] + rest] + groups[1:]
 
 
-# towns, villages and camps are places of their own: two of them listed in one sentence are two
-# incidents however close they lie ("strikes on Aitaroun and Blida", 5 km apart); only two points of
-# one town are the same place
-SETTLEMENTS = frozenset({"village", "town", "city", "capital", "camp", "settlement"})
+# towns, villages and camps (Place.is_settlement) are places of their own: two of them listed in one
+# sentence are two incidents however close they lie ("strikes on Aitaroun and Blida", 5 km apart); only
+# two points of one town are the same place
 ONE_TOWN_KM = 1.0
 LOCATOR_GAP = 40  # at most this many characters between a town and the place that locates it
 
 
 def _one_place(a, b, gazetteer: Gazetteer) -> bool:
     """Are two places of one sentence the same incident's place (one inside the other, or near)?"""
-    if a.kind in SETTLEMENTS and b.kind in SETTLEMENTS and a.id != b.id and \
+    if a.is_settlement and b.is_settlement and a.id != b.id and \
             not (gazetteer.contains(a, b) or gazetteer.contains(b, a)):
         return haversine_km(a.lat, a.lon, b.lat, b.lon) < ONE_TOWN_KM
     return related(a, b, gazetteer)
