@@ -12,6 +12,7 @@ geo-precision that the text supports.
 """
 from __future__ import annotations
 
+import bisect
 import re
 from dataclasses import dataclass
 
@@ -72,7 +73,7 @@ def _name_word(word: str) -> bool:
     return word.casefold() not in _LEAD_WORDS and not word.isupper()
 
 
-def _in_person_name(text: str, start: int, end: int, gazetteer: Gazetteer) -> bool:
+def _in_person_name(text: str, start: int, end: int, gazetteer: Gazetteer, lines: "_Lines") -> bool:
     """Is the place name at ``start:end`` part of a person's name: "Yazid Sa'ad Adel Shafe', 22",
     "Hussam al-Malah" (a given name then a particle), "Omar Nablus, 24,"?"""
     before = _WORD_BEFORE.search(text[max(0, start - 30):start])
@@ -82,15 +83,30 @@ def _in_person_name(text: str, start: int, end: int, gazetteer: Gazetteer) -> bo
         # "Hussam al-Malah", "Mohammad al-Mughayyir", unless "Deir al-Balah"-like: a place's first word
         return before.group(1).casefold() not in _NAME_PREFIXES
     after = _WORD_AFTER.match(text[end:end + 30])
-    if after is None or _title_case_line(text, start):
+    if after is None or _title_case_line(text, start, lines):
         return False
     return after.group(1) is None or (_name_word(after.group(1)) and after.group(1).casefold() not in _KIND_WORDS)
 
 
-def _title_case_line(text: str, pos: int) -> bool:
+class _Lines:
+    """Where the text's lines start and end, found once (a scan per mention was quadratic on one long line)."""
+
+    def __init__(self, text: str):
+        self.text = text
+        self._breaks: list[int] | None = None
+
+    def around(self, pos: int) -> tuple[int, int]:
+        if self._breaks is None:
+            self._breaks = [m.start() for m in re.finditer("\n", self.text)]
+        k = bisect.bisect_left(self._breaks, pos)
+        start = self._breaks[k - 1] + 1 if k > 0 else 0
+        return start, self._breaks[k] if k < len(self._breaks) else len(self.text)
+
+
+def _title_case_line(text: str, pos: int, lines: _Lines) -> bool:
     """Is the line around ``pos`` a headline in Title Case ("Settlers Attack Qusra Village")?"""
-    s, e = text.rfind("\n", 0, pos) + 1, text.find("\n", pos)
-    words = text[s:e if e >= 0 else len(text)][:300].split()
+    s, e = lines.around(pos)
+    words = text[s:min(e, s + 300)].split()
     return len(words) >= 3 and sum(w[:1].isupper() for w in words) >= 0.7 * len(words)
 
 
@@ -105,6 +121,7 @@ def find_mentions(text: str, gazetteer: Gazetteer, fallback: bool = True) -> lis
     context = Context(m.candidates[0] for m in matches if len(m.candidates) == 1)
     mentions: list[Mention] = []
     people: set[str] = set()  # place names seen as part of a person's name
+    lines = _Lines(text)
     for m in matches:
         place = gazetteer.choose(m.candidates, context) if len(m.candidates) > 1 else m.candidates[0]
         reason = "alias" if m.surface.casefold() != place.name.casefold() else "name"
@@ -117,9 +134,9 @@ def find_mentions(text: str, gazetteer: Gazetteer, fallback: bool = True) -> lis
         org_at = max(0, m.start - 40) + org.start() if org else 0
         if _ORG_AFTER_POSSESSIVE.match(after) or (org and not _TARGETED_ORG.search(text[max(0, org_at - 80):org_at])):
             role = "attribute"  # "the ministry in Gaza said", not "strikes on the ministry in Damascus"
-        elif _is_label(text, m.start, m.end):
+        elif _is_label(text, m.start, m.end, lines):
             role = "dateline"  # "Tel Aviv: The military said ...", "DUBAI, United Arab Emirates ...": where it was filed
-        elif _in_person_name(text, m.start, m.end, gazetteer):
+        elif _in_person_name(text, m.start, m.end, gazetteer, lines):
             role = "person"  # "Yazid Sa'ad Adel", "Hussam al-Malah": part of someone's name
             people.add(_surname(m.surface))
         elif _surname(m.surface) in people and not _kind_word_after(after) and \
@@ -150,18 +167,22 @@ _AGENCY_LEAD = _NAMES.cue("agency_lead")
 _CAPS_DATELINE_HEAD = _NAMES.cue("caps_dateline_head")
 
 
-def _is_label(text: str, start: int, end: int) -> bool:
+# the agency lead with the blanks around it: matched in place, without copying the line up to the name
+_AGENCY_LEAD_PADDED = re.compile(r"\s*(?:" + _AGENCY_LEAD.pattern + r")\s*", _AGENCY_LEAD.flags)
+
+
+def _is_label(text: str, start: int, end: int, lines: "_Lines") -> bool:
     """A place name that opens a line as its dateline or topic label: "Tel Aviv: ...", "DUBAI, United Arab
     Emirates ...", "Associated Press Dubai: ..." (also where the entry splitter saw no dateline)."""
-    line_start = text.rfind("\n", 0, start) + 1
-    lead = text[line_start:start]
-    if _AGENCY_LEAD.fullmatch(lead.strip()):
+    line_start = lines.around(start)[0]
+    if _AGENCY_LEAD_PADDED.fullmatch(text, line_start, start):
         after = text[end:end + 2]
         if after.startswith(":") and not after.startswith("::"):
             return True
         surface = text[start:end]
         return after.startswith(",") and surface.isupper() and len(surface) > 2  # an all-caps dateline
-    return bool(_CAPS_DATELINE_HEAD.fullmatch(lead))  # the country after it: "DUBAI, United Arab Emirates"
+    # the country after it: "DUBAI, United Arab Emirates"
+    return bool(_CAPS_DATELINE_HEAD.fullmatch(text, line_start, start))
 
 
 def resolve_dateline(dateline: str, gazetteer: Gazetteer) -> Place | None:
