@@ -24,7 +24,7 @@ import pandas as pd
 import streamlit as st
 
 from incidents import maps, review, views
-from incidents.store import Store, default_db_path
+from incidents.store import Store, default_db_path, in_chunks
 from incidents.views import Filters
 
 # widget keys; the bound ones are also their URL parameters
@@ -120,10 +120,8 @@ def _reviewed_data(path: str, version: tuple, include_rejected: bool) -> views.E
         touched = [bool(reviewed.intersection(views.parse_ids(ids))) for ids in events["incident_ids"]]
         touched_ids = events.loc[touched, "event_id"].tolist()
         linked = []
-        for k in range(0, len(touched_ids), 500):
-            chunk = touched_ids[k:k + 500]
-            linked += s.events(get_gazetteer(), f"event_id IN ({','.join('?' for _ in chunk)})", chunk,
-                               with_why=True)
+        for marks, chunk in in_chunks(touched_ids):
+            linked += s.events(get_gazetteer(), f"event_id IN ({marks})", chunk, with_why=True)
         originals = {ev.event_id: ev for ev in linked}
         rows = []
         for ev in review.apply_events(linked, s, get_gazetteer(), include_rejected=True, reviews=res):

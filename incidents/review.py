@@ -77,6 +77,7 @@ from typing import Any, Iterable, Iterator, Mapping, Sequence
 
 from .errors import ReviewError, StoreError
 from .model import Event
+from .store import in_chunks
 
 EVENT_TYPES_PATH = Path(__file__).resolve().parent / "data" / "event_types.json"
 LOG_FORMAT = "incidents-review/1"
@@ -352,10 +353,8 @@ def current_reviews(src: Any, report_ids: Iterable[int] | None = None) -> list[R
         return _read(src, sql + " ORDER BY r.at, r.key")
     ids = sorted(set(report_ids))
     out: list[Review] = []
-    for i in range(0, len(ids), 500):
-        chunk = ids[i:i + 500]
-        out += _read(src, sql + f" WHERE r.report_id IN ({','.join('?' for _ in chunk)}) ORDER BY r.at, r.key",
-                     tuple(chunk))
+    for marks, chunk in in_chunks(ids):
+        out += _read(src, sql + f" WHERE r.report_id IN ({marks}) ORDER BY r.at, r.key", tuple(chunk))
     return out
 
 
@@ -374,10 +373,9 @@ def _identities(conn: sqlite3.Connection, report_ids: Iterable[int]) -> list[dic
     ids = sorted(set(report_ids))
     out = []
     cols = ", ".join(f'"{c}"' for c in _IDENTITY_COLS)
-    for i in range(0, len(ids), 500):
-        chunk = ids[i:i + 500]
+    for marks, chunk in in_chunks(ids):
         out += [dict(zip(_IDENTITY_COLS, r)) for r in conn.execute(
-            f"SELECT {cols} FROM incidents WHERE report_id IN ({','.join('?' for _ in chunk)})", chunk)]
+            f"SELECT {cols} FROM incidents WHERE report_id IN ({marks})", chunk)]
     return out
 
 
@@ -731,9 +729,8 @@ def apply_events(events: Sequence[Event], store: Any, gazetteer: Any = None, *, 
     ids = sorted({i for ev in touched for i in ev.incident_ids})
     rows: dict[int, dict] = {}
     getter = getattr(store, "incidents", None)
-    for k in range(0, len(ids), 500):
-        chunk = ids[k:k + 500]
-        where, params = f"id IN ({','.join('?' for _ in chunk)})", tuple(chunk)
+    for marks, chunk in in_chunks(ids):
+        where, params = f"id IN ({marks})", tuple(chunk)
         if getter is not None:
             found = getter(where, params)
         else:

@@ -1276,6 +1276,12 @@ def _chunks(items: Sequence, n: int = _CHUNK) -> Iterator[list]:
         yield items[i:i + n]
 
 
+def in_chunks(items: Sequence) -> Iterator[tuple[str, list]]:
+    """``items`` in chunks small enough for one ``IN (...)`` each, with the chunk's placeholders."""
+    for chunk in _chunks(items):
+        yield ",".join("?" for _ in chunk), chunk
+
+
 def _chain_text(chain: frozenset[str]) -> str:
     return "|".join(sorted(chain))
 
