@@ -146,12 +146,9 @@ def _reviewed_data(path: str, version: tuple, include_rejected: bool) -> views.E
 def show_rejected() -> bool:
     """The sidebar's "Show rejected" toggle: rejected accounts and events on the map and in the panel
     (marked), not counted."""
-    _carry(W_REJECTED)
-    with st.sidebar:
-        on = st.toggle("Show rejected", key=W_REJECTED, persist_state="session",
-                       help="Accounts an analyst rejected as false positives are hidden from the map and the "
-                            "counts; on, they are shown (marked) but still not counted.")
-    return bool(on)
+    return _sidebar_toggle("Show rejected", W_REJECTED,
+                           "Accounts an analyst rejected as false positives are hidden from the map and the "
+                           "counts; on, they are shown (marked) but still not counted.")
 
 
 def load_reviewed_data(include_rejected: bool | None = None) -> views.EventData:
@@ -322,6 +319,13 @@ def sidebar_filters(types: list[str], sources: list[str]) -> Filters:
                    place_id=selected_place())
 
 
+def _sidebar_toggle(label: str, key: str, help: str) -> bool:
+    """A sidebar toggle whose state is kept across pages for the session."""
+    _carry(key)
+    with st.sidebar:
+        return bool(st.toggle(label, key=key, persist_state="session", help=help))
+
+
 def _carry(*keys: str) -> None:
     """Keep these widgets' values when another page draws them: on its first run there Streamlit
     would reset a widget to its default (even with persist_state="session"); a value written
@@ -349,12 +353,9 @@ def place_query_ids(query: str, df: pd.DataFrame) -> frozenset:
 
 def map_options() -> bool:
     """The sidebar's map option: OpenStreetMap tiles (online only; off, nothing is requested)."""
-    _carry(W_TILES)
-    with st.sidebar:
-        on = st.toggle("Online map tiles (OpenStreetMap)", key=W_TILES, persist_state="session",
-                       help="Off: the offline base map (land, sea, borders, governorates, cities). "
-                            "On: OpenStreetMap's tiles, which need a network.")
-    return bool(on)
+    return _sidebar_toggle("Online map tiles (OpenStreetMap)", W_TILES,
+                           "Off: the offline base map (land, sea, borders, governorates, cities). "
+                           "On: OpenStreetMap's tiles, which need a network.")
 
 
 def _legacy_range(lo: date, hi: date) -> tuple[date, date] | None:
