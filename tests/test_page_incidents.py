@@ -6,12 +6,11 @@ import csv
 import io
 import json
 
-import pytest
 from datetime import date
 
 from streamlit.testing.v1 import AppTest
 
-from ui_fixtures import ROOT, metric, seeded, ui_env  # noqa: F401
+from ui_fixtures import ROOT, downloads, metric, seeded, ui_env  # noqa: F401
 
 PAGE = str(ROOT / "pages" / "1_Incidents.py")
 
@@ -19,23 +18,6 @@ PAGE = str(ROOT / "pages" / "1_Incidents.py")
 def ok(at):
     assert not at.exception, [e.value for e in at.exception]
     return at
-
-
-@pytest.fixture
-def downloads(monkeypatch):
-    """Captures what each download button would serve: {file name: bytes} (deferred data is called)."""
-    from streamlit.runtime.media_file_manager import MediaFileManager
-
-    got: dict[str, bytes] = {}
-    real = MediaFileManager.add_deferred
-
-    def add_deferred(self, data_callable, mimetype, coordinates, file_name=None, **kw):
-        data = data_callable()
-        got[file_name] = data if isinstance(data, bytes) else str(data).encode()
-        return real(self, data_callable, mimetype, coordinates, file_name=file_name, **kw)
-
-    monkeypatch.setattr(MediaFileManager, "add_deferred", add_deferred)
-    return got
 
 
 def table(at):

@@ -7,7 +7,7 @@ import pytest
 
 from streamlit.testing.v1 import AppTest
 
-from ui_fixtures import ROOT, all_text, map_args, metric, pipeline, seeded, ui_env  # noqa: F401
+from ui_fixtures import ROOT, all_text, extract_calls, map_args, metric, pipeline, seeded, ui_env  # noqa: F401
 from incidents.store import Store
 
 PAGE = str(ROOT / "pages" / "2_Reports.py")
@@ -154,17 +154,8 @@ def test_a_new_error_replaces_the_last_success_message(ui_env, pipeline):
     assert not [s for s in at.success if "Saved report" in s.value]
 
 
-def test_save_stores_the_preview_without_extracting_again(ui_env, pipeline, monkeypatch):
-    import incidents.extract as extract_mod
-
-    calls = {"n": 0}
-    real = extract_mod.extract
-
-    def counting(*a, **k):
-        calls["n"] += 1
-        return real(*a, **k)
-
-    monkeypatch.setattr(extract_mod, "extract", counting)
+def test_save_stores_the_preview_without_extracting_again(ui_env, pipeline, extract_calls):
+    calls = extract_calls
     db, _ = ui_env
     at = ok(page().run())
     at.text_area(key="rep_text").set_value(REPORT)
@@ -293,17 +284,8 @@ def test_the_url_field_refuses_local_and_private_addresses(ui_env, pipeline):
         assert not any(b.key == "save_report" for b in at.button)
 
 
-def test_several_files_are_saved_as_previewed(ui_env, pipeline, monkeypatch):
-    import incidents.extract as extract_mod
-
-    calls = {"n": 0}
-    real = extract_mod.extract
-
-    def counting(*a, **k):
-        calls["n"] += 1
-        return real(*a, **k)
-
-    monkeypatch.setattr(extract_mod, "extract", counting)
+def test_several_files_are_saved_as_previewed(ui_env, pipeline, extract_calls):
+    calls = extract_calls
     at = ok(page().run())
     at.radio(key="rep_mode").set_value("Upload a file")
     ok(at.run())

@@ -6,10 +6,9 @@ import csv
 import io
 import json
 
-import pytest
 from streamlit.testing.v1 import AppTest
 
-from ui_fixtures import ROOT, all_text, map_args, marker_rows, metric, seeded, ui_env  # noqa: F401
+from ui_fixtures import ROOT, all_text, downloads, map_args, marker_rows, metric, seeded, ui_env  # noqa: F401
 from incidents import review
 from incidents.store import Store
 
@@ -120,20 +119,6 @@ def test_permalink_to_a_rejected_event_says_so(seeded):
 
 
 # ---------------------------------------------------------------------- Events page
-@pytest.fixture
-def downloads(monkeypatch):
-    from streamlit.runtime.media_file_manager import MediaFileManager
-
-    got: dict[str, bytes] = {}
-    real = MediaFileManager.add_deferred
-
-    def add_deferred(self, data_callable, mimetype, coordinates, file_name=None, **kw):
-        data = data_callable()
-        got[file_name] = data if isinstance(data, bytes) else str(data).encode()
-        return real(self, data_callable, mimetype, coordinates, file_name=file_name, **kw)
-
-    monkeypatch.setattr(MediaFileManager, "add_deferred", add_deferred)
-    return got
 
 
 def _file(got: dict, prefix: str, ext: str) -> bytes:

@@ -255,6 +255,40 @@ def ensure_test_places(user_path: Path) -> None:
 
 
 @pytest.fixture
+def downloads(monkeypatch):
+    """Captures what each download button would serve: {file name: bytes} (deferred data is called)."""
+    from streamlit.runtime.media_file_manager import MediaFileManager
+
+    got: dict[str, bytes] = {}
+    real = MediaFileManager.add_deferred
+
+    def add_deferred(self, data_callable, mimetype, coordinates, file_name=None, **kw):
+        data = data_callable()
+        got[file_name] = data if isinstance(data, bytes) else str(data).encode()
+        return real(self, data_callable, mimetype, coordinates, file_name=file_name, **kw)
+
+    monkeypatch.setattr(MediaFileManager, "add_deferred", add_deferred)
+    return got
+
+
+@pytest.fixture
+def extract_calls(monkeypatch) -> dict:
+    """Counts calls of ``incidents.extract.extract`` (``{"n": calls}``): a page that saves its preview
+    must not extract again."""
+    import incidents.extract as extract_mod
+
+    calls = {"n": 0}
+    real = extract_mod.extract
+
+    def counting(*a, **k):
+        calls["n"] += 1
+        return real(*a, **k)
+
+    monkeypatch.setattr(extract_mod, "extract", counting)
+    return calls
+
+
+@pytest.fixture
 def pipeline(monkeypatch, ui_env):
     """The real extract/ingest when they exist, else the stand-in; returns True when real."""
     try:
