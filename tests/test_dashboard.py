@@ -225,14 +225,20 @@ def test_empty_store_gets_samples_or_a_hint(ui_env):
         assert "No dated incidents yet" in all_text(at)
 
 
-def test_whole_entry_loads_only_when_opened(ui_env):
-    db, _ = ui_env
+def _one_rafah_strike(db) -> int:
+    """A store holding one strike in Rafah; its incident id."""
     from ui_fixtures import make_report
 
     with Store(db) as s:
         make_report(s, [("An airstrike on Rafah killed 5 people on Monday.", "rafah", "2024-02-05",
                          "Explosions/Remote violence", 5, 1)])
-        iid = s.incidents()[0]["id"]
+        return s.incidents()[0]["id"]
+
+
+def test_whole_entry_loads_only_when_opened(ui_env):
+    db, _ = ui_env
+    iid = _one_rafah_strike(db)
+    with Store(db) as s:
         # make the entry larger than the excerpt, as in a real live-blog post
         s.conn.execute("UPDATE incidents SET entry_end = entry_end + 2 WHERE id = ?", (iid,))
         s.conn.execute("UPDATE reports SET text = text || 'More.'")
@@ -584,12 +590,8 @@ def test_why_opens_on_demand_with_the_rules_place_cue_and_date(ui_env):
     import json as _json
 
     db, _ = ui_env
-    from ui_fixtures import make_report
-
+    iid = _one_rafah_strike(db)
     with Store(db) as s:
-        make_report(s, [("An airstrike on Rafah killed 5 people on Monday.", "rafah", "2024-02-05",
-                         "Explosions/Remote violence", 5, 1)])
-        iid = s.incidents()[0]["id"]
         why = {"rules": [{"rule": "air-strike", "text": "airstrike", "start": 3}], "type": {"rule": "air-strike"},
                "place": {"cue": "sentence:locative", "surface": "Rafah", "start": 17, "reason": "name"},
                "date": {"cue": "sentence", "expression": "on Monday"},
