@@ -685,13 +685,8 @@ def export_frame(df: Any) -> Any:
 def to_csv(df: Any) -> bytes:
     """CSV of :func:`export_frame` (formula-safe, like ``views.to_csv``)."""
     from . import views
-    import pandas as pd
 
-    out = export_frame(df).copy()
-    for c in out.columns:
-        if out[c].dtype == object or pd.api.types.is_string_dtype(out[c]):
-            out[c] = out[c].map(views.csv_safe)
-    return out.to_csv(index=False, lineterminator="\r\n").encode("utf-8")
+    return views.frame_csv(export_frame(df))
 
 
 # ---------------------------------------------------------------------- events

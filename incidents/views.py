@@ -405,11 +405,7 @@ def csv_safe(value: object) -> object:
 
 def to_csv(df: pd.DataFrame) -> bytes:
     """CSV of the export columns; text cells escaped against formula injection (numbers stay numbers)."""
-    out = export_frame(df).copy()
-    for c in out.columns:
-        if out[c].dtype == object or pd.api.types.is_string_dtype(out[c]):
-            out[c] = out[c].map(csv_safe)
-    return out.to_csv(index=False, lineterminator="\r\n").encode("utf-8")  # RFC 4180: CR in a cell is quoted
+    return frame_csv(export_frame(df))
 
 
 def _jsonable(v):
@@ -422,14 +418,21 @@ def _jsonable(v):
 
 def to_geojson(df: pd.DataFrame) -> dict:
     """A FeatureCollection with one Point per incident (lon, lat), properties = export columns."""
-    out = export_frame(df)
+    return _feature_collection(export_frame(df))
+
+
+def _feature_collection(out: pd.DataFrame, more=None) -> dict:
+    """One Point feature per row (lon, lat; no geometry without both), the other columns as properties;
+    ``more(record)`` adds or replaces properties."""
     props_cols = [c for c in out.columns if c not in ("lat", "lon")]
     feats = []
     for rec in out.to_dict("records"):
         lat, lon = _jsonable(rec.get("lat")), _jsonable(rec.get("lon"))
         geom = {"type": "Point", "coordinates": [lon, lat]} if lat is not None and lon is not None else None
-        feats.append({"type": "Feature", "geometry": geom,
-                      "properties": {c: _jsonable(rec[c]) for c in props_cols}})
+        props = {c: _jsonable(rec[c]) for c in props_cols}
+        if more is not None:
+            props.update(more(rec))
+        feats.append({"type": "Feature", "geometry": geom, "properties": props})
     return {"type": "FeatureCollection", "features": feats}
 
 
@@ -638,7 +641,7 @@ def frame_csv(out: pd.DataFrame, bom: bool = False) -> bytes:
     for c in out.columns:
         if out[c].dtype == object or pd.api.types.is_string_dtype(out[c]):
             out[c] = out[c].map(csv_safe)
-    data = out.to_csv(index=False, lineterminator="\r\n").encode("utf-8")
+    data = out.to_csv(index=False, lineterminator="\r\n").encode("utf-8")  # RFC 4180: CR in a cell is quoted
     return (b"\xef\xbb\xbf" + data) if bom else data
 
 
@@ -653,17 +656,12 @@ def accounts_csv(accounts: pd.DataFrame, bom: bool = False, extra: Sequence[str]
 
 def events_geojson_bytes(ev: pd.DataFrame, data: EventData | None = None, extra: Sequence[str] = ()) -> bytes:
     """One Point per event; ``sources`` as a list and ``incident_ids`` as numbers in the properties."""
-    out = events_export_frame(ev, data, extra)
-    feats = []
-    props_cols = [c for c in out.columns if c not in ("lat", "lon")]
-    for rec in out.to_dict("records"):
-        lat, lon = _jsonable(rec.get("lat")), _jsonable(rec.get("lon"))
-        geom = {"type": "Point", "coordinates": [lon, lat]} if lat is not None and lon is not None else None
-        props = {c: _jsonable(rec[c]) for c in props_cols}
-        props["sources"] = [s for s in str(rec.get("sources") or "").split(SOURCES_SEP) if s]
-        props["incident_ids"] = parse_ids(rec.get("incident_ids"))
-        feats.append({"type": "Feature", "geometry": geom, "properties": props})
-    return json.dumps({"type": "FeatureCollection", "features": feats}, ensure_ascii=False).encode("utf-8")
+    def lists(rec) -> dict:
+        return {"sources": [s for s in str(rec.get("sources") or "").split(SOURCES_SEP) if s],
+                "incident_ids": parse_ids(rec.get("incident_ids"))}
+
+    collection = _feature_collection(events_export_frame(ev, data, extra), lists)
+    return json.dumps(collection, ensure_ascii=False).encode("utf-8")
 
 
 def safe_href(url: object) -> str:
@@ -744,9 +742,9 @@ def selection_range(selection: object, lo: date, hi: date) -> tuple[date, date] 
     return clamp_range((min(out), max(out)), lo, hi)
 
 
-def explain_why(why: dict | None, text: str = "") -> list[str]:
-    """Plain lines saying why an incident exists (its ``why``): the rules that fired, the cue that chose
-    its place, its date expression and its count phrases. ``text``: the report, to quote the trigger words."""
+def explain_why(why: dict | None) -> list[str]:
+    """Plain lines saying why an incident exists (its ``why``): the rules that fired (with their trigger
+    words), the cue that chose its place, its date expression and its count phrases."""
     why = why or {}
     out = []
     rules = why.get("rules") or []
