@@ -138,9 +138,7 @@ def _reviewed_data(path: str, version: tuple, include_rejected: bool) -> views.E
     redone = views.normalise_events(pd.DataFrame(rows, columns=[*views.EVENT_FRAME_COLUMNS, "review"]))
     kept = events[~pd.Series(touched, index=events.index)]
     out = pd.concat([kept, redone[kept.columns]], ignore_index=True) if len(redone) else kept.reset_index(drop=True)
-    out["pcode"] = pd.factorize(out["place_id"])[0].astype("int32")  # codes of one frame
-    out["tcode"] = pd.factorize(out["event_type"])[0].astype("int16")
-    return views.event_data(out, accounts)
+    return views.event_data(views.recode(out), accounts)  # codes of one frame
 
 
 def show_rejected() -> bool:

@@ -227,6 +227,11 @@ def _keyed(df: pd.DataFrame) -> pd.DataFrame:
     days = pd.to_datetime(df["date"].where(df["date"] != ""), errors="coerce", format="%Y-%m-%d")
     df["day"] = ((days - _EPOCH).dt.days).fillna(UNDATED).astype("int32")
     df.loc[df["day"] == UNDATED, "date"] = ""
+    return recode(df)
+
+
+def recode(df: pd.DataFrame) -> pd.DataFrame:
+    """The frame's integer codes of places and event types (``pcode``, ``tcode``), made anew for it."""
     df["pcode"] = pd.factorize(df["place_id"])[0].astype("int32")
     df["tcode"] = pd.factorize(df["event_type"])[0].astype("int16")
     return df
