@@ -46,7 +46,8 @@ def _mention(place: Place, start: int, end: int, surface: str, reason: str, role
                    role=role)
 
 
-_LEAD_WORDS = frozenset(_NAMES.vocab("place_lead_words"))
+_LEAD_WORDS = frozenset(_NAMES.vocab("place_lead_words")) | frozenset(_NAMES.calendar.weekdays) | \
+    frozenset(_NAMES.calendar.month_names)
 _NAME_PREFIXES = frozenset(_NAMES.vocab("place_name_prefixes"))
 _KIND_WORDS = frozenset(_NAMES.vocab("place_kind_words"))
 _WORD_BEFORE = _NAMES.cue("word_before")
