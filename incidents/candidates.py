@@ -189,6 +189,8 @@ class Candidate:
     toll: bool = False  # a count with no trigger of its own; stage 2 gives it the hit of the event it joins
     quoted: bool = False  # the trigger is inside direct speech
     quote_names_town: bool = False  # ... and the quote itself names a town-level place
+    part: int = 0  # which of its sentence's places this is ("strikes on A and B": A is 0, B is 1)
+    parts: int = 1  # how many places its sentence was separated into (each an incident of its own)
 
 
 def _count_of(sent: Sentence) -> Count | None:
@@ -256,7 +258,7 @@ def _read(sent: Sentence, ctx: EntryContext) -> list[Candidate]:
         out.append(Candidate(sent, hit, d, group, f.value if f else None, f.text if f else "",
                              i.value if i else None, i.text if i else "",
                              sent.start + f.start if f else -1, sent.start + i.start if i else -1,
-                             quoted=quote is not None,
+                             quoted=quote is not None, part=k, parts=len(places),
                              quote_names_town=quote is not None and any(
                                  quote[0] <= m.start < quote[1] and _town_level(m, ctx) for m in group)))
     return out

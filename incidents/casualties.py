@@ -20,7 +20,7 @@ TENS: dict[str, int] = dict(_BOOK.vocab("number_tens"))
 VAGUE: dict[str, int] = dict(_BOOK.vocab("vague_numbers"))  # ACLED's values for vague quantities
 GROUPS: dict[str, int] = dict(_BOOK.vocab("group_nouns"))  # "the Fayad twins"
 MAX_COUNT: int = int(_BOOK.vocab("count_limits")["max_count"])
-_QUAL = r"(?:(?:at least|more than|over|nearly|almost|about|around|some|up to|roughly|approximately|as many as|an estimated|another|a further|an additional|additional)\s+)?"
+_QUAL = r"(?:(?:" + alternation(_BOOK.vocab("count_qualifiers"), title=False) + r")\s+)?"
 _NUMWORD = r"(?:" + "|".join(sorted(list(UNITS) + list(TENS), key=len, reverse=True)) + r")(?:[- ](?:one|two|three|four|five|six|seven|eight|nine))?"
 _NUM = (r"(?P<num>" + _QUAL + r"(?:\d{1,3}(?:,\d{3})+|\d+|"
         r"a dozen|dozens(?: of)?|scores(?: of)?|hundreds(?: of)?|thousands(?: of)?|tens of|a few|a number of|several|multiple|numerous|"

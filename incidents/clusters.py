@@ -82,6 +82,9 @@ def compatible(cluster: Cluster, cand: Candidate, ctx: EntryContext) -> bool:
     gazetteer = ctx.gazetteer
     if _opens_new_event(cand, ctx.settings.new_event_window):
         return False
+    if cand.parts > 1 and any(it.sentence.start == cand.sentence.start and it.part != cand.part
+                              for it in cluster.items[-cand.parts:]):
+        return False  # "strikes on the Nuseirat and Bureij camps": the other place of the sentence is another incident
     if _ANAPHORA.match(cand.sentence.text):
         return True  # "The strike came on a main thoroughfare...": the same event told on
     a, b = cluster.hit, cand.hit

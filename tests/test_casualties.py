@@ -60,6 +60,7 @@ def test_parse_number():
     assert parse_number("forty-five") == 45
     assert parse_number("a few") == 3
     assert parse_number("many") == 3
+    assert parse_number("a total of 29") == 29  # not "a" = one
 
 
 @pytest.mark.parametrize("sentence, expected", [
@@ -71,6 +72,7 @@ def test_parse_number():
     ("More than 150 people were killed and injured in strikes on homes in Beit Lahia.", None),
     ("At least 12 people were killed near the crossing, the latest in a series of shootings that have killed hundreds.", 12),
     ("The strike that killed the Abu Daqqa twins in the camp also killed two men.", 4),
+    ("The strikes on the two camps killed a total of 29 Palestinians, including 14 children.", 29),
 ])
 def test_counts_in_real_reporting_shapes(sentence, expected):
     c = fatalities(sentence)

@@ -1,0 +1,24 @@
+"""Stage 2: the candidates of one entry grouped into events (incidents.clusters)."""
+from datetime import date
+
+from incidents.extract import extract
+from incidents.reading import report_from_text
+
+
+def run(text, gaz):
+    return extract(report_from_text(text, source="Test", published=date(2024, 9, 25)), gaz).incidents
+
+
+def test_two_camps_of_one_strike_sentence_stay_two_incidents_however_close(gazetteer):
+    # the camps lie ~2 km apart, within the distance that merges sentences of one event: the sentence's
+    # own separation into two places wins, and the count goes to the place it is told of
+    incs = run("Israeli strikes on the Maghazi and Bureij camps on Tuesday killed a total of 17 people, "
+               "hospital officials said.", gazetteer)
+    assert sorted((i.place_id, i.fatalities) for i in incs) == [("bureij-camp", 17), ("maghazi-camp", None)]
+    assert all(i.date == "2024-09-24" for i in incs)
+
+
+def test_a_later_sentence_about_one_of_the_places_joins_it(gazetteer):
+    incs = run("Israeli strikes hit the Maghazi and Bureij camps on Tuesday. The strike on Bureij killed "
+               "six people, medics said.", gazetteer)
+    assert sorted((i.place_id, i.fatalities) for i in incs) == [("bureij-camp", 6), ("maghazi-camp", None)]
