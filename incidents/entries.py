@@ -85,6 +85,7 @@ def split_entries(text: str, published: date | None = None) -> list[Entry]:
     expect_headline = False
     seen_post = False
     pending_published: date | None = None
+    pending_rules: tuple[str, ...] = ()  # the stamp or list header the next entry opens under
 
     def close() -> None:
         nonlocal cur
@@ -92,12 +93,15 @@ def split_entries(text: str, published: date | None = None) -> list[Entry]:
             entries.append(cur)
         cur = None
 
-    def open_entry(line: _Line, kind: str, dateline: str = "", headline: str = "", body_start: int | None = None) -> Entry:
-        nonlocal cur
+    def open_entry(line: _Line, kind: str, dateline: str = "", headline: str = "", body_start: int | None = None,
+                   rules: tuple[str, ...] = ()) -> Entry:
+        nonlocal cur, pending_rules
         close()
         cur = Entry(start=line.start, end=line.end, kind=kind, dateline=dateline, headline=headline,
                     published=pending_published,
-                    body_start=line.start if body_start is None else body_start)
+                    body_start=line.start if body_start is None else body_start,
+                    rules=pending_rules + tuple(r for r in rules if r not in pending_rules))
+        pending_rules = ()  # the stamp opened this entry, not the ones after it
         return cur
 
     resume: tuple[str, str] | None = None  # headline/dateline of a post a caption interrupted
@@ -124,12 +128,16 @@ def split_entries(text: str, published: date | None = None) -> list[Entry]:
             resume = None
             expect_headline = False
             seen_post = True
-            open_entry(line, "post", headline=stamped.group("headline"), body_start=line.end)
+            pending_rules = ()
+            open_entry(line, "post", headline=stamped.group("headline"), body_start=line.end,
+                       rules=(_BOOK.line_rule("stamped_headline", stamped),))
             continue
-        if _SEPARATORS.match(t) or _TIMESTAMP.match(t):
+        sep = _SEPARATORS.match(t) or _TIMESTAMP.match(t)
+        if sep:
             close()
             resume = None
             item_list = False
+            pending_rules = (_BOOK.line_rule("separator" if sep.re is _SEPARATORS else "timestamp", sep),)
             if re.search(r"20\d\d", t):  # "Updated 3:05 PM EST, Wed February 7, 2024"
                 pending_published = infer_published(t) or pending_published
             if re.match(r"(?i)key events?$", t):
@@ -139,20 +147,25 @@ def split_entries(text: str, published: date | None = None) -> list[Entry]:
             expect_headline = True
             seen_post = True
             continue
-        if _DATE_STAMP.match(t) or _PUBLISHED_LINE.match(t):
+        stamp = _DATE_STAMP.match(t) or _PUBLISHED_LINE.match(t)
+        if stamp:
             close()
+            pending_rules = (_BOOK.line_rule("date_stamp" if stamp.re is _DATE_STAMP else "published_line", stamp),)
             pending_published = infer_published(t) or pending_published
             expect_headline = True
             seen_post = True
             continue
-        if _ITEM_LIST_HEADER.match(t):
+        header = _ITEM_LIST_HEADER.match(t)
+        if header:
             close()
             item_list = True
+            pending_rules = (_BOOK.line_rule("list_header", header),)
             continue
         if _FURNITURE.match(t):
             byline = _CNN_BYLINE.match(t) if t.startswith("From ") else None
             if byline and byline.group("place") and cur is not None and not cur.dateline:
                 cur.dateline = byline.group("place").strip()
+                cur.rules += (_BOOK.line_rule("byline_place", byline),)
             if re.search(r"contributed|^By |writers? ", t) and cur is not None:
                 close()
             continue
@@ -163,20 +176,24 @@ def split_entries(text: str, published: date | None = None) -> list[Entry]:
             elif entries and cur is None and entries[-1].kind != "caption":
                 pass
             continue
-        if (nxt is not None and len(nxt.text) < 60 and not expect_headline and _CREDIT.match(nxt.text)
-                and not _DATELINE.match(t)) or _AP_CAPTION.search(t):
+        credit = nxt is not None and len(nxt.text) < 60 and not expect_headline and not _DATELINE.match(t) \
+            and _CREDIT.match(nxt.text)
+        caption = None if credit else _AP_CAPTION.search(t)
+        if credit or caption:
             # a photo caption (AP repeats them; duplicates merge at the incident stage)
             if cur is not None and cur.kind == "post":
                 resume = (cur.headline, cur.dateline)
-            open_entry(line, "caption")
+            open_entry(line, "caption", rules=(_BOOK.line_rule("credit", credit) if credit
+                                               else _BOOK.line_rule("caption", caption),))
             close()
             continue
-        m = _DATELINE.match(t)
+        m, kind = _DATELINE.match(t), "dateline"
         if not (m and len(m.group("dateline")) <= 60 and sum(c.isupper() for c in m.group("dateline")[:4]) >= 2):
-            m = _AGENCY_DATELINE.match(t)
+            m, kind = _AGENCY_DATELINE.match(t), "agency_dateline"
         if m:
             dl = m.group("dateline").strip()
-            entry = open_entry(line, "post", dateline=_title_case_dateline(dl), body_start=line.start + m.end())
+            entry = open_entry(line, "post", dateline=_title_case_dateline(dl), body_start=line.start + m.end(),
+                               rules=(_BOOK.line_rule(kind, m),))
             if m.group("date"):
                 # "GAZA, March 4 (Reuters) -": the story's own date (unless it is in the future)
                 ref = published or pending_published or date.today()

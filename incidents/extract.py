@@ -176,6 +176,8 @@ def build_incident(cl: Cluster, ctx: EntryContext, report_hash: str = "") -> Inc
                      (cl.place_cue or "sentence").startswith("sentence") else {})},
         "date": date_why,
     }
+    if entry.rules:  # the outlet line formats that made the entry: its dateline, time stamp, caption...
+        why["entry"] = {"kind": entry.kind, "rules": list(entry.rules)}
     if fat is not None:
         why["fatalities"] = {"phrase": fat.fatalities_text, "start": fat.fatalities_at}
     if inj is not None:

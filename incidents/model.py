@@ -55,6 +55,7 @@ class Entry:
     headline: str = ""
     published: date | None = None  # the entry's own publication date, if it has one
     body_start: int = 0  # where the body text begins (after dateline/headline)
+    rules: tuple[str, ...] = ()  # the ids of the line rules (rules/<lang>/outlets.toml) that shaped it
 
     def text(self, report_text: str) -> str:
         return report_text[self.start:self.end]

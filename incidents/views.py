@@ -749,7 +749,8 @@ def selection_range(selection: object, lo: date, hi: date) -> tuple[date, date] 
 
 def explain_why(why: dict | None) -> list[str]:
     """Plain lines saying why an incident exists (its ``why``): the rules that fired (with their trigger
-    words), the cue that chose its place, its date expression and its count phrases."""
+    words), the cue that chose its place, its date expression, the line rules that made its entry and its
+    count phrases."""
     why = why or {}
     out = []
     rules = why.get("rules") or []
@@ -768,6 +769,9 @@ def explain_why(why: dict | None) -> list[str]:
     d = why.get("date") or {}
     if d:
         out.append(f"Date from {d.get('cue', '?')}" + (f": \"{d['expression']}\"" if d.get("expression") else ""))
+    entry = why.get("entry") or {}
+    if entry.get("rules"):
+        out.append(f"Entry ({entry.get('kind', 'post')}) found by line rules: {', '.join(entry['rules'])}")
     for key, label in (("fatalities", "Fatalities"), ("injuries", "Injuries")):
         if (why.get(key) or {}).get("phrase"):
             out.append(f"{label} from \"{why[key]['phrase']}\"")

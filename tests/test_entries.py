@@ -187,3 +187,25 @@ def test_absurd_dates_in_datelines_and_stamps_do_not_date_entries():
     for absurd in (date(1, 1, 1), date(9999, 12, 31)):
         es = split_entries("RAFAH, Gaza Strip — A strike hit Rafah on Wednesday.\n", published=absurd)
         assert es[0].published is None
+
+
+def test_each_entry_records_the_line_rules_that_made_it():
+    from incidents.rules import load
+
+    text = ("Live updates\n\n"
+            "BEIRUT (AP) — An Israeli strike hit Khiam on Tuesday.\n\n"
+            "14:05 GMT\n\n"
+            "Strike hits Rafah\n\n"
+            "An Israeli strike on Rafah killed three people.\n\n"
+            "Smoke rises over Rafah on Tuesday.\n"
+            "Ahmed Saad/Reuters\n\n"
+            "More text of the post.\n")
+    entries = split_entries(text)
+    got = [(e.kind, e.rules) for e in entries]
+    assert got[0] == ("post", ("dateline_caps",))
+    assert got[1] == ("post", ("time_stamp",))  # the stamp opened this post...
+    assert ("caption", ("photo_credit",)) in got
+    assert got[-1][1] == ()  # ... and not the ones after it
+    ids = {r for ids in load().line_ids.values() for r in ids}
+    assert all(set(e.rules) <= ids for e in entries)
+

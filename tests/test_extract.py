@@ -238,6 +238,7 @@ def test_every_incident_says_why_it_exists(gazetteer):
     assert why["date"] == {"cue": "sentence", "expression": "on Wednesday", "kind": "weekday",
                            "start": text.index("on Wednesday")}
     assert text[why["fatalities"]["start"]:].startswith(why["fatalities"]["phrase"]) and inc.fatalities == 2
+    assert why["entry"] == {"kind": "post", "rules": ["dateline_caps"]}  # the outlet line rule of its entry
 
 
 def test_an_inherited_place_names_its_strategy(gazetteer):

@@ -128,3 +128,13 @@ def test_the_calendar_is_one_vocabulary_everyone_reads():
     assert dates.MONTHS == cal.months and dates.WEEKDAYS == list(cal.weekdays)
     assert candidates.MONTHS == set(cal.months) and set(cal.weekdays) <= geonames.STOPLIST
     assert set(cal.month_abbreviations) <= sentences.ABBREVIATIONS
+
+
+def test_the_rule_of_a_kind_with_several_rules_is_named():
+    from incidents.rules import load
+
+    book = load()
+    m = book.line("furniture").match("Advertisement")
+    assert book.line_rule("furniture", m) == "navigation"
+    m = book.line("furniture").match("This post has been updated with new figures.")
+    assert book.line_rule("furniture", m) == "update_note"

@@ -306,3 +306,5 @@ def test_explain_why_says_each_part_and_tolerates_an_empty_why():
     lines = explain_why({"rules": [{"rule": "toll-follow-up", "text": ""}], "place": {"cue": "previous-incident"},
                          "date": {"cue": "publication"}})
     assert lines == ["Rules that fired: toll-follow-up", "Place from previous-incident", "Date from publication"]
+    assert explain_why({"entry": {"kind": "caption", "rules": ["photo_credit"]}}) == [
+        "Entry (caption) found by line rules: photo_credit"]

@@ -105,6 +105,7 @@ class Rulebook:
     calendar: Calendar | None = field(default=None, repr=False)
     lines: dict[str, re.Pattern] = field(default_factory=dict, repr=False)
     line_search: frozenset[str] = frozenset()  # kinds found anywhere in a line, not from its start
+    line_ids: dict[str, tuple[str, ...]] = field(default_factory=dict, repr=False)  # kind -> its rules' ids
 
     def line(self, kind: str) -> re.Pattern:
         """The regex of a kind of line (its rules joined, a named group per rule id)."""
@@ -112,6 +113,13 @@ class Rulebook:
             return self.lines[kind]
         except KeyError:
             raise RulesError(f"no line format of kind {kind!r} in rules/{self.lang}") from None
+
+    def line_rule(self, kind: str, match: re.Match) -> str:
+        """The id of the rule of ``kind`` that made ``match`` (a match of ``self.line(kind)``)."""
+        ids = self.line_ids.get(kind, ())
+        if len(ids) == 1:
+            return ids[0]
+        return next((rid for rid in ids if match.group(rid) is not None), kind)
 
     def cue(self, name: str) -> re.Pattern:
         try:
@@ -291,7 +299,8 @@ def _unique_id(spec, k: int, seen: set[str], path: Path, label: str, what: str) 
     return rid, where, line
 
 
-def _line_formats(path: Path, specs, vocab: dict, cal: Calendar | None) -> tuple[dict[str, re.Pattern], frozenset[str]]:
+def _line_formats(path: Path, specs, vocab: dict, cal: Calendar | None
+                  ) -> tuple[dict[str, re.Pattern], frozenset[str], dict[str, tuple[str, ...]]]:
     if not isinstance(specs, list):
         raise RulesError("'line' must be an array of tables ([[line]])", str(path))
     by_kind: dict[str, list[tuple[str, re.Pattern]]] = {}
@@ -324,7 +333,8 @@ def _line_formats(path: Path, specs, vocab: dict, cal: Calendar | None) -> tuple
             pattern, flags = "|".join(parts), 0
         # a kind searched through a line is guarded by its first characters (most positions fail at once)
         out[kind] = guarded(pattern, flags) if search[kind] else re.compile(pattern, flags)
-    return out, frozenset(k for k, v in search.items() if v)
+    ids = {kind: tuple(rid for rid, _ in rules) for kind, rules in by_kind.items()}
+    return out, frozenset(k for k, v in search.items() if v), ids
 
 
 def _trigger_rules(path: Path, data: dict) -> list[TriggerRule]:
@@ -387,6 +397,6 @@ def load(lang: str = DEFAULT_LANG, folder: Path | None = None) -> Rulebook:
         raise RulesError("no trigger rules (triggers.toml)", str(base))
     prefilter = Prefilter({r.id: r.literals for r in triggers})
     cal = _calendar(vocab, str(base))
-    lines, line_search = _line_formats(*line_specs, vocab, cal) if line_specs else ({}, frozenset())
+    lines, line_search, line_ids = _line_formats(*line_specs, vocab, cal) if line_specs else ({}, frozenset(), {})
     outlets = _outlets(*outlet_data, vocab, cal) if outlet_data else None
-    return Rulebook(lang, tuple(triggers), cues, vocab, prefilter, outlets, cal, lines, line_search)
+    return Rulebook(lang, tuple(triggers), cues, vocab, prefilter, outlets, cal, lines, line_search, line_ids)
