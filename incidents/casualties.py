@@ -15,13 +15,14 @@ from functools import lru_cache
 from .rules import alternation, load
 
 _BOOK = load()
-UNITS: dict[str, int] = dict(_BOOK.vocab("number_units"))
+_DIGIT_WORDS = [w for w, v in _BOOK.vocab("number_units").items() if 1 <= v <= 9]  # "one".."nine": "twenty-one"
+UNITS: dict[str, int] = {**_BOOK.vocab("number_units"), **_BOOK.vocab("number_determiners")}
 TENS: dict[str, int] = dict(_BOOK.vocab("number_tens"))
 VAGUE: dict[str, int] = dict(_BOOK.vocab("vague_numbers"))  # ACLED's values for vague quantities
 GROUPS: dict[str, int] = dict(_BOOK.vocab("group_nouns"))  # "the Fayad twins"
 MAX_COUNT: int = int(_BOOK.vocab("count_limits")["max_count"])
 _QUAL = r"(?:(?:" + alternation(_BOOK.vocab("count_qualifiers"), title=False) + r")\s+)?"
-_NUMWORD = r"(?:" + "|".join(sorted(list(UNITS) + list(TENS), key=len, reverse=True)) + r")(?:[- ](?:one|two|three|four|five|six|seven|eight|nine))?"
+_NUMWORD = r"(?:" + "|".join(sorted(list(UNITS) + list(TENS), key=len, reverse=True)) + r")(?:[- ](?:" + "|".join(_DIGIT_WORDS) + r"))?"
 _NUM = (r"(?P<num>" + _QUAL + r"(?:\d{1,3}(?:,\d{3})+|\d+|"
         r"a dozen|dozens(?: of)?|scores(?: of)?|hundreds(?: of)?|thousands(?: of)?|tens of|a few|a number of|several|multiple|numerous|"
         + _NUMWORD + r"))")

@@ -28,6 +28,7 @@ from collections import Counter
 from dataclasses import dataclass
 from datetime import date, timedelta
 
+from .errors import RulesError
 from .rules import alternation, calendar, load
 from .rules.prefilter import guarded
 
@@ -35,7 +36,14 @@ _CAL = calendar()
 WEEKDAYS = list(_CAL.weekdays)
 MONTHS = dict(_CAL.months)
 # values of the number words the "N days ago" pattern names (rules/<lang>/vocab.toml)
-NUMBER_WORDS = {**load().vocab("number_units"), **load().vocab("vague_numbers")}
+NUMBER_WORDS = {**load().vocab("number_units"), **load().vocab("number_determiners"), **load().vocab("vague_numbers")}
+_RELATIVE = load().vocab("relative_counts")
+_DAYS_N = r"(?P<n>\d+|" + alternation(_RELATIVE["days"], title=False) + r")"
+_WEEKS_N = r"(?P<n>\d+|" + alternation(_RELATIVE["weeks"], title=False) + r")"
+# "yesterday", "the next morning"... by meaning (rules/<lang>/vocab.toml relative_days)
+_REL_DAYS: dict[str, list[str]] = load().vocab("relative_days")
+_REL_MEANING = {w: meaning for meaning, words in _REL_DAYS.items() if meaning != "anchored" for w in words}
+_REL_ALT = alternation(_REL_MEANING, title=False)
 
 _MONTH_ALT = alternation(MONTHS)  # "September|...|Jan": the longest word first
 _MONTH_RE = r"(?P<month>" + _MONTH_ALT + r")(?![A-Za-z])\.?"
@@ -49,10 +57,10 @@ _PATTERNS: list[tuple[str, re.Pattern]] = [
     ("in_month", re.compile(r"\b(?i:in|during|since|last|this)\s+" + _MONTH_RE + r"(?!\s*[0-3]?\d)(?:\s+(?P<year>(?:19|20)\d\d))?")),
     ("into_weekday", re.compile(r"\b(?:overnight|night)\s+(?:into|to)\s+" + _WEEKDAY_RE, re.I)),
     ("weekday", re.compile(r"\b(?:(?P<mod>(?i:late|early|earlier|later|last|this|on|overnight))\s+(?:on\s+)?)?" + _WEEKDAY_RE + r"(?:'s)?(?:\s+(?P<part>night|evening|morning|afternoon))?\b")),
-    ("days_ago", re.compile(r"\b(?P<n>\d+|a|an|one|two|three|four|five|six|seven|eight|nine|ten|several|a few)\s+days?\s+(?P<dir>ago|earlier|before|later|after)\b", re.I)),
-    ("weeks_ago", re.compile(r"\b(?P<n>\d+|a|an|one|two|three|four|several|a few)\s+weeks?\s+(?:ago|earlier)\b", re.I)),
+    ("days_ago", re.compile(r"\b" + _DAYS_N + r"\s+days?\s+(?P<dir>ago|earlier|before|later|after)\b", re.I)),
+    ("weeks_ago", re.compile(r"\b" + _WEEKS_N + r"\s+weeks?\s+(?:ago|earlier)\b", re.I)),
     ("year", re.compile(r"\b(?i:in|since|during|of)\s+(?:(?:early|late|mid)[- ])?(?P<year>(?:19|20)\d\d)\b(?!\s*[-–]\d)")),
-    ("rel", re.compile(r"\b(?P<rel>today|tonight|this morning|this afternoon|this evening|earlier today|yesterday|the day before|the next day|the following day|the day after|the previous (?:night|evening)|the night before|the (?:next|following) (?:morning|evening|night)|last night|overnight|on the previous day|the previous day|last week|earlier this week|this week|over the weekend|last weekend|this weekend|last month|earlier this month|this month|past week|past few days|past two days|past 24 hours|recent days)\b", re.I)),
+    ("rel", re.compile(r"\b(?P<rel>" + _REL_ALT + r")\b", re.I)),
 ]
 
 
@@ -205,39 +213,35 @@ def _resolve(kind: str, m: re.Match, base: date) -> tuple[date, int] | None:
         d = _days_before(base, 7 * _num(g["n"]))
         return (d, 2) if d else None
     if kind == "rel":
-        rel = g["rel"].lower()
-        if rel in ("today", "tonight", "this morning", "this afternoon", "this evening", "earlier today", "overnight",
-                   "past 24 hours"):
+        meaning = _REL_MEANING.get(" ".join(g["rel"].lower().split()))
+        if meaning == "same_day":
             return base, 1
-        if rel in ("yesterday", "the day before", "last night", "on the previous day", "the previous day") or \
-                rel in _BEFORE_NIGHT:
+        if meaning == "day_before":
             d = _days_before(base, 1)
             return (d, 1) if d else None
-        if rel in ("the next day", "the following day", "the day after") or rel in _NEXT_PART:
+        if meaning == "day_after":
             return (base + _ONE_DAY, 1) if base < LATEST else None
-        if rel in ("last week",):
+        if meaning == "last_week":
             d = _days_before(base, 7)
             return (d, 2) if d else None
-        if rel in ("earlier this week", "this week", "past week", "past few days", "past two days", "recent days"):
+        if meaning == "this_week":
             return base, 2
-        if rel in ("over the weekend", "last weekend", "this weekend"):
+        if meaning == "weekend":
             d = _weekday_before(base, 5)
             return (d, 2) if d else None
-        if rel in ("last month",):
+        if meaning == "last_month":
             last = _days_before(base.replace(day=1), 1)
             return (last.replace(day=15), 3) if last else None
-        if rel in ("earlier this month", "this month"):
+        if meaning == "this_month":
             return base, 3
     return None
 
 
 # "a day later", "the previous day": relative to the day told just before, not to the publication date
-_BEFORE_NIGHT = ("the previous night", "the previous evening", "the night before")
-_NEXT_PART = ("the next morning", "the following morning", "the next evening", "the following evening",
-              "the next night", "the following night")
-_ANCHORED_REL = {"the day before": -1, "on the previous day": -1, "the previous day": -1, "the next day": 1,
-                 "the following day": 1, "the day after": 1, **{r: -1 for r in _BEFORE_NIGHT},
-                 **{r: 1 for r in _NEXT_PART}}
+if any(_REL_MEANING.get(w) not in ("day_before", "day_after") for w in _REL_DAYS["anchored"]):
+    raise RulesError("vocab relative_days: every 'anchored' expression must be one of day_before or day_after",
+                     "rules/en/vocab.toml")
+_ANCHORED_REL = {w: -1 if _REL_MEANING[w] == "day_before" else 1 for w in _REL_DAYS["anchored"]}
 _ANCHOR_KINDS = ("iso", "mdy", "dmy", "weekday", "into_weekday")
 
 
@@ -245,7 +249,7 @@ def anchored_shift(expr: DateExpr) -> int | None:
     """Days from the day told just before, for expressions such as "a day later" (None for others)."""
     low = expr.surface.lower()
     if expr.kind == "rel":
-        return _ANCHORED_REL.get(low)
+        return _ANCHORED_REL.get(" ".join(low.split()))
     if expr.kind == "days_ago":
         m = _PATTERNS_BY_KIND["days_ago"].match(expr.surface)
         if m is None:

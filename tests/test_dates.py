@@ -167,3 +167,15 @@ def test_a_month_and_year_is_not_a_day_of_that_month():
     # "November 2023" is no November 20 (the day stopped inside the year)
     assert infer_published("The group began its attacks in November 2023, officials said.\n", date(2025, 1, 1)) is None
     assert infer_published("A strike hit the port on November 20, 2023.\n", date(2025, 1, 1)) == date(2023, 11, 20)
+
+
+def test_relative_expressions_come_from_the_vocabulary_by_meaning():
+    from incidents.dates import _ANCHORED_REL, _REL_MEANING
+    from incidents.rules import load
+
+    rel = load().vocab("relative_days")
+    assert _REL_MEANING["yesterday"] == "day_before" and _REL_MEANING["the following morning"] == "day_after"
+    assert set(_ANCHORED_REL) == set(rel["anchored"]) and "yesterday" not in _ANCHORED_REL
+    # the count words of "N days ago" are data too: "ten days ago" is read, "eleven days ago" is not
+    days = set(load().vocab("relative_counts")["days"])
+    assert "ten" in days and "eleven" not in days
