@@ -32,7 +32,7 @@ from .casualties import is_vague
 from .dates import in_range
 from .dedupe import dedupe
 from .entries import split_entries
-from .events import TriggerIndex, refine_cluster_type
+from .events import BOOK, TriggerIndex, refine_cluster_type
 from .inherit import settle
 from .model import Entry, Incident, Mention, Report
 from .places import find_mentions
@@ -109,6 +109,18 @@ def _area_only(c, ctx: EntryContext) -> bool:
     return all(p is None or p.is_area for p in places)
 
 
+_PARTITIVE_TOTAL = BOOK.cue("partitive_total")
+
+
+def _partitive_total(c, ctx: EntryContext) -> bool:
+    """Is a candidate's count a total of which only a part is told of a place ("killed at least 40 people,
+    half of them near an aid site")?"""
+    if c.fatalities is None or c.fatalities_at < 0:
+        return False
+    rel = c.fatalities_at - c.sentence.start
+    return bool(_PARTITIVE_TOTAL.match(c.sentence.text, rel))
+
+
 def _local_counts(cl: Cluster, ctx: EntryContext) -> list:
     """The candidates whose counts can be the incident's: when the incident has a town and some of its
     sentences count at that level ("The deadliest hit Nuseirat, where 19 died"), a count told of a whole
@@ -124,10 +136,10 @@ def _local_counts(cl: Cluster, ctx: EntryContext) -> list:
     if cl.place is None or cl.place.is_area:
         return cl.items
     counted = [c for c in cl.items if c.fatalities is not None]
-    local = [c for c in counted if not _area_only(c, ctx)]
+    local = [c for c in counted if not (_area_only(c, ctx) or _partitive_total(c, ctx))]
     if not local or len(local) == len(counted):
         return cl.items
-    return [c for c in cl.items if c.fatalities is None or not _area_only(c, ctx)]
+    return [c for c in cl.items if c.fatalities is None or c in local]
 
 
 def _fired(cl: Cluster) -> list[dict]:

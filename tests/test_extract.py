@@ -417,3 +417,17 @@ def test_earlier_a_drone_is_another_event_and_is_not_folded_into_the_strike(gaze
                "Airport, officials said.", gazetteer)
     assert sorted((i.place_id, i.sub_event_type) for i in incs) == [
         ("erbil-airbase", "Disrupted weapons use"), ("erbil-governorate", "Air/drone strike")]
+
+
+def test_a_total_with_a_part_told_of_the_place_gives_the_place_its_part(gazetteer):
+    # 40 is the day's toll across the territory; "half of them near the crossing" is told of Rafah, whose own
+    # sentence counts 20
+    incs = run("Israeli fire killed at least 40 people on Tuesday, half of them near the aid site, officials said. "
+               "Medics said at least 20 people were killed near the aid site in Rafah.", gazetteer)
+    assert [(i.place_id, i.fatalities) for i in incs] == [("rafah", 20)]
+
+
+def test_a_partitive_without_a_place_keeps_the_total(gazetteer):
+    incs = run("An Israeli strike on a house in Rafah killed 12 people on Tuesday, three of them children. "
+               "Medics said three children were killed.", gazetteer)
+    assert [(i.place_id, i.fatalities) for i in incs] == [("rafah", 12)]
