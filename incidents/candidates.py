@@ -18,7 +18,7 @@ from gazetteer import Gazetteer, Place
 from .casualties import Count
 from .casualties import fatalities as count_fatalities
 from .casualties import injuries as count_injuries
-from .clauses import INCLUDING, nearest_group, separate_places, split_clauses
+from .clauses import INCLUDING, nearest_group, separate_places, split_after, split_clauses
 from .dates import DateExpr, anchored_shift, find_dates, is_anchor
 from .entries import body_segments
 from .events import BOOK, DEATH_STEMS, HURT_STEMS, EventHit, TriggerIndex, classify, in_history, triggers
@@ -80,6 +80,8 @@ class EntryContext:
     headline_choice: PlaceChoice | None = None
     sentences: list[Sentence] = field(default_factory=list)
     parent_of: dict[int, Sentence] = field(default_factory=dict)  # "including ..." clauses -> their sentence
+    after_gap: dict[int, str] = field(default_factory=dict)  # "... comes days after X": X's start -> "days"
+    whole_of: dict[int, Sentence] = field(default_factory=dict)  # the part before "comes after" -> its sentence
     quotes: QuoteIndex = field(default_factory=lambda: QuoteIndex([]))
     live: bool = False  # the entry is a post of a live page (posts run on past the page's date)
     _dates: dict[int, list[DateExpr]] = field(default_factory=dict)
@@ -135,6 +137,11 @@ class EntryContext:
                 return found[-1]
         return None
 
+    def sentence_index(self, pos: int) -> int | None:
+        """The index of the first sentence starting at or after ``pos`` (None past the last)."""
+        k = bisect.bisect_left(self._sentence_starts(), pos)
+        return k if k < len(self.sentences) else None
+
     def _sentence_starts(self) -> list[int]:
         if len(self._starts) != len(self.sentences):
             self._starts[:] = [s.start for s in self.sentences]
@@ -165,12 +172,17 @@ def entry_context(report: Report, entry: Entry, base: date | None, gazetteer: Ga
     segments = body_segments(text, entry) if entry.kind != "caption" else [(entry.start, entry.end)]
     ctx.quotes = QuoteIndex(quote_spans(text, entry.start, entry.end))
     for s, e in segments:
-        for sent in split_sentences(text[s:e], s):
-            parts = split_clauses(sent)
-            ctx.sentences.extend(parts)
-            for part in parts[1:]:
-                if INCLUDING.match(part.text):
-                    ctx.parent_of[part.start] = sent
+        for whole in split_sentences(text[s:e], s):
+            pieces, tail, gap = split_after(whole)
+            if tail is not None:
+                ctx.after_gap[tail.start] = gap
+                ctx.whole_of[pieces[0].start] = whole
+            for sent in pieces:
+                parts = split_clauses(sent)
+                ctx.sentences.extend(parts)
+                for part in parts[1:]:
+                    if INCLUDING.match(part.text):
+                        ctx.parent_of[part.start] = sent
     return ctx
 
 

@@ -23,6 +23,22 @@ CLAUSE_SPLIT = BOOK.cue("clause_split")
 INCLUDING = re.compile(r"^including\s+")
 
 
+AFTER_CLAUSE = BOOK.cue("after_clause")
+SHORT_GAP = re.compile(r"^(?:(?:just|only|barely|shortly|soon|hours|minutes|a few hours|an hour)\s+)*$", re.I)
+
+
+def split_after(sent: Sentence) -> tuple[list[Sentence], Sentence | None, str]:
+    """"The strike on Rafah comes after a Hamas ambush in Shejaiya killed 10 soldiers": the sentence cut
+    before and after "comes after"; the second part (an event of its own) and the gap words ("hours",
+    "days") that say how long before the first it happened. No cut: ``([sent], None, "")``."""
+    m = AFTER_CLAUSE.search(sent.text)
+    if m is None:
+        return [sent], None, ""
+    head = Sentence(sent.start, sent.start + m.start(), sent.text[:m.start()])
+    tail = Sentence(sent.start + m.end(), sent.end, sent.text[m.end():])
+    return [head, tail], tail, " ".join(m.group("gap").split()).lower()
+
+
 def split_clauses(sent: Sentence) -> list[Sentence]:
     """Split "... late Wednesday, and another strike hit Bint Jbeil on Thursday" into its two events."""
     out, pos = [], 0

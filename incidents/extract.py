@@ -163,7 +163,8 @@ def build_incident(cl: Cluster, ctx: EntryContext, report_hash: str = "") -> Inc
     if day is not None and base is not None and (tp == 3 or (tp == 2 and day < base - timedelta(days=3))):
         return None  # "last week", "late last month": context for today's news, not an event to map
     first, last = cl.items[0].sentence, cl.items[-1].sentence
-    start, end = first.start, last.end
+    # "The strike on Rafah comes" (cut before "after ..."): the excerpt is its whole sentence
+    start, end = first.start, ctx.whole_of.get(last.start, last).end
     if end - start > ctx.settings.max_excerpt:
         best = max(cl.items, key=lambda c: (c.fatalities is not None, bool(c.place_mentions), -c.sentence.start))
         start, end = best.sentence.start, best.sentence.end

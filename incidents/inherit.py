@@ -14,6 +14,7 @@ from typing import Callable
 from gazetteer import Place
 
 from .candidates import EntryContext
+from .clauses import SHORT_GAP
 from .clusters import Cluster
 from .dates import DateExpr
 from .events import BOOK
@@ -105,7 +106,25 @@ def _date_from_entry(cl: Cluster, st: Settled, ctx: EntryContext) -> DateExpr | 
     return st._entry_dates[0] if st._entry_dates else None
 
 
+_ANAPHORA = BOOK.cue("anaphora")
+
+
+def _date_from_reference(cl: Cluster, st: Settled, ctx: EntryContext) -> DateExpr | None:
+    """The day of the sentence right after the event that refers back to it without a trigger of its own
+    ("... an ambush in Shejaiya killed 10 soldiers. The attack on Tuesday marked the heaviest losses")."""
+    end = cl.items[-1].sentence.end
+    i = ctx.sentence_index(end)
+    if i is None:
+        return None
+    nxt = ctx.sentences[i]
+    if not _ANAPHORA.match(nxt.text) or ctx.triggers.any_in(nxt.start, nxt.end):
+        return None
+    d = ctx.event_date(nxt)
+    return d if d is not None and d.precision == 1 and ctx.news_time(d) else None
+
+
 DATE_STRATEGIES: list[tuple[str, Callable[[Cluster, Settled, EntryContext], DateExpr | None]]] = [
+    ("reference", _date_from_reference),
     ("previous-incident", _date_from_previous),
     ("entry", _date_from_entry),
 ]
@@ -150,6 +169,12 @@ def settle(clusters: list[Cluster], ctx: EntryContext, unplaced: list[str]) -> l
                     cl.place, cl.precision = found
                     cl.place_cue = name
                     break
+        gap = ctx.after_gap.get(cl.items[0].sentence.start)
+        if cl.date is None and gap is not None and not SHORT_GAP.match(gap):
+            # "... comes days after Israel killed X in Beirut", with no day of its own: an earlier event
+            # whose day the entry does not tell (the entry's day would be wrong)
+            unplaced.append(cl.first_sentence)
+            continue
         if cl.date is None:
             for name, strategy in DATE_STRATEGIES:
                 d = strategy(cl, st, ctx)

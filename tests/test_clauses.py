@@ -65,3 +65,14 @@ def test_a_town_that_only_locates_another_joins_its_group(gazetteer):
     # Nablus never stands as a place of its own; nor does the second Ramallah
     assert [g[0] for g in groups] == ["ramallah", "baytin", "qaryut"]
     assert "ramallah" in groups[1] and "nablus" in groups[2]
+
+
+def test_an_event_told_as_what_another_came_after_is_cut_off_with_its_gap():
+    from incidents.clauses import split_after
+
+    text = "The strike on Rafah comes just hours after a Hamas ambush in Shejaiya killed 10 soldiers."
+    parts, tail, gap = split_after(sent(text, 5))
+    assert [p.text for p in parts] == ["The strike on Rafah", "a Hamas ambush in Shejaiya killed 10 soldiers."]
+    assert tail is parts[1] and gap == "just hours"
+    assert all(text[p.start - 5:p.end - 5] == p.text for p in parts)
+    assert split_after(sent("Troops came under fire after midnight in Jenin."))[1] is None

@@ -22,3 +22,19 @@ def test_a_later_sentence_about_one_of_the_places_joins_it(gazetteer):
     incs = run("Israeli strikes hit the Maghazi and Bureij camps on Tuesday. The strike on Bureij killed "
                "six people, medics said.", gazetteer)
     assert sorted((i.place_id, i.fatalities) for i in incs) == [("bureij-camp", 6), ("maghazi-camp", None)]
+
+
+def test_the_event_another_came_after_is_an_incident_dated_by_the_reference_that_follows(gazetteer):
+    incs = run("An Israeli strike on Rafah killed 27 people on Wednesday. The strike on Rafah comes after a Hamas "
+               "ambush in Shejaiya killed 10 Israeli soldiers. The attack on Monday marked the heaviest losses "
+               "in weeks.", gazetteer)
+    got = sorted((i.place_id, i.date, i.fatalities) for i in incs)
+    assert got == [("rafah", "2024-09-25", 27), ("shujaiya", "2024-09-23", 10)]
+    rafah = next(i for i in incs if i.place_id == "rafah")
+    assert rafah.excerpt.endswith("killed 10 Israeli soldiers.")  # whole sentences, not "The strike on Rafah"
+
+
+def test_an_undated_event_days_before_is_not_given_the_days_of_the_news(gazetteer):
+    incs = run("An Israeli strike on Tyre killed 20 people on Wednesday. The strike came days after Israel "
+               "killed a Hezbollah commander in Nabatieh.", gazetteer)
+    assert [(i.place_id, i.date) for i in incs] == [("tyre", "2024-09-25")]
