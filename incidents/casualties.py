@@ -57,6 +57,7 @@ _TOLL_ROSE = re.compile(r"(?i)\b(?:(?:death toll|toll)\s+(?:from|of|in)\s+(?:the
                         r"dead|victims|Palestinians|civilians) (?:killed|dead))\s+(?:[\w’'-]+\s+){0,20}?"
                         r"(?:has\s+|had\s+)?(?:rose|risen|climbed|reached|jumped|increased)\s+to\s+" + _NUM)
 _NOUNISH = re.compile(r"^[\w’'\-]+")
+_PARTITIVE = _BOOK.cue("partitive")
 
 
 _VAGUE_WORD = re.compile(r"(?i)\b(?:" + "|".join(sorted((re.escape(w) for w in VAGUE), key=len, reverse=True)) + r")\b")
@@ -121,6 +122,9 @@ def _victims_after(text: str) -> tuple[int | None, int]:
             end = comma
             break
         comma = text.find(",", comma + 1, end)
+    part = _PARTITIVE.search(text, 0, end + 30)  # the list stops at "of them": look just past it
+    if part is not None and part.start() < end:
+        end = part.start()  # "five people, three of them children": three are among the five
     told = len(text[:end].rstrip(" ,"))  # the phrase's length in the text
     chunk = _APPOSITION.sub(r"\1", text[:end]).rstrip(" ,")
     if not chunk.strip():

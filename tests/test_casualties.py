@@ -73,6 +73,8 @@ def test_parse_number():
     ("At least 12 people were killed near the crossing, the latest in a series of shootings that have killed hundreds.", 12),
     ("The strike that killed the Abu Daqqa twins in the camp also killed two men.", 4),
     ("The strikes on the two camps killed a total of 29 Palestinians, including 14 children.", 29),
+    ("A drone strike killed five people, three of them children, in Bint Jbeil on Sunday.", 5),  # a part, not more
+    ("The strike killed two men, one of them a paramedic.", 2),
 ])
 def test_counts_in_real_reporting_shapes(sentence, expected):
     c = fatalities(sentence)
