@@ -131,13 +131,28 @@ def _types_agree(a: Incident, b: Incident) -> bool:
     return bool({a.sub_event_type, b.sub_event_type} & _OPERATION_SUBTYPES) and STRATEGIC in (a.event_type, b.event_type)
 
 
+SAME_TOLL_MIN = 3  # an exact toll this large, told of one place on one day, is one event however typed
+
+
+def _same_toll_same_place(a: Incident, b: Incident, gazetteer: Gazetteer) -> bool:
+    """"Troops killed eight people in a raid on Jenin on Tuesday" and "eight Palestinians were killed in
+    Jenin on Tuesday" (typed as a clash and as an attack): one event when the exact toll is the same."""
+    if a.fatalities is None or a.fatalities != b.fatalities or a.fatalities < SAME_TOLL_MIN:
+        return False
+    if is_vague(a.fatalities_text) or is_vague(b.fatalities_text) or STRATEGIC in (a.event_type, b.event_type):
+        return False
+    pa, pb = gazetteer.get(a.place_id), gazetteer.get(b.place_id)
+    return pa is not None and pb is not None and (pa.id == pb.id or gazetteer.contains(pa, pb)
+                                                  or gazetteer.contains(pb, pa))
+
+
 def _same_event(old: _Kept, cur: _Kept, gazetteer: Gazetteer, settings: Settings) -> bool:
     a, b = old.inc, cur.inc
     if old.entry is cur.entry:
         return False  # split on purpose within one entry ("another strike ...")
     if a.date != b.date and not _near_unstated(old, cur):
         return False
-    if not _types_agree(a, b):
+    if not _types_agree(a, b) and not _same_toll_same_place(a, b, gazetteer):
         return False
     both_posts = cur.entry.kind == "post" and old.entry.kind == "post"
     if a.sub_event_type != b.sub_event_type and "Attack" not in (a.sub_event_type, b.sub_event_type) \

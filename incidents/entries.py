@@ -31,6 +31,8 @@ from .rules import load
 _BOOK = load()
 _DATELINE = _BOOK.line("dateline")  # "RAFAH, Gaza Strip —", "BEIRUT (AP) —", "GAZA, March 4 (Reuters) -"
 _AGENCY_DATELINE = _BOOK.line("agency_dateline")  # "Gaza City (Palestinian Territories) (AFP) - "
+_PAREN_DATELINE = _BOOK.line("paren_dateline")  # "Jenin, (APP - UrduPoint - 22nd May, 2024) "
+_DATE_PREFIX = _BOOK.line("date_prefix")  # " date 2024-11-18 At least four ...": a stamp, then the line's text
 _TIMESTAMP = _BOOK.line("timestamp")
 _DATE_STAMP = _BOOK.line("date_stamp")
 _STAMPED_HEADLINE = _BOOK.line("stamped_headline")
@@ -109,6 +111,17 @@ def split_entries(text: str, published: date | None = None) -> list[Entry]:
     item_list = False  # inside a list of summary items ("What we covered here", "Here are the latest developments")
     first_content = True
     for i, line in enumerate(lines):
+        prefix = _DATE_PREFIX.match(line.text)
+        if prefix:
+            # the stamp dates what follows (it is no event date); the rest of the line is read as any line
+            try:
+                stamped_day = date.fromisoformat(prefix.group("date"))
+            except ValueError:
+                stamped_day = None
+            if stamped_day is not None and plausible_published(stamped_day):
+                pending_published = stamped_day
+            pending_rules = (_BOOK.line_rule("date_prefix", prefix),)
+            line = lines[i] = _Line(line.start + prefix.end(), line.end, line.text[prefix.end():])
         t = line.text
         nxt = lines[i + 1] if i + 1 < len(lines) else None
         if first_content and i == 0 and not _DATELINE.match(t) and len(t) < 250 and not t.endswith("."):
@@ -190,6 +203,8 @@ def split_entries(text: str, published: date | None = None) -> list[Entry]:
         m, kind = _DATELINE.match(t), "dateline"
         if not (m and len(m.group("dateline")) <= 60 and sum(c.isupper() for c in m.group("dateline")[:4]) >= 2):
             m, kind = _AGENCY_DATELINE.match(t), "agency_dateline"
+            if not m:
+                m, kind = _PAREN_DATELINE.match(t), "paren_dateline"
         if m:
             dl = m.group("dateline").strip()
             entry = open_entry(line, "post", dateline=_title_case_dateline(dl), body_start=line.start + m.end(),
@@ -269,6 +284,9 @@ def body_segments(text: str, entry: Entry) -> list[tuple[int, int]]:
         seg = text[pos:stop]
         if seg.strip() and not is_furniture(seg):
             lead = len(seg) - len(seg.lstrip())
+            prefix = _DATE_PREFIX.match(seg, lead)
+            if prefix:
+                lead = prefix.end()  # " date 2024-11-18 At least four ...": the stamp is not text to read
             out.append((pos + lead, pos + len(seg.rstrip())))
         pos = stop + 1
     return out

@@ -140,3 +140,15 @@ def test_a_headline_post_dated_by_the_page_is_the_story_of_the_day_before(small_
     # a full sentence with the page's date is a post of its own day: two days, two events
     post = replace(head, excerpt="Two people were killed in Israeli strikes on Rafah, medics said.")
     assert len(dedupe([(post, title, 1, False), (body, story, 1, True)], small_gazetteer)) == 2
+
+
+def test_one_exact_toll_at_one_place_is_one_event_however_typed(gazetteer):
+    a, b = Entry(0, 10, kind="post"), Entry(20, 40, kind="post")
+    clash = inc("jenin", 8, sub="Armed clash", etype="Battles")
+    attack = inc("jenin", 8, sub="Attack", etype="Violence against civilians")
+    assert len(dedupe([(clash, a, 1), (attack, b, 1)], gazetteer)) == 1
+    # a small toll, or different places, stay apart
+    assert len(dedupe([(inc("jenin", 2, sub="Armed clash", etype="Battles"), a, 1),
+                       (inc("jenin", 2, sub="Attack", etype="Violence against civilians"), b, 1)], gazetteer)) == 2
+    assert len(dedupe([(clash, a, 1), (inc("tubas", 8, sub="Attack", etype="Violence against civilians"), b, 1)],
+                      gazetteer)) == 2

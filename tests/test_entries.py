@@ -209,3 +209,23 @@ def test_each_entry_records_the_line_rules_that_made_it():
     ids = {r for ids in load().line_ids.values() for r in ids}
     assert all(set(e.rules) <= ids for e in entries)
 
+
+
+def test_a_leading_date_stamp_is_read_as_the_entry_date_not_as_text():
+    from datetime import date
+
+    text = " date 2024-11-18 At least four Palestinians were killed in the early hours of Monday in Khan Younis.\n"
+    entries = split_entries(text)
+    assert len(entries) == 1 and entries[0].published == date(2024, 11, 18)
+    segs = body_segments(text, entries[0])
+    assert [text[s:e] for s, e in segs] == [text.strip()[len("date 2024-11-18 "):]]
+
+
+def test_a_syndication_dateline_with_its_filing_date_in_brackets():
+    from datetime import date
+
+    text = ("Strike title line\n"
+            "Jenin, (APP - Agency News - 22nd May, 2024) Officials said eight people were killed Tuesday in Jenin.\n")
+    e = split_entries(text)[-1]
+    assert (e.dateline, e.published, e.rules) == ("Jenin", date(2024, 5, 22), ("dateline_paren",))
+    assert text[e.body_start:].startswith("Officials said")
