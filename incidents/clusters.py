@@ -129,7 +129,9 @@ def absorb(cluster: Cluster, cand: Candidate, ctx: EntryContext) -> None:
         cluster.date, cluster.date_cue = cand.date, "sentence"
     if choice is None:
         return
-    if cluster.place is None or refines(choice.place, cluster.place, gazetteer, ctx.settings.cluster_km):
+    off_coast = (cluster.place is not None and cluster.place.kind == "sea" and choice.cue == "near"
+                 and choice.place.is_settlement)  # "a ship in the Red Sea ... The attack off the port of Hodeida"
+    if cluster.place is None or off_coast or refines(choice.place, cluster.place, gazetteer, ctx.settings.cluster_km):
         # inside the place so far ("the Ghobeiry district of the Dahiyeh"), or more specific beside it;
         # never a place elsewhere ("strikes in southern Lebanon ... came after a missile at Tel Aviv")
         cluster.place, cluster.place_mention, cluster.precision = choice.place, choice.mention, choice.precision

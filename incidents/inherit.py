@@ -18,7 +18,7 @@ from .clauses import SHORT_GAP
 from .clusters import Cluster
 from .dates import DateExpr
 from .events import BOOK
-from .places import choose_place
+from .places import choose_place, refines
 
 _UNKNOWN_PLACE = BOOK.cue("unknown_place")
 _CLAIM = BOOK.cue("claim")
@@ -32,6 +32,13 @@ class Settled:
     prev: Cluster | None = None  # the incident told just before in this entry
     _entry_choice: object = None  # the entry's own place (computed once), False when it has none
     _entry_dates: list[DateExpr] | None = None
+    _told: dict[int, int] | None = None
+
+    def told(self) -> dict[int, int]:
+        """Where the sentences of the entry's events start -> the index of their event (worked out once)."""
+        if self._told is None:
+            self._told = {c.sentence.start: k for k, cl in enumerate(self.clusters) for c in cl.items}
+        return self._told
 
 
 PlaceFound = tuple[Place, int]  # place, precision
@@ -107,20 +114,55 @@ def _date_from_entry(cl: Cluster, st: Settled, ctx: EntryContext) -> DateExpr | 
 
 
 _ANAPHORA = BOOK.cue("anaphora")
+_OFF = BOOK.cue("off_coast")
+
+
+def references(cl: Cluster, st: Settled, ctx: EntryContext):
+    """Sentences among and right after the event's own that refer back to it without being read as an event
+    ("... an ambush in Shejaiya killed 10 soldiers. The attack on Tuesday marked the heaviest losses")."""
+    first = ctx.sentence_index(cl.items[0].sentence.start)
+    last = ctx.sentence_index(cl.items[-1].sentence.end)
+    if first is None:
+        return
+    stop = len(ctx.sentences) if last is None else min(len(ctx.sentences), last + 1)
+    told = st.told()
+    me = told.get(cl.items[0].sentence.start)
+    owner = me
+    for k in range(first, stop):
+        sent = ctx.sentences[k]
+        if sent.start in told:
+            owner = told[sent.start]  # a reference goes with the event told just before it
+        elif owner == me and _ANAPHORA.match(sent.text):
+            yield sent
+
+
+def _place_from_reference(cl: Cluster, st: Settled, ctx: EntryContext) -> None:
+    """A reference after the event that says better where it was ("... a ship in the Red Sea. The attack off
+    the port city of Hodeida comes as ...") places it there."""
+    for ref in references(cl, st, ctx):
+        choice = choose_place(ctx.place_mentions(ref.start, ref.end), ctx.text, ctx.gazetteer)
+        if choice is not None:
+            _refine_by(cl, choice, ctx)
+            return
+
+
+def _refine_by(cl: Cluster, choice, ctx: EntryContext) -> None:
+    at_sea = cl.place.kind == "sea" and choice.place.is_settlement and bool(
+        _OFF.search(ctx.text[max(0, choice.mention.start - 40):choice.mention.start]))
+    if at_sea or (cl.place.is_area and refines(choice.place, cl.place, ctx.gazetteer, ctx.settings.cluster_km)):
+        # a ship off a port is near it, not in it
+        cl.place, cl.place_mention = choice.place, choice.mention
+        cl.precision = max(choice.precision, 2) if at_sea else choice.precision
+        cl.place_cue = "reference:" + choice.cue
 
 
 def _date_from_reference(cl: Cluster, st: Settled, ctx: EntryContext) -> DateExpr | None:
-    """The day of the sentence right after the event that refers back to it without a trigger of its own
-    ("... an ambush in Shejaiya killed 10 soldiers. The attack on Tuesday marked the heaviest losses")."""
-    end = cl.items[-1].sentence.end
-    i = ctx.sentence_index(end)
-    if i is None:
-        return None
-    nxt = ctx.sentences[i]
-    if not _ANAPHORA.match(nxt.text) or ctx.triggers.any_in(nxt.start, nxt.end):
-        return None
-    d = ctx.event_date(nxt)
-    return d if d is not None and d.precision == 1 and ctx.news_time(d) else None
+    """The day a reference to the event tells (:func:`references`)."""
+    for ref in references(cl, st, ctx):
+        d = ctx.event_date(ref)
+        if d is not None and d.precision == 1 and ctx.news_time(d):
+            return d
+    return None
 
 
 DATE_STRATEGIES: list[tuple[str, Callable[[Cluster, Settled, EntryContext], DateExpr | None]]] = [
@@ -161,6 +203,8 @@ def settle(clusters: list[Cluster], ctx: EntryContext, unplaced: list[str]) -> l
             # an earlier event with no place of its own: the entry's places are about today
             unplaced.append(cl.first_sentence)
             continue
+        if cl.place is not None and cl.place.is_area:
+            _place_from_reference(cl, st, ctx)
         if cl.place is None:
             _entry_place(st, ctx)
             for name, strategy in PLACE_STRATEGIES:
