@@ -411,9 +411,44 @@ def test_find_lowercase_region_falls_back():
     ("Sulaimaniyah airport", "sulaymaniyah-airport", "IQ"),
     ("Altun Kupri", "altun-kupri", "IQ"),
     ("Union III", "green-zone", "IQ"),
+    # Lebanon: districts, places outside the south, Beirut quarters, spellings of border villages
+    ("Hula", "houla", "LB"),
+    ("Aita al-Sha'ab", "aita-al-shaab", "LB"),
+    ("Maroun ar-Ras", "maroun-al-ras", "LB"),
+    ("Bint Jubail", "bint-jbeil", "LB"),
+    ("Borj al-Barajneh", "burj-al-barajneh", "LB"),
+    ("Chouf", "chouf-district", "LB"),
+    ("Keserwan", "keserwan-district", "LB"),
+    ("Jbeil district", "jbeil-district", "LB"),
+    ("Zgharta district", "zgharta-district", "LB"),
+    ("Iqlim al-Kharroub", "iqlim-al-kharroub", "LB"),
+    ("Baakline", "baaqline", "LB"),
+    ("Joun", "joun", "LB"),
+    ("Khalde", "khaldeh", "LB"),
+    ("Labweh", "labweh", "LB"),
+    ("Tariq al-Jdideh", "tariq-al-jdideh", "LB"),
+    ("Zokak el-Blat", "zuqaq-al-blat", "LB"),
+    ("Lake Hula", "hula-valley", "IL"),
 ])
 def test_lookup_coverage_additions(name, place_id, country):
     found = GAZ.lookup(name)
     assert found, name
     assert found[0].id == place_id
     assert found[0].country == country
+
+
+def test_hula_is_the_lebanese_village_and_jbeil_the_town():
+    assert [p.id for p in GAZ.lookup("Hula")] == ["houla"]
+    assert GAZ.lookup("Jbeil")[0].id == "byblos"
+    assert GAZ.contains(BY_ID["chouf-district"], BY_ID["baaqline"])
+    assert GAZ.contains(BY_ID["mount-lebanon-governorate"], BY_ID["khaldeh"])
+    assert "Ayta al-Zutt" not in BY_ID["aitaroun"].names  # another village (Ayta al-Jabal)
+
+
+def test_brand_names_hide_the_beirut_quarter():
+    from gazetteer.gazetteer import BLOCKERS_PATH, read_blockers
+
+    gaz = Gazetteer(PLACES, read_blockers(BLOCKERS_PATH))
+    text = "Boycotts hit Coca-Cola sales; later a strike hit the Cola area of Beirut."
+    ids = [m.candidates[0].id for m in gaz.find(text)]
+    assert ids == ["cola-beirut", "beirut"]
