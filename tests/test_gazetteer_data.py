@@ -429,6 +429,15 @@ def test_find_lowercase_region_falls_back():
     ("Tariq al-Jdideh", "tariq-al-jdideh", "LB"),
     ("Zokak el-Blat", "zuqaq-al-blat", "LB"),
     ("Lake Hula", "hula-valley", "IL"),
+    # Syria: Sweida, Damascus, air bases
+    ("Tha'la air base", "thaala-airbase", "SY"),
+    ("Thaala", "thaala-airbase", "SY"),
+    ("Hama military airport", "hama-airbase", "SY"),
+    ("Umayyad Square", "umayyad-square", "SY"),
+    ("Barzeh", "barzeh", "SY"),
+    ("Bab Touma", "bab-touma", "SY"),
+    ("Khan Arnabeh", "khan-arnabah", "SY"),
+    ("Tiyas airbase", "t4-airbase", "SY"),
 ])
 def test_lookup_coverage_additions(name, place_id, country):
     found = GAZ.lookup(name)
