@@ -438,6 +438,20 @@ def test_find_lowercase_region_falls_back():
     ("Bab Touma", "bab-touma", "SY"),
     ("Khan Arnabeh", "khan-arnabah", "SY"),
     ("Tiyas airbase", "t4-airbase", "SY"),
+    # Israel and the Palestinian territories
+    ("Soroka hospital", "soroka-hospital", "IL"),
+    ("Weizmann Institute", "weizmann-institute", "IL"),
+    ("Bazan refinery", "bazan-refinery", "IL"),
+    ("Binyamina", "binyamina-givat-ada", "IL"),
+    ("Shomera", "shomera", "IL"),
+    ("Bar'am", "baram", "IL"),
+    ("Ma'ayan Baruch", "maayan-baruch", "IL"),
+    ("Kfar Azza", "kfar-aza", "IL"),
+    ("Mount Dov", "shebaa-farms", "LB"),
+    ("Mughayyer", "mughayyir", "PS"),
+    ("Al-Khalil", "hebron", "PS"),
+    ("Jalazoun", "jalazone-camp", "PS"),
+    ("Netzarim", "netzarim-corridor", "PS"),
 ])
 def test_lookup_coverage_additions(name, place_id, country):
     found = GAZ.lookup(name)
