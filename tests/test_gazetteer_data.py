@@ -64,6 +64,10 @@ ALLOWED_SHARED: dict[str, str] = {
     "ariha": "the Idlib town and the Arabic name of Jericho; the report's country chooses",
     "bir al abed": "the Dahiyeh neighbourhood and the North Sinai town (Bir al-Abd); the report's country chooses",
     "bir el abed": "the same neighbourhood and town",
+    "iskandariya": "the Iraqi town in Babylon (Camp Kalsu) and the Arabic name of Alexandria; the report's country chooses",
+    "iskandariyah": "the same town and city",
+    "al iskandariya": "the same town and city",
+    "el iskandariya": "the same town and city",
 }
 
 PLACES = read_places(CURATED_PATH)
@@ -438,6 +442,13 @@ def test_find_lowercase_region_falls_back():
     ("Bab Touma", "bab-touma", "SY"),
     ("Khan Arnabeh", "khan-arnabah", "SY"),
     ("Tiyas airbase", "t4-airbase", "SY"),
+    ("Al-Haffa", "al-haffah", "SY"),
+    ("Qandil", "qandil", "IQ"),
+    ("Qaraqosh", "al-hamdaniya", "IQ"),
+    ("Tel Keppe", "tallkayf", "IQ"),
+    ("Camp Kalsu", "nahiyat-al-iskandariyah", "IQ"),
+    ("Alqosh", "alqosh", "IQ"),
+    ("Mansouri", "mansouri-lb", "LB"),
     # Israel and the Palestinian territories
     ("Soroka hospital", "soroka-hospital", "IL"),
     ("Weizmann Institute", "weizmann-institute", "IL"),
@@ -466,6 +477,9 @@ def test_hula_is_the_lebanese_village_and_jbeil_the_town():
     assert GAZ.contains(BY_ID["chouf-district"], BY_ID["baaqline"])
     assert GAZ.contains(BY_ID["mount-lebanon-governorate"], BY_ID["khaldeh"])
     assert "Ayta al-Zutt" not in BY_ID["aitaroun"].names  # another village (Ayta al-Jabal)
+    iskandariya = GAZ.lookup("Iskandariya")
+    assert {p.id for p in iskandariya} == {"alexandria", "nahiyat-al-iskandariyah"}
+    assert GAZ.choose(iskandariya, [BY_ID["hillah"], BY_ID["baghdad"]]).id == "nahiyat-al-iskandariyah"
 
 
 def test_brand_names_hide_the_beirut_quarter():
