@@ -328,28 +328,41 @@ def after_slider() -> None:
         st.rerun()
 
 
-def timeline(counts: pd.DataFrame, lo: date, hi: date, rng: tuple[date, date]):
-    """Events per day (``views.timeline_counts``), stacked by type, for the current filters (dates aside);
-    the selected range shaded. Dragging across it selects a span: :func:`apply_timeline` sets the range."""
+@st.cache_resource(max_entries=16, show_spinner=False)
+def _timeline_spec(lo: date, hi: date) -> str:
+    """The timeline's Vega-Lite spec (JSON) for the dates ``lo``..``hi``, built and validated by Altair once
+    per server and shared by every session: the data are named datasets (``bars``: the counts, ``band``: the
+    selected range) sent beside it on each run, so a rerun neither rebuilds the chart nor validates it again."""
     import altair as alt
 
     end = (hi + timedelta(days=1)).isoformat()
     x_scale = alt.Scale(domain=[lo.isoformat(), end])
     names = [*views.EVENT_COLORS, "Other"]
     colors = [*views.EVENT_COLORS.values(), views.OTHER_COLOR]
-    band = alt.Chart(pd.DataFrame({"start": [rng[0].isoformat()],
-                                   "end": [(rng[1] + timedelta(days=1)).isoformat()]})).mark_rect(
-        color="#1f77b4", opacity=0.13).encode(x=alt.X("start:T", scale=x_scale, title=None), x2="end:T")
+    band = alt.Chart(alt.Data(name="band")).mark_rect(color="#1f77b4", opacity=0.13).encode(
+        x=alt.X("start:T", scale=x_scale, title=None), x2="end:T")
     span = alt.selection_interval(name=TIMELINE_PARAM, encodings=["x"])
-    bars = alt.Chart(counts).mark_bar().encode(
+    bars = alt.Chart(alt.Data(name="bars")).mark_bar().encode(
         x=alt.X("utcyearmonthdate(date):T", scale=x_scale, title=None, axis=alt.Axis(format="%d %b", labelOverlap=True)),
         y=alt.Y("sum(events):Q", title="events", axis=alt.Axis(tickMinStep=1)),
         color=alt.Color("event_type:N", scale=alt.Scale(domain=names, range=colors), legend=None),
         tooltip=[alt.Tooltip("utcyearmonthdate(date):T", title="day", format="%Y-%m-%d"),
                  alt.Tooltip("event_type:N", title="type"), alt.Tooltip("sum(events):Q", title="events")],
     ).add_params(span)
-    chart = alt.layer(band, bars).properties(height=110)
-    st.altair_chart(chart, key=TIMELINE_KEY, on_select="rerun", selection_mode=TIMELINE_PARAM, width="stretch")
+    spec = alt.layer(band, bars).properties(height=110).to_dict()  # validated here, once
+    spec.pop("config", None)  # Altair's default theme sizes (Streamlit draws the chart without them)
+    return json.dumps(spec)
+
+
+def timeline(counts: pd.DataFrame, lo: date, hi: date, rng: tuple[date, date]):
+    """Events per day (``views.timeline_counts``), stacked by type, for the current filters (dates aside);
+    the selected range shaded. Dragging across it selects a span: :func:`apply_timeline` sets the range."""
+    spec = json.loads(_timeline_spec(lo, hi))
+    spec["datasets"] = {
+        "band": pd.DataFrame({"start": [rng[0].isoformat()], "end": [(rng[1] + timedelta(days=1)).isoformat()]}),
+        "bars": counts,
+    }
+    st.vega_lite_chart(spec, key=TIMELINE_KEY, on_select="rerun", selection_mode=TIMELINE_PARAM, width="stretch")
     empty = (hi - lo).days + 1 - counts["date"].nunique() if len(counts) else (hi - lo).days + 1
     st.caption(f"Events per day for the current filters; {empty} of {(hi - lo).days + 1} days have none. "
                "Drag across the chart to choose the dates.")
@@ -415,7 +428,7 @@ def map_page() -> None:
         f.start, f.end = ui.date_range(lo, hi, "Dates")
         st.session_state.pop("_pending_range", None)
     in_range = views.filter_events(ev_all, f)
-    places = with_rejected(views.aggregate_places(in_range), in_range)
+    places = with_rejected(ui.places_in_range(in_range, f), in_range)  # shared across sessions
 
     # a click reported since the last run (st_folium stores it under its key)
     handle_click(st.session_state.get(MAP_KEY), places)

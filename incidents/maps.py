@@ -322,21 +322,31 @@ def marker_rows(places, selected: str, noun: str = "incident", size_by: str = "c
     """One row per place of :func:`views.aggregate_places`: position, size, colours, escaped label. A place
     whose events are all rejected (an optional ``rejected`` column: how many are) is grey, dotted and faint."""
     rows = []
-    for p in places.itertuples(index=False):
-        color = views.event_color(p.event_type)
-        approx = int(p.geo_precision) >= 2
-        sel = p.place_id == selected
-        rejected = int(getattr(p, "rejected", 0) or 0) >= int(p.count)  # every event here rejected (shown)
+    n = len(places)
+    if not n:
+        return rows
+    # plain Python lists, one per column (itertuples on Arrow-backed columns costs ~40 us a row)
+    col = {c: places[c].tolist() for c in ("place_id", "place", "lat", "lon", "count", "fatalities",
+                                            "geo_precision", "event_type")}
+    rej = places["rejected"].tolist() if "rejected" in places.columns else [0] * n
+    for pid, place, lat, lon, count, dead, prec, etype, nrej in zip(
+            col["place_id"], col["place"], col["lat"], col["lon"], col["count"], col["fatalities"],
+            col["geo_precision"], col["event_type"], rej):
+        color = views.event_color(etype)
+        approx = int(prec) >= 2
+        sel = pid == selected
+        count = int(count)
+        rejected = int(nrej or 0) >= count  # every event here rejected (shown)
         if rejected:
             color = REJECTED_COLOR
         rows.append({
-            "id": str(p.place_id), "lat": round(float(p.lat), 5), "lon": round(float(p.lon), 5),
-            "r": views.marker_radius(int(p.fatalities or 0) if size_by == "fatalities" else int(p.count)),
+            "id": str(pid), "lat": round(float(lat), 5), "lon": round(float(lon), 5),
+            "r": views.marker_radius(int(dead or 0) if size_by == "fatalities" else count),
             "c": "#111" if sel else color, "w": 3.5 if sel else (2.5 if approx else 1.5),
             "d": "2 4" if rejected else "5 4" if approx else None, "f": color,
             "fo": 0.2 if rejected else 0.35 if approx else 0.75,
             "o": 1.0,
-            "t": views.escape_label(views.place_label(p.place, int(p.count), noun)),
+            "t": views.escape_label(views.place_label(place, count, noun)),
         })
     return rows
 
