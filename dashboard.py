@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 from datetime import date, timedelta
+from types import SimpleNamespace
 
 import pandas as pd
 import streamlit as st
@@ -140,10 +141,14 @@ def render_panel(store, data, df_all, df_range, places, selected: str, event_id:
     n = min(PANEL_CAP, max(PANEL_PAGE, int(st.session_state.get("panel_n", PANEL_PAGE))))
     shown = views.newest_first(rows, n)
     box = st.container(height=620, border=False)
-    accounts = views.accounts_by_event(data, shown)  # one lookup for every event shown
+    memo, gaz_id = _panel_memo(data), id(ui.get_gazetteer())
+    events = _records(shown)
+    todo = [ev.event_id for ev in events if (ev.event_id, gaz_id) not in memo]
+    # one lookup for the events no session has drawn yet from this data
+    accounts = views.accounts_by_event(data, shown[shown["event_id"].isin(todo)]) if todo else {}
     with box:
-        for ev in shown.itertuples(index=False):
-            render_event(store, accounts.get(ev.event_id, data.accounts.iloc[0:0]), ev)
+        for ev in events:
+            render_event(store, accounts.get(ev.event_id, data.accounts.iloc[0:0]), ev, memo=memo)
         if len(rows) > len(shown):
             if len(shown) < PANEL_CAP:
                 st.button(f"Show {min(PANEL_PAGE, len(rows) - len(shown))} more", key="panel_more",
@@ -224,13 +229,53 @@ def permalink(event_id: str) -> str:
             f'title="A link to this event">link</a>')
 
 
-def render_event(store, accounts: pd.DataFrame, ev) -> None:
-    """One event: its summary, then each account (incident) beneath it (``accounts``: oldest first)."""
+def _records(df: pd.DataFrame) -> list[SimpleNamespace]:
+    """The rows of a small frame as records with attribute access (plain Python values), read one column at
+    a time: ``itertuples`` costs ~4 ms per call on these Arrow-backed frames, once per event."""
+    cols = [str(c) for c in df.columns]
+    return [SimpleNamespace(**dict(zip(cols, row))) for row in zip(*(df[c].tolist() for c in df.columns))]
+
+
+_MEMO_ATTR, _MEMO_CAP = "_panel_html", 5000
+
+
+def _panel_memo(data) -> dict:
+    """The panel's drawn events (their escaped HTML) for this data: kept on the shared, cached data object
+    (``ui.load_reviewed_data``: one per data version and "Show rejected"), so every session reuses what any
+    session drew, and a new data version starts afresh. Key: (event id, gazetteer)."""
+    memo = getattr(data, _MEMO_ATTR, None)
+    if memo is None:
+        memo = {}
+        try:
+            object.__setattr__(data, _MEMO_ATTR, memo)
+        except (AttributeError, TypeError):  # a data object that takes no attributes: this run only
+            pass
+    if len(memo) > _MEMO_CAP:
+        memo.clear()
+    return memo
+
+
+def event_block(store, accounts: pd.DataFrame, ev) -> tuple[str, list[tuple[str, SimpleNamespace]]]:
+    """One event's escaped HTML: its summary line, and each account's card with the account's record."""
+    head = f'<div class="event-head">{event_summary(ev)} · {permalink(ev.event_id)}</div>'
+    return head, [(account_card(store, r, ev), r) for r in _records(accounts)]
+
+
+def render_event(store, accounts: pd.DataFrame, ev, memo: dict | None = None) -> None:
+    """One event: its summary, then each account (incident) beneath it (``accounts``: oldest first). With a
+    ``memo`` (:func:`_panel_memo`) the HTML another run drew for this event is reused."""
+    key = (ev.event_id, id(ui.get_gazetteer()))
+    block = memo.get(key) if memo is not None else None
+    if block is None:
+        block = event_block(store, accounts, ev)
+        if memo is not None:
+            memo[key] = block
+    head, cards = block
     with st.container(border=True, key=f"event_{ev.event_id}"):
-        st.markdown(f'<div class="event-head">{event_summary(ev)} · {permalink(ev.event_id)}</div>',
-                    unsafe_allow_html=True)
-        for r in accounts.itertuples(index=False):
-            render_account(store, r, ev)
+        st.markdown(head, unsafe_allow_html=True)
+        for card, r in cards:
+            st.markdown(card, unsafe_allow_html=True)
+            account_details(store, r)
 
 
 def account_actions(incident_row, store=None) -> None:
@@ -262,6 +307,13 @@ def report_link(r) -> str:
 def render_account(store, r, ev=None) -> None:
     """One account: its date, outlet, publication date, report (linked), count, and the highlighted
     excerpt, in one element; the whole entry on demand; the review hook."""
+    st.markdown(account_card(store, r, ev), unsafe_allow_html=True)
+    account_details(store, r)
+
+
+def account_card(store, r, ev=None) -> str:
+    """An account's card (escaped HTML): date, outlet, publication date, report (linked), place when it is
+    not the event's, counts, the highlighted excerpt, and the entry's sentence naming the place."""
     src = f"{r.source or 'unknown source'}" + (f", published {r.published}" if r.published else "")
     bits = [f"<b>{views.escape_md(r.date or 'undated')}</b>", views.escape_md(src)]
     link = report_link(r)
@@ -279,8 +331,13 @@ def render_account(store, r, ev=None) -> None:
     state = getattr(r, "review", "machine") or "machine"
     if state in REVIEW_BADGES:
         bits.insert(0, f'<span class="review-badge review-{state}">{views.escape_md(REVIEW_BADGES[state])}</span>')
-    st.markdown(f'<div class="account review-{views.escape_md(state)}"><div><small>{" · ".join(bits)}</small></div>'
-                f'<div class="incident-excerpt">{excerpt}</div>{where_html}</div>', unsafe_allow_html=True)
+    return (f'<div class="account review-{views.escape_md(state)}"><div><small>{" · ".join(bits)}</small></div>'
+            f'<div class="incident-excerpt">{excerpt}</div>{where_html}</div>')
+
+
+def account_details(store, r) -> None:
+    """Under an account's card: the whole entry, why it was read so, and the review controls, each in a
+    collapsed expander whose content is read only when it is opened."""
     if r.entry_end and r.entry_end > (r.entry_start or 0):
         exp = st.expander("Whole entry", key=f"entry_{r.id}", on_change="rerun")
         if exp.open:
