@@ -141,14 +141,14 @@ def render_panel(store, data, df_all, df_range, places, selected: str, event_id:
     n = min(PANEL_CAP, max(PANEL_PAGE, int(st.session_state.get("panel_n", PANEL_PAGE))))
     shown = views.newest_first(rows, n)
     box = st.container(height=620, border=False)
-    memo, gaz_id = _panel_memo(data), id(ui.get_gazetteer())
+    gaz = ui.get_gazetteer()
+    memo = _panel_memo(data)
     events = _records(shown)
-    todo = [ev.event_id for ev in events if (ev.event_id, gaz_id) not in memo]
-    # one lookup for the events no session has drawn yet from this data
-    accounts = views.accounts_by_event(data, shown[shown["event_id"].isin(todo)]) if todo else {}
+    todo = [ev for ev in events if (ev.event_id, id(gaz)) not in memo]
+    accounts = _accounts_of(data, todo)  # one lookup for the events no session has drawn yet from this data
     with box:
         for ev in events:
-            render_event(store, accounts.get(ev.event_id, data.accounts.iloc[0:0]), ev, memo=memo)
+            render_event(store, accounts.get(ev.event_id, []), ev, memo=memo, gaz=gaz)
         if len(rows) > len(shown):
             if len(shown) < PANEL_CAP:
                 st.button(f"Show {min(PANEL_PAGE, len(rows) - len(shown))} more", key="panel_more",
@@ -180,11 +180,11 @@ def _mentions(value) -> list[dict]:
     return [m for m in (value or []) if isinstance(m, dict)]
 
 
-def place_context(store, r) -> str | None:
+def place_context(store, r, gaz=None) -> str | None:
     """When the excerpt does not name the incident's place, the entry's sentence that does
     (highlighted and escaped), else None."""
     names = [r.place]
-    p = ui.get_gazetteer().get(r.place_id)
+    p = (gaz if gaz is not None else ui.get_gazetteer()).get(r.place_id)
     if p is not None:
         names += list(p.names)
     excerpt = r.excerpt or ""
@@ -255,19 +255,35 @@ def _panel_memo(data) -> dict:
     return memo
 
 
-def event_block(store, accounts: pd.DataFrame, ev) -> tuple[str, list[tuple[str, SimpleNamespace]]]:
-    """One event's escaped HTML: its summary line, and each account's card with the account's record."""
+def _accounts_of(data, events: list) -> dict[str, list[SimpleNamespace]]:
+    """The accounts of these events (records with ``incident_ids``) in one lookup: event id -> its accounts,
+    oldest publication first (as ``views.accounts_by_event``, read as records in one pass)."""
+    if not events:
+        return {}
+    ids = [i for ev in events for i in views.parse_ids(ev.incident_ids)]
+    rows = data.by_id.loc[[i for i in ids if i in data.by_id.index]]
+    out: dict[str, list[SimpleNamespace]] = {}
+    for r in _records(rows.sort_values(["published", "id"], kind="stable")):
+        out.setdefault(r.event_id, []).append(r)
+    return out
+
+
+def event_block(store, accounts, ev, gaz=None) -> tuple[str, list[tuple[str, SimpleNamespace]]]:
+    """One event's escaped HTML: its summary line, and each account's card with the account's record
+    (``accounts``: a frame, or records, oldest first)."""
     head = f'<div class="event-head">{event_summary(ev)} · {permalink(ev.event_id)}</div>'
-    return head, [(account_card(store, r, ev), r) for r in _records(accounts)]
+    recs = _records(accounts) if isinstance(accounts, pd.DataFrame) else accounts
+    return head, [(account_card(store, r, ev, gaz), r) for r in recs]
 
 
-def render_event(store, accounts: pd.DataFrame, ev, memo: dict | None = None) -> None:
-    """One event: its summary, then each account (incident) beneath it (``accounts``: oldest first). With a
-    ``memo`` (:func:`_panel_memo`) the HTML another run drew for this event is reused."""
-    key = (ev.event_id, id(ui.get_gazetteer()))
+def render_event(store, accounts, ev, memo: dict | None = None, gaz=None) -> None:
+    """One event: its summary, then each account (incident) beneath it (``accounts``: a frame or records,
+    oldest first). With a ``memo`` (:func:`_panel_memo`) the HTML another run drew for this event is reused."""
+    gaz = gaz if gaz is not None else ui.get_gazetteer()
+    key = (ev.event_id, id(gaz))
     block = memo.get(key) if memo is not None else None
     if block is None:
-        block = event_block(store, accounts, ev)
+        block = event_block(store, accounts, ev, gaz)
         if memo is not None:
             memo[key] = block
     head, cards = block
@@ -275,10 +291,10 @@ def render_event(store, accounts: pd.DataFrame, ev, memo: dict | None = None) ->
         st.markdown(head, unsafe_allow_html=True)
         for card, r in cards:
             st.markdown(card, unsafe_allow_html=True)
-            account_details(store, r)
+            account_details(store, r, gaz)
 
 
-def account_actions(incident_row, store=None) -> None:
+def account_actions(incident_row, store=None, gaz=None) -> None:
     """Review controls (confirm / reject / correct, ``ui_review.review_controls``) under each account card,
     in a collapsed expander (the state is the card's badge: confirmed / corrected / rejected): the controls (and their queries)
     run only for an opened expander, so a panel of 50 accounts draws 50 labels, not 50 forms.
@@ -292,7 +308,8 @@ def account_actions(incident_row, store=None) -> None:
     if exp.open:
         with exp:
             ui_review.review_controls(store, {"id": iid, "report_id": int(incident_row.report_id)},
-                                      key=f"panel-{iid}", gazetteer=ui.get_gazetteer())
+                                      key=f"panel-{iid}",
+                                      gazetteer=gaz if gaz is not None else ui.get_gazetteer())
 
 
 def report_link(r) -> str:
@@ -304,14 +321,7 @@ def report_link(r) -> str:
     return title
 
 
-def render_account(store, r, ev=None) -> None:
-    """One account: its date, outlet, publication date, report (linked), count, and the highlighted
-    excerpt, in one element; the whole entry on demand; the review hook."""
-    st.markdown(account_card(store, r, ev), unsafe_allow_html=True)
-    account_details(store, r)
-
-
-def account_card(store, r, ev=None) -> str:
+def account_card(store, r, ev=None, gaz=None) -> str:
     """An account's card (escaped HTML): date, outlet, publication date, report (linked), place when it is
     not the event's, counts, the highlighted excerpt, and the entry's sentence naming the place."""
     src = f"{r.source or 'unknown source'}" + (f", published {r.published}" if r.published else "")
@@ -325,7 +335,7 @@ def account_card(store, r, ev=None) -> str:
     if r.injuries is not None and r.injuries is not pd.NA:
         bits.append(f"injuries {_fmt_num(r.injuries)}")
     excerpt = views.highlight_excerpt(r.excerpt, r.start, _mentions(r.mentions), r.place)
-    where = place_context(store, r)
+    where = place_context(store, r, gaz)
     where_html = (f'<div class="incident-place-sentence"><small>Where, from the same entry:</small> {where}</div>'
                   if where else "")
     state = getattr(r, "review", "machine") or "machine"
@@ -335,7 +345,7 @@ def account_card(store, r, ev=None) -> str:
             f'<div class="incident-excerpt">{excerpt}</div>{where_html}</div>')
 
 
-def account_details(store, r) -> None:
+def account_details(store, r, gaz=None) -> None:
     """Under an account's card: the whole entry, why it was read so, and the review controls, each in a
     collapsed expander whose content is read only when it is opened."""
     if r.entry_end and r.entry_end > (r.entry_start or 0):
@@ -348,7 +358,7 @@ def account_details(store, r) -> None:
         with exp:
             rows = store.incidents("id = ?", (int(r.id),))
             st.text("\n".join(views.explain_why(rows[0].get("why") if rows else None)) or "No explanation stored.")
-    account_actions(r, store)
+    account_actions(r, store, gaz)
 
 
 def open_event(ev_all: pd.DataFrame, lo: date, hi: date) -> str:
