@@ -162,11 +162,20 @@ def run_round(url: str, k: int, moves: int, server_pid: int) -> dict:
     firsts = [r["first_s"] for r in results.values() if "first_s" in r]
     done = [r["first_done"] - start for r in results.values() if "first_done" in r and start]
     moves_s = [m["seconds"] for r in results.values() for m in r["moves"]]
+    # where a move's time goes (medians over every move): the server's first answer, the Events count drawn,
+    # the map's new arguments in its iframe, the markers drawn
+    phases = {k: _median([m.get(k, float("nan")) for r in results.values() for m in r["moves"]])
+              for k in ("first_delta_s", "metric_s", "args_s", "map_s")}
     clicks = [r["click"] for r in results.values() if r.get("click") is not None]
     rss, hwm = server_memory_mb(server_pid)
     return {"k": k, "first_wall": max(done) if len(done) == k else float("nan"), "first": firsts,
-            "moves": moves_s, "clicks": clicks, "errors": errors, "load0": load0, "load": os.getloadavg()[0],
+            "moves": moves_s, "phases": phases, "clicks": clicks, "errors": errors, "load0": load0, "load": os.getloadavg()[0],
             "rss_mb": rss, "hwm_mb": hwm, "events": sorted({r.get("events") for r in results.values()} - {None})}
+
+
+def _median(xs: list[float]) -> float:
+    xs = [x for x in xs if x == x]
+    return statistics.median(xs) if xs else float("nan")
 
 
 def _med_max(xs: list[float]) -> str:
@@ -256,12 +265,62 @@ def profile_rerun(db: Path, repeat: int = 3) -> str:
     sel = str(places.iloc[0]["place_id"]) if len(places) else ""
     timed("panel rows of one place (df_range[place_id == X])", "every rerun",
           lambda: in_range[in_range["place_id"] == sel])
+    # what dashboard.py now shares across sessions: built once per view, then a lookup
+    dash = dashboard_functions()
+    f2 = views.Filters(start=f.start, end=f.end)
+    timed("ui.places_in_range (aggregate_places, shared)", "cache_data: shared (copy per hit)",
+          ui.places_in_range, in_range, f2)
+    timed("ui.marker_layer (rows shared)", "cache_data: shared (copy per hit)", ui.marker_layer, places, "", "event")
+    timed("timeline: Altair chart built + validated (before)", "was every rerun", _altair_timeline, dash,
+          ui.timeline_counts(f, lo, hi), lo, hi)
+    timed("timeline: shared spec, datasets attached (now)", "cache_resource: shared",
+          lambda: dict(__import__("json").loads(dash["_timeline_spec"](lo, hi)), datasets={}))
+    gaz = ui.get_gazetteer()
+    events = dash["_records"](shown)
+    with ui.open_store() as store:
+        def panel_html():
+            acc = dash["_accounts_of"](data, events)
+            return [dash["event_block"](store, acc.get(ev.event_id, []), ev, gaz) for ev in events]
+        blocks = timed("panel HTML of 50 events (first session to show them)", "once per data version, shared",
+                       panel_html)
+        memo = {(ev.event_id, id(gaz)): b for ev, b in zip(events, blocks)}
+        timed("panel HTML of 50 events (any later rerun: memo lookups)", "every rerun",
+              lambda: [memo[(ev.event_id, id(gaz))] for ev in events])
+        timed("panel records of 50 events (dashboard._records)", "every rerun", dash["_records"], shown)
     out = [f"--- one rerun's data path (best of {repeat}, warm caches; first load_event_data {cold:.0f} ms) ---"]
     out += [f"  {label:<58} {ms:9.1f} ms   {where}" for label, ms, where in rows]
     total = sum(ms for _, ms, where in rows if where == "every rerun")
     out.append(f"  {'sum of the per-rerun steps':<58} {total:9.1f} ms")
     out.append(f"  (events {len(ev_all):,}, in range {len(in_range):,}, places {len(places):,})")
     return "\n".join(out)
+
+
+def dashboard_functions() -> dict:
+    """dashboard.py's functions without running its app (its last line, ``main()``, left out)."""
+    src = (ROOT / "dashboard.py").read_text(encoding="utf-8")
+    assert src.rstrip().endswith("main()")
+    ns: dict = {"__name__": "dashboard_bench", "__file__": str(ROOT / "dashboard.py")}
+    exec(compile(src.rstrip()[: -len("main()")], str(ROOT / "dashboard.py"), "exec"), ns)
+    return ns
+
+
+def _altair_timeline(dash: dict, counts, lo, hi) -> dict:
+    """The timeline as it was built on every rerun before: the Altair chart and its validated dict."""
+    import altair as alt
+    import pandas as pd
+
+    from incidents import views
+
+    end = (hi + __import__("datetime").timedelta(days=1)).isoformat()
+    x_scale = alt.Scale(domain=[lo.isoformat(), end])
+    band = alt.Chart(pd.DataFrame({"start": [lo.isoformat()], "end": [end]})).mark_rect(opacity=0.13).encode(
+        x=alt.X("start:T", scale=x_scale, title=None), x2="end:T")
+    bars = alt.Chart(counts).mark_bar().encode(
+        x=alt.X("utcyearmonthdate(date):T", scale=x_scale, title=None),
+        y=alt.Y("sum(events):Q", title="events"),
+        color=alt.Color("event_type:N", scale=alt.Scale(domain=[*views.EVENT_COLORS, "Other"]), legend=None),
+    ).add_params(alt.selection_interval(name="span", encodings=["x"]))
+    return alt.layer(band, bars).properties(height=110).to_dict()
 
 
 # ---------------------------------------------------------------------- main
@@ -289,6 +348,10 @@ def run(size: int, sessions: list[int], moves: int, workdir: Path, seed: int = 1
             r["cold"] = not rows  # the first round meets a fresh server (first script run, data loaded)
             print(f"[{k} session(s)] first maps together {r['first_wall']:.2f} s; slider {_med_max(r['moves'])}; "
                   f"click {_med_max(r['clicks'])}; events shown {r['events']}", flush=True)
+            ph = r["phases"]
+            print(f"[{k} session(s)] a slider move (medians): first answer {ph['first_delta_s']:.2f} s, Events "
+                  f"count {ph['metric_s']:.2f} s, map arguments in the iframe {ph['args_s']:.2f} s, markers drawn "
+                  f"{ph['map_s']:.2f} s", flush=True)
             for e in r["errors"]:
                 print(f"[{k} session(s)] error: {e}", flush=True)
             rows.append(r)
