@@ -1,4 +1,4 @@
-"""Extraction off the caller's thread, in a worker process, within a time budget.
+"""Extraction, and fetching a page, off the caller's thread, in a worker process, within a time budget.
 
 A report that takes too long must not hold the server: a catastrophic regular expression
 holds the GIL, so a thread cannot be stopped and would stall every other session. The
@@ -33,6 +33,13 @@ API (for the dashboard's Reports page and any other caller)::
   seconds, user=None, fallback=True)``, ``.start()`` to spawn the workers ahead of the first
   call (the gazetteer is loaded then), ``.close()``. Thread-safe: concurrent calls are served
   by the free workers, the others wait (within their budget).
+
+* ``fetch_within(url, seconds=DEFAULT_FETCH_SECONDS, **options)`` fetches the page and reads it
+  (``incidents.fetch.report_from_url(url, **options)``: the HTML parsing holds the GIL) in the
+  shared fetch pool (two workers without a gazetteer, apart from extraction's); returns the
+  Report, or raises :class:`BudgetExceeded` ("URL: fetching and reading the page stopped after
+  N s ..."), :class:`WorkerFailed`, or the fetch's own ``FetchError`` unchanged.
+  ``Extractor.fetch(url, seconds, **options)`` does the same in a pool of one's own.
 
 Workers are started with the ``spawn`` method (no fork of a multi-threaded server).
 """
