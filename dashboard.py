@@ -9,6 +9,7 @@ import json
 from datetime import date, timedelta
 from types import SimpleNamespace
 
+import numpy as np
 import pandas as pd
 import streamlit as st
 
@@ -139,7 +140,7 @@ def render_panel(store, data, df_all, df_range, places, selected: str, event_id:
         st.markdown("#### All events in range")
         st.caption("Click a marker (or Tab to it and press Enter) to read the reports behind it.")
     n = min(PANEL_CAP, max(PANEL_PAGE, int(st.session_state.get("panel_n", PANEL_PAGE))))
-    shown = views.newest_first(rows, n)
+    shown = _newest(rows, n)
     box = st.container(height=620, border=False)
     gaz = ui.get_gazetteer()
     memo = _panel_memo(data)
@@ -158,6 +159,19 @@ def render_panel(store, data, df_all, df_range, places, selected: str, event_id:
                            "narrow the dates or filters to see others.")
     if len(rows) > len(shown):
         st.caption(f"Newest {len(shown)} of {len(rows):,} events.")
+
+
+def _newest(rows: pd.DataFrame, n: int) -> pd.DataFrame:
+    """``views.newest_first(rows, n)`` (the ``n`` newest by day, then id, newest first) by one integer sort
+    (``nlargest`` on two columns costs ~10 ms at 20,000 events, on every rerun)."""
+    if not len(rows):
+        return views.newest_first(rows, n)
+    ids, days = rows["id"].to_numpy(np.int64), rows["day"].to_numpy(np.int64)
+    if ids.min() < 0 or ids.max() >= 1 << 32:
+        return views.newest_first(rows, n)
+    key = days * (1 << 32) + ids  # day, then id: one integer (days are int32)
+    top = np.argpartition(-key, n - 1)[:n] if len(key) > n else np.arange(len(key))
+    return rows.iloc[top[np.argsort(-key[top], kind="stable")]]
 
 
 def _more() -> None:
