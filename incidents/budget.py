@@ -49,7 +49,9 @@ import atexit
 import multiprocessing as mp
 import os
 import queue
+import sys
 import threading
+import types
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -137,11 +139,30 @@ def _fetch_report(url: str, options: dict) -> Report:
     return report_from_url(url, **options)
 
 
+_MAIN_LOCK = threading.Lock()
+
+
+def _start_clean(proc) -> None:
+    """Start a spawned process without running the caller's ``__main__`` again in it. ``spawn`` re-runs the
+    parent's main script in the child; under ``streamlit run`` that is the app's page (Streamlit puts the
+    running script in ``sys.modules["__main__"]``), which would draw the page in the worker and try to start
+    a worker of its own there, so the worker died at once. The worker needs nothing from ``__main__``: for
+    the start, a bare module stands in for it."""
+    main = sys.modules.get("__main__")
+    with _MAIN_LOCK:
+        sys.modules["__main__"] = types.ModuleType("__main__")  # no __file__, no __spec__: nothing to re-run
+        try:
+            proc.start()
+        finally:
+            if main is not None:
+                sys.modules["__main__"] = main
+
+
 class _Worker:
     def __init__(self, ctx):
         self.conn, child = ctx.Pipe()
         self.proc = ctx.Process(target=_serve, args=(child,), daemon=True, name="incidents-extract")
-        self.proc.start()
+        _start_clean(self.proc)
         child.close()
 
     def kill(self) -> None:

@@ -185,3 +185,22 @@ def test_fetch_errors_reach_the_caller_as_they_are(fetcher, web):
         fetcher.fetch(web.url("/page"), 30)  # the private-address guard stays on without the option
     assert err.value.problem is not None and web.url("/page") in str(err.value)
     assert err.value.problem != FetchProblem.NO_TEXT
+
+
+def test_a_worker_starts_under_an_app_script_as_main(tmp_path, monkeypatch, web):
+    """``streamlit run`` puts the page's script in ``sys.modules["__main__"]``; spawn would run it again in
+    the worker (drawing the page there and starting a worker of its own), and the worker died at once."""
+    import sys
+    import types
+
+    script = tmp_path / "page.py"
+    script.write_text("raise SystemExit('the page ran in the worker')\n", encoding="utf-8")
+    page = types.ModuleType("__main__")
+    page.__file__ = str(script)
+    monkeypatch.setitem(sys.modules, "__main__", page)
+    ex = Extractor(workers=1)
+    try:
+        assert ex.fetch(web.url("/page"), 30, **LOCAL).title == "Strike in Khiam"
+        assert sys.modules["__main__"] is page  # put back
+    finally:
+        ex.close()
