@@ -7,7 +7,9 @@ from __future__ import annotations
 
 import json
 from datetime import date, timedelta
+from types import SimpleNamespace
 
+import numpy as np
 import pandas as pd
 import streamlit as st
 
@@ -138,12 +140,16 @@ def render_panel(store, data, df_all, df_range, places, selected: str, event_id:
         st.markdown("#### All events in range")
         st.caption("Click a marker (or Tab to it and press Enter) to read the reports behind it.")
     n = min(PANEL_CAP, max(PANEL_PAGE, int(st.session_state.get("panel_n", PANEL_PAGE))))
-    shown = views.newest_first(rows, n)
+    shown = _newest(rows, n)
     box = st.container(height=620, border=False)
-    accounts = views.accounts_by_event(data, shown)  # one lookup for every event shown
+    gaz = ui.get_gazetteer()
+    memo = _panel_memo(data)
+    events = _records(shown)
+    todo = [ev for ev in events if (ev.event_id, id(gaz)) not in memo]
+    accounts = _accounts_of(data, todo)  # one lookup for the events no session has drawn yet from this data
     with box:
-        for ev in shown.itertuples(index=False):
-            render_event(store, accounts.get(ev.event_id, data.accounts.iloc[0:0]), ev)
+        for ev in events:
+            render_event(store, accounts.get(ev.event_id, []), ev, memo=memo, gaz=gaz)
         if len(rows) > len(shown):
             if len(shown) < PANEL_CAP:
                 st.button(f"Show {min(PANEL_PAGE, len(rows) - len(shown))} more", key="panel_more",
@@ -153,6 +159,19 @@ def render_panel(store, data, df_all, df_range, places, selected: str, event_id:
                            "narrow the dates or filters to see others.")
     if len(rows) > len(shown):
         st.caption(f"Newest {len(shown)} of {len(rows):,} events.")
+
+
+def _newest(rows: pd.DataFrame, n: int) -> pd.DataFrame:
+    """``views.newest_first(rows, n)`` (the ``n`` newest by day, then id, newest first) by one integer sort
+    (``nlargest`` on two columns costs ~10 ms at 20,000 events, on every rerun)."""
+    if not len(rows):
+        return views.newest_first(rows, n)
+    ids, days = rows["id"].to_numpy(np.int64), rows["day"].to_numpy(np.int64)
+    if ids.min() < 0 or ids.max() >= 1 << 32:
+        return views.newest_first(rows, n)
+    key = days * (1 << 32) + ids  # day, then id: one integer (days are int32)
+    top = np.argpartition(-key, n - 1)[:n] if len(key) > n else np.arange(len(key))
+    return rows.iloc[top[np.argsort(-key[top], kind="stable")]]
 
 
 def _more() -> None:
@@ -175,11 +194,11 @@ def _mentions(value) -> list[dict]:
     return [m for m in (value or []) if isinstance(m, dict)]
 
 
-def place_context(store, r) -> str | None:
+def place_context(store, r, gaz=None) -> str | None:
     """When the excerpt does not name the incident's place, the entry's sentence that does
     (highlighted and escaped), else None."""
     names = [r.place]
-    p = ui.get_gazetteer().get(r.place_id)
+    p = (gaz if gaz is not None else ui.get_gazetteer()).get(r.place_id)
     if p is not None:
         names += list(p.names)
     excerpt = r.excerpt or ""
@@ -224,16 +243,72 @@ def permalink(event_id: str) -> str:
             f'title="A link to this event">link</a>')
 
 
-def render_event(store, accounts: pd.DataFrame, ev) -> None:
-    """One event: its summary, then each account (incident) beneath it (``accounts``: oldest first)."""
+def _records(df: pd.DataFrame) -> list[SimpleNamespace]:
+    """The rows of a small frame as records with attribute access (plain Python values), read one column at
+    a time: ``itertuples`` costs ~4 ms per call on these Arrow-backed frames, once per event."""
+    cols = [str(c) for c in df.columns]
+    return [SimpleNamespace(**dict(zip(cols, row))) for row in zip(*(df[c].tolist() for c in df.columns))]
+
+
+_MEMO_ATTR, _MEMO_CAP = "_panel_html", 5000
+
+
+def _panel_memo(data) -> dict:
+    """The panel's drawn events (their escaped HTML) for this data: kept on the shared, cached data object
+    (``ui.load_reviewed_data``: one per data version and "Show rejected"), so every session reuses what any
+    session drew, and a new data version starts afresh. Key: (event id, gazetteer)."""
+    memo = getattr(data, _MEMO_ATTR, None)
+    if memo is None:
+        memo = {}
+        try:
+            object.__setattr__(data, _MEMO_ATTR, memo)
+        except (AttributeError, TypeError):  # a data object that takes no attributes: this run only
+            pass
+    if len(memo) > _MEMO_CAP:
+        memo.clear()
+    return memo
+
+
+def _accounts_of(data, events: list) -> dict[str, list[SimpleNamespace]]:
+    """The accounts of these events (records with ``incident_ids``) in one lookup: event id -> its accounts,
+    oldest publication first (as ``views.accounts_by_event``, read as records in one pass)."""
+    if not events:
+        return {}
+    ids = [i for ev in events for i in views.parse_ids(ev.incident_ids)]
+    rows = data.by_id.loc[[i for i in ids if i in data.by_id.index]]
+    out: dict[str, list[SimpleNamespace]] = {}
+    for r in _records(rows.sort_values(["published", "id"], kind="stable")):
+        out.setdefault(r.event_id, []).append(r)
+    return out
+
+
+def event_block(store, accounts, ev, gaz=None) -> tuple[str, list[tuple[str, SimpleNamespace]]]:
+    """One event's escaped HTML: its summary line, and each account's card with the account's record
+    (``accounts``: a frame, or records, oldest first)."""
+    head = f'<div class="event-head">{event_summary(ev)} · {permalink(ev.event_id)}</div>'
+    recs = _records(accounts) if isinstance(accounts, pd.DataFrame) else accounts
+    return head, [(account_card(store, r, ev, gaz), r) for r in recs]
+
+
+def render_event(store, accounts, ev, memo: dict | None = None, gaz=None) -> None:
+    """One event: its summary, then each account (incident) beneath it (``accounts``: a frame or records,
+    oldest first). With a ``memo`` (:func:`_panel_memo`) the HTML another run drew for this event is reused."""
+    gaz = gaz if gaz is not None else ui.get_gazetteer()
+    key = (ev.event_id, id(gaz))
+    block = memo.get(key) if memo is not None else None
+    if block is None:
+        block = event_block(store, accounts, ev, gaz)
+        if memo is not None:
+            memo[key] = block
+    head, cards = block
     with st.container(border=True, key=f"event_{ev.event_id}"):
-        st.markdown(f'<div class="event-head">{event_summary(ev)} · {permalink(ev.event_id)}</div>',
-                    unsafe_allow_html=True)
-        for r in accounts.itertuples(index=False):
-            render_account(store, r, ev)
+        st.markdown(head, unsafe_allow_html=True)
+        for card, r in cards:
+            st.markdown(card, unsafe_allow_html=True)
+            account_details(store, r, gaz)
 
 
-def account_actions(incident_row, store=None) -> None:
+def account_actions(incident_row, store=None, gaz=None) -> None:
     """Review controls (confirm / reject / correct, ``ui_review.review_controls``) under each account card,
     in a collapsed expander (the state is the card's badge: confirmed / corrected / rejected): the controls (and their queries)
     run only for an opened expander, so a panel of 50 accounts draws 50 labels, not 50 forms.
@@ -247,7 +322,8 @@ def account_actions(incident_row, store=None) -> None:
     if exp.open:
         with exp:
             ui_review.review_controls(store, {"id": iid, "report_id": int(incident_row.report_id)},
-                                      key=f"panel-{iid}", gazetteer=ui.get_gazetteer())
+                                      key=f"panel-{iid}",
+                                      gazetteer=gaz if gaz is not None else ui.get_gazetteer())
 
 
 def report_link(r) -> str:
@@ -259,9 +335,9 @@ def report_link(r) -> str:
     return title
 
 
-def render_account(store, r, ev=None) -> None:
-    """One account: its date, outlet, publication date, report (linked), count, and the highlighted
-    excerpt, in one element; the whole entry on demand; the review hook."""
+def account_card(store, r, ev=None, gaz=None) -> str:
+    """An account's card (escaped HTML): date, outlet, publication date, report (linked), place when it is
+    not the event's, counts, the highlighted excerpt, and the entry's sentence naming the place."""
     src = f"{r.source or 'unknown source'}" + (f", published {r.published}" if r.published else "")
     bits = [f"<b>{views.escape_md(r.date or 'undated')}</b>", views.escape_md(src)]
     link = report_link(r)
@@ -273,14 +349,19 @@ def render_account(store, r, ev=None) -> None:
     if r.injuries is not None and r.injuries is not pd.NA:
         bits.append(f"injuries {_fmt_num(r.injuries)}")
     excerpt = views.highlight_excerpt(r.excerpt, r.start, _mentions(r.mentions), r.place)
-    where = place_context(store, r)
+    where = place_context(store, r, gaz)
     where_html = (f'<div class="incident-place-sentence"><small>Where, from the same entry:</small> {where}</div>'
                   if where else "")
     state = getattr(r, "review", "machine") or "machine"
     if state in REVIEW_BADGES:
         bits.insert(0, f'<span class="review-badge review-{state}">{views.escape_md(REVIEW_BADGES[state])}</span>')
-    st.markdown(f'<div class="account review-{views.escape_md(state)}"><div><small>{" · ".join(bits)}</small></div>'
-                f'<div class="incident-excerpt">{excerpt}</div>{where_html}</div>', unsafe_allow_html=True)
+    return (f'<div class="account review-{views.escape_md(state)}"><div><small>{" · ".join(bits)}</small></div>'
+            f'<div class="incident-excerpt">{excerpt}</div>{where_html}</div>')
+
+
+def account_details(store, r, gaz=None) -> None:
+    """Under an account's card: the whole entry, why it was read so, and the review controls, each in a
+    collapsed expander whose content is read only when it is opened."""
     if r.entry_end and r.entry_end > (r.entry_start or 0):
         exp = st.expander("Whole entry", key=f"entry_{r.id}", on_change="rerun")
         if exp.open:
@@ -291,7 +372,7 @@ def render_account(store, r, ev=None) -> None:
         with exp:
             rows = store.incidents("id = ?", (int(r.id),))
             st.text("\n".join(views.explain_why(rows[0].get("why") if rows else None)) or "No explanation stored.")
-    account_actions(r, store)
+    account_actions(r, store, gaz)
 
 
 def open_event(ev_all: pd.DataFrame, lo: date, hi: date) -> str:
@@ -328,28 +409,41 @@ def after_slider() -> None:
         st.rerun()
 
 
-def timeline(counts: pd.DataFrame, lo: date, hi: date, rng: tuple[date, date]):
-    """Events per day (``views.timeline_counts``), stacked by type, for the current filters (dates aside);
-    the selected range shaded. Dragging across it selects a span: :func:`apply_timeline` sets the range."""
+@st.cache_resource(max_entries=16, show_spinner=False)
+def _timeline_spec(lo: date, hi: date) -> str:
+    """The timeline's Vega-Lite spec (JSON) for the dates ``lo``..``hi``, built and validated by Altair once
+    per server and shared by every session: the data are named datasets (``bars``: the counts, ``band``: the
+    selected range) sent beside it on each run, so a rerun neither rebuilds the chart nor validates it again."""
     import altair as alt
 
     end = (hi + timedelta(days=1)).isoformat()
     x_scale = alt.Scale(domain=[lo.isoformat(), end])
     names = [*views.EVENT_COLORS, "Other"]
     colors = [*views.EVENT_COLORS.values(), views.OTHER_COLOR]
-    band = alt.Chart(pd.DataFrame({"start": [rng[0].isoformat()],
-                                   "end": [(rng[1] + timedelta(days=1)).isoformat()]})).mark_rect(
-        color="#1f77b4", opacity=0.13).encode(x=alt.X("start:T", scale=x_scale, title=None), x2="end:T")
+    band = alt.Chart(alt.Data(name="band")).mark_rect(color="#1f77b4", opacity=0.13).encode(
+        x=alt.X("start:T", scale=x_scale, title=None), x2="end:T")
     span = alt.selection_interval(name=TIMELINE_PARAM, encodings=["x"])
-    bars = alt.Chart(counts).mark_bar().encode(
+    bars = alt.Chart(alt.Data(name="bars")).mark_bar().encode(
         x=alt.X("utcyearmonthdate(date):T", scale=x_scale, title=None, axis=alt.Axis(format="%d %b", labelOverlap=True)),
         y=alt.Y("sum(events):Q", title="events", axis=alt.Axis(tickMinStep=1)),
         color=alt.Color("event_type:N", scale=alt.Scale(domain=names, range=colors), legend=None),
         tooltip=[alt.Tooltip("utcyearmonthdate(date):T", title="day", format="%Y-%m-%d"),
                  alt.Tooltip("event_type:N", title="type"), alt.Tooltip("sum(events):Q", title="events")],
     ).add_params(span)
-    chart = alt.layer(band, bars).properties(height=110)
-    st.altair_chart(chart, key=TIMELINE_KEY, on_select="rerun", selection_mode=TIMELINE_PARAM, width="stretch")
+    spec = alt.layer(band, bars).properties(height=110).to_dict()  # validated here, once
+    spec.pop("config", None)  # Altair's default theme sizes (Streamlit draws the chart without them)
+    return json.dumps(spec)
+
+
+def timeline(counts: pd.DataFrame, lo: date, hi: date, rng: tuple[date, date]):
+    """Events per day (``views.timeline_counts``), stacked by type, for the current filters (dates aside);
+    the selected range shaded. Dragging across it selects a span: :func:`apply_timeline` sets the range."""
+    spec = json.loads(_timeline_spec(lo, hi))
+    spec["datasets"] = {
+        "band": pd.DataFrame({"start": [rng[0].isoformat()], "end": [(rng[1] + timedelta(days=1)).isoformat()]}),
+        "bars": counts,
+    }
+    st.vega_lite_chart(spec, key=TIMELINE_KEY, on_select="rerun", selection_mode=TIMELINE_PARAM, width="stretch")
     empty = (hi - lo).days + 1 - counts["date"].nunique() if len(counts) else (hi - lo).days + 1
     st.caption(f"Events per day for the current filters; {empty} of {(hi - lo).days + 1} days have none. "
                "Drag across the chart to choose the dates.")
@@ -415,7 +509,7 @@ def map_page() -> None:
         f.start, f.end = ui.date_range(lo, hi, "Dates")
         st.session_state.pop("_pending_range", None)
     in_range = views.filter_events(ev_all, f)
-    places = with_rejected(views.aggregate_places(in_range), in_range)
+    places = with_rejected(ui.places_in_range(in_range, f), in_range)  # shared across sessions
 
     # a click reported since the last run (st_folium stores it under its key)
     handle_click(st.session_state.get(MAP_KEY), places)

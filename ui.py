@@ -449,11 +449,17 @@ FETCH_LIMIT_TEXT = "5 MB"
 FETCH_OPTIONS: dict = {}
 
 
-def fetch_report(url: str):
-    """The page at ``url`` read as a Report keeping its URL (incidents.fetch: polite, public addresses only)."""
-    from incidents.fetch import report_from_url
+FETCH_SECONDS = 30.0  # fetching (its own 10 s network deadline) and reading the page, in a worker
 
-    return report_from_url(url, max_bytes=FETCH_MAX_BYTES, **FETCH_OPTIONS)
+
+def fetch_report(url: str):
+    """The page at ``url`` read as a Report keeping its URL (incidents.fetch: polite, public addresses only).
+    The fetch and the reading of the page run in a worker process (incidents.budget.fetch_within), never on
+    the script thread: a slow site or a huge page cannot stall other sessions. Over FETCH_SECONDS it is
+    stopped: BudgetExceeded (an IncidentMapError) says so in one line."""
+    from incidents import budget
+
+    return budget.fetch_within(url, FETCH_SECONDS, max_bytes=FETCH_MAX_BYTES, **FETCH_OPTIONS)
 
 
 # ---------------------------------------------------------------------- map
@@ -493,9 +499,38 @@ def base_map(points: pd.DataFrame, *, tiles: bool | None = None, cluster: bool =
                          labels=map_labels(), tiles=tiles, cluster=cluster, heat=heat)
 
 
+def places_in_range(in_range: pd.DataFrame, f: Filters) -> pd.DataFrame:
+    """``views.aggregate_places(in_range)``, computed once per (data version, "Show rejected", filters, dates)
+    and shared by every session: a click, a play step, a rerun or another session on the same view reuses it.
+    ``in_range`` must be ``views.filter_events(load_reviewed_data().events, f)``."""
+    path = store_path()
+    key = (data_version(path), bool(st.session_state.get(W_REJECTED, False)), f.start, f.end, tuple(f.event_types),
+           tuple(f.sources), f.place_query, tuple(sorted(f.place_ids)), len(in_range))
+    return _places_in_range(str(path), key, in_range)
+
+
+@st.cache_data(max_entries=64, show_spinner=False)
+def _places_in_range(path: str, key: tuple, _in_range: pd.DataFrame) -> pd.DataFrame:
+    return views.aggregate_places(_in_range)
+
+
+@st.cache_data(max_entries=64, show_spinner=False)
+def _marker_rows_json(places: pd.DataFrame, selected: str, noun: str, size_by: str) -> tuple[str, int]:
+    """The markers' rows as the JavaScript array PlaceMarkers draws (cached by the places' content: shared by
+    every session showing the same places)."""
+    rows = maps.marker_rows(places, selected, noun, size_by)
+    return maps._js_json(rows), len(rows)
+
+
 def marker_layer(places: pd.DataFrame, selected: str, noun: str = "incident",
                  size_by: str = "count") -> folium.FeatureGroup:
-    return maps.marker_layer(places, selected, noun=noun, size_by=size_by)
+    """``maps.marker_layer`` with its rows built once per (places, selection, noun, size) across sessions."""
+    rows_json, n = _marker_rows_json(places, selected or "", noun, size_by)
+    markers = maps.PlaceMarkers([], maps.CLUSTER_OPTIONS, cluster=True)
+    markers.rows, markers.count = rows_json, n
+    fg = folium.FeatureGroup(name="Incidents")
+    fg.add_child(markers)
+    return fg
 
 
 def heat_layer(places: pd.DataFrame, weight: str = "count") -> folium.FeatureGroup:

@@ -1,4 +1,4 @@
-"""Extraction off the caller's thread, in a worker process, within a time budget.
+"""Extraction, and fetching a page, off the caller's thread, in a worker process, within a time budget.
 
 A report that takes too long must not hold the server: a catastrophic regular expression
 holds the GIL, so a thread cannot be stopped and would stall every other session. The
@@ -34,6 +34,13 @@ API (for the dashboard's Reports page and any other caller)::
   call (the gazetteer is loaded then), ``.close()``. Thread-safe: concurrent calls are served
   by the free workers, the others wait (within their budget).
 
+* ``fetch_within(url, seconds=DEFAULT_FETCH_SECONDS, **options)`` fetches the page and reads it
+  (``incidents.fetch.report_from_url(url, **options)``: the HTML parsing holds the GIL) in the
+  shared fetch pool (two workers without a gazetteer, apart from extraction's); returns the
+  Report, or raises :class:`BudgetExceeded` ("URL: fetching and reading the page stopped after
+  N s ..."), :class:`WorkerFailed`, or the fetch's own ``FetchError`` unchanged.
+  ``Extractor.fetch(url, seconds, **options)`` does the same in a pool of one's own.
+
 Workers are started with the ``spawn`` method (no fork of a multi-threaded server).
 """
 from __future__ import annotations
@@ -42,7 +49,9 @@ import atexit
 import multiprocessing as mp
 import os
 import queue
+import sys
 import threading
+import types
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -52,6 +61,7 @@ from gazetteer.errors import IncidentMapError
 from .model import Report
 
 DEFAULT_SECONDS = 60.0  # a 5 MB upload extracts in about 10 s; anything slower is a runaway
+DEFAULT_FETCH_SECONDS = 30.0  # fetch (its own 10 s network deadline) plus reading a page of up to 5 MB
 
 
 class BudgetExceeded(IncidentMapError):
@@ -98,6 +108,12 @@ def _serve(conn) -> None:
         if job is None:
             return
         report, spec = job
+        if spec is None:  # a fetch: (url, options); no gazetteer needed
+            try:
+                conn.send(("ok", _fetch_report(*report)))
+            except BaseException as exc:  # noqa: BLE001 - handed to the caller, who raises it
+                _send_error(conn, exc)
+            continue
         try:
             if loaded is None or loaded[0] != spec:
                 loaded = (spec, Gazetteer.load(user=spec.user, fallback=True if spec.fallback else None))
@@ -106,17 +122,47 @@ def _serve(conn) -> None:
                 continue
             conn.send(("ok", extract(report, loaded[1])))
         except BaseException as exc:  # noqa: BLE001 - handed to the caller, who raises it
-            try:
-                conn.send(("error", exc))
-            except Exception:  # noqa: BLE001 - an exception that cannot be pickled
-                conn.send(("error", RuntimeError(f"{type(exc).__name__}: {exc}")))
+            _send_error(conn, exc)
+
+
+def _send_error(conn, exc: BaseException) -> None:
+    try:
+        conn.send(("error", exc))
+    except Exception:  # noqa: BLE001 - an exception that cannot be pickled
+        conn.send(("error", RuntimeError(f"{type(exc).__name__}: {exc}")))
+
+
+def _fetch_report(url: str, options: dict) -> Report:
+    """In the worker: fetch the page and read it (HTML parsing holds the GIL) as a Report keeping its URL."""
+    from .fetch import report_from_url
+
+    return report_from_url(url, **options)
+
+
+_MAIN_LOCK = threading.Lock()
+
+
+def _start_clean(proc) -> None:
+    """Start a spawned process without running the caller's ``__main__`` again in it. ``spawn`` re-runs the
+    parent's main script in the child; under ``streamlit run`` that is the app's page (Streamlit puts the
+    running script in ``sys.modules["__main__"]``), which would draw the page in the worker and try to start
+    a worker of its own there, so the worker died at once. The worker needs nothing from ``__main__``: for
+    the start, a bare module stands in for it."""
+    main = sys.modules.get("__main__")
+    with _MAIN_LOCK:
+        sys.modules["__main__"] = types.ModuleType("__main__")  # no __file__, no __spec__: nothing to re-run
+        try:
+            proc.start()
+        finally:
+            if main is not None:
+                sys.modules["__main__"] = main
 
 
 class _Worker:
     def __init__(self, ctx):
         self.conn, child = ctx.Pipe()
         self.proc = ctx.Process(target=_serve, args=(child,), daemon=True, name="incidents-extract")
-        self.proc.start()
+        _start_clean(self.proc)
         child.close()
 
     def kill(self) -> None:
@@ -165,31 +211,51 @@ class Extractor:
     def extract(self, report: Report, seconds: float = DEFAULT_SECONDS, user: str | os.PathLike | None = None,
                 fallback: bool = True):
         """The extraction of ``report``, or :class:`BudgetExceeded` after ``seconds``."""
-        if self._closed:
-            raise WorkerFailed("the extractor is closed")
-        deadline = time.monotonic() + seconds
         label = _label(report)
+        return self._call((report, _GazetteerSpec.of(user, fallback)), seconds, Messages(
+            busy=f"extraction of {label} did not start within {seconds:g} s: every extraction worker is busy "
+                 "with other reports; try again in a moment",
+            over=f"extraction of {label} stopped after {seconds:g} s (the time budget); the report is too long "
+                 "or too unusual to read here: split it into smaller parts, or run 'python -m incidents "
+                 "extract' on it",
+            died=f"the extraction worker for {label} died (exit code {{code}}), probably out of memory; try a "
+                 "smaller report"))
+
+    def fetch(self, url: str, seconds: float = DEFAULT_FETCH_SECONDS, **options):
+        """``incidents.fetch.report_from_url(url, **options)`` (fetch, then read the page) in a worker, or
+        :class:`BudgetExceeded` after ``seconds``; fetch errors (``FetchError``) are raised as they are."""
+        from .fetch import shown_url
+
+        shown = shown_url(url, 120)
+        return self._call(((url, dict(options)), None), seconds, Messages(
+            busy=f"{shown}: the page was not fetched within {seconds:g} s: every fetch worker is busy with "
+                 "other pages; try again in a moment",
+            over=f"{shown}: fetching and reading the page stopped after {seconds:g} s (the time budget); the "
+                 "site is too slow or the page too large to read here: try again later, or save the page and "
+                 "upload the file",
+            died=f"{shown}: the fetch worker died (exit code {{code}}), probably out of memory"))
+
+    def _call(self, job: tuple, seconds: float, msg: "Messages"):
+        if self._closed:
+            raise WorkerFailed("the worker pool is closed")
+        deadline = time.monotonic() + seconds
         try:
             w = self._idle.get(timeout=max(0.0, seconds))
         except queue.Empty:
-            raise BudgetExceeded(f"extraction of {label} did not start within {seconds:g} s: every extraction "
-                                 "worker is busy with other reports; try again in a moment") from None
+            raise BudgetExceeded(msg.busy) from None
         answered = False
         try:
             if w is None or not w.proc.is_alive():
                 if w is not None:
                     self._discard(w)
                 w = self._spawn()
-            w.conn.send((report, _GazetteerSpec.of(user, fallback)))
+            w.conn.send(job)
             if not w.conn.poll(max(0.0, deadline - time.monotonic())):
-                raise BudgetExceeded(f"extraction of {label} stopped after {seconds:g} s (the time budget); "
-                                     "the report is too long or too unusual to read here: split it into "
-                                     "smaller parts, or run 'python -m incidents extract' on it")
+                raise BudgetExceeded(msg.over)
             try:
                 status, value = w.conn.recv()
             except (EOFError, OSError):
-                raise WorkerFailed(f"the extraction worker for {label} died (exit code {w.proc.exitcode}), "
-                                   "probably out of memory; try a smaller report") from None
+                raise WorkerFailed(msg.died.format(code=w.proc.exitcode)) from None
             answered = True
         finally:
             if w is not None and not answered:
@@ -215,6 +281,15 @@ class Extractor:
             w.kill()
 
 
+@dataclass(frozen=True)
+class Messages:
+    """What a caller is told (one line each) when no worker was free, the budget ran out, or the worker died."""
+
+    busy: str
+    over: str
+    died: str  # may hold {code}: the worker's exit code
+
+
 def _label(report: Report) -> str:
     name = report.title or Path(report.path).name or "the report"
     return repr(name[:60] + ("…" if len(name) > 60 else ""))
@@ -232,6 +307,25 @@ def shared_extractor() -> Extractor:
             _shared = Extractor(workers=1)
             atexit.register(_shared.close)
         return _shared
+
+
+_shared_fetcher: Extractor | None = None
+
+
+def shared_fetcher() -> Extractor:
+    """The process-wide fetch pool (two workers, no gazetteer: a slow site does not hold up extraction, and
+    one slow site does not hold up another page's fetch), created on first use and closed at exit."""
+    global _shared_fetcher
+    with _shared_lock:
+        if _shared_fetcher is None:
+            _shared_fetcher = Extractor(workers=2)
+            atexit.register(_shared_fetcher.close)
+        return _shared_fetcher
+
+
+def fetch_within(url: str, seconds: float = DEFAULT_FETCH_SECONDS, **options) -> Report:
+    """``incidents.fetch.report_from_url(url, **options)`` in a shared fetch worker, within ``seconds``."""
+    return shared_fetcher().fetch(url, seconds, **options)
 
 
 def extract_within(report: Report, seconds: float = DEFAULT_SECONDS, user: str | os.PathLike | None = None,

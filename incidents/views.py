@@ -72,9 +72,10 @@ def escape_label(text: object) -> str:
     ``& < > " '`` become entities, and so do the characters that matter to the
     template string (backtick, ``$``, backslash); newlines become spaces.
     """
-    s = html.escape("" if text is None else str(text), quote=True)
-    s = s.replace("\r", " ").replace("\n", " ")
-    return "".join(_LABEL_EXTRA.get(ch, ch) for ch in s)
+    return html.escape("" if text is None else str(text), quote=True).translate(_LABEL_TABLE)
+
+
+_LABEL_TABLE = str.maketrans({"\r": " ", "\n": " ", **_LABEL_EXTRA})  # one C-level pass
 
 
 # Every ASCII punctuation character, so that neither HTML nor Markdown (nor
@@ -84,18 +85,11 @@ _MD_PUNCT = set("&<>\"'`$\\*_[](){}#+-.!|~:=^%@;,?/")
 
 def escape_md(text: object) -> str:
     """Escape text for ``st.markdown(..., unsafe_allow_html=True)``: inert as HTML and Markdown."""
-    s = "" if text is None else str(text)
-    out = []
-    for ch in s:
-        if ch in _MD_PUNCT:
-            out.append(f"&#{ord(ch)};")
-        elif ch == "\n":
-            out.append("<br>")
-        elif ch == "\r":
-            continue
-        else:
-            out.append(ch)
-    return "".join(out)
+    return ("" if text is None else str(text)).translate(_MD_TABLE)
+
+
+# one C-level pass (the panel escapes every account's text on every run)
+_MD_TABLE = str.maketrans({**{ch: f"&#{ord(ch)};" for ch in _MD_PUNCT}, "\n": "<br>", "\r": None})
 
 
 def md_text(text: object) -> str:

@@ -5,9 +5,11 @@ A URL is fetched through :mod:`incidents.fetch` (polite: user agent, timeout, si
 limits; http/https only; private and local addresses refused) and the report keeps its URL, so a
 refresh of it is a new version of the same report (``ingest``).
 
-Save stores the preview's own extraction (it is not run again). Extraction runs on the
-script thread; a worker process with a time budget (incidents/budget.py) is to be used
-here once it lands.
+Save stores the preview's own extraction (it is not run again). Nothing slow runs on the script
+thread, so one long or unusual report cannot stall the other sessions: extraction (preview and
+Refresh) runs in a worker process within ``EXTRACT_SECONDS`` and the URL fetch with the reading of
+the page in another within ``ui.FETCH_SECONDS`` (incidents/budget.py); over budget the worker is
+stopped and the page says so in one line.
 """
 from __future__ import annotations
 
@@ -31,6 +33,7 @@ MAX_FILES = 20  # files read and previewed at once (each is extracted once, then
 PREVIEW_COLUMNS = ["date", "place", "event_type", "sub_event_type", "fatalities", "injuries",
                    "geo_precision", "dateline", "excerpt"]
 
+EXTRACT_SECONDS = 60.0  # a 5 MB report extracts in about 10 s; slower is a runaway (stopped, and said so)
 MODE_URL = "From a URL"
 st.title("Reports")
 
@@ -81,11 +84,21 @@ def read_input(mode: str):
 
 @st.cache_data(max_entries=MAX_FILES + 4, show_spinner="Finding incidents…")
 def _extract(report_hash: str, _text: str, source: str, published, title: str, gaz_key: tuple):
-    """Extraction of one report, cached: widget changes on this page do not redo it."""
-    from incidents.extract import extract
+    """Extraction of one report, cached: widget changes on this page do not redo it. It runs in the
+    extraction worker (incidents.budget), within EXTRACT_SECONDS: never on this session's script thread."""
     from incidents.model import Report
 
-    return extract(Report(text=_text, source=source, published=published, title=title), ui.get_gazetteer())
+    return _extract_off_thread(Report(text=_text, source=source, published=published, title=title))
+
+
+def _extract_off_thread(report):
+    """``extract(report, gazetteer)`` in the worker process, with the user's gazetteer; BudgetExceeded (an
+    IncidentMapError) when it takes longer than EXTRACT_SECONDS."""
+    from gazetteer import default_user_path
+
+    from incidents import budget
+
+    return budget.extract_within(report, EXTRACT_SECONDS, user=default_user_path())
 
 
 def preview(report, gaz):
@@ -311,9 +324,10 @@ def _refresh(rid: int, url: str) -> None:
     st.session_state["rep_saved"] = ""
     st.session_state["rep_refresh_error"] = ""
     try:
-        report = ui.fetch_report(url)
+        report = ui.fetch_report(url)  # fetched and read in a worker, within ui.FETCH_SECONDS
+        ex = _extract_off_thread(report)  # and extracted in another, within EXTRACT_SECONDS
         with ui.open_store() as store:
-            res = ingest(store, report, ui.get_gazetteer())
+            res = ingest(store, report, ui.get_gazetteer(), extraction=ex)
     except IncidentMapError as exc:
         st.session_state["rep_refresh_error"] = f"Could not refresh report #{rid}: {exc}"
         return

@@ -132,3 +132,12 @@ def test_bench_load_smoke_one_and_two_sessions_300_incidents(tmp_path):  # ~60 s
     assert re.search(r"^\| 2 +\| warm +\| [\d.]+ s +\| [\d.]+ / [\d.]+ s +\| [\d.]+ / [\d.]+ s +\| [\d.]+ / [\d.]+ s",
                      out, re.M), out
     assert "views.aggregate_places" in out and "cache_resource: shared" in out
+
+
+@pytest.mark.slow
+def test_bench_load_reruns_in_process_300_incidents(tmp_path):  # ~30 s: AppTest reruns, no browser
+    out = _run([str(BENCH / "bench_load.py"), "--size", "300", "--sessions", "0", "--reruns",
+                "--workdir", str(tmp_path)], timeout=400)
+    for name in ("session's first run", "slider, first session", "slider, second session", "place selected"):
+        assert re.search(rf"^  {re.escape(name)}.* median +\d+ ms", out, re.M), out
+    assert "dashboard under load" not in out  # no browser round

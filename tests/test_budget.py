@@ -1,7 +1,9 @@
 """Extraction in a reusable worker process, within a time budget (incidents/budget.py)."""
 from __future__ import annotations
 
+import os
 import threading
+import time
 from datetime import date
 from pathlib import Path
 
@@ -105,5 +107,100 @@ def test_waiting_for_a_busy_worker_counts_against_the_budget(user_file):
         with pytest.raises(BudgetExceeded, match="every extraction worker is busy"):
             ex.extract(report_from_text(SMALL, published=date(2024, 2, 7)), 0.2, user=user_file, fallback=False)
         slow.join()
+    finally:
+        ex.close()
+
+
+# ---------------------------------------------------------------------- fetch + read in a worker
+PAGE = ("<html><head><title>Strike in Khiam</title></head><body><main><article><p>" + SMALL
+        + "</p></article></main></body></html>")
+
+
+@pytest.fixture
+def web():
+    from tests.local_http import LocalServer, page
+
+    server = LocalServer().start()
+    server.routes["/page"] = page(PAGE)
+
+    def trickle(h):  # headers at once, then a byte every 50 ms: each read is quick, the whole page is not
+        h.send_response(200)
+        h.send_header("Content-Type", "text/html; charset=utf-8")
+        h.send_header("Content-Length", "100000")
+        h.end_headers()
+        while not server.release.wait(0.05):
+            h.wfile.write(b"x")
+            h.wfile.flush()
+
+    server.routes["/trickle"] = trickle
+    # a large page (under the size limit) of many small elements: reading it takes far longer than 0.3 s
+    huge = "<html><body><main>" + "<div><span>Gaza</span> <b>x</b></div>" * 120_000 + "</main></body></html>"
+    server.routes["/huge"] = page(huge)
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def fetcher():
+    ex = Extractor(workers=1)
+    yield ex
+    ex.close()
+
+
+LOCAL = {"allow_addresses": ["127.0.0.1"]}
+
+
+def test_a_page_is_fetched_and_read_in_a_worker(fetcher, web):
+    rep = fetcher.fetch(web.url("/page"), 30, **LOCAL)
+    assert rep.title == "Strike in Khiam" and "Khiam" in rep.text and rep.url == web.url("/page")
+    pids = _pids(fetcher)
+    assert pids and os.getpid() not in pids  # another process
+    fetcher.fetch(web.url("/page"), 30, **LOCAL)
+    assert _pids(fetcher) == pids  # reused
+
+
+def test_a_slow_site_is_stopped_at_the_budget_and_the_next_fetch_works(fetcher, web):
+    fetcher.fetch(web.url("/page"), 30, **LOCAL)  # the worker is up
+    before = _pids(fetcher)
+    t0 = time.monotonic()
+    with pytest.raises(BudgetExceeded, match=r"fetching and reading the page stopped after 0.5 s") as err:
+        fetcher.fetch(web.url("/trickle"), 0.5, **LOCAL)
+    assert time.monotonic() - t0 < 5  # not the fetch's own 10 s deadline
+    assert isinstance(err.value, IncidentMapError) and "\n" not in str(err.value)
+    assert web.url("/trickle") in str(err.value)
+    assert not (before & _pids(fetcher))  # the stuck worker was killed
+    assert fetcher.fetch(web.url("/page"), 30, **LOCAL).title == "Strike in Khiam"
+
+
+def test_a_huge_page_is_stopped_while_it_is_read(fetcher, web):
+    fetcher.fetch(web.url("/page"), 30, **LOCAL)
+    with pytest.raises(BudgetExceeded, match="stopped after 0.3 s"):
+        fetcher.fetch(web.url("/huge"), 0.3, **LOCAL)
+
+
+def test_fetch_errors_reach_the_caller_as_they_are(fetcher, web):
+    from incidents.errors import FetchError, FetchProblem
+
+    with pytest.raises(FetchError) as err:
+        fetcher.fetch(web.url("/page"), 30)  # the private-address guard stays on without the option
+    assert err.value.problem is not None and web.url("/page") in str(err.value)
+    assert err.value.problem != FetchProblem.NO_TEXT
+
+
+def test_a_worker_starts_under_an_app_script_as_main(tmp_path, monkeypatch, web):
+    """``streamlit run`` puts the page's script in ``sys.modules["__main__"]``; spawn would run it again in
+    the worker (drawing the page there and starting a worker of its own), and the worker died at once."""
+    import sys
+    import types
+
+    script = tmp_path / "page.py"
+    script.write_text("raise SystemExit('the page ran in the worker')\n", encoding="utf-8")
+    page = types.ModuleType("__main__")
+    page.__file__ = str(script)
+    monkeypatch.setitem(sys.modules, "__main__", page)
+    ex = Extractor(workers=1)
+    try:
+        assert ex.fetch(web.url("/page"), 30, **LOCAL).title == "Strike in Khiam"
+        assert sys.modules["__main__"] is page  # put back
     finally:
         ex.close()

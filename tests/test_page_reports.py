@@ -1,6 +1,7 @@
 """AppTest of pages/2_Reports.py: paste -> preview -> save -> on the dashboard; uploads; bad input; delete."""
 from __future__ import annotations
 
+import html
 from datetime import date
 
 import pytest
@@ -282,6 +283,53 @@ def test_the_url_field_refuses_local_and_private_addresses(ui_env, pipeline):
         ok(at.run())
         assert at.error and "Could not fetch" in at.error[0].value, url
         assert not any(b.key == "save_report" for b in at.button)
+
+
+def test_a_slow_page_is_fetched_off_the_script_thread_and_stopped_at_the_budget(ui_env, pipeline, web,
+                                                                               monkeypatch):
+    import ui
+
+    def trickle(h):  # headers at once, then a byte every 50 ms: the page never ends within the budget
+        h.send_response(200)
+        h.send_header("Content-Type", "text/html; charset=utf-8")
+        h.send_header("Content-Length", "100000")
+        h.end_headers()
+        while not web.release.wait(0.05):
+            h.wfile.write(b"x")
+            h.wfile.flush()
+
+    web.routes["/slow"] = trickle
+    monkeypatch.setattr(ui, "FETCH_SECONDS", 1.0)
+    at = ok(page().run())
+    at.radio(key="rep_mode").set_value("From a URL")
+    ok(at.run())
+    at.text_input(key="rep_url").set_value(web.url("/slow"))
+    at.button(key="rep_fetch").click()
+    ok(at.run())
+    assert at.error, all_text(at)
+    msg = html.unescape(at.error[0].value)  # shown escaped
+    assert "Could not fetch the page" in msg and "stopped after 1 s (the time budget)" in msg and "\n" not in msg
+    assert not any(b.key == "save_report" for b in at.button)
+    # the next fetch (the worker was replaced) works
+    at.text_input(key="rep_url").set_value(web.url("/live"))
+    at.button(key="rep_fetch").click()
+    ok(at.run())
+    assert not at.error and [t for t in at.text_input if t.label == "Title"][0].value == "Strikes in Rafah: live updates"
+
+
+def test_extraction_over_its_budget_is_stopped_and_said_in_one_line(ui_env, pipeline, monkeypatch):
+    from incidents import budget
+
+    def over(report, seconds=60, **_):
+        raise budget.BudgetExceeded(f"extraction of {report.title!r} stopped after {seconds:g} s (the time budget)")
+
+    monkeypatch.setattr(budget, "extract_within", over)
+    at = ok(page().run())
+    at.text_area(key="rep_text").set_value(REPORT + "\nA different tail so the cache does not answer.\n")
+    ok(at.run())
+    msg = html.unescape(at.error[0].value) if at.error else ""
+    assert "Extraction failed: extraction of" in msg and "stopped after 60 s (the time budget)" in msg
+    assert not any(b.key == "save_report" for b in at.button)
 
 
 def test_several_files_are_saved_as_previewed(ui_env, pipeline, extract_calls):

@@ -273,18 +273,22 @@ def downloads(monkeypatch):
 
 @pytest.fixture
 def extract_calls(monkeypatch) -> dict:
-    """Counts calls of ``incidents.extract.extract`` (``{"n": calls}``): a page that saves its preview
-    must not extract again."""
+    """Counts extractions (``{"n": calls}``): calls of ``incidents.extract.extract`` in this process and of
+    ``incidents.budget.extract_within`` (the worker process the Reports page extracts in): a page that
+    saves its preview must not extract again."""
+    import incidents.budget as budget_mod
     import incidents.extract as extract_mod
 
     calls = {"n": 0}
-    real = extract_mod.extract
 
-    def counting(*a, **k):
-        calls["n"] += 1
-        return real(*a, **k)
+    def counted(real):
+        def counting(*a, **k):
+            calls["n"] += 1
+            return real(*a, **k)
+        return counting
 
-    monkeypatch.setattr(extract_mod, "extract", counting)
+    monkeypatch.setattr(extract_mod, "extract", counted(extract_mod.extract))
+    monkeypatch.setattr(budget_mod, "extract_within", counted(budget_mod.extract_within))
     return calls
 
 
