@@ -128,3 +128,23 @@ def test_the_calendar_is_one_vocabulary_everyone_reads():
     assert dates.MONTHS == cal.months and dates.WEEKDAYS == list(cal.weekdays)
     assert candidates.MONTHS == set(cal.months) and set(cal.weekdays) <= geonames.STOPLIST
     assert set(cal.month_abbreviations) <= sentences.ABBREVIATIONS
+
+
+def test_cues_are_guarded_and_match_as_written():
+    """Every cue is compiled behind its first-character guard; the matches are those of its patterns as written."""
+    from incidents.rules import RULES_DIR, _read, compile_patterns
+
+    book = load()
+    assert sum(c.pattern.startswith("(?=") for c in book.cues.values()) > len(book.cues) // 2
+    texts = ["Israeli strikes would hit Khan Younis, officials warned on Monday.", "  the strike", "",
+             "In retaliation for the attack on January 28, a drone killed three fighters.", "ſtrike K \u212a İı"]
+    for path in sorted((RULES_DIR / "en").glob("*.toml")):
+        if path.stem == "triggers":
+            continue
+        for name, spec in _read(path).items():
+            if name in ("vocab", "outlet", "line"):
+                continue
+            plain, cue = compile_patterns(spec, name), book.cue(name)
+            for text in texts:
+                assert [m.span() for m in cue.finditer(text)] == [m.span() for m in plain.finditer(text)], name
+                assert bool(cue.match(text)) == bool(plain.match(text)), name

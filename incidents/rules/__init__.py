@@ -206,6 +206,15 @@ def compile_patterns(spec: dict, where: str) -> re.Pattern:
         raise RulesError(f"{where}: bad pattern {bad!r}: {exc}" if bad else f"{where}: {exc}") from None
 
 
+def _guard(rx: re.Pattern) -> re.Pattern:
+    """``rx`` behind a look-ahead of its first characters (:func:`guarded`): the same matches, and a
+    search tests one character at most positions instead of every alternative."""
+    try:
+        return guarded(rx.pattern, rx.flags)
+    except re.error:  # pragma: no cover - a pattern the guard cannot wrap stays as it is
+        return rx
+
+
 def _compiles(pattern: str, flags: int) -> bool:
     try:
         re.compile(pattern, flags)
@@ -382,7 +391,7 @@ def load(lang: str = DEFAULT_LANG, folder: Path | None = None) -> Rulebook:
                 raise RulesError(f"{name!r}: expected a table with 'patterns'", str(path))
             if name in cues:
                 raise RulesError(f"cue {name!r} defined twice", str(path))
-            cues[name] = compile_patterns(spec, f"{path.name} [{name}]")
+            cues[name] = _guard(compile_patterns(spec, f"{path.name} [{name}]"))
     if not triggers:
         raise RulesError("no trigger rules (triggers.toml)", str(base))
     prefilter = Prefilter({r.id: r.literals for r in triggers})
