@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 from .rules import alternation, load
+from .rules.prefilter import guard
 
 _BOOK = load()
 UNITS: dict[str, int] = dict(_BOOK.vocab("number_units"))
@@ -28,39 +29,39 @@ _NUM = (r"(?P<num>" + _QUAL + r"(?:\d{1,3}(?:,\d{3})+|\d+|"
 
 KILL_VERB = r"(?:killed|killing|kills|kill|shot dead|shooting dead|slew|slain|martyred|claimed the lives of|left dead)"
 INJURE_VERB = r"(?:wounded|wounding|wounds|injured|injuring|injures|injure|hurt|hurting|maimed)"
-_STOP = re.compile(
+_STOP = guard(re.compile(
     r"\b(?:including|among them|among whom|of whom|one of|of them|most of|many of|some of|all of|in|on|at(?! least| most)|near|when|while|after|before|according|who|that|which|inside|during|"
     r"across|since|as they|as he|as she|amid|by|from|with|following|overnight|earlier|late|early|and wounded|and injured|"
     r"and wounding|and injuring|wounding|injuring|officials|police|the ministry|said|says|for|to)\b|[;:.()—–“”\"]"
-)
+))
 _PRONOUN_ONE = re.compile(r"^(?:him|her|himself|herself)(?:\s+(?:instantly|immediately|outright|too|as well|on the spot))?$")
 _FAMILY_OF = re.compile(r"^(?:a|the|one|his|her|their|an entire|a whole)\s+(?:\w+\s+)?family\s+of\s+(?P<n>\d+|[a-z]+)\b")
-_SUBJECT_BREAK = re.compile(r"\b(?:was|were|is|are|been|killed|wounded|injured|died|dead|said|says|told|that|when|after|"
-                            r"while|as|in|on|at|by)\b", re.I)
+_SUBJECT_BREAK = guard(re.compile(r"\b(?:was|were|is|are|been|killed|wounded|injured|died|dead|said|says|told|that|when|after|"
+                            r"while|as|in|on|at|by)\b", re.I))
 _PERSON_NOUNS = "|".join(sorted(_BOOK.vocab("person_nouns"), key=len, reverse=True))
 _ONE_PERSON = re.compile(r"^(?:[\w’'\-]+\s+){0,3}(?:" + _PERSON_NOUNS + r")(?:\s+[\w’'\-]+){0,3}$")
-_ONE_VICTIM = re.compile(r"(?i)\b(?:a|an|one)\s+(?:[\w’'\-]+\s+){0,3}?(?:" + _PERSON_NOUNS + r")\s+(?:[\w’'\-]+\s+){0,3}?"
-                         r"(?:was|has been|had been)\s+(?:\w+ly\s+)?(?:shot and killed|shot dead|killed|slain|martyred)\b")
+_ONE_VICTIM = guard(re.compile(r"(?i)\b(?:a|an|one)\s+(?:[\w’'\-]+\s+){0,3}?(?:" + _PERSON_NOUNS + r")\s+(?:[\w’'\-]+\s+){0,3}?"
+                         r"(?:was|has been|had been)\s+(?:\w+ly\s+)?(?:shot and killed|shot dead|killed|slain|martyred)\b"))
 # one named person: "Sgt. Omer Gaon, 22, was killed", "Saeed Jaber was killed", "Hussam al-Malah, a Hamas
 # operative, was shot dead" (a name is two to four capitalised words, "al-"/"bin" particles allowed)
 _NAME = r"[A-Z][\w'’\-]+(?: (?:(?:al|el|bin|ibn|abu|Abu|Al|El)[- ])?[A-Z][\w'’\-]+){1,3}"
-_NAMED_VICTIM = re.compile(r"\b" + _NAME + r"(?:, (?:aged )?\d{1,2},|, (?:a|an|the) [^,]{1,60},)? (?:was|has been|had been) "
-                           r"(?:\w+ly )?(?:killed|shot dead|shot and killed)\b")
+_NAMED_VICTIM = guard(re.compile(r"\b" + _NAME + r"(?:, (?:aged )?\d{1,2},|, (?:a|an|the) [^,]{1,60},)? (?:was|has been|had been) "
+                           r"(?:\w+ly )?(?:killed|shot dead|shot and killed)\b"))
 _NAMED_OBJECT = re.compile(r"^(?:(?:[A-Z][\w'’\-]+|al-[\w'’\-]+|bin|ibn|abu|Abu|Sgt\.|Dr\.|Capt\.|Maj\.|Col\.|Lt\.)\s*){2,5}$")
 # "Abu Ali, a local commander, and his son": the apposition says who the named person is, not another victim
-_APPOSITION = re.compile(r"(" + _NAME + r"), (?:a|an|the) (?:[\w'’\-]+ ){0,5}?(?:" + _PERSON_NOUNS +
-                         r")\b(?=,|$|\s+and\b)")
-_SHOT_ONE_DEAD = re.compile(r"(?i)\bshot (?:the|a|an|his|her) (?:[\w'’\-]+ ){0,2}?(?:" + _PERSON_NOUNS + r") dead\b")
+_APPOSITION = guard(re.compile(r"(" + _NAME + r"), (?:a|an|the) (?:[\w'’\-]+ ){0,5}?(?:" + _PERSON_NOUNS +
+                         r")\b(?=,|$|\s+and\b)"))
+_SHOT_ONE_DEAD = guard(re.compile(r"(?i)\bshot (?:the|a|an|his|her) (?:[\w'’\-]+ ){0,2}?(?:" + _PERSON_NOUNS + r") dead\b"))
 # "the death toll from the strike rose to 8", "the number of people killed in the strike has risen to eight"
-_TOLL_ROSE = re.compile(r"(?i)\b(?:(?:death toll|toll)\s+(?:from|of|in)\s+(?:the|[a-z]+(?:'s|’s))|number of (?:people|those|"
+_TOLL_ROSE = guard(re.compile(r"(?i)\b(?:(?:death toll|toll)\s+(?:from|of|in)\s+(?:the|[a-z]+(?:'s|’s))|number of (?:people|those|"
                         r"dead|victims|Palestinians|civilians) (?:killed|dead))\s+(?:[\w’'-]+\s+){0,20}?"
-                        r"(?:has\s+|had\s+)?(?:rose|risen|climbed|reached|jumped|increased)\s+to\s+" + _NUM)
+                        r"(?:has\s+|had\s+)?(?:rose|risen|climbed|reached|jumped|increased)\s+to\s+" + _NUM))
 _NOUNISH = re.compile(r"^[\w’'\-]+")
 
 
-_VAGUE_WORD = re.compile(r"(?i)\b(?:" + "|".join(sorted((re.escape(w) for w in VAGUE), key=len, reverse=True)) + r")\b")
-_EXACT_WORD = re.compile(r"(?i)\d|\b(?:" + "|".join(sorted((w for w in list(UNITS) + list(TENS)
-                                                             if UNITS.get(w, 2) > 1 or w == "one"), key=len, reverse=True)) + r")\b")
+_VAGUE_WORD = guard(re.compile(r"(?i)\b(?:" + "|".join(sorted((re.escape(w) for w in VAGUE), key=len, reverse=True)) + r")\b"))
+_EXACT_WORD = guard(re.compile(r"(?i)\d|\b(?:" + "|".join(sorted((w for w in list(UNITS) + list(TENS)
+                                                             if UNITS.get(w, 2) > 1 or w == "one"), key=len, reverse=True)) + r")\b"))
 
 
 def is_vague(phrase: str) -> bool:
@@ -176,7 +177,7 @@ def _victims_after(text: str) -> tuple[int | None, int]:
 
 _NEXT_WORD = re.compile(r"\s\S")
 _AGE = re.compile(r"[- ](?:year|month|week|day)s?[- ]old")
-_MONTH_AT_END = re.compile(r"(?i)\b(?:" + alternation(_BOOK.calendar.month_prefixes(), title=False) + r")[a-z]*\.?\s*$")
+_MONTH_AT_END = guard(re.compile(r"(?i)\b(?:" + alternation(_BOOK.calendar.month_prefixes(), title=False) + r")[a-z]*\.?\s*$"))
 _MONTH_TAIL = re.compile(r"(?i)[a-z]*\.?\s*")
 _CLOCK_AFTER = re.compile(r"\s*(?::\d|[.:]\d\d\b|\s*(?:gmt|bst|utc|[ap]\.?m\b|et\b))", re.I)
 _TAIL = 64
@@ -223,14 +224,14 @@ def _overlapping(pattern: re.Pattern, text: str):
 def _patterns(verb: str, passive_words: str) -> tuple[re.Pattern, re.Pattern, re.Pattern]:
     """The three count patterns of a kind of casualty, compiled once."""
     # number before the verb: "two fishermen have been killed", "27 dead", "3 killed"
-    before = re.compile(
+    before = guard(
         r"(?i)\b" + _NUM + r"(?P<np>(?:\s+(?!(?:were|was|have|has|had|are|is|and|or|without|where|who|which|that|"
         r"saying|after|when|while|because|but|if|said|says)\b)[\w’'\-]+){0,7}?"
         r"(?:,\s+including\s+[^,.;]{1,60},)?)\s+"
         r"(?:(?:were|was|have been|has been|had been|are|is|got|being|been)\s+(?:\w+ly\s+)?)?(?P<verb>" + passive_words + r")\b"
     )
-    passive = re.compile(r"(?i)\b(?:were|was|have been|has been|had been)\s+(?:\w+ly\s+)?(?:" + passive_words + r")\b")
-    active = re.compile(r"(?i)\b" + verb + r"\s+")
+    passive = guard(r"(?i)\b(?:were|was|have been|has been|had been)\s+(?:\w+ly\s+)?(?:" + passive_words + r")\b")
+    active = guard(r"(?i)\b" + verb + r"\s+")
     return before, passive, active
 
 
@@ -238,8 +239,8 @@ def _patterns(verb: str, passive_words: str) -> tuple[re.Pattern, re.Pattern, re
 _OBJECT_AFTER = re.compile(r"\s+(?:a|an|the|his|her|their|its|at least|more than|over|about|some|several|dozens|scores|"
                            r"hundreds|\d+|" + _NUMWORD + r")\b", re.I)
 _COMBINED = re.compile(r"\s+(?:and|or|and/or)\s+(?:injured|wounded|hurt)\b", re.I)  # "150 killed and injured": not deaths
-_CUMULATIVE_BEFORE = re.compile(r"\b(?:that|which|who)\s+(?:have|has|had)\s+(?:\w+\s+){0,2}$", re.I)  # "shootings that have killed hundreds"
-_ALSO_BEFORE = re.compile(r"\balso\s+$", re.I)
+_CUMULATIVE_BEFORE = guard(re.compile(r"\b(?:that|which|who)\s+(?:have|has|had)\s+(?:\w+\s+){0,2}$", re.I))  # "shootings that have killed hundreds"
+_ALSO_BEFORE = guard(re.compile(r"\balso\s+$", re.I))
 _GROUP_ITEM = re.compile(r"^(?:the\s+)?(?:[\w’'\-]+\s+){0,2}(?P<g>" + "|".join(map(re.escape, GROUPS)) + r")$")
 
 
@@ -307,6 +308,9 @@ def _count(sentence: str, verb: str, passive_words: str) -> Count | None:
     return best
 
 
+_DEATH_OF = guard(r"(?i)\b(?:killing|death|deaths) of (?:the )?" + _NUM + r"\b(?! (?:of|in|since))")
+_BODIES_OF = guard(r"(?i)\b(?:bodies of|recovered the bodies of)\s+" + _NUM)
+_N_BODIES = guard(r"(?i)\b" + _NUM + r"\s+bodies\b")
 _DEAD_WORDS = r"killed|dead|died|slain|martyred|shot dead|lost their lives|perished|fatalities|deaths"
 _HURT_WORDS = r"wounded|injured|hurt|maimed"
 
@@ -334,12 +338,12 @@ def fatalities(sentence: str) -> Count | None:
         m = _ONE_VICTIM.search(sentence)
         if m:
             c = Count(1, m.group(0), m.start(), m.end())
-    m = re.search(r"(?i)\b(?:killing|death|deaths) of (?:the )?" + _NUM + r"\b(?! (?:of|in|since))", sentence)
+    m = _DEATH_OF.search(sentence)
     if m and c is None:
         n = parse_number(m.group("num"))
         if n:
             c = Count(n, m.group(0), m.start(), m.end())
-    m = re.search(r"(?i)\b(?:bodies of|recovered the bodies of)\s+" + _NUM, sentence) or re.search(r"(?i)\b" + _NUM + r"\s+bodies\b", sentence)
+    m = _BODIES_OF.search(sentence) or _N_BODIES.search(sentence)
     if m and c is None:
         n = parse_number(m.group("num"))
         if n:

@@ -148,3 +148,14 @@ def test_cues_are_guarded_and_match_as_written():
             for text in texts:
                 assert [m.span() for m in cue.finditer(text)] == [m.span() for m in plain.finditer(text)], name
                 assert bool(cue.match(text)) == bool(plain.match(text)), name
+
+
+def test_guard_takes_leading_inline_flags_and_keeps_matches():
+    from incidents.rules.prefilter import guard
+
+    for pattern in [r"(?i)\b(?:killing|death) of \d+", r"\b(?:were|was)\s+killed\b", r"(?i)\bshot dead\b"]:
+        g = guard(pattern)
+        text = "The KILLING of 3 men; they were killed. Two were Shot Dead, death of 12."
+        assert [m.span() for m in g.finditer(text)] == [m.span() for m in re.finditer(pattern, text)]
+        assert g.pattern.startswith("(?=")
+    assert guard(re.compile(r".*")).pattern == ".*"  # no first characters: compiled as written

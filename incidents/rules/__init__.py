@@ -29,7 +29,7 @@ from functools import lru_cache
 from pathlib import Path
 
 from ..errors import RulesError
-from .prefilter import Prefilter, guarded, required_literals
+from .prefilter import Prefilter, guard, guarded, required_literals
 
 RULES_DIR = Path(__file__).resolve().parent
 DEFAULT_LANG = "en"
@@ -204,15 +204,6 @@ def compile_patterns(spec: dict, where: str) -> re.Pattern:
     except re.error as exc:
         bad = next((p for p in pats if not _compiles(p, flags)), None)
         raise RulesError(f"{where}: bad pattern {bad!r}: {exc}" if bad else f"{where}: {exc}") from None
-
-
-def _guard(rx: re.Pattern) -> re.Pattern:
-    """``rx`` behind a look-ahead of its first characters (:func:`guarded`): the same matches, and a
-    search tests one character at most positions instead of every alternative."""
-    try:
-        return guarded(rx.pattern, rx.flags)
-    except re.error:  # pragma: no cover - a pattern the guard cannot wrap stays as it is
-        return rx
 
 
 def _compiles(pattern: str, flags: int) -> bool:
@@ -391,7 +382,7 @@ def load(lang: str = DEFAULT_LANG, folder: Path | None = None) -> Rulebook:
                 raise RulesError(f"{name!r}: expected a table with 'patterns'", str(path))
             if name in cues:
                 raise RulesError(f"cue {name!r} defined twice", str(path))
-            cues[name] = _guard(compile_patterns(spec, f"{path.name} [{name}]"))
+            cues[name] = guard(compile_patterns(spec, f"{path.name} [{name}]"))
     if not triggers:
         raise RulesError("no trigger rules (triggers.toml)", str(base))
     prefilter = Prefilter({r.id: r.literals for r in triggers})

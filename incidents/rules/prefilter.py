@@ -271,3 +271,21 @@ def guarded(pattern: str, flags: int = 0) -> re.Pattern:
         plain, folded = plain | folded, set()
     alts = ([f"[{cls(plain)}]"] if plain else []) + ([f"(?i:[{cls(folded)}])"] if folded else [])
     return re.compile(f"(?={'|'.join(alts)})(?:{pattern})", flags)
+
+
+_LEADING_FLAGS = re.compile(r"\(\?([imsx]+)\)")
+
+
+def guard(rx: re.Pattern | str, flags: int = 0) -> re.Pattern:
+    """:func:`guarded` for a compiled regex (or a pattern string), leading inline flags ("(?i)...")
+    included; a pattern the guard cannot wrap is returned compiled as it is."""
+    pattern, flags = (rx.pattern, rx.flags) if isinstance(rx, re.Pattern) else (rx, flags)
+    lead = _LEADING_FLAGS.match(pattern)
+    if lead:
+        for ch in lead.group(1):
+            flags |= {"i": re.I, "m": re.M, "s": re.S, "x": re.X}[ch]
+        pattern = pattern[lead.end():]
+    try:
+        return guarded(pattern, flags)
+    except re.error:
+        return rx if isinstance(rx, re.Pattern) else re.compile(pattern, flags)
