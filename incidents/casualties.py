@@ -64,6 +64,19 @@ _EXACT_WORD = guard(re.compile(r"(?i)\d|\b(?:" + "|".join(sorted((w for w in lis
                                                              if UNITS.get(w, 2) > 1 or w == "one"), key=len, reverse=True)) + r")\b"))
 
 
+# compiled once (were compiled or looked up in re's cache on every call: ~10 per verb of a sentence)
+_QUAL_LEAD = re.compile(r"^" + _QUAL)
+_WORD_PAIR = re.compile(r"(\w+)(?:[- ](\w+))?")
+_ITEM_SPLIT = guard(re.compile(r"(?<!\d),\s*(?:and\s+)?|,(?!\d{3}\b)\s*(?:and\s+)?|\s+and\s+|\s+as well as\s+|\s+along with\s+|\s+plus\s+"))
+_POSSESSIVE_NUMBER = re.compile(r"^(?:his|her|their|its)\s+(?=(?:\d+|" + _NUMWORD + r")\b)")
+_NUM_WORD = re.compile(_NUM + r"\b")
+_AGE_AT = re.compile(r"^[- ](?:year|month|week|day)s?[- ]old")
+_RELATIVE_ITEM = re.compile(r"^(?:his|her|their|its|the)\s+(?:\w+\s+)?(?:wife|husband|son|daughter|mother|father|brother|sister|child|driver|commander|leader|deputy|head|chief|bodyguard)\b")
+_ONE_NOUN_ITEM = re.compile(r"(?:his|her|its|the)\s+(?:[a-z-]+\s+)?(?!rest\b|remainder\b|others?\b|people\b|police\b|crew\b)[a-z]+(?<!s)")
+_ATTACK_WORD = re.compile(r"\b(?:strike|strikes|attack|attacks|airstrike|airstrikes|raid|bombing|shelling|explosion|blast|fire)\b", re.I)
+_SUBJECT_LEAD = re.compile(r"^(?:that|said|says|and|but|when|after)\s+", re.I)
+
+
 def is_vague(phrase: str) -> bool:
     """Does a count phrase rest on a vague quantity ("several", "dozens of"), not a number?"""
     return bool(_VAGUE_WORD.search(phrase)) and not _EXACT_WORD.search(phrase)
@@ -80,7 +93,7 @@ class Count:
 def parse_number(phrase: str) -> int | None:
     """The number a phrase like 'at least 22', 'two', 'twenty-one', 'dozens of' stands for."""
     p = phrase.lower().strip()
-    p = re.sub(r"^" + _QUAL, "", p).strip()
+    p = _QUAL_LEAD.sub("", p).strip()
     p = p.replace(",", "")
     if p.isdigit():
         # a count no single event reaches is not a count ("killing 99999999999999999999"); no int() of a
@@ -88,7 +101,7 @@ def parse_number(phrase: str) -> int | None:
         return int(p) if len(p) <= len(str(MAX_COUNT)) and int(p) <= MAX_COUNT else None
     if p in VAGUE:
         return VAGUE[p]
-    m = re.fullmatch(r"(\w+)(?:[- ](\w+))?", p)
+    m = _WORD_PAIR.fullmatch(p)
     if not m:
         return None
     a, b = m.group(1), m.group(2)
@@ -125,7 +138,7 @@ def _victims_after(text: str) -> tuple[int | None, int]:
     chunk = _APPOSITION.sub(r"\1", text[:end]).rstrip(" ,")
     if not chunk.strip():
         return None, 0
-    items = re.split(r"(?<!\d),\s*(?:and\s+)?|,(?!\d{3}\b)\s*(?:and\s+)?|\s+and\s+|\s+as well as\s+|\s+along with\s+|\s+plus\s+", chunk.strip())
+    items = _ITEM_SPLIT.split(chunk.strip())
     total = 0
     for raw in items:
         item = raw.strip().lower()
@@ -142,8 +155,8 @@ def _victims_after(text: str) -> tuple[int | None, int]:
         if fam and parse_number(fam.group("n")):
             total += parse_number(fam.group("n"))  # "a family of six"
             continue
-        item = re.sub(r"^(?:his|her|their|its)\s+(?=(?:\d+|" + _NUMWORD + r")\b)", "", item)
-        m = re.match(_NUM + r"\b", item)
+        item = _POSSESSIVE_NUMBER.sub("", item)
+        m = _NUM_WORD.match(item)
         if m:
             n = parse_number(m.group("num"))
             rest = item[m.end():].strip()
@@ -152,15 +165,15 @@ def _victims_after(text: str) -> tuple[int | None, int]:
             if m.group("num") in ("a", "an") and not rest:
                 return None, 0
             # "three-year-old" and similar: the number is an age, not a count
-            if re.match(r"^[- ](?:year|month|week|day)s?[- ]old", item[m.end():]):
+            if _AGE_AT.match(item[m.end():]):
                 total += 1
                 continue
             total += n
             continue
-        if re.match(r"^(?:his|her|their|its|the)\s+(?:\w+\s+)?(?:wife|husband|son|daughter|mother|father|brother|sister|child|driver|commander|leader|deputy|head|chief|bodyguard)\b", item):
+        if _RELATIVE_ITEM.match(item):
             total += 1
             continue
-        if re.fullmatch(r"(?:his|her|its|the)\s+(?:[a-z-]+\s+)?(?!rest\b|remainder\b|others?\b|people\b|police\b|crew\b)[a-z]+(?<!s)", item):
+        if _ONE_NOUN_ITEM.fullmatch(item):
             total += 1  # "killing its rider", "killing the driver"
             continue
         if _ONE_PERSON.match(item):
@@ -254,7 +267,7 @@ def _count(sentence: str, verb: str, passive_words: str) -> Count | None:
         aux_used = m.group(0)[m.end("np") - m.start():m.start("verb") - m.start()].strip()
         if num.lower() in ("a", "an", "one", "no") and not aux_used and m.group("verb").lower() not in ("dead", "died"):
             continue
-        if re.search(r"\b(?:strike|strikes|attack|attacks|airstrike|airstrikes|raid|bombing|shelling|explosion|blast|fire)\b", between, re.I):
+        if _ATTACK_WORD.search(between):
             continue  # "an airstrike killed": the number counts attacks
         n = parse_number(num)
         if n is None:
@@ -283,7 +296,7 @@ def _count(sentence: str, verb: str, passive_words: str) -> Count | None:
         cut = max(low.rfind(". ", 0, end), low.rfind(";", 0, end), low.rfind(":", 0, end), breaks[k - 1] - 1 if k else -1)
         seg = low[cut + 1:end] if cut >= 0 else low[:end]
         subject = seg.strip()
-        subject = re.sub(r"^(?:that|said|says|and|but|when|after)\s+", "", subject, flags=re.I)
+        subject = _SUBJECT_LEAD.sub("", subject)
         if " and " not in subject and " as well as " not in subject:
             continue
         n, length = _victims_after(subject)
