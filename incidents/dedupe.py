@@ -71,7 +71,7 @@ class PlaceIndex:
     :func:`_same_event` holds only for incidents on the day or the days beside it whose places
     are the same id, one inside the other (an ancestor, or the country), or in one country
     within ``near_km`` (so less than ``near_km`` apart in latitude). Every incident is filed
-    under its place id, itself and its ancestors, its country and its latitude band; the
+    under its place id, as inside each of its ancestors, its country and its latitude band; the
     candidates for a new incident are those filed under one of the keys it could share, in the
     order they were kept. A page of one day's posts compared every pair (quadratic); the
     candidates are now the incidents at related places only, and the first match is the same.
@@ -89,7 +89,11 @@ class PlaceIndex:
         place = self.gazetteer.get(inc.place_id)
         if place is None:
             return keys
-        keys += [("in", p.id) for p in (place, *self.gazetteer.ancestors(place))]
+        ancestors = self.gazetteer.ancestors(place)
+        if lookup:  # the same place or one enclosing it; a place it encloses
+            keys += [("is", p.id) for p in (place, *ancestors)] + [("within", place.id)]
+        else:
+            keys += [("is", place.id)] + [("within", p.id) for p in ancestors]
         if lookup:
             keys.append(("country", place.country))  # a country named once contains the other's place
             if place.kind == "country":
