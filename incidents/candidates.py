@@ -21,6 +21,7 @@ from .casualties import injuries as count_injuries
 from .clauses import INCLUDING, nearest_group, separate_places, split_clauses
 from .dates import DateExpr, anchored_shift, find_dates, is_anchor
 from .entries import body_segments
+from .gates import EVENT_CUES, cues_in
 from .events import BOOK, DEATH_STEMS, HURT_STEMS, EventHit, TriggerIndex, classify, in_history, triggers
 from .model import Entry, Mention, Report
 from .places import PlaceChoice, choose_place, resolve_dateline
@@ -218,14 +219,15 @@ def read_sentences(ctx: EntryContext) -> list[Candidate]:
 def _read(sent: Sentence, ctx: EntryContext) -> list[Candidate]:
     d = ctx.event_date(sent)
     fat = _count_of(sent)
-    hit = _classify(sent.text, fat.value if fat else None, ctx.triggers.rules_in(sent.start, sent.end))
+    cues = cues_in(ctx.text).names_in(EVENT_CUES, sent.start, sent.end)
+    hit = _classify(sent.text, fat.value if fat else None, ctx.triggers.rules_in(sent.start, sent.end), cues)
     if hit is None and fat is not None and sent.start in ctx.parent_of:
         # "..., including eight members of one family whose home in Zeitoun was hit": the
         # weapon is the one of the sentence the clause was cut from
         weapons = [h for h in triggers(ctx.parent_of[sent.start].text) if not h.is_bare]
         if weapons:
             hit = min(weapons, key=lambda h: h.tier)
-    if fat is not None and hit is not None and in_history(sent.text, fat.start):
+    if fat is not None and hit is not None and in_history(sent.text, fat.start, cues):
         fat = None  # "... a day after it said it killed a senior commander": not this event's toll
     if hit is None:
         if fat is None:
