@@ -136,6 +136,7 @@ def test_cues_are_guarded_and_match_as_written():
 
     book = load()
     assert sum(c.pattern.startswith("(?=") for c in book.cues.values()) > len(book.cues) // 2
+    assert all(r.regex.pattern.startswith("(?=") for r in book.triggers)  # trigger rules too
     texts = ["Israeli strikes would hit Khan Younis, officials warned on Monday.", "  the strike", "",
              "In retaliation for the attack on January 28, a drone killed three fighters.", "ſtrike K \u212a İı"]
     for path in sorted((RULES_DIR / "en").glob("*.toml")):

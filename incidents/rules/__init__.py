@@ -345,7 +345,7 @@ def _trigger_rules(path: Path, data: dict) -> list[TriggerRule]:
             if not spec.get(key):
                 raise RulesError(f"{where}: missing {key}", str(path))
         rx = compile_patterns(spec, where)
-        rules.append(TriggerRule(rid, tier, spec["event_type"], spec["sub_event_type"], rx,
+        rules.append(TriggerRule(rid, tier, spec["event_type"], spec["sub_event_type"], guard(rx),
                                  required_literals(rx.pattern, rx.flags)))
     return rules
 
