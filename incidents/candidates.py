@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import bisect
 import functools
+import re
 from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
 
@@ -35,6 +36,14 @@ _MEMO = 4096
 _classify = functools.lru_cache(maxsize=_MEMO)(classify)
 _fatalities = functools.lru_cache(maxsize=_MEMO)(count_fatalities)
 _injuries = functools.lru_cache(maxsize=_MEMO)(count_injuries)
+
+
+@functools.lru_cache(maxsize=_MEMO)
+def _find_dates(text: str, base: date) -> tuple[DateExpr, ...]:
+    return tuple(find_dates(text, base))
+# does the lower-cased sentence contain a death / injury stem (one C scan instead of a substring test per stem)
+_DEATH_STEM = re.compile("|".join(map(re.escape, DEATH_STEMS)))
+_HURT_STEM = re.compile("|".join(map(re.escape, HURT_STEMS)))
 _ANAPHORA = BOOK.cue("anaphora")
 _PERFECT_GENERIC = BOOK.cue("perfect_generic")
 _SINCE_BEFORE = BOOK.cue("since_before")
@@ -92,7 +101,11 @@ class EntryContext:
 
     def dates_of(self, sent: Sentence) -> list[DateExpr]:
         if sent.start not in self._dates:
-            self._dates[sent.start] = find_dates(sent.text, self.base, sent.start)
+            if self.base is None:  # resolved against today: not memoised
+                self._dates[sent.start] = find_dates(sent.text, self.base, sent.start)
+            else:  # the same line again (a live page's summary, caption and post): read once, placed here
+                self._dates[sent.start] = [replace(d, start=d.start + sent.start, end=d.end + sent.start)
+                                           for d in _find_dates(sent.text, self.base)]
         return self._dates[sent.start]
 
     def event_date(self, sent: Sentence) -> DateExpr | None:
@@ -194,7 +207,7 @@ class Candidate:
 
 def _count_of(sent: Sentence) -> Count | None:
     low = sent.text.lower()
-    fat = _fatalities(sent.text) if any(w in low for w in DEATH_STEMS) else None
+    fat = _fatalities(sent.text) if _DEATH_STEM.search(low) else None
     inc = INCLUDING.match(sent.text)
     if fat is None and inc:
         # "including 12 in a strike on a school": the count of the verb before the comma
@@ -244,7 +257,7 @@ def _read(sent: Sentence, ctx: EntryContext) -> list[Candidate]:
             and not _ANAPHORA.match(sent.text):
         return []  # "Israel has uncovered several tunnels in residential areas": background
     low = sent.text.lower()
-    inj = _injuries(sent.text) if any(w in low for w in HURT_STEMS) else None
+    inj = _injuries(sent.text) if _HURT_STEM.search(low) else None
     places = separate_places(ms, sent, ctx.text, ctx.gazetteer)
     fat_k = nearest_group(places, sent.start + fat.start) if fat else 0
     inj_k = nearest_group(places, sent.start + inj.start) if inj else 0

@@ -61,3 +61,12 @@ def test_cues_in_keeps_the_last_reports_index():
     cues_in(b)
     assert cues_in(a) is not first  # rescanned after another text, and still right
     assert cues_in(a).possible("generic", 0, len(a))
+
+
+def test_names_in_is_possible_for_each_name():
+    rnd = random.Random(9)
+    for text in (TEXT, TEXT * 3):
+        index = GATE.index(fold(text))
+        names = EVENT_CUES + PLACE_CUES
+        for a, b in _windows(text, rnd):
+            assert index.names_in(names, a, b) == frozenset(n for n in names if index.possible(n, a, b))

@@ -349,6 +349,9 @@ class LiteralIndex:
     def __init__(self, always: frozenset[str], found: dict[str, tuple[list[int], list[int]]]):
         self._always = always
         self._found = found
+        merged = sorted((s, e, name) for name, (starts, ends) in found.items() for s, e in zip(starts, ends))
+        self._starts = [s for s, _, _ in merged]  # every name's occurrences, by start
+        self._rest = [(e, name) for _, e, name in merged]
 
     def possible(self, name: str, start: int, end: int) -> bool:
         """Can regex ``name`` match inside ``text[start:end]``?"""
@@ -367,4 +370,11 @@ class LiteralIndex:
 
     def names_in(self, names, start: int, end: int) -> frozenset[str]:
         """Those of ``names`` that can match inside ``text[start:end]``."""
-        return frozenset(n for n in names if self.possible(n, start, end))
+        out = [n for n in names if n in self._always]
+        i = bisect.bisect_left(self._starts, max(0, start))
+        while i < len(self._starts) and self._starts[i] < end:
+            e, name = self._rest[i]
+            if e <= end and name in names:
+                out.append(name)
+            i += 1
+        return frozenset(out)
