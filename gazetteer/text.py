@@ -46,10 +46,21 @@ class _FoldTable(dict):
 _TABLE = _FoldTable()
 
 
+_LONG = 4096  # a text this long is likely a whole report, folded by several stages: the last one is kept
+_LAST: tuple[str, str] | None = None
+
+
 def fold(text: str) -> str:
     """Fold ``text`` for matching; the result has the same length."""
+    global _LAST
+    if len(text) >= _LONG:
+        last = _LAST  # one read: another thread may replace it meanwhile
+        if last is not None and last[0] is text:
+            return last[1]
     out = text.translate(_TABLE)
     assert len(out) == len(text)
+    if len(text) >= _LONG:
+        _LAST = (text, out)
     return out
 
 

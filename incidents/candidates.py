@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import bisect
 import functools
+import re
 from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
 
@@ -21,6 +22,7 @@ from .casualties import injuries as count_injuries
 from .clauses import INCLUDING, nearest_group, separate_places, split_after, split_clauses
 from .dates import DateExpr, anchored_shift, find_dates, is_anchor
 from .entries import body_segments
+from .gates import EVENT_CUES, cues_in
 from .events import BOOK, DEATH_STEMS, HURT_STEMS, EventHit, TriggerIndex, classify, in_history, triggers
 from .model import Entry, Mention, Report
 from .places import PlaceChoice, choose_place, resolve_dateline
@@ -34,6 +36,14 @@ _MEMO = 4096
 _classify = functools.lru_cache(maxsize=_MEMO)(classify)
 _fatalities = functools.lru_cache(maxsize=_MEMO)(count_fatalities)
 _injuries = functools.lru_cache(maxsize=_MEMO)(count_injuries)
+
+
+@functools.lru_cache(maxsize=_MEMO)
+def _find_dates(text: str, base: date) -> tuple[DateExpr, ...]:
+    return tuple(find_dates(text, base))
+# does the lower-cased sentence contain a death / injury stem (one C scan instead of a substring test per stem)
+_DEATH_STEM = re.compile("|".join(map(re.escape, DEATH_STEMS)))
+_HURT_STEM = re.compile("|".join(map(re.escape, HURT_STEMS)))
 _ANAPHORA = BOOK.cue("anaphora")
 _PERFECT_GENERIC = BOOK.cue("perfect_generic")
 _SINCE_BEFORE = BOOK.cue("since_before")
@@ -93,7 +103,11 @@ class EntryContext:
 
     def dates_of(self, sent: Sentence) -> list[DateExpr]:
         if sent.start not in self._dates:
-            self._dates[sent.start] = find_dates(sent.text, self.base, sent.start)
+            if self.base is None:  # resolved against today: not memoised
+                self._dates[sent.start] = find_dates(sent.text, self.base, sent.start)
+            else:  # the same line again (a live page's summary, caption and post): read once, placed here
+                self._dates[sent.start] = [replace(d, start=d.start + sent.start, end=d.end + sent.start)
+                                           for d in _find_dates(sent.text, self.base)]
         return self._dates[sent.start]
 
     def event_date(self, sent: Sentence) -> DateExpr | None:
@@ -207,7 +221,7 @@ class Candidate:
 
 def _count_of(sent: Sentence) -> Count | None:
     low = sent.text.lower()
-    fat = _fatalities(sent.text) if any(w in low for w in DEATH_STEMS) else None
+    fat = _fatalities(sent.text) if _DEATH_STEM.search(low) else None
     inc = INCLUDING.match(sent.text)
     if fat is None and inc:
         # "including 12 in a strike on a school": the count of the verb before the comma
@@ -232,14 +246,15 @@ def read_sentences(ctx: EntryContext) -> list[Candidate]:
 def _read(sent: Sentence, ctx: EntryContext) -> list[Candidate]:
     d = ctx.event_date(sent)
     fat = _count_of(sent)
-    hit = _classify(sent.text, fat.value if fat else None, ctx.triggers.rules_in(sent.start, sent.end))
+    cues = cues_in(ctx.text).names_in(EVENT_CUES, sent.start, sent.end)
+    hit = _classify(sent.text, fat.value if fat else None, ctx.triggers.rules_in(sent.start, sent.end), cues)
     if hit is None and fat is not None and sent.start in ctx.parent_of:
         # "..., including eight members of one family whose home in Zeitoun was hit": the
         # weapon is the one of the sentence the clause was cut from
         weapons = [h for h in triggers(ctx.parent_of[sent.start].text) if not h.is_bare]
         if weapons:
             hit = min(weapons, key=lambda h: h.tier)
-    if fat is not None and hit is not None and in_history(sent.text, fat.start):
+    if fat is not None and hit is not None and in_history(sent.text, fat.start, cues):
         fat = None  # "... a day after it said it killed a senior commander": not this event's toll
     if hit is None:
         if fat is None:
@@ -256,7 +271,7 @@ def _read(sent: Sentence, ctx: EntryContext) -> list[Candidate]:
             and not _ANAPHORA.match(sent.text):
         return []  # "Israel has uncovered several tunnels in residential areas": background
     low = sent.text.lower()
-    inj = _injuries(sent.text) if any(w in low for w in HURT_STEMS) else None
+    inj = _injuries(sent.text) if _HURT_STEM.search(low) else None
     places = separate_places(ms, sent, ctx.text, ctx.gazetteer)
     fat_k = nearest_group(places, sent.start + fat.start) if fat else 0
     inj_k = nearest_group(places, sent.start + inj.start) if inj else 0

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 from .rules import alternation, load
+from .rules.prefilter import guard
 
 _BOOK = load()
 _DIGIT_WORDS = [w for w, v in _BOOK.vocab("number_units").items() if 1 <= v <= 9]  # "one".."nine": "twenty-one"
@@ -29,40 +30,53 @@ _NUM = (r"(?P<num>" + _QUAL + r"(?:\d{1,3}(?:,\d{3})+|\d+|"
 
 KILL_VERB = r"(?:killed|killing|kills|kill|shot dead|shooting dead|slew|slain|martyred|claimed the lives of|left dead)"
 INJURE_VERB = r"(?:wounded|wounding|wounds|injured|injuring|injures|injure|hurt|hurting|maimed)"
-_STOP = re.compile(
+_STOP = guard(re.compile(
     r"\b(?:including|among them|among whom|of whom|one of|of them|most of|many of|some of|all of|in|on|at(?! least| most)|near|when|while|after|before|according|who|that|which|inside|during|"
     r"across|since|as they|as he|as she|amid|by|from|with|following|overnight|earlier|late|early|and wounded|and injured|"
     r"and wounding|and injuring|wounding|injuring|officials|police|the ministry|said|says|for|to)\b|[;:.()—–“”\"]"
-)
+))
 _PRONOUN_ONE = re.compile(r"^(?:him|her|himself|herself)(?:\s+(?:instantly|immediately|outright|too|as well|on the spot))?$")
 _FAMILY_OF = re.compile(r"^(?:a|the|one|his|her|their|an entire|a whole)\s+(?:\w+\s+)?family\s+of\s+(?P<n>\d+|[a-z]+)\b")
-_SUBJECT_BREAK = re.compile(r"\b(?:was|were|is|are|been|killed|wounded|injured|died|dead|said|says|told|that|when|after|"
-                            r"while|as|in|on|at|by)\b", re.I)
+_SUBJECT_BREAK = guard(re.compile(r"\b(?:was|were|is|are|been|killed|wounded|injured|died|dead|said|says|told|that|when|after|"
+                            r"while|as|in|on|at|by)\b", re.I))
 _PERSON_NOUNS = "|".join(sorted(_BOOK.vocab("person_nouns"), key=len, reverse=True))
 _ONE_PERSON = re.compile(r"^(?:[\w’'\-]+\s+){0,3}(?:" + _PERSON_NOUNS + r")(?:\s+[\w’'\-]+){0,3}$")
-_ONE_VICTIM = re.compile(r"(?i)\b(?:a|an|one)\s+(?:[\w’'\-]+\s+){0,3}?(?:" + _PERSON_NOUNS + r")\s+(?:[\w’'\-]+\s+){0,3}?"
-                         r"(?:was|has been|had been)\s+(?:\w+ly\s+)?(?:shot and killed|shot dead|killed|slain|martyred)\b")
+_ONE_VICTIM = guard(re.compile(r"(?i)\b(?:a|an|one)\s+(?:[\w’'\-]+\s+){0,3}?(?:" + _PERSON_NOUNS + r")\s+(?:[\w’'\-]+\s+){0,3}?"
+                         r"(?:was|has been|had been)\s+(?:\w+ly\s+)?(?:shot and killed|shot dead|killed|slain|martyred)\b"))
 # one named person: "Sgt. Omer Gaon, 22, was killed", "Saeed Jaber was killed", "Hussam al-Malah, a Hamas
 # operative, was shot dead" (a name is two to four capitalised words, "al-"/"bin" particles allowed)
 _NAME = r"[A-Z][\w'’\-]+(?: (?:(?:al|el|bin|ibn|abu|Abu|Al|El)[- ])?[A-Z][\w'’\-]+){1,3}"
-_NAMED_VICTIM = re.compile(r"\b" + _NAME + r"(?:, (?:aged )?\d{1,2},|, (?:a|an|the) [^,]{1,60},)? (?:was|has been|had been) "
-                           r"(?:\w+ly )?(?:killed|shot dead|shot and killed)\b")
+_NAMED_VICTIM = guard(re.compile(r"\b" + _NAME + r"(?:, (?:aged )?\d{1,2},|, (?:a|an|the) [^,]{1,60},)? (?:was|has been|had been) "
+                           r"(?:\w+ly )?(?:killed|shot dead|shot and killed)\b"))
 _NAMED_OBJECT = re.compile(r"^(?:(?:[A-Z][\w'’\-]+|al-[\w'’\-]+|bin|ibn|abu|Abu|Sgt\.|Dr\.|Capt\.|Maj\.|Col\.|Lt\.)\s*){2,5}$")
 # "Abu Ali, a local commander, and his son": the apposition says who the named person is, not another victim
-_APPOSITION = re.compile(r"(" + _NAME + r"), (?:a|an|the) (?:[\w'’\-]+ ){0,5}?(?:" + _PERSON_NOUNS +
-                         r")\b(?=,|$|\s+and\b)")
-_SHOT_ONE_DEAD = re.compile(r"(?i)\bshot (?:the|a|an|his|her) (?:[\w'’\-]+ ){0,2}?(?:" + _PERSON_NOUNS + r") dead\b")
+_APPOSITION = guard(re.compile(r"(" + _NAME + r"), (?:a|an|the) (?:[\w'’\-]+ ){0,5}?(?:" + _PERSON_NOUNS +
+                         r")\b(?=,|$|\s+and\b)"))
+_SHOT_ONE_DEAD = guard(re.compile(r"(?i)\bshot (?:the|a|an|his|her) (?:[\w'’\-]+ ){0,2}?(?:" + _PERSON_NOUNS + r") dead\b"))
 # "the death toll from the strike rose to 8", "the number of people killed in the strike has risen to eight"
-_TOLL_ROSE = re.compile(r"(?i)\b(?:(?:death toll|toll)\s+(?:from|of|in)\s+(?:the|[a-z]+(?:'s|’s))|number of (?:people|those|"
+_TOLL_ROSE = guard(re.compile(r"(?i)\b(?:(?:death toll|toll)\s+(?:from|of|in)\s+(?:the|[a-z]+(?:'s|’s))|number of (?:people|those|"
                         r"dead|victims|Palestinians|civilians) (?:killed|dead))\s+(?:[\w’'-]+\s+){0,20}?"
-                        r"(?:has\s+|had\s+)?(?:rose|risen|climbed|reached|jumped|increased)\s+to\s+" + _NUM)
+                        r"(?:has\s+|had\s+)?(?:rose|risen|climbed|reached|jumped|increased)\s+to\s+" + _NUM))
 _NOUNISH = re.compile(r"^[\w’'\-]+")
 _PARTITIVE = _BOOK.cue("partitive")
 
 
-_VAGUE_WORD = re.compile(r"(?i)\b(?:" + "|".join(sorted((re.escape(w) for w in VAGUE), key=len, reverse=True)) + r")\b")
-_EXACT_WORD = re.compile(r"(?i)\d|\b(?:" + "|".join(sorted((w for w in list(UNITS) + list(TENS)
-                                                             if UNITS.get(w, 2) > 1 or w == "one"), key=len, reverse=True)) + r")\b")
+_VAGUE_WORD = guard(re.compile(r"(?i)\b(?:" + "|".join(sorted((re.escape(w) for w in VAGUE), key=len, reverse=True)) + r")\b"))
+_EXACT_WORD = guard(re.compile(r"(?i)\d|\b(?:" + "|".join(sorted((w for w in list(UNITS) + list(TENS)
+                                                             if UNITS.get(w, 2) > 1 or w == "one"), key=len, reverse=True)) + r")\b"))
+
+
+# compiled once (were compiled or looked up in re's cache on every call: ~10 per verb of a sentence)
+_QUAL_LEAD = re.compile(r"^" + _QUAL)
+_WORD_PAIR = re.compile(r"(\w+)(?:[- ](\w+))?")
+_ITEM_SPLIT = guard(re.compile(r"(?<!\d),\s*(?:and\s+)?|,(?!\d{3}\b)\s*(?:and\s+)?|\s+and\s+|\s+as well as\s+|\s+along with\s+|\s+plus\s+"))
+_POSSESSIVE_NUMBER = re.compile(r"^(?:his|her|their|its)\s+(?=(?:\d+|" + _NUMWORD + r")\b)")
+_NUM_WORD = re.compile(_NUM + r"\b")
+_AGE_AT = re.compile(r"^[- ](?:year|month|week|day)s?[- ]old")
+_RELATIVE_ITEM = re.compile(r"^(?:his|her|their|its|the)\s+(?:\w+\s+)?(?:wife|husband|son|daughter|mother|father|brother|sister|child|driver|commander|leader|deputy|head|chief|bodyguard)\b")
+_ONE_NOUN_ITEM = re.compile(r"(?:his|her|its|the)\s+(?:[a-z-]+\s+)?(?!rest\b|remainder\b|others?\b|people\b|police\b|crew\b)[a-z]+(?<!s)")
+_ATTACK_WORD = re.compile(r"\b(?:strike|strikes|attack|attacks|airstrike|airstrikes|raid|bombing|shelling|explosion|blast|fire)\b", re.I)
+_SUBJECT_LEAD = re.compile(r"^(?:that|said|says|and|but|when|after)\s+", re.I)
 
 
 def is_vague(phrase: str) -> bool:
@@ -81,7 +95,7 @@ class Count:
 def parse_number(phrase: str) -> int | None:
     """The number a phrase like 'at least 22', 'two', 'twenty-one', 'dozens of' stands for."""
     p = phrase.lower().strip()
-    p = re.sub(r"^" + _QUAL, "", p).strip()
+    p = _QUAL_LEAD.sub("", p).strip()
     p = p.replace(",", "")
     if p.isdigit():
         # a count no single event reaches is not a count ("killing 99999999999999999999"); no int() of a
@@ -89,7 +103,7 @@ def parse_number(phrase: str) -> int | None:
         return int(p) if len(p) <= len(str(MAX_COUNT)) and int(p) <= MAX_COUNT else None
     if p in VAGUE:
         return VAGUE[p]
-    m = re.fullmatch(r"(\w+)(?:[- ](\w+))?", p)
+    m = _WORD_PAIR.fullmatch(p)
     if not m:
         return None
     a, b = m.group(1), m.group(2)
@@ -129,7 +143,7 @@ def _victims_after(text: str) -> tuple[int | None, int]:
     chunk = _APPOSITION.sub(r"\1", text[:end]).rstrip(" ,")
     if not chunk.strip():
         return None, 0
-    items = re.split(r"(?<!\d),\s*(?:and\s+)?|,(?!\d{3}\b)\s*(?:and\s+)?|\s+and\s+|\s+as well as\s+|\s+along with\s+|\s+plus\s+", chunk.strip())
+    items = _ITEM_SPLIT.split(chunk.strip())
     total = 0
     for raw in items:
         item = raw.strip().lower()
@@ -146,8 +160,8 @@ def _victims_after(text: str) -> tuple[int | None, int]:
         if fam and parse_number(fam.group("n")):
             total += parse_number(fam.group("n"))  # "a family of six"
             continue
-        item = re.sub(r"^(?:his|her|their|its)\s+(?=(?:\d+|" + _NUMWORD + r")\b)", "", item)
-        m = re.match(_NUM + r"\b", item)
+        item = _POSSESSIVE_NUMBER.sub("", item)
+        m = _NUM_WORD.match(item)
         if m:
             n = parse_number(m.group("num"))
             rest = item[m.end():].strip()
@@ -156,15 +170,15 @@ def _victims_after(text: str) -> tuple[int | None, int]:
             if m.group("num") in ("a", "an") and not rest:
                 return None, 0
             # "three-year-old" and similar: the number is an age, not a count
-            if re.match(r"^[- ](?:year|month|week|day)s?[- ]old", item[m.end():]):
+            if _AGE_AT.match(item[m.end():]):
                 total += 1
                 continue
             total += n
             continue
-        if re.match(r"^(?:his|her|their|its|the)\s+(?:\w+\s+)?(?:wife|husband|son|daughter|mother|father|brother|sister|child|driver|commander|leader|deputy|head|chief|bodyguard)\b", item):
+        if _RELATIVE_ITEM.match(item):
             total += 1
             continue
-        if re.fullmatch(r"(?:his|her|its|the)\s+(?:[a-z-]+\s+)?(?!rest\b|remainder\b|others?\b|people\b|police\b|crew\b)[a-z]+(?<!s)", item):
+        if _ONE_NOUN_ITEM.fullmatch(item):
             total += 1  # "killing its rider", "killing the driver"
             continue
         if _ONE_PERSON.match(item):
@@ -181,7 +195,7 @@ def _victims_after(text: str) -> tuple[int | None, int]:
 
 _NEXT_WORD = re.compile(r"\s\S")
 _AGE = re.compile(r"[- ](?:year|month|week|day)s?[- ]old")
-_MONTH_AT_END = re.compile(r"(?i)\b(?:" + alternation(_BOOK.calendar.month_prefixes(), title=False) + r")[a-z]*\.?\s*$")
+_MONTH_AT_END = guard(re.compile(r"(?i)\b(?:" + alternation(_BOOK.calendar.month_prefixes(), title=False) + r")[a-z]*\.?\s*$"))
 _MONTH_TAIL = re.compile(r"(?i)[a-z]*\.?\s*")
 _CLOCK_AFTER = re.compile(r"\s*(?::\d|[.:]\d\d\b|\s*(?:gmt|bst|utc|[ap]\.?m\b|et\b))", re.I)
 _TAIL = 64
@@ -228,14 +242,14 @@ def _overlapping(pattern: re.Pattern, text: str):
 def _patterns(verb: str, passive_words: str) -> tuple[re.Pattern, re.Pattern, re.Pattern]:
     """The three count patterns of a kind of casualty, compiled once."""
     # number before the verb: "two fishermen have been killed", "27 dead", "3 killed"
-    before = re.compile(
+    before = guard(
         r"(?i)\b" + _NUM + r"(?P<np>(?:\s+(?!(?:were|was|have|has|had|are|is|and|or|without|where|who|which|that|"
         r"saying|after|when|while|because|but|if|said|says)\b)[\w’'\-]+){0,7}?"
         r"(?:,\s+including\s+[^,.;]{1,60},)?)\s+"
         r"(?:(?:were|was|have been|has been|had been|are|is|got|being|been)\s+(?:\w+ly\s+)?)?(?P<verb>" + passive_words + r")\b"
     )
-    passive = re.compile(r"(?i)\b(?:were|was|have been|has been|had been)\s+(?:\w+ly\s+)?(?:" + passive_words + r")\b")
-    active = re.compile(r"(?i)\b" + verb + r"\s+")
+    passive = guard(r"(?i)\b(?:were|was|have been|has been|had been)\s+(?:\w+ly\s+)?(?:" + passive_words + r")\b")
+    active = guard(r"(?i)\b" + verb + r"\s+")
     return before, passive, active
 
 
@@ -243,8 +257,8 @@ def _patterns(verb: str, passive_words: str) -> tuple[re.Pattern, re.Pattern, re
 _OBJECT_AFTER = re.compile(r"\s+(?:a|an|the|his|her|their|its|at least|more than|over|about|some|several|dozens|scores|"
                            r"hundreds|\d+|" + _NUMWORD + r")\b", re.I)
 _COMBINED = re.compile(r"\s+(?:and|or|and/or)\s+(?:injured|wounded|hurt)\b", re.I)  # "150 killed and injured": not deaths
-_CUMULATIVE_BEFORE = re.compile(r"\b(?:that|which|who)\s+(?:have|has|had)\s+(?:\w+\s+){0,2}$", re.I)  # "shootings that have killed hundreds"
-_ALSO_BEFORE = re.compile(r"\balso\s+$", re.I)
+_CUMULATIVE_BEFORE = guard(re.compile(r"\b(?:that|which|who)\s+(?:have|has|had)\s+(?:\w+\s+){0,2}$", re.I))  # "shootings that have killed hundreds"
+_ALSO_BEFORE = guard(re.compile(r"\balso\s+$", re.I))
 _GROUP_ITEM = re.compile(r"^(?:the\s+)?(?:[\w’'\-]+\s+){0,2}(?P<g>" + "|".join(map(re.escape, GROUPS)) + r")$")
 
 
@@ -258,7 +272,7 @@ def _count(sentence: str, verb: str, passive_words: str) -> Count | None:
         aux_used = m.group(0)[m.end("np") - m.start():m.start("verb") - m.start()].strip()
         if num.lower() in ("a", "an", "one", "no") and not aux_used and m.group("verb").lower() not in ("dead", "died"):
             continue
-        if re.search(r"\b(?:strike|strikes|attack|attacks|airstrike|airstrikes|raid|bombing|shelling|explosion|blast|fire)\b", between, re.I):
+        if _ATTACK_WORD.search(between):
             continue  # "an airstrike killed": the number counts attacks
         n = parse_number(num)
         if n is None:
@@ -287,7 +301,7 @@ def _count(sentence: str, verb: str, passive_words: str) -> Count | None:
         cut = max(low.rfind(". ", 0, end), low.rfind(";", 0, end), low.rfind(":", 0, end), breaks[k - 1] - 1 if k else -1)
         seg = low[cut + 1:end] if cut >= 0 else low[:end]
         subject = seg.strip()
-        subject = re.sub(r"^(?:that|said|says|and|but|when|after)\s+", "", subject, flags=re.I)
+        subject = _SUBJECT_LEAD.sub("", subject)
         if " and " not in subject and " as well as " not in subject:
             continue
         n, length = _victims_after(subject)
@@ -312,6 +326,9 @@ def _count(sentence: str, verb: str, passive_words: str) -> Count | None:
     return best
 
 
+_DEATH_OF = guard(r"(?i)\b(?:killing|death|deaths) of (?:the )?" + _NUM + r"\b(?! (?:of|in|since))")
+_BODIES_OF = guard(r"(?i)\b(?:bodies of|recovered the bodies of)\s+" + _NUM)
+_N_BODIES = guard(r"(?i)\b" + _NUM + r"\s+bodies\b")
 _DEAD_WORDS = r"killed|dead|died|slain|martyred|shot dead|lost their lives|perished|fatalities|deaths"
 _HURT_WORDS = r"wounded|injured|hurt|maimed"
 
@@ -339,12 +356,12 @@ def fatalities(sentence: str) -> Count | None:
         m = _ONE_VICTIM.search(sentence)
         if m:
             c = Count(1, m.group(0), m.start(), m.end())
-    m = re.search(r"(?i)\b(?:killing|death|deaths) of (?:the )?" + _NUM + r"\b(?! (?:of|in|since))", sentence)
+    m = _DEATH_OF.search(sentence)
     if m and c is None:
         n = parse_number(m.group("num"))
         if n:
             c = Count(n, m.group(0), m.start(), m.end())
-    m = re.search(r"(?i)\b(?:bodies of|recovered the bodies of)\s+" + _NUM, sentence) or re.search(r"(?i)\b" + _NUM + r"\s+bodies\b", sentence)
+    m = _BODIES_OF.search(sentence) or _N_BODIES.search(sentence)
     if m and c is None:
         n = parse_number(m.group("num"))
         if n:

@@ -13,11 +13,13 @@ by date), so the cost grows about linearly with the report.
 """
 from __future__ import annotations
 
+import math
 from collections import defaultdict
 from dataclasses import dataclass, replace
 from datetime import date, timedelta
 
 from gazetteer import Gazetteer
+from gazetteer.gazetteer import EARTH_RADIUS_KM
 
 from .casualties import is_vague
 from .events import EXPLOSIONS, STRATEGIC
@@ -45,24 +47,90 @@ def dedupe(items: list[tuple], gazetteer: Gazetteer, settings: Settings = SETTIN
     event of the day before. The incidents given are not changed; merged copies are new objects.
     """
     kept: list[_Kept] = []
-    by_day: dict[str | None, list[int]] = defaultdict(list)  # date -> indices into kept
+    index = PlaceIndex(gazetteer, settings.dedupe_km)  # (day, place key) -> indices into kept
     for item in items:
         cur = _Kept(item[0], item[1], item[2], item[3] if len(item) > 3 else True)
         target = None
-        for k in _nearby(by_day, cur.inc.date):
+        for k in index.candidates(cur.inc):
             if _same_event(kept[k], cur, gazetteer, settings):
                 target = k
                 break
         if target is None:
-            by_day[cur.inc.date].append(len(kept))
+            index.add(len(kept), cur.inc)
             kept.append(cur)
             continue
-        old_date = kept[target].inc.date
+        index.remove(target, kept[target].inc)
         kept[target] = _merge(kept[target], cur, gazetteer)
-        if kept[target].inc.date != old_date:
-            by_day[old_date].remove(target)
-            by_day[kept[target].inc.date].append(target)
+        index.add(target, kept[target].inc)
     return [k.inc for k in _fold_area_summaries(kept, gazetteer)]
+
+
+class PlaceIndex:
+    """Kept incidents by day and by the place keys two accounts of one event share.
+
+    :func:`_same_event` holds only for incidents on the day or the days beside it whose places
+    are the same id, one inside the other (an ancestor, or the country), or in one country
+    within ``near_km`` (so less than ``near_km`` apart in latitude). Every incident is filed
+    under its place id, as inside each of its ancestors, its country and its latitude band; the
+    candidates for a new incident are those filed under one of the keys it could share, in the
+    order they were kept. A page of one day's posts compared every pair (quadratic); the
+    candidates are now the incidents at related places only, and the first match is the same.
+    """
+
+    def __init__(self, gazetteer: Gazetteer, near_km: float):
+        self.gazetteer = gazetteer
+        self.near_km = near_km
+        # a band at least 1.5x the largest latitude difference of two places within near_km
+        self._band = near_km / EARTH_RADIUS_KM * 180 / math.pi * 1.5 if near_km > 0 else 0.0
+        self._filed: dict[tuple, set[int]] = defaultdict(set)
+
+    def _keys(self, inc: Incident, lookup: bool) -> list[tuple]:
+        keys: list[tuple] = [("id", inc.place_id)]  # a place the gazetteer lacks: the same id only
+        place = self.gazetteer.get(inc.place_id)
+        if place is None:
+            return keys
+        ancestors = self.gazetteer.ancestors(place)
+        if lookup:  # the same place or one enclosing it; a place it encloses
+            keys += [("is", p.id) for p in (place, *ancestors)] + [("within", place.id)]
+        else:
+            keys += [("is", place.id)] + [("within", p.id) for p in ancestors]
+        if lookup:
+            keys.append(("country", place.country))  # a country named once contains the other's place
+            if place.kind == "country":
+                keys.append(("of", place.country))  # ... or this country contains it
+        else:
+            keys.append(("of", place.country))
+            if place.kind == "country":
+                keys.append(("country", place.country))
+        if self._band and math.isfinite(place.lat):
+            band = math.floor(place.lat / self._band)
+            keys += [("near", place.country, b) for b in ((band - 1, band, band + 1) if lookup else (band,))]
+        return keys
+
+    def _days(self, day: str | None) -> tuple:
+        if day is None:
+            return (None,)
+        d = date.fromisoformat(day)
+        return tuple((d + timedelta(days=delta)).isoformat() for delta in (-1, 0, 1))
+
+    def add(self, k: int, inc: Incident) -> None:
+        for key in self._keys(inc, lookup=False):
+            self._filed[(inc.date, key)].add(k)
+
+    def remove(self, k: int, inc: Incident) -> None:
+        for key in self._keys(inc, lookup=False):
+            self._filed[(inc.date, key)].discard(k)
+
+    def candidates(self, inc: Incident) -> list[int]:
+        """Indices of the kept incidents ``inc`` can be the same event as, in the order they were kept."""
+        out: set[int] = set()
+        keys = self._keys(inc, lookup=True)
+        for day in self._days(inc.date):
+            for key in keys:
+                found = self._filed.get((day, key))
+                if found:
+                    out |= found
+        return sorted(out)
 
 
 def _nearby(by_day: dict[str | None, list[int]], day: str | None) -> list[int]:

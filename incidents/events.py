@@ -16,6 +16,7 @@ from dataclasses import dataclass, replace
 
 from gazetteer.text import fold as _fold
 
+from .gates import EVENT_CUES
 from .rules import Tier, load
 from .rules.prefilter import Prefilter
 
@@ -52,6 +53,7 @@ ARMED = BOOK.cue("armed_start")
 _OPERATION = BOOK.cue("military_operation")
 
 
+ALL_CUES = frozenset(EVENT_CUES)  # with no index: every gated cue is searched
 DEATH_STEMS = tuple(BOOK.vocab("casualty_stems")["death"])
 HURT_STEMS = tuple(BOOK.vocab("casualty_stems")["hurt"])
 # a sentence is looked at when a trigger rule can match in it, or when it can state a count
@@ -137,19 +139,22 @@ def _clause_before(sentence: str, pos: int, width: int = 60) -> str:
     return chunk[cut + 1:] if cut >= 0 else chunk
 
 
-def _is_live(sentence: str, hit: EventHit) -> bool:
+def _is_live(sentence: str, hit: EventHit, cues: frozenset[str] = ALL_CUES) -> bool:
+    """``cues``: the gated cues that can match in ``sentence`` (:mod:`incidents.gates`); the others are not searched."""
     before = _clause_before(sentence, hit.start, 70)
     if _HEDGE.search(before[-55:]):
         return False
     if _AFTER_SUBJECT.match(sentence[hit.end:hit.end + 40]):
         return False
-    window = before[-45:] + sentence[hit.start:hit.end]
-    m = _BACKREF.search(window)
-    if m and m.start() < len(before[-45:]):
-        return False  # "in retaliation for the attack on January 28": told as background
-    if _after_time_cue(sentence, hit.start):
+    backref = "backref" in cues
+    if backref:
+        window = before[-45:] + sentence[hit.start:hit.end]
+        m = _BACKREF.search(window)
+        if m and m.start() < len(before[-45:]):
+            return False  # "in retaliation for the attack on January 28": told as background
+    if "time_after" in cues and _after_time_cue(sentence, hit.start):
         return False
-    if hit.is_bare and _RELATIVE_BEFORE.search(sentence[max(0, hit.start - 20):hit.start]) \
+    if backref and hit.is_bare and _RELATIVE_BEFORE.search(sentence[max(0, hit.start - 20):hit.start]) \
             and _BACKREF.search(sentence[:hit.start]):  # the cheap test first (a sentence of triggers was slow)
         return False  # "... for a drone strike on January 28 that killed three soldiers"
     return True
@@ -185,10 +190,12 @@ def _time_cues(sentence: str) -> tuple[tuple[int, int], ...]:
     return tuple((m.end(), m.end() + _clause_rest(sentence, m.end())) for m in _TIME_AFTER.finditer(sentence))
 
 
-def in_history(sentence: str, pos: int) -> bool:
+def in_history(sentence: str, pos: int, cues: frozenset[str] = ALL_CUES) -> bool:
     """Is ``pos`` inside a clause told as history ("..., a day after it said it killed a commander")?"""
-    if _after_time_cue(sentence, pos):
+    if "time_after" in cues and _after_time_cue(sentence, pos):
         return True
+    if "backref" not in cues:
+        return False
     window = sentence[max(0, pos - 45):pos]
     m = _BACKREF.search(window)
     if m is None:
@@ -210,28 +217,30 @@ def is_background(sentence: str, fatalities: int | None = None, at: int | None =
                 or _HEDGE.match(sentence))
 
 
-def classify(sentence: str, fatalities: int | None = None, rules: frozenset[str] | None = None) -> EventHit | None:
+def classify(sentence: str, fatalities: int | None = None, rules: frozenset[str] | None = None,
+             cues: frozenset[str] = ALL_CUES) -> EventHit | None:
     """The incident a sentence reports, or None (statements, hedges, background).
 
     A back-reference ("in retaliation for the attack on January 28") is
     background even with its own date: the event is coded from its own reports.
-    ``rules``: the trigger rules that can match (see :class:`TriggerIndex`).
+    ``rules``: the trigger rules that can match (see :class:`TriggerIndex`); ``cues``: the
+    gated cues that can match (:func:`incidents.gates.cues_in`), by default all.
     """
     if sentence.rstrip().endswith("?"):
         return None
-    if _GENERIC.search(sentence):
+    if "generic" in cues and _GENERIC.search(sentence):
         return None
-    if fatalities is not None and (fatalities >= 500 or _AGGREGATE.search(sentence)):
+    if fatalities is not None and (fatalities >= 500 or ("aggregate" in cues and _AGGREGATE.search(sentence))):
         return None
     hits = triggers(sentence, rules)
-    live = [h for h in hits if _is_live(sentence, h)]
+    live = [h for h in hits if _is_live(sentence, h, cues)]
     if not live:
         return None
-    disc = _DISCOVERY.search(sentence)
+    disc = _DISCOVERY.search(sentence) if "discovery" in cues else None
     if disc and not fatalities and not any(h.tier <= Tier.AIR or h.tier == Tier.STRIKE for h in live):
         found = EventHit(STRATEGIC, "Disrupted weapons use", disc.start(), disc.end(), disc.group(), Tier.DISRUPTED,
                          "discovery")
-        if _is_live(sentence, found):
+        if _is_live(sentence, found, cues):
             return found
     best = min(live, key=lambda h: (h.tier, h.start))
     if best.tier >= Tier.OPERATION:

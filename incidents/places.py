@@ -19,8 +19,10 @@ from dataclasses import dataclass
 from gazetteer import Gazetteer, Place, haversine_km
 from gazetteer.gazetteer import Context
 
+from .gates import cues_in
 from .model import Mention
 from .rules import load as _load_rules
+from .rules.prefilter import LiteralIndex
 
 _NAMES = _load_rules()  # the cues below are incidents/rules/en/places.toml
 
@@ -123,6 +125,7 @@ def find_mentions(text: str, gazetteer: Gazetteer, fallback: bool = True) -> lis
     mentions: list[Mention] = []
     people: set[str] = set()  # place names seen as part of a person's name
     lines = _Lines(text)
+    cues = cues_in(text)
     for m in matches:
         place = gazetteer.choose(m.candidates, context) if len(m.candidates) > 1 else m.candidates[0]
         reason = "alias" if m.surface.casefold() != place.name.casefold() else "name"
@@ -131,7 +134,8 @@ def find_mentions(text: str, gazetteer: Gazetteer, fallback: bool = True) -> lis
         role = "place"
         after = text[m.end:m.end + 60]
         before = text[max(0, m.start - 40):m.start]
-        org = None if _ORG_AFTER_POSSESSIVE.match(after) else _ORG_BEFORE.search(before)
+        org = None if _ORG_AFTER_POSSESSIVE.match(after) or not cues.possible("org_before", m.start - 40, m.start) \
+            else _ORG_BEFORE.search(before)
         org_at = max(0, m.start - 40) + org.start() if org else 0
         if _ORG_AFTER_POSSESSIVE.match(after) or (org and not _TARGETED_ORG.search(text[max(0, org_at - 80):org_at])):
             role = "attribute"  # "the ministry in Gaza said", not "strikes on the ministry in Damascus"
@@ -217,17 +221,18 @@ _HOSPITAL_HIT = _NAMES.cue("hospital_hit")
 RELATIVE_BEFORE = _NAMES.cue("relative_before")
 
 
-def _score(m: Mention, text: str, gazetteer: Gazetteer) -> tuple:
+def _score(m: Mention, text: str, gazetteer: Gazetteer, cues: LiteralIndex | None = None) -> tuple:
     place = gazetteer.get(m.place_id)
     before = text[max(0, m.start - 80):m.start]
     rank = place.rank if place else 3
     region_penalty = 0 if m.country in REGION else 1
-    origin = 1 if _FROM_BEFORE.search(before) and not _LOCATIVE_BEFORE.search(before) else 0
+    origin = 1 if _can(cues, "from_before", m.start - 80, m.start) and _FROM_BEFORE.search(before) and \
+        not _LOCATIVE_BEFORE.search(before) else 0
     locative = 0 if _LOCATIVE_BEFORE.search(before) else 1
     if place is not None and place.kind == "hospital" and not _HOSPITAL_HIT.search(before):
         origin = max(origin, 1)  # "taken to X Hospital", "medics at X": where victims went, not where it happened
     # "Beit Ummar, north of Hebron", "Qana, near Tyre": the second town only locates the first
-    reference = 1 if RELATIVE_BEFORE.search(before) else 0
+    reference = 1 if _can(cues, "relative_before", m.start - 80, m.start) and RELATIVE_BEFORE.search(before) else 0
     return (region_penalty, origin, rank, reference, locative, m.start)
 
 
@@ -240,11 +245,16 @@ def _usable(m: Mention, text: str) -> bool:
     return bool(re.search(r"\b(?:in|at|near|outside)\s+(?:the\s+)?$", text[max(0, m.start - 12):m.start]))
 
 
-def precision_for(m: Mention, text: str, place: Place) -> int:
+def _can(cues: LiteralIndex | None, name: str, start: int, end: int) -> bool:
+    """Can cue ``name`` match in the report's ``text[start:end]`` (always, with no index)?"""
+    return cues is None or cues.possible(name, start, end)
+
+
+def precision_for(m: Mention, text: str, place: Place, cues: LiteralIndex | None = None) -> int:
     if place.is_area:
         return 3
     before = text[max(0, m.start - 60):m.start]
-    if _NEAR_BEFORE.search(before):
+    if _can(cues, "near_before", m.start - 60, m.start) and _NEAR_BEFORE.search(before):
         return 2
     return 1
 
@@ -252,14 +262,16 @@ def precision_for(m: Mention, text: str, place: Place) -> int:
 def choose_place(mentions: list[Mention], text: str, gazetteer: Gazetteer) -> PlaceChoice | None:
     """The most specific place mention an incident is tied to, or None."""
     usable = [m for m in mentions if m.role == "place" and _usable(m, text)]
+    cues = cues_in(text) if text else None  # the report's text: its index is kept between calls
     if text:
-        targets = [m for m in usable if not _FROM_BEFORE.search(text[max(0, m.start - 80):m.start])]
+        targets = [m for m in usable if not (_can(cues, "from_before", m.start - 80, m.start) and
+                                             _FROM_BEFORE.search(text[max(0, m.start - 80):m.start]))]
         usable = targets  # "rockets fired from southern Lebanon": the origin is not the incident's place
     if not usable:
         return None
-    best = min(usable, key=lambda m: _score(m, text, gazetteer))
+    best = min(usable, key=lambda m: _score(m, text, gazetteer, cues))
     place = gazetteer.get(best.place_id) or _place_of(best)
-    precision = precision_for(best, text, place)
+    precision = precision_for(best, text, place, cues)
     before = text[max(0, best.start - 80):best.start] if text else ""
     cue = "near" if precision == 2 else "locative" if before and _LOCATIVE_BEFORE.search(before) else "named"
     return PlaceChoice(best, place, precision, best.reason, cue)

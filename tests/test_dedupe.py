@@ -152,3 +152,38 @@ def test_one_exact_toll_at_one_place_is_one_event_however_typed(gazetteer):
                        (inc("jenin", 2, sub="Attack", etype="Violence against civilians"), b, 1)], gazetteer)) == 2
     assert len(dedupe([(clash, a, 1), (inc("tubas", 8, sub="Attack", etype="Violence against civilians"), b, 1)],
                       gazetteer)) == 2
+
+
+def test_the_place_index_offers_every_account_that_can_be_the_same_event(gazetteer):
+    """PlaceIndex.candidates is a superset of the kept incidents _same_event accepts (so the first match is
+    the one a comparison with every kept incident of the days around finds), and far fewer than all of them."""
+    import random
+    from dataclasses import replace
+
+    from incidents.dedupe import PlaceIndex, _Kept, _same_event
+    from incidents.settings import SETTINGS
+
+    rnd = random.Random(3)
+    places = [p for p in gazetteer.places.values() if p.country in ("PS", "LB", "IL")]
+    places = rnd.sample(places, 60) + [gazetteer.get("gaza-strip") or places[0]]
+    kinds = ["post", "post", "summary", "caption"]
+    types = [("Explosions/Remote violence", "Air/drone strike"), ("Strategic developments", "Disrupted weapons use"),
+             ("Strategic developments", "Arrests"), ("Violence against civilians", "Attack"), ("Battles", "Armed clash")]
+    kept, index, offered, pairs, same = [], PlaceIndex(gazetteer, SETTINGS.dedupe_km), 0, 0, 0
+    for n in range(400):
+        p = rnd.choice(places)
+        etype, sub = rnd.choice(types)
+        i = replace(inc(p.id, rnd.choice([None, 1, 2]), sub=sub, etype=etype, lat=p.lat, lon=p.lon,
+                        date=rnd.choice(["2024-02-06", "2024-02-07", "2024-02-08", None])),
+                    place_id=p.id if n % 50 else "not-in-the-gazetteer")
+        cur = _Kept(i, Entry(n, n + 1, kind=rnd.choice(kinds)), 1, rnd.random() < 0.5)
+        cands = set(index.candidates(i))
+        for k, old in enumerate(kept):
+            if _same_event(old, cur, gazetteer, SETTINGS):
+                assert k in cands, (old.inc.place_id, i.place_id)
+                same += 1
+        offered += len(cands)
+        pairs += len(kept)
+        index.add(len(kept), i)
+        kept.append(cur)
+    assert same > 50 and offered < pairs / 3, (same, offered, pairs)

@@ -62,3 +62,14 @@ def test_user_row_with_a_curated_id_adds_names(tmp_path):
     from gazetteer.check import check_gazetteer
 
     assert check_gazetteer(files=[(curated, "curated"), (user, "user")]) == []
+
+
+def test_a_long_text_is_folded_once_for_the_stages_that_ask():
+    from gazetteer.text import fold
+
+    text = "Khān Yūnis — Rafah’s camp " * 400
+    first = fold(text)
+    assert fold(text) is first and first == text.translate({}).lower().replace("ā", "a").replace("ū", "u") \
+        .replace("—", " ").replace("’", "'")
+    other = text[:-1] + "X"
+    assert fold(other).endswith("x") and fold(text) == first  # another text: folded anew, still right

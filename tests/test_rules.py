@@ -138,3 +138,35 @@ def test_the_rule_of_a_kind_with_several_rules_is_named():
     assert book.line_rule("furniture", m) == "navigation"
     m = book.line("furniture").match("This post has been updated with new figures.")
     assert book.line_rule("furniture", m) == "update_note"
+
+
+def test_cues_are_guarded_and_match_as_written():
+    """Every cue is compiled behind its first-character guard; the matches are those of its patterns as written."""
+    from incidents.rules import RULES_DIR, _read, compile_patterns
+
+    book = load()
+    assert sum(c.pattern.startswith("(?=") for c in book.cues.values()) > len(book.cues) // 2
+    assert all(r.regex.pattern.startswith("(?=") for r in book.triggers)  # trigger rules too
+    texts = ["Israeli strikes would hit Khan Younis, officials warned on Monday.", "  the strike", "",
+             "In retaliation for the attack on January 28, a drone killed three fighters.", "ſtrike K \u212a İı"]
+    for path in sorted((RULES_DIR / "en").glob("*.toml")):
+        if path.stem == "triggers":
+            continue
+        for name, spec in _read(path).items():
+            if name in ("vocab", "outlet", "line"):
+                continue
+            plain, cue = compile_patterns(spec, name), book.cue(name)
+            for text in texts:
+                assert [m.span() for m in cue.finditer(text)] == [m.span() for m in plain.finditer(text)], name
+                assert bool(cue.match(text)) == bool(plain.match(text)), name
+
+
+def test_guard_takes_leading_inline_flags_and_keeps_matches():
+    from incidents.rules.prefilter import guard
+
+    for pattern in [r"(?i)\b(?:killing|death) of \d+", r"\b(?:were|was)\s+killed\b", r"(?i)\bshot dead\b"]:
+        g = guard(pattern)
+        text = "The KILLING of 3 men; they were killed. Two were Shot Dead, death of 12."
+        assert [m.span() for m in g.finditer(text)] == [m.span() for m in re.finditer(pattern, text)]
+        assert g.pattern.startswith("(?=")
+    assert guard(re.compile(r".*")).pattern == ".*"  # no first characters: compiled as written

@@ -29,7 +29,7 @@ from functools import lru_cache
 from pathlib import Path
 
 from ..errors import RulesError
-from .prefilter import Prefilter, guarded, required_literals
+from .prefilter import Prefilter, guard, guarded, required_literals
 
 RULES_DIR = Path(__file__).resolve().parent
 DEFAULT_LANG = "en"
@@ -355,7 +355,7 @@ def _trigger_rules(path: Path, data: dict) -> list[TriggerRule]:
             if not spec.get(key):
                 raise RulesError(f"{where}: missing {key}", str(path))
         rx = compile_patterns(spec, where)
-        rules.append(TriggerRule(rid, tier, spec["event_type"], spec["sub_event_type"], rx,
+        rules.append(TriggerRule(rid, tier, spec["event_type"], spec["sub_event_type"], guard(rx),
                                  required_literals(rx.pattern, rx.flags)))
     return rules
 
@@ -392,7 +392,7 @@ def load(lang: str = DEFAULT_LANG, folder: Path | None = None) -> Rulebook:
                 raise RulesError(f"{name!r}: expected a table with 'patterns'", str(path))
             if name in cues:
                 raise RulesError(f"cue {name!r} defined twice", str(path))
-            cues[name] = compile_patterns(spec, f"{path.name} [{name}]")
+            cues[name] = guard(compile_patterns(spec, f"{path.name} [{name}]"))
     if not triggers:
         raise RulesError("no trigger rules (triggers.toml)", str(base))
     prefilter = Prefilter({r.id: r.literals for r in triggers})

@@ -13,6 +13,8 @@ is sound for case-insensitive patterns too.
 """
 from __future__ import annotations
 
+import bisect
+import functools
 import itertools
 import re
 from dataclasses import dataclass
@@ -271,3 +273,108 @@ def guarded(pattern: str, flags: int = 0) -> re.Pattern:
         plain, folded = plain | folded, set()
     alts = ([f"[{cls(plain)}]"] if plain else []) + ([f"(?i:[{cls(folded)}])"] if folded else [])
     return re.compile(f"(?={'|'.join(alts)})(?:{pattern})", flags)
+
+
+_LEADING_FLAGS = re.compile(r"\(\?([imsx]+)\)")
+
+
+def guard(rx: re.Pattern | str, flags: int = 0) -> re.Pattern:
+    """:func:`guarded` for a compiled regex (or a pattern string), leading inline flags ("(?i)...")
+    included; a pattern the guard cannot wrap is returned compiled as it is."""
+    pattern, flags = (rx.pattern, rx.flags) if isinstance(rx, re.Pattern) else (rx, flags)
+    lead = _LEADING_FLAGS.match(pattern)
+    if lead:
+        for ch in lead.group(1):
+            flags |= {"i": re.I, "m": re.M, "s": re.S, "x": re.X}[ch]
+        pattern = pattern[lead.end():]
+    try:
+        return guarded(pattern, flags)
+    except re.error:
+        return rx if isinstance(rx, re.Pattern) else re.compile(pattern, flags)
+
+
+# ------------------------------------------------------------------ literal gates over one document
+def _odd_folds(literals) -> str:
+    """Characters a case-insensitive regex matches for a literal's character that fold to something else
+    ("ſ" matches "s", "ı" matches "i"): a text holding one is never gated."""
+    chars = sorted({ch for lit in literals for ch in lit})
+    if not chars:
+        return ""
+    any_of = re.compile("[" + "".join(re.escape(c) for c in chars) + "]", re.I)
+    return "".join(sorted({m.group() for m in any_of.finditer(_probe()) if any(
+        fold(m.group()) != fold(ch) for ch in chars if re.fullmatch(re.escape(ch), m.group(), re.I))}))
+
+
+@functools.lru_cache(maxsize=1)
+def _probe() -> str:
+    """Every non-ASCII character of the basic plane (ASCII ones fold as re.I matches them)."""
+    return "".join(chr(i) for i in range(0x80, 0x10000) if not 0xD800 <= i < 0xE000)
+
+
+class LiteralGate:
+    """The required literals of several named regexes in one automaton (:func:`required_literals`).
+
+    ``gate.index(folded)`` scans a whole folded document once; ``index.possible(name, start, end)``
+    then says whether the regex ``name`` can match anywhere inside ``text[start:end]`` — a match
+    lies inside its window, and a literal of it inside the match, so a window with no literal
+    occurrence of the regex needs no search. Regexes with no literal set are always possible.
+    """
+
+    def __init__(self, patterns: dict[str, re.Pattern]):
+        lits = {name: required_literals(rx.pattern, rx.flags) for name, rx in patterns.items()}
+        self.names = frozenset(patterns)
+        self.always = frozenset(n for n, ls in lits.items() if ls is None)
+        self._prefilter = Prefilter({n: ls for n, ls in lits.items() if ls is not None})
+        odd = _odd_folds(lit for ls in lits.values() if ls for lit in ls)
+        self._odd = re.compile(f"[{re.escape(odd)}]") if odd else None
+
+    def index(self, folded: str) -> LiteralIndex:
+        if self._odd is not None and self._odd.search(folded):
+            return LiteralIndex(self.names, {})  # a character the fold does not equate: search everywhere
+        found: dict[str, tuple[list[int], list[int]]] = {}
+        for end, (length, keys) in self._prefilter._auto.iter(folded) if not self._prefilter._empty else ():
+            for key in keys:
+                starts, ends = found.setdefault(key, ([], []))
+                starts.append(end - length + 1)
+                ends.append(end + 1)
+        for starts, ends in found.values():  # in end order from the automaton; looked up by start
+            order = sorted(range(len(starts)), key=starts.__getitem__)
+            starts[:], ends[:] = [starts[i] for i in order], [ends[i] for i in order]
+        return LiteralIndex(self.always, found)
+
+
+class LiteralIndex:
+    """Where each gated regex's literals occur in one document (see :class:`LiteralGate`)."""
+
+    def __init__(self, always: frozenset[str], found: dict[str, tuple[list[int], list[int]]]):
+        self._always = always
+        self._found = found
+        merged = sorted((s, e, name) for name, (starts, ends) in found.items() for s, e in zip(starts, ends))
+        self._starts = [s for s, _, _ in merged]  # every name's occurrences, by start
+        self._rest = [(e, name) for _, e, name in merged]
+
+    def possible(self, name: str, start: int, end: int) -> bool:
+        """Can regex ``name`` match inside ``text[start:end]``?"""
+        if name in self._always:
+            return True
+        hits = self._found.get(name)
+        if hits is None:
+            return False
+        starts, ends = hits
+        i = bisect.bisect_left(starts, max(0, start))
+        while i < len(starts) and starts[i] < end:
+            if ends[i] <= end:
+                return True
+            i += 1
+        return False
+
+    def names_in(self, names, start: int, end: int) -> frozenset[str]:
+        """Those of ``names`` that can match inside ``text[start:end]``."""
+        out = [n for n in names if n in self._always]
+        i = bisect.bisect_left(self._starts, max(0, start))
+        while i < len(self._starts) and self._starts[i] < end:
+            e, name = self._rest[i]
+            if e <= end and name in names:
+                out.append(name)
+            i += 1
+        return frozenset(out)
