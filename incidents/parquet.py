@@ -86,14 +86,58 @@ REPORT_SCHEMA = pa.schema([
     ("chars", pa.int64()), ("words", pa.int64()), ("n_entries", pa.int32()), ("n_incidents", pa.int32()),
     ("ingested_at", pa.string()), ("run", pa.string()),
 ])
-SCHEMAS: dict[str, pa.Schema] = {"incidents": INCIDENT_SCHEMA, "entries": ENTRY_SCHEMA, "reports": REPORT_SCHEMA}
+# one row per event (``incidents.linking``): the columns of the store's events table (views.EVENT_FRAME_COLUMNS,
+# ``sources`` as its JSON list) plus ``anchor`` (the place cell), ``why`` (JSON), ``source_list`` (the outlets as a
+# list, for SQL filters), ``n_accounts``, ``id`` (the latest account's id: the panel's tie-break) and ``review``
+EVENT_SCHEMA = pa.schema([
+    ("event_id", pa.string()), ("date", pa.date32()), ("time_precision", pa.int8()), ("place", pa.string()),
+    ("place_id", pa.string()), ("lat", pa.float64()), ("lon", pa.float64()), ("geo_precision", pa.int8()),
+    ("country", pa.string()), ("event_type", pa.string()), ("sub_event_type", pa.string()),
+    ("fatalities_low", pa.int32()), ("fatalities_best", pa.int32()), ("fatalities_high", pa.int32()),
+    ("injuries_low", pa.int32()), ("injuries_best", pa.int32()), ("injuries_high", pa.int32()),
+    ("sources", pa.string()), ("n_reports", pa.int32()), ("incident_ids", pa.string()),
+    ("anchor", pa.string()), ("why", pa.string()), ("source_list", pa.list_(pa.string())),
+    ("n_accounts", pa.int32()), ("id", pa.int64()), ("review", pa.string()),
+])
+SCHEMAS: dict[str, pa.Schema] = {"incidents": INCIDENT_SCHEMA, "entries": ENTRY_SCHEMA, "reports": REPORT_SCHEMA,
+                                 "events": EVENT_SCHEMA}
 DATE_COLUMNS = ("date", "published")
 # how each table is sorted inside a partition file (DuckDB skips row groups by these)
 SORT_KEYS: dict[str, list[tuple[str, str]]] = {
     "incidents": [("date", "ascending"), ("place_id", "ascending"), ("report_hash", "ascending"), ("seq", "ascending")],
     "entries": [("report_hash", "ascending"), ("seq", "ascending")],
     "reports": [("published", "ascending"), ("hash", "ascending")],
+    "events": [("date", "ascending"), ("place_id", "ascending"), ("event_id", "ascending")],
 }
+
+
+def event_columns(events, review_states: dict[str, str] | None = None) -> tuple[dict[str, list], list[str]]:
+    """Columns of the events table from :class:`incidents.model.Event` objects, and each row's partition
+    (the month of the event's date). ``review_states``: event id -> review state (default ``machine``)."""
+    names = [f.name for f in EVENT_SCHEMA]
+    cols: dict[str, list] = {n: [] for n in names}
+    months = []
+    states = review_states or {}
+    for ev in events:
+        for n in ("event_id", "date", "time_precision", "place", "place_id", "lat", "lon", "geo_precision",
+                  "country", "event_type", "sub_event_type", "fatalities_low", "fatalities_best",
+                  "fatalities_high", "injuries_low", "injuries_best", "injuries_high", "n_reports", "anchor"):
+            cols[n].append(getattr(ev, n))
+        srcs = [str(x) for x in ev.sources]
+        ids = [int(i) for i in ev.incident_ids]
+        cols["sources"].append(json.dumps(srcs, ensure_ascii=False))
+        cols["source_list"].append(srcs)
+        cols["incident_ids"].append(",".join(map(str, ids)))
+        cols["n_accounts"].append(len(ids))
+        cols["id"].append(max(ids, default=0))
+        cols["why"].append(json.dumps([[w.incident_id, w.linked_to, list(w.rules), w.detail] for w in ev.why],
+                                      ensure_ascii=False))
+        cols["review"].append(states.get(ev.event_id, "machine"))
+        months.append(month_of(ev.date))
+    for n in ("place", "place_id", "country", "event_type", "sub_event_type", "anchor"):
+        cols[n] = [v or "" for v in cols[n]]
+    cols["date"] = [d or None for d in cols["date"]]
+    return cols, months
 
 
 def _id63(data: str) -> int:
@@ -302,8 +346,9 @@ class Run:
     def final_path(self, table: str, month: str) -> Path:
         return self.final / table / f"month={month}" / f"part-{self.id}.parquet"
 
-    def commit(self) -> int:
-        """Move every final file into the dataset (the manifest first, so a crash is finished later)."""
+    def commit(self, replace: Iterable[str] = ()) -> int:
+        """Move every final file into the dataset (the manifest first, so a crash is finished later).
+        ``replace``: tables this run rewrites whole (``events``): their older files go once the new are in."""
         shutil.rmtree(self.stage, ignore_errors=True)  # merged already
         files = sorted(self.final.glob("*/month=*/*.parquet"),
                        key=lambda p: (TABLES.index(p.parts[-3]) if p.parts[-3] in TABLES else len(TABLES), str(p)))
@@ -311,7 +356,7 @@ class Run:
         manifest = self.dir / COMMIT
         tmp = manifest.with_suffix(".tmp")
         with open(tmp, "w", encoding="utf-8") as fh:
-            json.dump({"run": self.id, "moves": moves}, fh)
+            json.dump({"run": self.id, "moves": moves, "replace": sorted(set(replace))}, fh)
             fh.flush()
             os.fsync(fh.fileno())
         os.replace(tmp, manifest)
@@ -327,6 +372,12 @@ class Run:
                 dst.parent.mkdir(parents=True, exist_ok=True)
                 os.replace(src, dst)
                 moved += 1
+        mine = {str(self.dataset.root / rel) for rel in data["moves"]}
+        for table in data.get("replace", ()):
+            for old in self.dataset.files(table):
+                if str(old) not in mine:
+                    old.unlink(missing_ok=True)
+                    _remove_empty(old.parent)
         shutil.rmtree(self.dir, ignore_errors=True)
         _remove_empty(self.dataset.root / RUNS)
         return moved
