@@ -482,7 +482,7 @@ def link_block(files: Sequence[str], pairs: Sequence[tuple[str, int]], out_dir: 
             events.append(fe)
     if not events:
         return 0, []
-    columns, months = event_columns(events)
+    columns, months = event_columns(events, ords=[block * 2**40 + i for i in range(len(events))])
     written = []
     for m, part in split_by_month(columns_to_table(columns, "events"), months).items():
         path = Path(out_dir) / f"month={m}" / f"part-{options.run}-b{block:04d}.parquet"

@@ -126,8 +126,9 @@ def _stage_events(conn: sqlite3.Connection, reviews: "review.Resolution", stage)
     sql = f"SELECT rowid, {quoted} FROM events WHERE rowid > ? AND ? >= 0 ORDER BY rowid LIMIT ?"
     n = 0
     for page in _pages(conn, sql, 0):
-        events, states = [], {}
+        events, states, ords = [], {}, []
         for row in page:
+            ords.append(int(row[0]))
             d = dict(zip(EVENT_READ, row[1:]))
             try:
                 d["sources"] = [str(x) for x in json.loads(d["sources"] or "[]")]
@@ -142,7 +143,7 @@ def _stage_events(conn: sqlite3.Connection, reviews: "review.Resolution", stage)
             events.append(ev)
             if reviews.by_incident:
                 states[ev.event_id] = review.event_state(SimpleNamespace(incident_ids=ev.incident_ids), reviews).value
-        cols, months = event_columns(events, states)
+        cols, months = event_columns(events, states, ords)
         stage("events", cols, months)
         n += len(events)
     return n

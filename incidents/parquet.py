@@ -88,7 +88,8 @@ REPORT_SCHEMA = pa.schema([
 ])
 # one row per event (``incidents.linking``): the columns of the store's events table (views.EVENT_FRAME_COLUMNS,
 # ``sources`` as its JSON list) plus ``anchor`` (the place cell), ``why`` (JSON), ``source_list`` (the outlets as a
-# list, for SQL filters), ``n_accounts``, ``id`` (the latest account's id: the panel's tie-break) and ``review``
+# list, for SQL filters), ``n_accounts``, ``id`` (the latest account's id: the panel's tie-break), ``review`` and
+# ``ord`` (the store's order of its events: "first event of a place" means the same on both paths)
 EVENT_SCHEMA = pa.schema([
     ("event_id", pa.string()), ("date", pa.date32()), ("time_precision", pa.int8()), ("place", pa.string()),
     ("place_id", pa.string()), ("lat", pa.float64()), ("lon", pa.float64()), ("geo_precision", pa.int8()),
@@ -97,7 +98,7 @@ EVENT_SCHEMA = pa.schema([
     ("injuries_low", pa.int32()), ("injuries_best", pa.int32()), ("injuries_high", pa.int32()),
     ("sources", pa.string()), ("n_reports", pa.int32()), ("incident_ids", pa.string()),
     ("anchor", pa.string()), ("why", pa.string()), ("source_list", pa.list_(pa.string())),
-    ("n_accounts", pa.int32()), ("id", pa.int64()), ("review", pa.string()),
+    ("n_accounts", pa.int32()), ("id", pa.int64()), ("review", pa.string()), ("ord", pa.int64()),
 ])
 SCHEMAS: dict[str, pa.Schema] = {"incidents": INCIDENT_SCHEMA, "entries": ENTRY_SCHEMA, "reports": REPORT_SCHEMA,
                                  "events": EVENT_SCHEMA}
@@ -111,9 +112,11 @@ SORT_KEYS: dict[str, list[tuple[str, str]]] = {
 }
 
 
-def event_columns(events, review_states: dict[str, str] | None = None) -> tuple[dict[str, list], list[str]]:
+def event_columns(events, review_states: dict[str, str] | None = None,
+                  ords: list[int] | None = None) -> tuple[dict[str, list], list[str]]:
     """Columns of the events table from :class:`incidents.model.Event` objects, and each row's partition
-    (the month of the event's date). ``review_states``: event id -> review state (default ``machine``)."""
+    (the month of the event's date). ``review_states``: event id -> review state (default ``machine``);
+    ``ords``: each event's order (default: its position)."""
     names = [f.name for f in EVENT_SCHEMA]
     cols: dict[str, list] = {n: [] for n in names}
     months = []
@@ -137,6 +140,7 @@ def event_columns(events, review_states: dict[str, str] | None = None) -> tuple[
     for n in ("place", "place_id", "country", "event_type", "sub_event_type", "anchor"):
         cols[n] = [v or "" for v in cols[n]]
     cols["date"] = [d or None for d in cols["date"]]
+    cols["ord"] = list(ords) if ords is not None else list(range(len(months)))
     return cols, months
 
 
