@@ -34,6 +34,7 @@ class Totals:
     events: int = 0
     fatalities: int = 0
     accounts: int = 0
+    places: int = 0  # distinct places of the events selected (rejected ones too when shown)
 
 
 @dataclass
@@ -77,6 +78,10 @@ class Backend(Protocol):
     def table_accounts(self, events: pd.DataFrame, rejected: bool = False) -> pd.DataFrame: ...
 
     def table_data(self, events: pd.DataFrame, rejected: bool = False) -> EventData: ...
+
+    def table_totals(self, f: Filters, place_id: str, states: set[str]) -> Totals: ...
+
+    def event_place_name(self, place_id: str, rejected: bool = False) -> str: ...
 
     def entry_text(self, report_id: int, start: int, end: int) -> str: ...
 
@@ -188,6 +193,16 @@ class MemoryBackend:
 
     def table_data(self, events: pd.DataFrame, rejected: bool = False) -> EventData:
         return self.data(rejected)
+
+    def table_totals(self, f: Filters, place_id: str, states: set[str]) -> Totals:
+        ev = self.table(f, place_id, states)
+        t = frame_totals(ev)
+        return Totals(t.events, t.fatalities, t.accounts, int(ev["place_id"].nunique()))
+
+    def event_place_name(self, place_id: str, rejected: bool = False) -> str:
+        df = self.data(rejected).events
+        name = df.loc[df["place_id"] == place_id, "place"]
+        return str(name.iloc[0]) if len(name) else ""
 
     def table_accounts(self, events: pd.DataFrame, rejected: bool = False) -> pd.DataFrame:
         return views.accounts_in(self.data(rejected), events)

@@ -471,8 +471,8 @@ class EventsBackend:
                     "coalesce(i.review, 'machine'), coalesce(i.review_note, ''), "
                     "coalesce(r.title, ''), coalesce(r.url, '') FROM incidents i "
                     "LEFT JOIN (SELECT report_id, any_value(title) AS title, any_value(url) AS url FROM reports "
-                    "WHERE list_contains(?, report_id) GROUP BY report_id) r ON r.report_id = i.report_id "
-                    f"WHERE list_contains(?, i.id){keep}",
+                    "WHERE report_id IN (SELECT unnest(?::BIGINT[])) GROUP BY report_id) r ON r.report_id = i.report_id "
+                    f"WHERE i.id IN (SELECT unnest(?::BIGINT[])){keep}",
                     [self._report_ids(sorted(owner)), sorted(owner)]).fetchall()
         df = pd.DataFrame(rows, columns=names)
         df = normalise_frame(df)
@@ -485,7 +485,8 @@ class EventsBackend:
     def _report_ids(self, incident_ids: list[int]) -> list[int]:
         with self.lock:
             return [r[0] for r in self.conn.execute(
-                "SELECT DISTINCT report_id FROM incidents WHERE list_contains(?, id)", [incident_ids]).fetchall()]
+                "SELECT DISTINCT report_id FROM incidents WHERE id IN (SELECT unnest(?::BIGINT[]))",
+                [incident_ids]).fetchall()]
 
     def panel(self, f: Filters, place_id: str, event_id: str, cap: int, rejected: bool = False):
         from .backend import PanelData
@@ -502,6 +503,23 @@ class EventsBackend:
         if states:
             w = _Where(w.sql + " AND list_contains(?, coalesce(review, 'machine'))", [*w.params, sorted(states)])
         return self._events(w, cap)
+
+    def table_totals(self, f: Filters, place_id: str, states: set[str]):
+        from .backend import Totals
+
+        w = self._where(f, place_id or None, rejected="rejected" in states)
+        if states:
+            w = _Where(w.sql + " AND list_contains(?, coalesce(review, 'machine'))", [*w.params, sorted(states)])
+        n, dead, acc, places = self._one(
+            "SELECT count(*) FILTER (WHERE NOT rej), coalesce(sum(fatalities_best) FILTER (WHERE NOT rej), 0), "
+            "coalesce(sum(n_accounts) FILTER (WHERE NOT rej), 0), count(DISTINCT place_id) FROM "
+            f"(SELECT *, coalesce(review, 'machine') = 'rejected' AS rej FROM events WHERE {w.sql})", w.params)
+        return Totals(int(n), int(dead), int(acc), int(places))
+
+    def event_place_name(self, place_id: str, rejected: bool = False) -> str:
+        w = self._where(None, place_id, rejected=rejected)
+        row = self._one(f"SELECT arg_min(place, {self._ord}) FROM events WHERE {w.sql}", w.params)
+        return str(row[0]) if row and row[0] else ""
 
     def table_data(self, events: pd.DataFrame, rejected: bool = False):
         from .views import event_data

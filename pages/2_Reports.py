@@ -33,6 +33,9 @@ PREVIEW_COLUMNS = ["date", "place", "event_type", "sub_event_type", "fatalities"
 
 MODE_URL = "From a URL"
 st.title("Reports")
+if ui.is_dataset():  # read-only: nothing on this page can write a Parquet dataset
+    st.info("This is a Parquet dataset: add reports with `python -m incidents batch`.")
+    st.stop()
 
 
 def uploaded_files() -> list:
