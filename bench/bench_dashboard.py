@@ -3,6 +3,7 @@
     python bench/bench_dashboard.py                       # 10,000 and 100,000 incidents
     python bench/bench_dashboard.py --sizes 300 --moves 1 # smoke run
     python bench/bench_dashboard.py --sizes 100000 --profile
+    python bench/bench_dashboard.py --dataset --sizes 100000,1000000 --days 3653   # Parquet + DuckDB
 
 For each size it writes a store with that many synthetic incidents (rows
 inserted directly: plausible incidents over the curated gazetteer's places and
@@ -25,6 +26,8 @@ and drives headless Chromium:
 Nothing is asserted; the figures are printed as a table. Offline: the app serves
 every file the map needs itself (static/); every remote request is aborted by the
 routing helper of tests/ui_fixtures.py.
+``--dataset`` exports each store to a Parquet dataset (``python -m incidents export``, events
+linked first) and serves that instead (the DuckDB backend, ``incidents.columnar.EventsBackend``).
 ``--profile`` times the dashboard's data path in-process (views/ui functions
 and streamlit-folium's serialisation on the same store) and runs pyinstrument.
 """
@@ -502,35 +505,61 @@ def _kb(n) -> str:
     return f"{(n or 0) / 1024:,.0f} KB"
 
 
+def export_dataset(db: Path, ds: Path) -> dict:
+    """``python -m incidents export`` of a bench store (its events linked first: the rows were inserted
+    directly), timed; returns counts, seconds and the dataset's size."""
+    import shutil
+
+    from incidents.export import export_store
+
+    if ds.exists():
+        shutil.rmtree(ds)
+    t0 = time.perf_counter()
+    summary = export_store(db, ds)
+    size = sum(p.stat().st_size for p in ds.rglob("*.parquet"))
+    return {"seconds": time.perf_counter() - t0, "events": summary.events, "bytes": size,
+            "files": len(list(ds.rglob("*.parquet")))}
+
+
 def run(sizes: list[int], moves: int, workdir: Path, seed: int = 1, profile: bool = False,
-        keep: bool = False) -> list[dict]:
+        keep: bool = False, dataset: bool = False, days: int | None = None) -> list[dict]:
     from playwright.sync_api import sync_playwright
 
     if not Path(CHROMIUM).exists():
         raise RuntimeError(f"{CHROMIUM} is missing (tools/install-test-deps.sh installs it)")
     from bench_common import run_header
 
-    print(run_header(("dashboard.py", "ui.py", "incidents/views.py", "incidents/store.py")), flush=True)
+    print(run_header(("dashboard.py", "ui.py", "incidents/views.py", "incidents/store.py", "incidents/columnar.py",
+                      "incidents/backend.py")), flush=True)
     rows = []
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         try:
             for n in sizes:
                 db = workdir / f"bench-{n}.db"
-                built = build_store(db, n, seed)
+                built = build_store(db, n, seed, days)
                 print(f"[{n:,}] store: {built['incidents']:,} incidents, {built['places']} places, "
                       f"{built['reports']} reports over {built['days']} days, {built['bytes'] / 1e6:.1f} MB, "
                       f"built in {built['seconds']:.1f} s", flush=True)
+                served = db
+                if dataset:
+                    served = workdir / f"bench-{n}-dataset"
+                    ex = export_dataset(db, served)
+                    print(f"[{n:,}] dataset: export (events linked first) {ex['seconds']:.1f} s, {ex['events']:,} "
+                          f"events, {ex['files']} files, {ex['bytes'] / 1e6:.1f} MB", flush=True)
+                    if not keep:
+                        db.unlink(missing_ok=True)
                 print(f"[{n:,}] load average before the run (2 cores; other processes count): "
                       f"{' '.join(f'{x:.1f}' for x in os.getloadavg())}", flush=True)
                 port = free_port()
                 log = workdir / f"streamlit-{n}.log"
-                proc, up = start_server(db, workdir / "no-user-places.csv", port, log)
+                proc, up = start_server(served, workdir / "no-user-places.csv", port, log)
                 try:
                     res = measure(f"http://127.0.0.1:{port}/", proc, moves, browser)
                 finally:
                     stop_server(proc)
-                res.update(n=n, places=built["places"], server_up_s=up, load=os.getloadavg()[0])
+                res.update(n=n, places=built["places"], server_up_s=up, load=os.getloadavg()[0],
+                           kind="Parquet + DuckDB" if dataset else "SQLite")
                 for mv in res["moves"]:
                     print(f"[{n:,}] slider move: {mv['from']} -> {mv['to']} events, {mv['markers']} markers: "
                           f"rerun request sent {mv['sent_s']:.2f} s, first/last server message {mv['first_delta_s']:.2f}/"
@@ -539,10 +568,14 @@ def run(sizes: list[int], moves: int, workdir: Path, seed: int = 1, profile: boo
                           f"{mv['map_s']:.2f} s, script idle {mv['idle_s']:.2f} s",
                           flush=True)
                 rows.append(res)
-                if profile:
+                if profile and not dataset:
                     print(profile_data_path(db), flush=True)
                 if not keep:
                     db.unlink(missing_ok=True)
+                    if dataset:
+                        import shutil
+
+                        shutil.rmtree(served, ignore_errors=True)
         finally:
             browser.close()
     print_table(rows)
@@ -550,14 +583,14 @@ def run(sizes: list[int], moves: int, workdir: Path, seed: int = 1, profile: boo
 
 
 def print_table(rows: list[dict]) -> None:
-    head = ("incidents", "places", "markers", "first map cold", "first map warm", "slider median",
+    head = ("store", "incidents", "places", "markers", "first map cold", "first map warm", "slider median",
             "slider max", "rerun done median/max", "map payload", "marker layer", "payload after move", "iframe HTML", "server RSS (peak)",
             "load avg")
     table = [head]
     for r in rows:
         secs = [m["seconds"] for m in r["moves"]] or [float("nan")]
         idle = [m["idle_s"] for m in r["moves"]] or [float("nan")]
-        table.append((f"{r['n']:,}", str(r["places"]), str(r["markers"]), f"{r['first_cold_s']:.2f} s",
+        table.append((r.get("kind", "SQLite"), f"{r['n']:,}", str(r["places"]), str(r["markers"]), f"{r['first_cold_s']:.2f} s",
                        f"{r['first_warm_s']:.2f} s", f"{statistics.median(secs):.2f} s", f"{max(secs):.2f} s",
                        f"{statistics.median(idle):.2f} / {max(idle):.2f} s",
                        _kb(r["payload"].get("bytes")), _kb(r["payload"].get("feature_group")),
@@ -584,6 +617,10 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--workdir", type=Path, help="where stores and server logs go (default: a temp dir)")
     ap.add_argument("--keep", action="store_true", help="keep the stores")
     ap.add_argument("--profile", action="store_true", help="also time/profile the data path in-process")
+    ap.add_argument("--dataset", action="store_true",
+                    help="serve a Parquet dataset (the store exported: python -m incidents export) through DuckDB")
+    ap.add_argument("--days", type=int, help="days the incidents span (default: n/10, at most a year; "
+                                             "3653 = the issue's 10 years)")
     ap.add_argument("--profile-store", type=Path, metavar="DB",
                     help="only time/profile the data path on this existing store (no browser)")
     a = ap.parse_args(argv)
@@ -592,10 +629,10 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     if a.workdir:
         a.workdir.mkdir(parents=True, exist_ok=True)
-        run(a.sizes, a.moves, a.workdir, a.seed, a.profile, a.keep)
+        run(a.sizes, a.moves, a.workdir, a.seed, a.profile, a.keep, a.dataset, a.days)
     else:
         with tempfile.TemporaryDirectory(prefix="bench-dashboard-") as tmp:
-            run(a.sizes, a.moves, Path(tmp), a.seed, a.profile, a.keep)
+            run(a.sizes, a.moves, Path(tmp), a.seed, a.profile, a.keep, a.dataset, a.days)
     return 0
 
 

@@ -262,13 +262,15 @@ class EventsBackend:
     kind = "parquet"
     read_only = True
 
-    def __init__(self, root: str | Path, threads: int | None = None, memory_limit: str | None = "512MB"):
+    def __init__(self, root: str | Path, threads: int | None = None, memory_limit: str | None = "512MB",
+                 resident: bool = True):
         import threading
 
         self.col = ColumnarStore(root, threads=threads, memory_limit=memory_limit)
         self.conn = self.col.conn
         self.lock = threading.RLock()
         self._event_names: list[str] | None = None
+        self.resident = resident
         self._init_events()
 
     def close(self) -> None:
@@ -280,9 +282,16 @@ class EventsBackend:
         ds = self.col.dataset
         if ds.files("events"):
             pattern = ds.glob("events").replace("'", "''")
-            self.conn.execute(
-                f"CREATE OR REPLACE VIEW events AS SELECT * FROM read_parquet('{pattern}', hive_partitioning = true, "
-                "hive_types = {'month': VARCHAR}, union_by_name = true)")
+            source = (f"read_parquet('{pattern}', hive_partitioning = true, hive_types = {{'month': VARCHAR}}, "
+                      "union_by_name = true)")
+            if self.resident:
+                # One scan of the event files into a DuckDB table (all but the link reasons): a query over ~120
+                # monthly files costs ~100 ms in opening them, over one resident table ~2 ms; ~100-200 bytes
+                # an event (no excerpt or text: those stay in the files, read for the panel's events only).
+                self.conn.execute(f"CREATE OR REPLACE TABLE events AS SELECT * EXCLUDE (why) FROM {source} "
+                                  "ORDER BY date, place_id")
+            else:
+                self.conn.execute(f"CREATE OR REPLACE VIEW events AS SELECT * FROM {source}")
         else:
             self.conn.register("_empty_events", EVENT_SCHEMA.append(pa.field("month", pa.string())).empty_table())
             self.conn.execute("CREATE OR REPLACE VIEW events AS SELECT * FROM _empty_events")
@@ -460,21 +469,36 @@ class EventsBackend:
         from .views import normalise_frame, parse_ids
 
         owner = {i: eid for eid, ids in zip(events["event_id"], events["incident_ids"]) for i in parse_ids(ids)}
-        cols = ", ".join(f'i."{c}"' for c in _ACCOUNT_COLUMNS)
-        names = [*_ACCOUNT_COLUMNS, "date", "published", "review", "review_note", "report_title", "report_url"]
-        rows = []
+        cols = ", ".join(f'"{c}"' for c in _ACCOUNT_COLUMNS)
+        names = [*_ACCOUNT_COLUMNS, "date", "published", "review", "review_note"]
+        rows: list = []
         if owner:
-            keep = "" if rejected else " AND coalesce(i.review, 'machine') <> 'rejected'"
+            # an event's accounts are of its day or the next/previous one (linking compares no further), so
+            # only those months' files are read; accounts not found there (a corrected date) are looked for
+            # in every file
+            from datetime import timedelta
+
+            months = set()
+            for d in set(events["date"]):
+                day = date.fromisoformat(d) if d else None
+                months |= ({month_of(day + timedelta(days=k)) for k in (-1, 0, 1)} if day is not None
+                           else {month_of(None)})
+            sql = (f"SELECT {cols}, strftime(date, '%Y-%m-%d'), strftime(published, '%Y-%m-%d'), "
+                   "coalesce(review, 'machine'), coalesce(review_note, '') FROM incidents "
+                   "WHERE id IN (SELECT unnest(?::BIGINT[]))")
             with self.lock:
-                rows = self.conn.execute(
-                    f"SELECT {cols}, strftime(i.date, '%Y-%m-%d'), strftime(i.published, '%Y-%m-%d'), "
-                    "coalesce(i.review, 'machine'), coalesce(i.review_note, ''), "
-                    "coalesce(r.title, ''), coalesce(r.url, '') FROM incidents i "
-                    "LEFT JOIN (SELECT report_id, any_value(title) AS title, any_value(url) AS url FROM reports "
-                    "WHERE report_id IN (SELECT unnest(?::BIGINT[])) GROUP BY report_id) r ON r.report_id = i.report_id "
-                    f"WHERE i.id IN (SELECT unnest(?::BIGINT[])){keep}",
-                    [self._report_ids(sorted(owner)), sorted(owner)]).fetchall()
+                rows = self.conn.execute(sql + " AND list_contains(?, month)", [sorted(owner), sorted(months)]).fetchall()
+                found = {r[0] for r in rows}
+                rest = sorted(set(owner) - found)
+                if rest:
+                    rows += self.conn.execute(sql, [rest]).fetchall()
+            if not rejected:
+                k = names.index("review")
+                rows = [r for r in rows if r[k] != "rejected"]
         df = pd.DataFrame(rows, columns=names)
+        titles = self._titles(df)
+        df["report_title"] = [titles.get(int(r), ("", ""))[0] for r in df["report_id"]]
+        df["report_url"] = [titles.get(int(r), ("", ""))[1] for r in df["report_id"]]
         df = normalise_frame(df)
         df["event_id"] = [owner.get(int(i), "") for i in df["id"]] if len(df) else pd.Series(dtype=object)
         for c in ("report_title", "report_url", "review_note"):
@@ -482,11 +506,21 @@ class EventsBackend:
         df["review"] = df["review"].fillna("machine").astype(str)
         return df
 
-    def _report_ids(self, incident_ids: list[int]) -> list[int]:
+    def _titles(self, accounts: pd.DataFrame) -> dict[int, tuple[str, str]]:
+        """report id -> (title, url) of these accounts' reports (read from their publication months first)."""
+        if accounts.empty:
+            return {}
+        ids = sorted({int(r) for r in accounts["report_id"]})
+        months = sorted({month_of(p) for p in accounts["published"]})
+        sql = ("SELECT report_id, any_value(coalesce(title, '')), any_value(coalesce(url, '')) FROM reports "
+               "WHERE report_id IN (SELECT unnest(?::BIGINT[]))")
         with self.lock:
-            return [r[0] for r in self.conn.execute(
-                "SELECT DISTINCT report_id FROM incidents WHERE id IN (SELECT unnest(?::BIGINT[]))",
-                [incident_ids]).fetchall()]
+            out = {r[0]: (r[1], r[2]) for r in self.conn.execute(
+                sql + " AND list_contains(?, month) GROUP BY report_id", [ids, months]).fetchall()}
+            rest = [i for i in ids if i not in out]
+            if rest:
+                out.update({r[0]: (r[1], r[2]) for r in self.conn.execute(sql + " GROUP BY report_id", [rest]).fetchall()})
+        return out
 
     def panel(self, f: Filters, place_id: str, event_id: str, cap: int, rejected: bool = False):
         from .backend import PanelData
