@@ -522,7 +522,7 @@ def export_dataset(db: Path, ds: Path) -> dict:
 
 
 def run(sizes: list[int], moves: int, workdir: Path, seed: int = 1, profile: bool = False,
-        keep: bool = False, dataset: bool = False, days: int | None = None) -> list[dict]:
+        keep: bool = False, dataset: bool = False, days: int | None = None, reuse: bool = False) -> list[dict]:
     from playwright.sync_api import sync_playwright
 
     if not Path(CHROMIUM).exists():
@@ -537,13 +537,25 @@ def run(sizes: list[int], moves: int, workdir: Path, seed: int = 1, profile: boo
         try:
             for n in sizes:
                 db = workdir / f"bench-{n}.db"
-                built = build_store(db, n, seed, days)
-                print(f"[{n:,}] store: {built['incidents']:,} incidents, {built['places']} places, "
-                      f"{built['reports']} reports over {built['days']} days, {built['bytes'] / 1e6:.1f} MB, "
-                      f"built in {built['seconds']:.1f} s", flush=True)
-                served = db
-                if dataset:
-                    served = workdir / f"bench-{n}-dataset"
+                served = workdir / f"bench-{n}-dataset"
+                if dataset and reuse and (served / "events").is_dir():
+                    from incidents.columnar import ColumnarStore
+
+                    with ColumnarStore(served) as col:
+                        n_places = col.conn.execute("SELECT count(DISTINCT place_id) FROM incidents").fetchone()[0]
+                    built = {"places": n_places}
+                    print(f"[{n:,}] dataset reused: {served}", flush=True)
+                    reused = True
+                else:
+                    reused = False
+                    built = build_store(db, n, seed, days)
+                if not reused:
+                    print(f"[{n:,}] store: {built['incidents']:,} incidents, {built['places']} places, "
+                          f"{built['reports']} reports over {built['days']} days, {built['bytes'] / 1e6:.1f} MB, "
+                          f"built in {built['seconds']:.1f} s", flush=True)
+                if not dataset:
+                    served = db
+                elif not reused:
                     ex = export_dataset(db, served)
                     print(f"[{n:,}] dataset: export (events linked first) {ex['seconds']:.1f} s, {ex['events']:,} "
                           f"events, {ex['files']} files, {ex['bytes'] / 1e6:.1f} MB", flush=True)
@@ -570,7 +582,7 @@ def run(sizes: list[int], moves: int, workdir: Path, seed: int = 1, profile: boo
                 rows.append(res)
                 if profile and not dataset:
                     print(profile_data_path(db), flush=True)
-                if not keep:
+                if not keep and not reused:
                     db.unlink(missing_ok=True)
                     if dataset:
                         import shutil
@@ -619,6 +631,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--profile", action="store_true", help="also time/profile the data path in-process")
     ap.add_argument("--dataset", action="store_true",
                     help="serve a Parquet dataset (the store exported: python -m incidents export) through DuckDB")
+    ap.add_argument("--reuse", action="store_true",
+                    help="with --dataset --workdir: serve bench-N-dataset there if it exists (no build)")
     ap.add_argument("--days", type=int, help="days the incidents span (default: n/10, at most a year; "
                                              "3653 = the issue's 10 years)")
     ap.add_argument("--profile-store", type=Path, metavar="DB",
@@ -629,10 +643,10 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     if a.workdir:
         a.workdir.mkdir(parents=True, exist_ok=True)
-        run(a.sizes, a.moves, a.workdir, a.seed, a.profile, a.keep, a.dataset, a.days)
+        run(a.sizes, a.moves, a.workdir, a.seed, a.profile, a.keep, a.dataset, a.days, a.reuse)
     else:
         with tempfile.TemporaryDirectory(prefix="bench-dashboard-") as tmp:
-            run(a.sizes, a.moves, Path(tmp), a.seed, a.profile, a.keep, a.dataset, a.days)
+            run(a.sizes, a.moves, Path(tmp), a.seed, a.profile, a.keep, a.dataset, a.days, a.reuse)
     return 0
 
 

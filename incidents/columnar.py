@@ -271,6 +271,7 @@ class EventsBackend:
         self.lock = threading.RLock()
         self._event_names: list[str] | None = None
         self.resident = resident
+        self._timeline_memo: dict = {}  # the backend is per dataset version: nothing here goes stale
         self._init_events()
 
     def close(self) -> None:
@@ -431,6 +432,11 @@ class EventsBackend:
         (``views.timeline_counts``: types outside ACLED's six are "Other")."""
         from .views import EVENT_COLORS
 
+        key = (repr(Filters(event_types=f.event_types, sources=f.sources, place_query=f.place_query,
+                            place_ids=f.place_ids)), lo, hi)
+        hit = self._timeline_memo.get(key)
+        if hit is not None:  # a slider move or a click keeps the other filters: the same counts
+            return hit
         w = self._where(f, rejected=False, dates=False)
         df = self._df(
             "SELECT strftime(date, '%Y-%m-%d') AS date, CASE WHEN list_contains(?, event_type) THEN event_type "
@@ -440,7 +446,11 @@ class EventsBackend:
         if df.empty:
             return pd.DataFrame(columns=["date", "event_type", "events"])
         df["events"] = df["events"].astype("int64")
-        return df[["date", "event_type", "events"]].reset_index(drop=True)
+        out = df[["date", "event_type", "events"]].reset_index(drop=True)
+        if len(self._timeline_memo) >= 32:
+            self._timeline_memo.pop(next(iter(self._timeline_memo)))
+        self._timeline_memo[key] = out
+        return out
 
     def _events(self, where: _Where, limit: int | None = None) -> pd.DataFrame:
         from .views import EVENT_FRAME_COLUMNS, normalise_events
