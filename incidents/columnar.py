@@ -452,18 +452,40 @@ class EventsBackend:
         self._timeline_memo[key] = out
         return out
 
-    def _events(self, where: _Where, limit: int | None = None) -> pd.DataFrame:
+    def _events(self, where: _Where, limit: int | None = None, newest: date | None = None) -> pd.DataFrame:
+        """The events matching ``where``, newest first (``limit`` of them). With a limit the newest are looked
+        for in the last 32 days before ``newest`` (the range's end), then 256, 2048, then everywhere: sorting
+        a few hundred rows instead of the whole range (the same rows: when ``limit`` of them are that recent,
+        the newest ``limit`` are among them)."""
+        from datetime import timedelta
+
         from .views import EVENT_FRAME_COLUMNS, normalise_events
 
-        sql = f"SELECT {_EVENT_SELECT} FROM events WHERE {where.sql} ORDER BY date DESC NULLS LAST, id DESC"
-        params = list(where.params)
+        base = f"SELECT {_EVENT_SELECT} FROM events WHERE {where.sql}"
+        order = " ORDER BY date DESC NULLS LAST, id DESC"
+        spans: list = [None]
         if limit is not None:
-            sql += " LIMIT ?"
-            params.append(int(limit))
+            if newest is None:
+                bounds = self.date_bounds(True)
+                newest = bounds[1] if bounds else None
+            if newest is not None:
+                spans = [32, 256, 2048, None]
         with self.lock:
-            cur = self.conn.execute(sql, params)
-            names = [d[0] for d in cur.description]
-            rows = cur.fetchall()
+            for span in spans:
+                sql, params = base, list(where.params)
+                if span is not None:
+                    sql += " AND date >= ? AND month >= ?"
+                    cut = newest - timedelta(days=span)
+                    params += [cut, month_of(cut)]
+                sql += order
+                if limit is not None:
+                    sql += " LIMIT ?"
+                    params.append(int(limit))
+                cur = self.conn.execute(sql, params)
+                names = [d[0] for d in cur.description]
+                rows = cur.fetchall()
+                if limit is None or len(rows) >= limit:
+                    break
         df = pd.DataFrame(rows, columns=names)
         if df.empty:
             df = pd.DataFrame(columns=[*EVENT_FRAME_COLUMNS, "review"])
@@ -536,7 +558,7 @@ class EventsBackend:
         from .backend import PanelData
         from .views import event_data
 
-        shown = self._events(self._where(f, place_id or None, rejected=rejected), cap)
+        shown = self._events(self._where(f, place_id or None, rejected=rejected), cap, f.end if f else None)
         one = self.event(event_id, rejected) if event_id else shown.iloc[0:0]
         both = pd.concat([shown, one], ignore_index=True) if len(one) else shown
         data = event_data(both, self.accounts(both, rejected))
@@ -546,7 +568,7 @@ class EventsBackend:
         w = self._where(f, place_id or None, rejected="rejected" in states)
         if states:
             w = _Where(w.sql + " AND list_contains(?, coalesce(review, 'machine'))", [*w.params, sorted(states)])
-        return self._events(w, cap)
+        return self._events(w, cap, f.end if f else None)
 
     def table_totals(self, f: Filters, place_id: str, states: set[str]):
         from .backend import Totals
