@@ -595,19 +595,19 @@ def run(sizes: list[int], moves: int, workdir: Path, seed: int = 1, profile: boo
 
 
 def print_table(rows: list[dict]) -> None:
-    head = ("store", "incidents", "places", "markers", "first map cold", "first map warm", "slider median",
+    head = ("incidents", "places", "markers", "first map cold", "first map warm", "slider median",
             "slider max", "rerun done median/max", "map payload", "marker layer", "payload after move", "iframe HTML", "server RSS (peak)",
-            "load avg")
+            "load avg", "store")
     table = [head]
     for r in rows:
         secs = [m["seconds"] for m in r["moves"]] or [float("nan")]
         idle = [m["idle_s"] for m in r["moves"]] or [float("nan")]
-        table.append((r.get("kind", "SQLite"), f"{r['n']:,}", str(r["places"]), str(r["markers"]), f"{r['first_cold_s']:.2f} s",
+        table.append((f"{r['n']:,}", str(r["places"]), str(r["markers"]), f"{r['first_cold_s']:.2f} s",
                        f"{r['first_warm_s']:.2f} s", f"{statistics.median(secs):.2f} s", f"{max(secs):.2f} s",
                        f"{statistics.median(idle):.2f} / {max(idle):.2f} s",
                        _kb(r["payload"].get("bytes")), _kb(r["payload"].get("feature_group")),
                        _kb(r["payload_after"].get("bytes")), _kb(r["frame_html"]),
-                       f"{r['rss_mb']:.0f} MB ({r['hwm_mb']:.0f} MB)", f"{r['load']:.1f}"))
+                       f"{r['rss_mb']:.0f} MB ({r['hwm_mb']:.0f} MB)", f"{r['load']:.1f}", r.get("kind", "SQLite")))
     widths = [max(len(row[i]) for row in table) for i in range(len(head))]
     print()
     for i, row in enumerate(table):
