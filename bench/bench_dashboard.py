@@ -500,6 +500,42 @@ def apptest_reruns(db: Path, moves: int = 3) -> list[str]:
     return out
 
 
+def server_side(stores: list[Path], moves: int = 7) -> str:
+    """dashboard.py's own rerun time (AppTest, no browser) on each store or dataset, in one process and
+    interleaved (move k on each in turn), so the load of a shared machine weighs on all alike: the first
+    run of a session (caches warm), then ``moves`` one-day slider moves; medians and the ratio to the first."""
+    from streamlit.testing.v1 import AppTest
+
+    os.environ.setdefault("INCIDENTS_USER_GAZETTEER", str(ROOT / "bench" / "no-user-places.csv"))
+    apps, first, times = [], [], [[] for _ in stores]
+    for i, path in enumerate(stores):
+        os.environ["INCIDENTS_DB"] = str(path)
+        AppTest.from_file(str(ROOT / "dashboard.py"), default_timeout=600).run()  # fill the caches
+        at = AppTest.from_file(str(ROOT / "dashboard.py"), default_timeout=600)
+        t0 = time.perf_counter()
+        at.run()
+        first.append(time.perf_counter() - t0)
+        assert not at.exception, [e.value for e in at.exception]
+        apps.append(at)
+    for k in range(moves):
+        for i, (path, at) in enumerate(zip(stores, apps)):
+            os.environ["INCIDENTS_DB"] = str(path)
+            a, b = at.slider(key="dates").value
+            at.slider(key="dates").set_value((a, b - timedelta(days=1)))
+            t0 = time.perf_counter()
+            at.run()
+            times[i].append(time.perf_counter() - t0)
+    lines = ["| store | first run of a session (warm caches) | slider move: median / max | ratio to the first |",
+             "|---|---|---|---|"]
+    base = statistics.median(times[0])
+    for path, f0, ts in zip(stores, first, times):
+        kind = "Parquet + DuckDB" if Path(path).is_dir() else "SQLite"
+        lines.append(f"| {kind} `{Path(path).name}` | {f0 * 1000:,.0f} ms | {statistics.median(ts) * 1000:,.0f} / "
+                     f"{max(ts) * 1000:,.0f} ms | {statistics.median(ts) / base:.2f}x |")
+    lines.append(f"load average {' '.join(f'{x:.1f}' for x in os.getloadavg())}")
+    return "\n".join(lines)
+
+
 # ---------------------------------------------------------------------- main
 def _kb(n) -> str:
     return f"{(n or 0) / 1024:,.0f} KB"
@@ -637,7 +673,13 @@ def main(argv: list[str] | None = None) -> int:
                                              "3653 = the issue's 10 years)")
     ap.add_argument("--profile-store", type=Path, metavar="DB",
                     help="only time/profile the data path on this existing store (no browser)")
+    ap.add_argument("--server-side", type=Path, nargs="+", metavar="DB_OR_DATASET",
+                    help="only dashboard.py's rerun time (AppTest, no browser) on these stores/datasets, "
+                         "interleaved in one process")
     a = ap.parse_args(argv)
+    if a.server_side:
+        print(server_side(a.server_side, a.moves))
+        return 0
     if a.profile_store:
         print(profile_data_path(a.profile_store))
         return 0
