@@ -58,16 +58,10 @@ def open_store():
 
 
 def dataset_version(root: Path) -> tuple:
-    """A cheap stamp of a dataset: its partition files' names, sizes and modification times."""
-    stamp = []
-    for table in ("events", "incidents", "reports"):
-        for p in sorted((Path(root) / table).glob("month=*/*.parquet")):
-            try:
-                s_ = os.stat(p)
-            except OSError:
-                continue
-            stamp.append((table, p.parent.name, p.name, s_.st_size, s_.st_mtime_ns))
-    return tuple(stamp)
+    """A cheap stamp of a dataset (``Dataset.stamp``: the commit stamp every batch or export run rewrites)."""
+    from incidents.parquet import Dataset
+
+    return Dataset(Path(root)).stamp()
 
 
 @st.cache_resource(max_entries=2, show_spinner=False)

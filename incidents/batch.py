@@ -692,10 +692,14 @@ def run_batch(inputs: Sequence[str], out: str | Path, *, scheduler: str | None =
         except Exception as exc:  # nothing is committed: the dataset stays as it was
             raise DatasetError(f"{out}: merging the run's partitions failed ({exc.__class__.__name__}: {exc}); "
                                "nothing was written") from None
-        summary.events = link_events_hook(client, dataset, run, sorted({m for t, m in parts if t == "incidents"}),
-                                          options)
+        # events are relinked over the whole dataset when the run adds incidents (or the dataset has none
+        # linked yet); a run with nothing new writes nothing
+        relink = summary.incidents > 0 or (not dataset.files("events") and (dataset.files("incidents") or parts))
+        if relink:
+            summary.events = link_events_hook(client, dataset, run,
+                                              sorted({m for t, m in parts if t == "incidents"}), options)
         try:
-            summary.files_written = run.commit(replace=("events",))
+            summary.files_written = run.commit(replace=("events",) if relink else ())
         except OSError as exc:
             raise DatasetError(f"{out}: the run could not be moved into place ({exc.strerror or exc}); "
                                "the next batch or export on this dataset finishes it") from None

@@ -44,6 +44,7 @@ from .store import INCIDENT_COLUMNS
 
 LAYOUT_VERSION = 1
 MANIFEST = "_dataset.json"
+STAMP = "_committed"  # rewritten by every commit: the dataset's version for the dashboard's caches
 RUNS = "_runs"
 LOCK = ".lock"
 UNDATED = "undated"
@@ -260,6 +261,29 @@ class Dataset:
         """The file pattern of a table, for DuckDB's ``read_parquet``."""
         return str(self.root / table / "month=*" / "*.parquet")
 
+    def stamp(self) -> tuple:
+        """A cheap version of the dataset for caches: the commit stamp every run rewrites (one stat); a
+        dataset written before stamps existed is stamped by its partition files' names, sizes and times."""
+        try:
+            s = os.stat(self.root / STAMP)
+            return ("stamp", s.st_mtime_ns, s.st_size, (self.root / STAMP).read_text(encoding="utf-8"))
+        except OSError:
+            pass
+        out = []
+        for table in TABLES:
+            for p in self.files(table):
+                try:
+                    s = os.stat(p)
+                except OSError:
+                    continue
+                out.append((table, p.parent.name, p.name, s.st_size, s.st_mtime_ns))
+        return tuple(out)
+
+    def touch_stamp(self, run_id: str) -> None:
+        tmp = self.root / f".{STAMP}.tmp"
+        tmp.write_text(f"{run_id} {time.time_ns()}\n", encoding="utf-8")
+        os.replace(tmp, self.root / STAMP)
+
     def done_hashes(self) -> set[str]:
         """Content hashes of every report already in the dataset."""
         out: set[str] = set()
@@ -384,6 +408,7 @@ class Run:
                     _remove_empty(old.parent)
         shutil.rmtree(self.dir, ignore_errors=True)
         _remove_empty(self.dataset.root / RUNS)
+        self.dataset.touch_stamp(self.id)
         return moved
 
     def abort(self) -> None:
