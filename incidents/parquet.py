@@ -7,7 +7,9 @@ A dataset is a folder::
       reports/month=2024-02/part-<run>.parquet    one row per report (text included), by publication month
       entries/month=2024-02/part-<run>.parquet    one row per entry, by its report's publication month
       incidents/month=2024-02/part-<run>.parquet  one row per incident, by event month
-      events/month=2024-02/part-<run>.parquet     one row per event (written once event linking exists)
+      events/month=2024-02/part-<run>[-bN].parquet one row per event, by event month (every run rewrites the
+                                              table whole: export copies the store's, batch links them)
+      _committed                              rewritten by every commit (the dashboard's cache version)
       _runs/<run>/                            a run in progress (never read)
 
 ``month`` is ``YYYY-MM`` or ``undated`` (Hive-style folders: DuckDB and pyarrow read it as a
