@@ -375,7 +375,7 @@ def account_details(store, r, gaz=None) -> None:
     account_actions(r, store, gaz)
 
 
-def open_event(ev_all: pd.DataFrame, lo: date, hi: date) -> str:
+def open_event(backend, lo: date, hi: date, rejected: bool = False) -> str:
     """The event of a permalink (``?event=ID``): its place selected and, the first time, the date range
     widened to hold it. Returns the selected event id ("" for none)."""
     eid = ui.selected_event()
@@ -383,7 +383,7 @@ def open_event(ev_all: pd.DataFrame, lo: date, hi: date) -> str:
         return ""
     if st.session_state.get("_event_opened") != eid:
         st.session_state["_event_opened"] = eid
-        hit = ev_all[ev_all["event_id"] == eid]
+        hit = backend.event(eid, rejected)
         if len(hit):
             row = hit.iloc[0]
             st.session_state[ui.PLACE_STATE] = str(row["place_id"])
@@ -468,38 +468,38 @@ def apply_timeline(lo: date, hi: date) -> None:
 def with_rejected(places: pd.DataFrame, events: pd.DataFrame) -> pd.DataFrame:
     """``places`` with a ``rejected`` column: how many of each place's events are rejected (shown only with
     "Show rejected"; a place with nothing else is drawn grey)."""
-    if places.empty or "review" not in events.columns:
-        return places
-    rej = events.loc[events["review"] == "rejected", "place_id"].value_counts()
-    if rej.empty:
-        return places
-    return places.assign(rejected=places["place_id"].map(rej).fillna(0).astype(int).to_numpy())
+    from incidents.backend import place_rejected
+
+    return place_rejected(places, events)
 
 
 def map_page() -> None:
+    """The map, the linked dates and the panel, read through the backend (``ui.get_backend``): the SQLite
+    store in memory, or a Parquet dataset through DuckDB (aggregates per place in SQL, excerpts only for
+    the events the panel shows)."""
     ui.ensure_sample_data()
-    extracted = ui.load_event_data().events  # the map's extent: a review never remounts the map
-    data = ui.load_reviewed_data()  # the "Show rejected" toggle (drawn below) as the session has it
-    ev_all = data.events
+    backend = ui.get_backend()
     types, sources = ui.filter_options()
     st.title("Incident map")
+    if backend.read_only:
+        st.caption(ui.DATASET_READ_ONLY)
     f = ui.sidebar_filters(types, sources)
     tiles = ui.map_options()
     size_by, heat = ui.map_view()
-    ui.show_rejected()
-    bounds = views.date_bounds(ev_all)
+    rejected = ui.show_rejected()
+    bounds = backend.date_bounds(rejected)
     if bounds is None:
         st.info("No dated incidents yet. Add a report on the **Reports** page.")
         ui.sync_place_url()
         return
     lo, hi = bounds
-    event_id = open_event(ev_all, lo, hi)
+    event_id = open_event(backend, lo, hi, rejected)
     with st.container():  # the play ticker comes and goes in here: what follows keeps its place (no remount)
         play_controls(lo, hi)
-    f.place_ids = ui.place_query_ids(f.place_query, ev_all)
+    f.place_ids = ui.place_query_ids(f.place_query, backend.place_ids(rejected)) if f.place_query else frozenset()
     if lo < hi:
         apply_timeline(lo, hi)
-        timeline(ui.timeline_counts(f, lo, hi), lo, hi, ui.current_range(lo, hi))
+        timeline(backend.timeline(f, lo, hi), lo, hi, ui.current_range(lo, hi))
         c_slider, c_from, c_to = st.columns([6, 1.3, 1.3], vertical_alignment="bottom")
         with c_slider:
             f.start, f.end = ui.date_range(lo, hi, "Dates")
@@ -508,20 +508,17 @@ def map_page() -> None:
     else:
         f.start, f.end = ui.date_range(lo, hi, "Dates")
         st.session_state.pop("_pending_range", None)
-    in_range = views.filter_events(ev_all, f)
-    places = with_rejected(ui.places_in_range(in_range, f), in_range)  # shared across sessions
+    places = backend.places(f, rejected)
 
     # a click reported since the last run (st_folium stores it under its key)
     handle_click(st.session_state.get(MAP_KEY), places)
-    counted = ui.counted(in_range)  # rejected events shown (marked) are not counted
-    n_ev, n_dead = views.event_totals(counted)
-    n_acc = int(counted["n_accounts"].sum()) if len(counted) else 0
+    tot = backend.totals(f, rejected)  # rejected events shown (marked) are not counted
     m1, m2, m3, m4 = st.columns(4)
-    m1.metric("Events", f"{n_ev:,}", help=f"{n_acc:,} account(s) in the reports tell these events.")
-    m2.metric("Fatalities", f"{n_dead:,}", help="The best estimate of each event (the accounts' counts "
-                                                  "may differ: see the range on each event).")
+    m1.metric("Events", f"{tot.events:,}", help=f"{tot.accounts:,} account(s) in the reports tell these events.")
+    m2.metric("Fatalities", f"{tot.fatalities:,}", help="The best estimate of each event (the accounts' counts "
+                                                         "may differ: see the range on each event).")
     m3.metric("Places", f"{len(places):,}")
-    undated = int((ev_all["day"] == views.UNDATED).sum())
+    undated = backend.undated(rejected)
     m4.metric("Days", f"{(f.end - f.start).days + 1}", help=f"{undated} undated event(s) are not on the map")
 
     left, right = st.columns([3, 2], gap="medium")
@@ -531,7 +528,7 @@ def map_page() -> None:
         else:
             layer = ui.marker_layer(places, ui.selected_place(), noun="event", size_by=size_by)
         value = streamlit_folium.st_folium(
-            ui.base_map(extracted, tiles=tiles, heat=heat),
+            ui.base_map(backend.extent(), tiles=tiles, heat=heat),  # the extent as linked: a review never remounts
             key=MAP_KEY,
             height=620,
             width=None,  # the column's width
@@ -545,13 +542,15 @@ def map_page() -> None:
             st.caption(f"Heat map of {len(places):,} places, weighted by {what}. Turn the heat map off to click "
                        "a place.")
         else:
-            rejected = int((places["rejected"] >= places["count"]).sum()) if "rejected" in places.columns else 0
+            rej = int((places["rejected"] >= places["count"]).sum()) if "rejected" in places.columns else 0
             st.caption(f"{len(places):,} places, sized by {what}; {approx} approximate (dashed, paler)"
-                       + (f"; {rejected} with rejected events only (grey, dotted; not counted)" if rejected else "")
+                       + (f"; {rej} with rejected events only (grey, dotted; not counted)" if rej else "")
                        + ". Nearby places merge into grey bubbles when zoomed out: click one to zoom in.")
     with right:
-        with ui.open_store() as store:
-            render_panel(store, data, ev_all, in_range, places, ui.selected_place(), ui.selected_event())
+        panel = backend.panel(f, ui.selected_place(), ui.selected_event(), PANEL_CAP, rejected)
+        with backend.open_store() as store:
+            render_panel(store, panel.data, panel.events_all, panel.events, places, ui.selected_place(),
+                         ui.selected_event())
     ui.sync_place_url()
 
 

@@ -41,8 +41,51 @@ def store_path() -> Path:
     return default_db_path()
 
 
-def open_store() -> Store:
+def is_dataset(path: Path | None = None) -> bool:
+    """``INCIDENTS_DB`` names a folder: a Parquet dataset (``batch`` / ``export``), read through DuckDB."""
+    return (path or store_path()).is_dir()
+
+
+DATASET_READ_ONLY = ("This is a Parquet dataset (read-only here): add reports with `python -m incidents batch`, "
+                     "or export a store with `python -m incidents export`.")
+
+
+def open_store():
+    """The SQLite store; on a Parquet dataset the backend's read-only view of it (entry texts, incident rows)."""
+    if is_dataset():
+        return get_backend().open_store()
     return Store(store_path())
+
+
+def dataset_version(root: Path) -> tuple:
+    """A cheap stamp of a dataset (``Dataset.stamp``: the commit stamp every batch or export run rewrites)."""
+    from incidents.parquet import Dataset
+
+    return Dataset(Path(root)).stamp()
+
+
+@st.cache_resource(max_entries=2, show_spinner=False)
+def _events_backend(path: str, version: tuple):
+    from incidents.columnar import EventsBackend
+
+    return EventsBackend(path)
+
+
+def sqlite_backend():
+    """The store's events in memory (``incidents.backend.MemoryBackend``), through this module's cached loaders."""
+    from incidents.backend import MemoryBackend
+
+    return MemoryBackend(lambda rejected: load_reviewed_data(rejected), load_event_data, open_store,
+                         timeline_fn=timeline_counts, options_fn=filter_options)
+
+
+def get_backend():
+    """What the map and the Events page read: a Parquet dataset folder through DuckDB (shared, cached per
+    dataset version), else the SQLite store in memory."""
+    path = store_path()
+    if is_dataset(path):
+        return _events_backend(str(path), dataset_version(path))
+    return sqlite_backend()
 
 
 def data_version(path: Path) -> tuple:
@@ -90,9 +133,20 @@ def _load_event_data(path: str, version: tuple) -> views.EventData:
         return views.event_data(views.load_events(s.conn), views.load_accounts(s.conn))
 
 
+def _empty_event_data() -> views.EventData:
+    events = views.normalise_events(pd.DataFrame(columns=list(views.EVENT_FRAME_COLUMNS)))
+    accounts = views.normalise_frame(pd.DataFrame(columns=list(views.FRAME_COLUMNS)))
+    for c in ("event_id", "report_title", "report_url"):
+        accounts[c] = pd.Series(dtype=object)
+    return views.event_data(events, accounts)
+
+
 def load_event_data() -> views.EventData:
-    """The events and their accounts, loaded once per data version (shared, never mutated)."""
+    """The events and their accounts, loaded once per data version (shared, never mutated). A Parquet
+    dataset is never loaded whole: empty frames (read it through :func:`get_backend`)."""
     path = store_path()
+    if is_dataset(path):
+        return _empty_event_data()
     if not path.exists():
         Store(path).close()
     try:
@@ -156,6 +210,8 @@ def load_reviewed_data(include_rejected: bool | None = None) -> views.EventData:
     if include_rejected is None:
         include_rejected = bool(st.session_state.get(W_REJECTED, False))
     path = store_path()
+    if is_dataset(path):
+        return _empty_event_data()
     return _reviewed_data(str(path), data_version(path), bool(include_rejected))
 
 
@@ -176,6 +232,8 @@ def timeline_counts(f: Filters, lo: date, hi: date) -> pd.DataFrame:
     """Events per day and type for the filters other than the dates (cached: a slider move, a click or a
     play step reuses it; only the shaded range moves)."""
     path = store_path()
+    if is_dataset(path):
+        return get_backend().timeline(f, lo, hi)
     return _timeline(str(path), data_version(path), tuple(f.event_types), tuple(f.sources), f.place_query,
                      tuple(sorted(f.place_ids)), lo, hi)
 
@@ -191,9 +249,16 @@ def _options(path: str, version: tuple) -> tuple[list[str], list[str]]:
 
 def filter_options() -> tuple[list[str], list[str]]:
     """Event types and outlets for the sidebar filters (of the events and their accounts)."""
-    load_event_data()
     path = store_path()
+    if is_dataset(path):
+        return _dataset_options(str(path), dataset_version(path))
+    load_event_data()
     return _options(str(path), data_version(path))
+
+
+@st.cache_data(max_entries=4, show_spinner=False)
+def _dataset_options(path: str, version: tuple) -> tuple[list[str], list[str]]:
+    return _events_backend(path, version).options()
 
 
 # ---------------------------------------------------------------------- gazetteer
@@ -264,6 +329,8 @@ def _samples_once(path: str) -> int:
 
 
 def ensure_sample_data() -> int:
+    if is_dataset():
+        return 0  # a dataset is read-only here
     try:
         return _samples_once(str(store_path()))
     except Exception as exc:  # samples are a convenience: never block the dashboard
@@ -338,14 +405,15 @@ def _place_query_ids(query: str, place_ids: tuple[str, ...], gaz_key: tuple, _ga
     return views.place_matches(query, _gaz, place_ids)
 
 
-def place_query_ids(query: str, df: pd.DataFrame) -> frozenset:
-    """The places of ``df`` a place search finds through the gazetteer (aliases, places inside areas)."""
-    if not (query or "").strip() or df.empty:
+def place_query_ids(query: str, df) -> frozenset:
+    """The places of ``df`` (a frame with ``place_id``, or the place ids themselves) a place search finds
+    through the gazetteer (aliases, places inside areas)."""
+    if not (query or "").strip() or len(df) == 0:
         return frozenset()
     from gazetteer import default_user_path
 
     user = default_user_path()
-    ids = tuple(sorted(df["place_id"].unique()))
+    ids = tuple(sorted(df["place_id"].unique())) if isinstance(df, pd.DataFrame) else tuple(sorted(df))
     return _place_query_ids(query.strip(), ids, (str(user), gazetteer_stamp(user)), get_gazetteer())
 
 

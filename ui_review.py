@@ -91,6 +91,9 @@ def _write(key: str, action, *args, **kw) -> bool:
 def review_controls(store: Any, incident: dict, key: str, gazetteer: Any) -> None:
     """Review state and Confirm / Reject / Correct for one incident (a dict as ``Store.incidents`` or
     ``review.apply_reviews`` gives it: ``id`` is what matters). Widget keys derive from ``key``."""
+    if getattr(store, "read_only", False):  # a Parquet dataset: reviews are made on a SQLite store
+        st.caption("Reviews are not available on a Parquet dataset: review in the store, then export it again.")
+        return
     iid = int(incident["id"])
     res = review.load(store, [incident["report_id"]]) if incident.get("report_id") is not None else review.load(store)
     current = res.by_incident.get(iid)

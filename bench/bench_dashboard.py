@@ -3,6 +3,7 @@
     python bench/bench_dashboard.py                       # 10,000 and 100,000 incidents
     python bench/bench_dashboard.py --sizes 300 --moves 1 # smoke run
     python bench/bench_dashboard.py --sizes 100000 --profile
+    python bench/bench_dashboard.py --dataset --sizes 100000,1000000 --days 3653   # Parquet + DuckDB
 
 For each size it writes a store with that many synthetic incidents (rows
 inserted directly: plausible incidents over the curated gazetteer's places and
@@ -25,6 +26,8 @@ and drives headless Chromium:
 Nothing is asserted; the figures are printed as a table. Offline: the app serves
 every file the map needs itself (static/); every remote request is aborted by the
 routing helper of tests/ui_fixtures.py.
+``--dataset`` exports each store to a Parquet dataset (``python -m incidents export``, events
+linked first) and serves that instead (the DuckDB backend, ``incidents.columnar.EventsBackend``).
 ``--profile`` times the dashboard's data path in-process (views/ui functions
 and streamlit-folium's serialisation on the same store) and runs pyinstrument.
 """
@@ -497,40 +500,114 @@ def apptest_reruns(db: Path, moves: int = 3) -> list[str]:
     return out
 
 
+def server_side(stores: list[Path], moves: int = 7) -> str:
+    """dashboard.py's own rerun time (AppTest, no browser) on each store or dataset, in one process and
+    interleaved (move k on each in turn), so the load of a shared machine weighs on all alike: the first
+    run of a session (caches warm), then ``moves`` one-day slider moves; medians and the ratio to the first."""
+    from streamlit.testing.v1 import AppTest
+
+    os.environ.setdefault("INCIDENTS_USER_GAZETTEER", str(ROOT / "bench" / "no-user-places.csv"))
+    apps, first, times = [], [], [[] for _ in stores]
+    for i, path in enumerate(stores):
+        os.environ["INCIDENTS_DB"] = str(path)
+        AppTest.from_file(str(ROOT / "dashboard.py"), default_timeout=600).run()  # fill the caches
+        at = AppTest.from_file(str(ROOT / "dashboard.py"), default_timeout=600)
+        t0 = time.perf_counter()
+        at.run()
+        first.append(time.perf_counter() - t0)
+        assert not at.exception, [e.value for e in at.exception]
+        apps.append(at)
+    for k in range(moves):
+        for i, (path, at) in enumerate(zip(stores, apps)):
+            os.environ["INCIDENTS_DB"] = str(path)
+            a, b = at.slider(key="dates").value
+            at.slider(key="dates").set_value((a, b - timedelta(days=1)))
+            t0 = time.perf_counter()
+            at.run()
+            times[i].append(time.perf_counter() - t0)
+    lines = ["| store | first run of a session (warm caches) | slider move: median / max | ratio to the first |",
+             "|---|---|---|---|"]
+    base = statistics.median(times[0])
+    for path, f0, ts in zip(stores, first, times):
+        kind = "Parquet + DuckDB" if Path(path).is_dir() else "SQLite"
+        lines.append(f"| {kind} `{Path(path).name}` | {f0 * 1000:,.0f} ms | {statistics.median(ts) * 1000:,.0f} / "
+                     f"{max(ts) * 1000:,.0f} ms | {statistics.median(ts) / base:.2f}x |")
+    lines.append(f"load average {' '.join(f'{x:.1f}' for x in os.getloadavg())}")
+    return "\n".join(lines)
+
+
 # ---------------------------------------------------------------------- main
 def _kb(n) -> str:
     return f"{(n or 0) / 1024:,.0f} KB"
 
 
+def export_dataset(db: Path, ds: Path) -> dict:
+    """``python -m incidents export`` of a bench store (its events linked first: the rows were inserted
+    directly), timed; returns counts, seconds and the dataset's size."""
+    import shutil
+
+    from incidents.export import export_store
+
+    if ds.exists():
+        shutil.rmtree(ds)
+    t0 = time.perf_counter()
+    summary = export_store(db, ds)
+    size = sum(p.stat().st_size for p in ds.rglob("*.parquet"))
+    return {"seconds": time.perf_counter() - t0, "events": summary.events, "bytes": size,
+            "files": len(list(ds.rglob("*.parquet")))}
+
+
 def run(sizes: list[int], moves: int, workdir: Path, seed: int = 1, profile: bool = False,
-        keep: bool = False) -> list[dict]:
+        keep: bool = False, dataset: bool = False, days: int | None = None, reuse: bool = False) -> list[dict]:
     from playwright.sync_api import sync_playwright
 
     if not Path(CHROMIUM).exists():
         raise RuntimeError(f"{CHROMIUM} is missing (tools/install-test-deps.sh installs it)")
     from bench_common import run_header
 
-    print(run_header(("dashboard.py", "ui.py", "incidents/views.py", "incidents/store.py")), flush=True)
+    print(run_header(("dashboard.py", "ui.py", "incidents/views.py", "incidents/store.py", "incidents/columnar.py",
+                      "incidents/backend.py")), flush=True)
     rows = []
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         try:
             for n in sizes:
                 db = workdir / f"bench-{n}.db"
-                built = build_store(db, n, seed)
-                print(f"[{n:,}] store: {built['incidents']:,} incidents, {built['places']} places, "
-                      f"{built['reports']} reports over {built['days']} days, {built['bytes'] / 1e6:.1f} MB, "
-                      f"built in {built['seconds']:.1f} s", flush=True)
+                served = workdir / f"bench-{n}-dataset"
+                if dataset and reuse and (served / "events").is_dir():
+                    from incidents.columnar import ColumnarStore
+
+                    with ColumnarStore(served) as col:
+                        n_places = col.conn.execute("SELECT count(DISTINCT place_id) FROM incidents").fetchone()[0]
+                    built = {"places": n_places}
+                    print(f"[{n:,}] dataset reused: {served}", flush=True)
+                    reused = True
+                else:
+                    reused = False
+                    built = build_store(db, n, seed, days)
+                if not reused:
+                    print(f"[{n:,}] store: {built['incidents']:,} incidents, {built['places']} places, "
+                          f"{built['reports']} reports over {built['days']} days, {built['bytes'] / 1e6:.1f} MB, "
+                          f"built in {built['seconds']:.1f} s", flush=True)
+                if not dataset:
+                    served = db
+                elif not reused:
+                    ex = export_dataset(db, served)
+                    print(f"[{n:,}] dataset: export (events linked first) {ex['seconds']:.1f} s, {ex['events']:,} "
+                          f"events, {ex['files']} files, {ex['bytes'] / 1e6:.1f} MB", flush=True)
+                    if not keep:
+                        db.unlink(missing_ok=True)
                 print(f"[{n:,}] load average before the run (2 cores; other processes count): "
                       f"{' '.join(f'{x:.1f}' for x in os.getloadavg())}", flush=True)
                 port = free_port()
                 log = workdir / f"streamlit-{n}.log"
-                proc, up = start_server(db, workdir / "no-user-places.csv", port, log)
+                proc, up = start_server(served, workdir / "no-user-places.csv", port, log)
                 try:
                     res = measure(f"http://127.0.0.1:{port}/", proc, moves, browser)
                 finally:
                     stop_server(proc)
-                res.update(n=n, places=built["places"], server_up_s=up, load=os.getloadavg()[0])
+                res.update(n=n, places=built["places"], server_up_s=up, load=os.getloadavg()[0],
+                           kind="Parquet + DuckDB" if dataset else "SQLite")
                 for mv in res["moves"]:
                     print(f"[{n:,}] slider move: {mv['from']} -> {mv['to']} events, {mv['markers']} markers: "
                           f"rerun request sent {mv['sent_s']:.2f} s, first/last server message {mv['first_delta_s']:.2f}/"
@@ -539,10 +616,14 @@ def run(sizes: list[int], moves: int, workdir: Path, seed: int = 1, profile: boo
                           f"{mv['map_s']:.2f} s, script idle {mv['idle_s']:.2f} s",
                           flush=True)
                 rows.append(res)
-                if profile:
+                if profile and not dataset:
                     print(profile_data_path(db), flush=True)
-                if not keep:
+                if not keep and not reused:
                     db.unlink(missing_ok=True)
+                    if dataset:
+                        import shutil
+
+                        shutil.rmtree(served, ignore_errors=True)
         finally:
             browser.close()
     print_table(rows)
@@ -552,7 +633,7 @@ def run(sizes: list[int], moves: int, workdir: Path, seed: int = 1, profile: boo
 def print_table(rows: list[dict]) -> None:
     head = ("incidents", "places", "markers", "first map cold", "first map warm", "slider median",
             "slider max", "rerun done median/max", "map payload", "marker layer", "payload after move", "iframe HTML", "server RSS (peak)",
-            "load avg")
+            "load avg", "store")
     table = [head]
     for r in rows:
         secs = [m["seconds"] for m in r["moves"]] or [float("nan")]
@@ -562,7 +643,7 @@ def print_table(rows: list[dict]) -> None:
                        f"{statistics.median(idle):.2f} / {max(idle):.2f} s",
                        _kb(r["payload"].get("bytes")), _kb(r["payload"].get("feature_group")),
                        _kb(r["payload_after"].get("bytes")), _kb(r["frame_html"]),
-                       f"{r['rss_mb']:.0f} MB ({r['hwm_mb']:.0f} MB)", f"{r['load']:.1f}"))
+                       f"{r['rss_mb']:.0f} MB ({r['hwm_mb']:.0f} MB)", f"{r['load']:.1f}", r.get("kind", "SQLite")))
     widths = [max(len(row[i]) for row in table) for i in range(len(head))]
     print()
     for i, row in enumerate(table):
@@ -584,18 +665,30 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--workdir", type=Path, help="where stores and server logs go (default: a temp dir)")
     ap.add_argument("--keep", action="store_true", help="keep the stores")
     ap.add_argument("--profile", action="store_true", help="also time/profile the data path in-process")
+    ap.add_argument("--dataset", action="store_true",
+                    help="serve a Parquet dataset (the store exported: python -m incidents export) through DuckDB")
+    ap.add_argument("--reuse", action="store_true",
+                    help="with --dataset --workdir: serve bench-N-dataset there if it exists (no build)")
+    ap.add_argument("--days", type=int, help="days the incidents span (default: n/10, at most a year; "
+                                             "3653 = the issue's 10 years)")
     ap.add_argument("--profile-store", type=Path, metavar="DB",
                     help="only time/profile the data path on this existing store (no browser)")
+    ap.add_argument("--server-side", type=Path, nargs="+", metavar="DB_OR_DATASET",
+                    help="only dashboard.py's rerun time (AppTest, no browser) on these stores/datasets, "
+                         "interleaved in one process")
     a = ap.parse_args(argv)
+    if a.server_side:
+        print(server_side(a.server_side, a.moves))
+        return 0
     if a.profile_store:
         print(profile_data_path(a.profile_store))
         return 0
     if a.workdir:
         a.workdir.mkdir(parents=True, exist_ok=True)
-        run(a.sizes, a.moves, a.workdir, a.seed, a.profile, a.keep)
+        run(a.sizes, a.moves, a.workdir, a.seed, a.profile, a.keep, a.dataset, a.days, a.reuse)
     else:
         with tempfile.TemporaryDirectory(prefix="bench-dashboard-") as tmp:
-            run(a.sizes, a.moves, Path(tmp), a.seed, a.profile, a.keep)
+            run(a.sizes, a.moves, Path(tmp), a.seed, a.profile, a.keep, a.dataset, a.days, a.reuse)
     return 0
 
 

@@ -19,8 +19,9 @@ file appears complete or not at all, and a run that stops early leaves the datas
 was. ``--scheduler tcp://host:8786`` runs the same graph on an existing cluster (the
 dataset folder must then be on storage every worker and the client can reach).
 
-Events: :func:`link_events_hook` is where cross-report event linking runs on the
-dataset, one task per month block, once ``incidents.linking`` exists.
+Events: after the merge, :func:`link_events_hook` links every incident of the dataset into events
+(``incidents.linking``), as Dask tasks over blocks of place cells, and the run rewrites the
+``events`` table whole.
 """
 from __future__ import annotations
 
@@ -39,8 +40,8 @@ from typing import Callable, Iterable, Sequence
 
 from .errors import InputError
 from .model import Report
-from .parquet import (INCIDENT_ROW_COLUMNS, JSON_COLUMNS, Dataset, DatasetError, Run, as_date, merge_pieces,
-                      month_of, report_id_for, row_id_for, to_table, write_file)
+from .parquet import (INCIDENT_ROW_COLUMNS, JSON_COLUMNS, SORT_KEYS, Dataset, DatasetError, Run, as_date,
+                      merge_pieces, month_of, report_id_for, row_id_for, to_table, write_file)
 from .reading import HTML_SUFFIXES, MARKDOWN_SUFFIXES
 
 REPORT_SUFFIXES = frozenset({".txt", *HTML_SUFFIXES, *MARKDOWN_SUFFIXES})
@@ -418,22 +419,110 @@ def merge_partition(stage: str, final: str, table: str, month: str,
     return table, month, t.num_rows
 
 
-def link_events_hook(client, dataset: Dataset, run: Run, months: Sequence[str]) -> int:
-    """Event linking on the dataset, one Dask task per month block. Returns event partitions written.
+LINK_READ = ("id", "report_id", "date", "time_precision", "place", "place_id", "lat", "lon", "geo_precision",
+             "country", "event_type", "sub_event_type", "fatalities", "injuries", "source", "published", "excerpt")
 
-    Called after the merge, before the commit, so events are committed with the run.
-    When ``incidents.linking`` lands this submits, for every month the run touched, a
-    task that reads that month's incidents from the dataset and from the run's final
-    files (plus the last and first day of the neighbouring months, for overnight events),
-    links them into events and writes ``run.final_path("events", month)``; the commit then
-    replaces that month's older events file. Blocks are independent, so they run in
-    parallel like the merge. Until the module exists there is nothing to link.
-    """
-    try:
-        from . import linking  # noqa: F401
-    except ImportError:
+
+def _incident_sql(files: Sequence[str], columns: str, where: str = "TRUE") -> str:
+    listed = ", ".join("'" + f.replace("'", "''") + "'" for f in files)
+    return (f"SELECT {columns} FROM read_parquet([{listed}], hive_partitioning = true, "
+            "hive_types = {'month': VARCHAR}, union_by_name = true) WHERE " + where)
+
+
+def link_cells(files: Sequence[str], options: Options) -> dict[tuple[str, int], str]:
+    """(place id, geo precision) -> the place cell linking blocks it by (``linking.PlaceIndex``): a Dask task."""
+    import duckdb
+
+    from .linking import PlaceIndex
+
+    index = PlaceIndex(worker_gazetteer(options))
+    with duckdb.connect(":memory:") as conn:
+        pairs = conn.execute(_incident_sql(files, "DISTINCT coalesce(place_id, ''), coalesce(geo_precision, 1)")
+                             ).fetchall()
+    return {(p, int(g)): index.info(p, int(g) or 1).anchor for p, g in pairs}
+
+
+def link_block(files: Sequence[str], pairs: Sequence[tuple[str, int]], out_dir: str, block: int,
+               options: Options) -> tuple[int, list[str]]:
+    """Link the incidents of some place cells (all their days: within a cell a day depends on the day
+    before) into events and write them, by month, under ``out_dir``. A Dask task; cells are independent,
+    so blocks run in parallel and give exactly what ``linking.link`` gives over everything."""
+    import duckdb
+
+    from . import linking
+    from .parquet import event_columns, split_by_month, columns_to_table
+
+    index = linking.PlaceIndex(worker_gazetteer(options))
+    rules = linking.load_rules()
+    wanted = {(p, int(g)) for p, g in pairs}
+    pids = sorted({p for p, _ in wanted})
+    cols = ", ".join(f'"{c}"' for c in LINK_READ) + ", report_hash || ':' || seq::VARCHAR AS key"
+    cells: dict[str, list] = {}
+    with duckdb.connect(":memory:") as conn:
+        conn.execute("SET threads = 1")
+        cur = conn.execute(_incident_sql(files, cols, "list_contains(?, coalesce(place_id, ''))"), [pids])
+        names = [d[0] for d in cur.description]
+        while True:
+            rows = cur.fetchmany(20_000)
+            if not rows:
+                break
+            for row in rows:
+                rec = dict(zip(names, row))
+                for c in ("date", "published"):
+                    rec[c] = rec[c].isoformat() if rec[c] is not None else None
+                if (rec["place_id"] or "", int(rec["geo_precision"] or 1)) not in wanted:
+                    continue
+                a = linking.account(rec, index, rules)
+                cells.setdefault(a.info.anchor, []).append(a)
+    used: set[str] = set()
+    events = []
+    for anchor in sorted(cells):
+        for ev in linking.link_cell(cells[anchor], rules):
+            fe = linking.finish(ev, rules, used)
+            events.append(fe)
+    if not events:
+        return 0, []
+    columns, months = event_columns(events, ords=[block * 2**40 + i for i in range(len(events))])
+    written = []
+    for m, part in split_by_month(columns_to_table(columns, "events"), months).items():
+        path = Path(out_dir) / f"month={m}" / f"part-{options.run}-b{block:04d}.parquet"
+        write_file(part.sort_by(SORT_KEYS["events"]), path)
+        written.append(m)
+    return len(events), written
+
+
+def link_events_hook(client, dataset: Dataset, run: Run, months: Sequence[str], options: Options | None = None,
+                     blocks: int | None = None) -> int:
+    """Cross-report event linking over the whole dataset (committed incidents and this run's), as Dask tasks.
+
+    Blocking is by place cell and day (``incidents.linking``): accounts are compared only within one
+    cell and on the same or the adjacent day, and within a cell each day starts from the day before.
+    So the cells are split into ``blocks`` groups (by a stable hash of the cell), each linked whole by
+    one task (all its days in order, overnight pairs across month boundaries included): the same
+    events as ``linking.link`` over every incident, in parallel. Called after the merge, before the
+    commit; the run writes the events table whole and the commit replaces the older event files
+    (``Run.commit(replace=("events",))``). Returns the number of events."""
+    files = [str(p) for p in dataset.files("incidents")] + [str(p) for p in sorted(
+        (run.final / "incidents").glob("month=*/*.parquet"))]
+    if not files:
         return 0
-    return 0  # incidents.linking is on the branch but not wired yet: see the docstring
+    options = options or Options(stage=str(run.stage), run=run.id)
+    cells = client.submit(link_cells, files, options, pure=False, key=f"link-cells-{run.id}").result()
+    n_workers = len(client.scheduler_info(n_workers=-1).get("workers", {})) or 1
+    k = blocks or max(1, min(4 * n_workers, len(set(cells.values()))))
+    groups: dict[int, list[tuple[str, int]]] = {}
+    for pair, anchor in cells.items():
+        b = int.from_bytes(hashlib.blake2b(anchor.encode("utf-8"), digest_size=4).digest(), "big") % k
+        groups.setdefault(b, []).append(pair)
+    out_dir = str(run.final / "events")
+    futures = [client.submit(link_block, files, sorted(pairs), out_dir, b, options, pure=False,
+                             key=f"link-{b}-{run.id}") for b, pairs in sorted(groups.items())]
+    try:
+        done = client.gather(futures)
+    except Exception as exc:
+        raise DatasetError(f"{dataset.root}: linking events failed ({exc.__class__.__name__}: {exc}); "
+                           "nothing was written") from None
+    return sum(n for n, _ in done)
 
 
 # ---------------------------------------------------------------------- the client
@@ -455,6 +544,7 @@ class Summary:
     workers: int = 0
     units: int = 0
     files_written: int = 0
+    events: int = 0  # events in the dataset after the run (linked over all its incidents)
     errors: list[str] = field(default_factory=list)
 
     @property
@@ -602,9 +692,14 @@ def run_batch(inputs: Sequence[str], out: str | Path, *, scheduler: str | None =
         except Exception as exc:  # nothing is committed: the dataset stays as it was
             raise DatasetError(f"{out}: merging the run's partitions failed ({exc.__class__.__name__}: {exc}); "
                                "nothing was written") from None
-        link_events_hook(client, dataset, run, sorted({m for t, m in parts if t == "incidents"}))
+        # events are relinked over the whole dataset when the run adds incidents (or the dataset has none
+        # linked yet); a run with nothing new writes nothing
+        relink = summary.incidents > 0 or (not dataset.files("events") and (dataset.files("incidents") or parts))
+        if relink:
+            summary.events = link_events_hook(client, dataset, run,
+                                              sorted({m for t, m in parts if t == "incidents"}), options)
         try:
-            summary.files_written = run.commit()
+            summary.files_written = run.commit(replace=("events",) if relink else ())
         except OSError as exc:
             raise DatasetError(f"{out}: the run could not be moved into place ({exc.strerror or exc}); "
                                "the next batch or export on this dataset finishes it") from None

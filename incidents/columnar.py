@@ -238,3 +238,390 @@ class ColumnarStore:
         row = self.conn.execute("SELECT substr(text, ? + 1, ? - ?) FROM reports WHERE report_id = ? LIMIT 1",
                                 [int(start), int(end), int(start), int(report_id)]).fetchone()
         return row[0] if row else ""
+
+
+# ---------------------------------------------------------------------- events (the dashboard's backend)
+_EVENT_SELECT = (
+    "event_id, strftime(date, '%Y-%m-%d') AS date, time_precision, place, place_id, lat, lon, geo_precision, country, "
+    "event_type, sub_event_type, fatalities_low, fatalities_best, fatalities_high, injuries_low, injuries_best, "
+    "injuries_high, sources, n_reports, incident_ids, coalesce(review, 'machine') AS review")
+_ACCOUNT_COLUMNS = [c for c in FRAME_COLUMNS if c not in ("date", "published")]
+
+
+class EventsBackend:
+    """The dashboard's :class:`incidents.backend.Backend` over a dataset's ``events`` table (DuckDB).
+
+    The same answers as :class:`incidents.backend.MemoryBackend` on the store the dataset was exported
+    from (``views.filter_events`` then ``aggregate_places`` / ``event_totals`` / ``timeline_counts`` /
+    ``newest_first``), computed in SQL: per place the name and point are those of its first event (in the
+    store's order, ``ord``), the precision the best, fatalities the sum of the best estimates, the dominant
+    type the most frequent (ties by name); the panel reads the excerpts of the events it shows only.
+    Review states come with the export (``review``); the events' values are those linking gave.
+    Read-only: nothing here writes. One lock serialises queries on the shared DuckDB connection."""
+
+    kind = "parquet"
+    read_only = True
+
+    def __init__(self, root: str | Path, threads: int | None = None, memory_limit: str | None = "512MB",
+                 resident: bool = True):
+        import threading
+
+        self.col = ColumnarStore(root, threads=threads, memory_limit=memory_limit)
+        self.conn = self.col.conn
+        self.lock = threading.RLock()
+        self._event_names: list[str] | None = None
+        self.resident = resident
+        self._timeline_memo: dict = {}  # the backend is per dataset version: nothing here goes stale
+        self._init_events()
+
+    def close(self) -> None:
+        self.col.close()
+
+    def _init_events(self) -> None:
+        from .parquet import EVENT_SCHEMA
+
+        ds = self.col.dataset
+        if ds.files("events"):
+            pattern = ds.glob("events").replace("'", "''")
+            source = (f"read_parquet('{pattern}', hive_partitioning = true, hive_types = {{'month': VARCHAR}}, "
+                      "union_by_name = true)")
+            if self.resident:
+                # One scan of the event files into a DuckDB table (all but the link reasons): a query over ~120
+                # monthly files costs ~100 ms in opening them, over one resident table ~2 ms; ~100-200 bytes
+                # an event (no excerpt or text: those stay in the files, read for the panel's events only).
+                self.conn.execute(f"CREATE OR REPLACE TABLE events AS SELECT * EXCLUDE (why) FROM {source} "
+                                  "ORDER BY date, place_id")
+            else:
+                self.conn.execute(f"CREATE OR REPLACE VIEW events AS SELECT * FROM {source}")
+        else:
+            self.conn.register("_empty_events", EVENT_SCHEMA.append(pa.field("month", pa.string())).empty_table())
+            self.conn.execute("CREATE OR REPLACE VIEW events AS SELECT * FROM _empty_events")
+        cols = {r[0] for r in self.conn.execute("DESCRIBE events").fetchall()}
+        self._ord = "ord" if "ord" in cols else "id"
+
+    def _q(self, sql: str, params: Sequence = ()):
+        with self.lock:
+            return self.conn.execute(sql, list(params))
+
+    def _one(self, sql: str, params: Sequence = ()):
+        with self.lock:
+            return self.conn.execute(sql, list(params)).fetchone()
+
+    def _df(self, sql: str, params: Sequence = ()) -> pd.DataFrame:
+        with self.lock:
+            return self.conn.execute(sql, list(params)).df()
+
+    # ------------------------------------------------------------ filters -> SQL
+    def event_place_names(self) -> list[str]:
+        if self._event_names is None:
+            self._event_names = [r[0] for r in self._q("SELECT DISTINCT coalesce(place, '') FROM events").fetchall()]
+        return self._event_names
+
+    def _where(self, f: Filters | None, place_id: str | None = None, rejected: bool = False,
+               dates: bool = True) -> _Where:
+        parts, params = ["TRUE"], []
+        f = f or Filters()
+        if not rejected:
+            parts.append("coalesce(review, 'machine') <> 'rejected'")
+        if dates and f.start is not None:
+            parts.append("month >= ? AND date >= ?")
+            params += [month_of(f.start), f.start]
+        if dates and f.end is not None:
+            parts.append("month <= ? AND date <= ?")
+            params += [month_of(f.end), f.end]
+        if f.event_types:
+            parts.append("list_contains(?, coalesce(event_type, ''))")
+            params.append(list(f.event_types))
+        if f.sources:
+            parts.append("list_has_any(coalesce(source_list, []), ?::VARCHAR[])")
+            params.append(list(f.sources))
+        q = (f.place_query or "").strip().casefold()
+        if q:
+            names = [n for n in self.event_place_names() if q in n.casefold()]
+            alts = ["place_id = ?"]
+            params_q: list = [q]
+            if names:
+                alts.append("list_contains(?, coalesce(place, ''))")
+                params_q.append(names)
+            if f.place_ids:
+                alts.append("list_contains(?, coalesce(place_id, ''))")
+                params_q.append(sorted(f.place_ids))
+            parts.append("(" + " OR ".join(alts) + ")")
+            params += params_q
+        if place_id:
+            parts.append("place_id = ?")
+            params.append(place_id)
+        return _Where(" AND ".join(parts), params)
+
+    # ------------------------------------------------------------ whole-dataset facts
+    def date_bounds(self, rejected: bool = False) -> tuple[date, date] | None:
+        w = self._where(None, rejected=rejected)
+        lo, hi = self._one(f"SELECT min(date), max(date) FROM events WHERE {w.sql}", w.params)
+        return (lo, hi) if lo is not None else None
+
+    def undated(self, rejected: bool = False) -> int:
+        w = self._where(None, rejected=rejected)
+        return int(self._one(f"SELECT count(*) FROM events WHERE {w.sql} AND date IS NULL", w.params)[0])
+
+    def options(self) -> tuple[list[str], list[str]]:
+        types = [r[0] for r in self._q(
+            "SELECT event_type FROM events WHERE coalesce(event_type, '') <> '' UNION "
+            "SELECT event_type FROM incidents WHERE coalesce(event_type, '') <> '' ORDER BY 1").fetchall()]
+        sources = [r[0] for r in self._q(
+            "SELECT DISTINCT source FROM incidents WHERE coalesce(source, '') <> '' ORDER BY 1").fetchall()]
+        return types, sources
+
+    def place_ids(self, rejected: bool = False) -> list[str]:
+        w = self._where(None, rejected=rejected)
+        return [r[0] for r in self._q(
+            f"SELECT DISTINCT coalesce(place_id, '') FROM events WHERE {w.sql} ORDER BY 1", w.params).fetchall()]
+
+    def extent(self) -> pd.DataFrame:
+        """The corners of every event's point (the base map only uses the extent)."""
+        s, n, w, e = self._one("SELECT min(lat), max(lat), min(lon), max(lon) FROM events")
+        if s is None:
+            return pd.DataFrame({"lat": [], "lon": []})
+        return pd.DataFrame({"lat": [float(s), float(n)], "lon": [float(w), float(e)]})
+
+    # ------------------------------------------------------------ filtered
+    def places(self, f: Filters, rejected: bool = False) -> pd.DataFrame:
+        w = self._where(f, rejected=rejected)
+        o = self._ord
+        sql = f"""
+        WITH f AS (
+            SELECT {o} AS o, coalesce(place_id, '') AS place_id, coalesce(place, '') AS place, lat, lon,
+                   fatalities_best, coalesce(geo_precision, 1) AS geo_precision,
+                   coalesce(event_type, '') AS event_type, date, coalesce(review, 'machine') = 'rejected' AS rej
+            FROM events WHERE {w.sql}),
+        p AS (
+            SELECT place_id, arg_min(place, o) AS place, arg_min(lat, o) AS lat, arg_min(lon, o) AS lon,
+                   count(*) AS count, coalesce(sum(fatalities_best), 0)::BIGINT AS fatalities,
+                   min(geo_precision)::INTEGER AS geo_precision, max(date) AS last_date,
+                   count(*) FILTER (WHERE rej) AS rejected
+            FROM f GROUP BY place_id),
+        t AS (SELECT place_id, event_type, count(*) AS n FROM f GROUP BY place_id, event_type),
+        d AS (SELECT place_id, arg_min(event_type, {{'n': -n, 't': event_type}}) AS event_type FROM t GROUP BY place_id)
+        SELECT p.place_id, p.place, p.lat, p.lon, p.count, p.fatalities, p.geo_precision, d.event_type,
+               coalesce(strftime(p.last_date, '%Y-%m-%d'), '') AS last_date, p.rejected
+        FROM p JOIN d USING (place_id)
+        WHERE p.lat IS NOT NULL AND p.lon IS NOT NULL
+        ORDER BY p.count DESC, p.place_id
+        """
+        df = self._df(sql, w.params)
+        if df.empty:
+            return pd.DataFrame(columns=list(PLACE_COLUMNS))
+        for c in ("count", "fatalities", "geo_precision", "rejected"):
+            df[c] = df[c].astype("int64")
+        for c in ("place_id", "place", "event_type", "last_date"):
+            df[c] = df[c].astype(str)
+        if not (rejected and (df["rejected"] > 0).any()):
+            df = df.drop(columns=["rejected"])
+        return df.reset_index(drop=True)
+
+    def totals(self, f: Filters, rejected: bool = False):
+        from .backend import Totals
+
+        w = self._where(f, rejected=False)  # rejected events are shown (marked), never counted
+        n, dead, acc = self._one(
+            f"SELECT count(*), coalesce(sum(fatalities_best), 0), coalesce(sum(n_accounts), 0) FROM events "
+            f"WHERE {w.sql}", w.params)
+        return Totals(int(n), int(dead), int(acc))
+
+    def timeline(self, f: Filters, lo: date, hi: date) -> pd.DataFrame:
+        """Events per day and type between lo and hi for the filters other than the dates
+        (``views.timeline_counts``: types outside ACLED's six are "Other")."""
+        from .views import EVENT_COLORS
+
+        key = (repr(Filters(event_types=f.event_types, sources=f.sources, place_query=f.place_query,
+                            place_ids=f.place_ids)), lo, hi)
+        hit = self._timeline_memo.get(key)
+        if hit is not None:  # a slider move or a click keeps the other filters: the same counts
+            return hit
+        w = self._where(f, rejected=False, dates=False)
+        df = self._df(
+            "SELECT strftime(date, '%Y-%m-%d') AS date, CASE WHEN list_contains(?, event_type) THEN event_type "
+            "ELSE 'Other' END AS event_type, count(*) AS events FROM events "
+            f"WHERE {w.sql} AND month >= ? AND month <= ? AND date >= ? AND date <= ? GROUP BY ALL ORDER BY 1, 2",
+            [list(EVENT_COLORS), *w.params, month_of(lo), month_of(hi), lo, hi])
+        if df.empty:
+            return pd.DataFrame(columns=["date", "event_type", "events"])
+        df["events"] = df["events"].astype("int64")
+        out = df[["date", "event_type", "events"]].reset_index(drop=True)
+        if len(self._timeline_memo) >= 32:
+            self._timeline_memo.pop(next(iter(self._timeline_memo)))
+        self._timeline_memo[key] = out
+        return out
+
+    def _events(self, where: _Where, limit: int | None = None, newest: date | None = None) -> pd.DataFrame:
+        """The events matching ``where``, newest first (``limit`` of them). With a limit the newest are looked
+        for in the last 32 days before ``newest`` (the range's end), then 256, 2048, then everywhere: sorting
+        a few hundred rows instead of the whole range (the same rows: when ``limit`` of them are that recent,
+        the newest ``limit`` are among them)."""
+        from datetime import timedelta
+
+        from .views import EVENT_FRAME_COLUMNS, normalise_events
+
+        base = f"SELECT {_EVENT_SELECT} FROM events WHERE {where.sql}"
+        order = " ORDER BY date DESC NULLS LAST, id DESC"
+        spans: list = [None]
+        if limit is not None:
+            if newest is None:
+                bounds = self.date_bounds(True)
+                newest = bounds[1] if bounds else None
+            if newest is not None:
+                spans = [32, 256, 2048, None]
+        with self.lock:
+            for span in spans:
+                sql, params = base, list(where.params)
+                if span is not None:
+                    sql += " AND date >= ? AND month >= ?"
+                    cut = newest - timedelta(days=span)
+                    params += [cut, month_of(cut)]
+                sql += order
+                if limit is not None:
+                    sql += " LIMIT ?"
+                    params.append(int(limit))
+                cur = self.conn.execute(sql, params)
+                names = [d[0] for d in cur.description]
+                rows = cur.fetchall()
+                if limit is None or len(rows) >= limit:
+                    break
+        df = pd.DataFrame(rows, columns=names)
+        if df.empty:
+            df = pd.DataFrame(columns=[*EVENT_FRAME_COLUMNS, "review"])
+        return normalise_events(df)
+
+    def event(self, event_id: str, rejected: bool = False) -> pd.DataFrame:
+        w = self._where(None, rejected=rejected)
+        return self._events(_Where(w.sql + " AND event_id = ?", [*w.params, event_id]), 1)
+
+    def accounts(self, events: pd.DataFrame, rejected: bool = False) -> pd.DataFrame:
+        """The accounts (incidents, excerpts included) of these events, each with its event id and its
+        report's title and URL (``views.load_accounts`` columns, reviews as exported)."""
+        from .views import normalise_frame, parse_ids
+
+        owner = {i: eid for eid, ids in zip(events["event_id"], events["incident_ids"]) for i in parse_ids(ids)}
+        cols = ", ".join(f'"{c}"' for c in _ACCOUNT_COLUMNS)
+        names = [*_ACCOUNT_COLUMNS, "date", "published", "review", "review_note"]
+        rows: list = []
+        if owner:
+            # an event's accounts are of its day or the next/previous one (linking compares no further), so
+            # only those months' files are read; accounts not found there (a corrected date) are looked for
+            # in every file
+            from datetime import timedelta
+
+            months = set()
+            for d in set(events["date"]):
+                day = date.fromisoformat(d) if d else None
+                months |= ({month_of(day + timedelta(days=k)) for k in (-1, 0, 1)} if day is not None
+                           else {month_of(None)})
+            sql = (f"SELECT {cols}, strftime(date, '%Y-%m-%d'), strftime(published, '%Y-%m-%d'), "
+                   "coalesce(review, 'machine'), coalesce(review_note, '') FROM incidents "
+                   "WHERE id IN (SELECT unnest(?::BIGINT[]))")
+            with self.lock:
+                rows = self.conn.execute(sql + " AND list_contains(?, month)", [sorted(owner), sorted(months)]).fetchall()
+                found = {r[0] for r in rows}
+                rest = sorted(set(owner) - found)
+                if rest:
+                    rows += self.conn.execute(sql, [rest]).fetchall()
+            if not rejected:
+                k = names.index("review")
+                rows = [r for r in rows if r[k] != "rejected"]
+        df = pd.DataFrame(rows, columns=names)
+        titles = self._titles(df)
+        df["report_title"] = [titles.get(int(r), ("", ""))[0] for r in df["report_id"]]
+        df["report_url"] = [titles.get(int(r), ("", ""))[1] for r in df["report_id"]]
+        df = normalise_frame(df)
+        df["event_id"] = [owner.get(int(i), "") for i in df["id"]] if len(df) else pd.Series(dtype=object)
+        for c in ("report_title", "report_url", "review_note"):
+            df[c] = df[c].fillna("").astype(str)
+        df["review"] = df["review"].fillna("machine").astype(str)
+        return df
+
+    def _titles(self, accounts: pd.DataFrame) -> dict[int, tuple[str, str]]:
+        """report id -> (title, url) of these accounts' reports (read from their publication months first)."""
+        if accounts.empty:
+            return {}
+        ids = sorted({int(r) for r in accounts["report_id"]})
+        months = sorted({month_of(p) for p in accounts["published"]})
+        sql = ("SELECT report_id, any_value(coalesce(title, '')), any_value(coalesce(url, '')) FROM reports "
+               "WHERE report_id IN (SELECT unnest(?::BIGINT[]))")
+        with self.lock:
+            out = {r[0]: (r[1], r[2]) for r in self.conn.execute(
+                sql + " AND list_contains(?, month) GROUP BY report_id", [ids, months]).fetchall()}
+            rest = [i for i in ids if i not in out]
+            if rest:
+                out.update({r[0]: (r[1], r[2]) for r in self.conn.execute(sql + " GROUP BY report_id", [rest]).fetchall()})
+        return out
+
+    def panel(self, f: Filters, place_id: str, event_id: str, cap: int, rejected: bool = False):
+        from .backend import PanelData
+        from .views import event_data
+
+        shown = self._events(self._where(f, place_id or None, rejected=rejected), cap, f.end if f else None)
+        one = self.event(event_id, rejected) if event_id else shown.iloc[0:0]
+        both = pd.concat([shown, one], ignore_index=True) if len(one) else shown
+        data = event_data(both, self.accounts(both, rejected))
+        return PanelData(data, one if event_id else shown, shown)
+
+    def table(self, f: Filters, place_id: str, states: set[str], cap: int | None = None) -> pd.DataFrame:
+        w = self._where(f, place_id or None, rejected="rejected" in states)
+        if states:
+            w = _Where(w.sql + " AND list_contains(?, coalesce(review, 'machine'))", [*w.params, sorted(states)])
+        return self._events(w, cap, f.end if f else None)
+
+    def table_totals(self, f: Filters, place_id: str, states: set[str]):
+        from .backend import Totals
+
+        w = self._where(f, place_id or None, rejected="rejected" in states)
+        if states:
+            w = _Where(w.sql + " AND list_contains(?, coalesce(review, 'machine'))", [*w.params, sorted(states)])
+        n, dead, acc, places = self._one(
+            "SELECT count(*) FILTER (WHERE NOT rej), coalesce(sum(fatalities_best) FILTER (WHERE NOT rej), 0), "
+            "coalesce(sum(n_accounts) FILTER (WHERE NOT rej), 0), count(DISTINCT place_id) FROM "
+            f"(SELECT *, coalesce(review, 'machine') = 'rejected' AS rej FROM events WHERE {w.sql})", w.params)
+        return Totals(int(n), int(dead), int(acc), int(places))
+
+    def event_place_name(self, place_id: str, rejected: bool = False) -> str:
+        w = self._where(None, place_id, rejected=rejected)
+        row = self._one(f"SELECT arg_min(place, {self._ord}) FROM events WHERE {w.sql}", w.params)
+        return str(row[0]) if row and row[0] else ""
+
+    def table_data(self, events: pd.DataFrame, rejected: bool = False):
+        from .views import event_data
+
+        return event_data(events, self.accounts(events, rejected))
+
+    def table_accounts(self, events: pd.DataFrame, rejected: bool = False) -> pd.DataFrame:
+        from .views import accounts_in
+
+        return accounts_in(self.table_data(events, rejected), events)
+
+    def entry_text(self, report_id: int, start: int, end: int) -> str:
+        with self.lock:
+            return self.col.entry_text(report_id, start, end)
+
+    def incidents(self, where: str = "", params: Sequence = ()) -> list[dict]:
+        """Incident rows as ``Store.incidents`` gives them (``mentions``/``why`` decoded): the panel's *Why*."""
+        import json
+
+        sql = "SELECT * EXCLUDE (month) FROM incidents" + (f" WHERE {where}" if where else "")
+        with self.lock:
+            cur = self.conn.execute(sql, list(params))
+            names = [d[0] for d in cur.description]
+            rows = [dict(zip(names, r)) for r in cur.fetchall()]
+        for d in rows:
+            for c in ("mentions", "why"):
+                try:
+                    d[c] = json.loads(d.get(c) or ("[]" if c == "mentions" else "{}"))
+                except ValueError:
+                    d[c] = [] if c == "mentions" else {}
+            for c in ("date", "published"):
+                if d.get(c) is not None:
+                    d[c] = d[c].isoformat()
+        return rows
+
+    def open_store(self):
+        from .backend import shared
+
+        return shared(self)

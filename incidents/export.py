@@ -12,13 +12,17 @@ exported is not written again, so a review made after its export reaches a new d
 """
 from __future__ import annotations
 
+import json
 import sqlite3
+import sys
 import time
 from dataclasses import dataclass
 from pathlib import Path
 
 from . import review
-from .parquet import Dataset, DatasetError, Run, columns_to_table, merge_pieces, month_of, split_by_month, write_file
+from .errors import IncidentMapError
+from .parquet import (Dataset, DatasetError, Run, columns_to_table, event_columns, merge_pieces, month_of,
+                      split_by_month, write_file)
 from .store import INCIDENT_COLUMNS
 
 PAGE = 50_000
@@ -32,13 +36,14 @@ class ExportSummary:
     skipped: int = 0
     entries: int = 0
     incidents: int = 0
+    events: int = 0
     files: int = 0
     seconds: float = 0.0
 
     def line(self) -> str:
         skipped = f" ({self.skipped} already in the dataset)" if self.skipped else ""
-        return (f"export: {self.reports} reports{skipped}, {self.entries} entries, {self.incidents} incidents "
-                f"from {self.store} in {self.seconds:.1f} s -> {self.dataset} ({self.files} files)")
+        return (f"export: {self.reports} reports{skipped}, {self.entries} entries, {self.incidents} incidents, "
+                f"{self.events} events from {self.store} in {self.seconds:.1f} s -> {self.dataset} ({self.files} files)")
 
 
 def _connect(path: Path) -> sqlite3.Connection:
@@ -81,11 +86,78 @@ def _apply_reviews(cols: dict[str, list], res: "review.Resolution") -> None:
                 cols[f][k] = v
 
 
-def export_store(db: str | Path, to: str | Path) -> ExportSummary:
+def _stale(conn: sqlite3.Connection) -> bool:
+    try:
+        return conn.execute("SELECT 1 FROM link_dirty LIMIT 1").fetchone() is not None
+    except sqlite3.Error:
+        return False
+
+
+def _relink_if_stale(db: Path) -> None:
+    """Link the store's changed incidents into events first (ingest does as it saves; a store written
+    otherwise, or by an older version, may have stale events), as the dashboard does on opening it."""
+    from .store import Store
+
+    try:
+        with Store(db) as s:
+            if s.stale_places():
+                from gazetteer import Gazetteer
+
+                s.relink(Gazetteer.load())
+    except IncidentMapError:
+        raise
+    except Exception as exc:  # a read-only store is exported with the events it has
+        print(f"export: could not relink the events first ({exc}); exporting them as stored", file=sys.stderr)
+
+
+EVENT_READ = ("event_id", "anchor", "date", "time_precision", "place", "place_id", "lat", "lon", "geo_precision",
+              "country", "event_type", "sub_event_type", "fatalities_low", "fatalities_best", "fatalities_high",
+              "injuries_low", "injuries_best", "injuries_high", "sources", "n_reports", "incident_ids", "why")
+
+
+def _stage_events(conn: sqlite3.Connection, reviews: "review.Resolution", stage) -> int:
+    """The store's events table, page by page, with each event's review state (``review.event_state``):
+    the whole table, since a run rewrites the dataset's events (``Run.commit(replace=...)``)."""
+    from types import SimpleNamespace
+
+    from .model import Event, EventLink
+
+    quoted = ", ".join(f'"{c}"' for c in EVENT_READ)
+    sql = f"SELECT rowid, {quoted} FROM events WHERE rowid > ? AND ? >= 0 ORDER BY rowid LIMIT ?"
+    n = 0
+    for page in _pages(conn, sql, 0):
+        events, states, ords = [], {}, []
+        for row in page:
+            ords.append(int(row[0]))
+            d = dict(zip(EVENT_READ, row[1:]))
+            try:
+                d["sources"] = [str(x) for x in json.loads(d["sources"] or "[]")]
+            except ValueError:
+                d["sources"] = []
+            d["incident_ids"] = [int(x) for x in (d["incident_ids"] or "").split(",") if x.strip().isdigit()]
+            try:
+                d["why"] = [EventLink(*w) for w in json.loads(d["why"] or "[]")]
+            except (ValueError, TypeError):
+                d["why"] = []
+            ev = Event(**d)
+            events.append(ev)
+            if reviews.by_incident:
+                states[ev.event_id] = review.event_state(SimpleNamespace(incident_ids=ev.incident_ids), reviews).value
+        cols, months = event_columns(events, states, ords)
+        stage("events", cols, months)
+        n += len(events)
+    return n
+
+
+def export_store(db: str | Path, to: str | Path, relink: bool = True) -> ExportSummary:
     t0 = time.perf_counter()
     db = Path(db)
     summary = ExportSummary(str(db), str(to))
     conn = _connect(db)
+    if relink and _stale(conn):
+        conn.close()
+        _relink_if_stale(db)
+        conn = _connect(db)
     dataset = Dataset(Path(to))
     lock = dataset.open_for_writing()
     run: Run | None = None
@@ -168,12 +240,14 @@ def export_store(db: str | Path, to: str | Path) -> ExportSummary:
             summary.incidents += len(rows)
             stage("incidents", cols, [month_of(d) for d in cols["date"]])
 
-        for table in ("incidents", "entries", "reports"):
+        summary.events = _stage_events(conn, reviews, stage)
+
+        for table in ("incidents", "entries", "reports", "events"):
             for folder in sorted((run.stage / table).glob("month=*")):
                 t = merge_pieces(sorted(folder.glob("unit-*.parquet")), table)
                 if t.num_rows:
                     write_file(t, run.final_path(table, folder.name.split("=", 1)[1]))
-        summary.files = run.commit()
+        summary.files = run.commit(replace=("events",))
         run = None
         if summary.reports:
             dataset.write_manifest({**dataset.manifest(), "store": here})

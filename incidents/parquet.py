@@ -7,7 +7,9 @@ A dataset is a folder::
       reports/month=2024-02/part-<run>.parquet    one row per report (text included), by publication month
       entries/month=2024-02/part-<run>.parquet    one row per entry, by its report's publication month
       incidents/month=2024-02/part-<run>.parquet  one row per incident, by event month
-      events/month=2024-02/part-<run>.parquet     one row per event (written once event linking exists)
+      events/month=2024-02/part-<run>[-bN].parquet one row per event, by event month (every run rewrites the
+                                              table whole: export copies the store's, batch links them)
+      _committed                              rewritten by every commit (the dashboard's cache version)
       _runs/<run>/                            a run in progress (never read)
 
 ``month`` is ``YYYY-MM`` or ``undated`` (Hive-style folders: DuckDB and pyarrow read it as a
@@ -44,6 +46,7 @@ from .store import INCIDENT_COLUMNS
 
 LAYOUT_VERSION = 1
 MANIFEST = "_dataset.json"
+STAMP = "_committed"  # rewritten by every commit: the dataset's version for the dashboard's caches
 RUNS = "_runs"
 LOCK = ".lock"
 UNDATED = "undated"
@@ -86,14 +89,62 @@ REPORT_SCHEMA = pa.schema([
     ("chars", pa.int64()), ("words", pa.int64()), ("n_entries", pa.int32()), ("n_incidents", pa.int32()),
     ("ingested_at", pa.string()), ("run", pa.string()),
 ])
-SCHEMAS: dict[str, pa.Schema] = {"incidents": INCIDENT_SCHEMA, "entries": ENTRY_SCHEMA, "reports": REPORT_SCHEMA}
+# one row per event (``incidents.linking``): the columns of the store's events table (views.EVENT_FRAME_COLUMNS,
+# ``sources`` as its JSON list) plus ``anchor`` (the place cell), ``why`` (JSON), ``source_list`` (the outlets as a
+# list, for SQL filters), ``n_accounts``, ``id`` (the latest account's id: the panel's tie-break), ``review`` and
+# ``ord`` (the store's order of its events: "first event of a place" means the same on both paths)
+EVENT_SCHEMA = pa.schema([
+    ("event_id", pa.string()), ("date", pa.date32()), ("time_precision", pa.int8()), ("place", pa.string()),
+    ("place_id", pa.string()), ("lat", pa.float64()), ("lon", pa.float64()), ("geo_precision", pa.int8()),
+    ("country", pa.string()), ("event_type", pa.string()), ("sub_event_type", pa.string()),
+    ("fatalities_low", pa.int32()), ("fatalities_best", pa.int32()), ("fatalities_high", pa.int32()),
+    ("injuries_low", pa.int32()), ("injuries_best", pa.int32()), ("injuries_high", pa.int32()),
+    ("sources", pa.string()), ("n_reports", pa.int32()), ("incident_ids", pa.string()),
+    ("anchor", pa.string()), ("why", pa.string()), ("source_list", pa.list_(pa.string())),
+    ("n_accounts", pa.int32()), ("id", pa.int64()), ("review", pa.string()), ("ord", pa.int64()),
+])
+SCHEMAS: dict[str, pa.Schema] = {"incidents": INCIDENT_SCHEMA, "entries": ENTRY_SCHEMA, "reports": REPORT_SCHEMA,
+                                 "events": EVENT_SCHEMA}
 DATE_COLUMNS = ("date", "published")
 # how each table is sorted inside a partition file (DuckDB skips row groups by these)
 SORT_KEYS: dict[str, list[tuple[str, str]]] = {
     "incidents": [("date", "ascending"), ("place_id", "ascending"), ("report_hash", "ascending"), ("seq", "ascending")],
     "entries": [("report_hash", "ascending"), ("seq", "ascending")],
     "reports": [("published", "ascending"), ("hash", "ascending")],
+    "events": [("date", "ascending"), ("place_id", "ascending"), ("event_id", "ascending")],
 }
+
+
+def event_columns(events, review_states: dict[str, str] | None = None,
+                  ords: list[int] | None = None) -> tuple[dict[str, list], list[str]]:
+    """Columns of the events table from :class:`incidents.model.Event` objects, and each row's partition
+    (the month of the event's date). ``review_states``: event id -> review state (default ``machine``);
+    ``ords``: each event's order (default: its position)."""
+    names = [f.name for f in EVENT_SCHEMA]
+    cols: dict[str, list] = {n: [] for n in names}
+    months = []
+    states = review_states or {}
+    for ev in events:
+        for n in ("event_id", "date", "time_precision", "place", "place_id", "lat", "lon", "geo_precision",
+                  "country", "event_type", "sub_event_type", "fatalities_low", "fatalities_best",
+                  "fatalities_high", "injuries_low", "injuries_best", "injuries_high", "n_reports", "anchor"):
+            cols[n].append(getattr(ev, n))
+        srcs = [str(x) for x in ev.sources]
+        ids = [int(i) for i in ev.incident_ids]
+        cols["sources"].append(json.dumps(srcs, ensure_ascii=False))
+        cols["source_list"].append(srcs)
+        cols["incident_ids"].append(",".join(map(str, ids)))
+        cols["n_accounts"].append(len(ids))
+        cols["id"].append(max(ids, default=0))
+        cols["why"].append(json.dumps([[w.incident_id, w.linked_to, list(w.rules), w.detail] for w in ev.why],
+                                      ensure_ascii=False))
+        cols["review"].append(states.get(ev.event_id, "machine"))
+        months.append(month_of(ev.date))
+    for n in ("place", "place_id", "country", "event_type", "sub_event_type", "anchor"):
+        cols[n] = [v or "" for v in cols[n]]
+    cols["date"] = [d or None for d in cols["date"]]
+    cols["ord"] = list(ords) if ords is not None else list(range(len(months)))
+    return cols, months
 
 
 def _id63(data: str) -> int:
@@ -212,6 +263,29 @@ class Dataset:
         """The file pattern of a table, for DuckDB's ``read_parquet``."""
         return str(self.root / table / "month=*" / "*.parquet")
 
+    def stamp(self) -> tuple:
+        """A cheap version of the dataset for caches: the commit stamp every run rewrites (one stat); a
+        dataset written before stamps existed is stamped by its partition files' names, sizes and times."""
+        try:
+            s = os.stat(self.root / STAMP)
+            return ("stamp", s.st_mtime_ns, s.st_size, (self.root / STAMP).read_text(encoding="utf-8"))
+        except OSError:
+            pass
+        out = []
+        for table in TABLES:
+            for p in self.files(table):
+                try:
+                    s = os.stat(p)
+                except OSError:
+                    continue
+                out.append((table, p.parent.name, p.name, s.st_size, s.st_mtime_ns))
+        return tuple(out)
+
+    def touch_stamp(self, run_id: str) -> None:
+        tmp = self.root / f".{STAMP}.tmp"
+        tmp.write_text(f"{run_id} {time.time_ns()}\n", encoding="utf-8")
+        os.replace(tmp, self.root / STAMP)
+
     def done_hashes(self) -> set[str]:
         """Content hashes of every report already in the dataset."""
         out: set[str] = set()
@@ -302,8 +376,9 @@ class Run:
     def final_path(self, table: str, month: str) -> Path:
         return self.final / table / f"month={month}" / f"part-{self.id}.parquet"
 
-    def commit(self) -> int:
-        """Move every final file into the dataset (the manifest first, so a crash is finished later)."""
+    def commit(self, replace: Iterable[str] = ()) -> int:
+        """Move every final file into the dataset (the manifest first, so a crash is finished later).
+        ``replace``: tables this run rewrites whole (``events``): their older files go once the new are in."""
         shutil.rmtree(self.stage, ignore_errors=True)  # merged already
         files = sorted(self.final.glob("*/month=*/*.parquet"),
                        key=lambda p: (TABLES.index(p.parts[-3]) if p.parts[-3] in TABLES else len(TABLES), str(p)))
@@ -311,7 +386,7 @@ class Run:
         manifest = self.dir / COMMIT
         tmp = manifest.with_suffix(".tmp")
         with open(tmp, "w", encoding="utf-8") as fh:
-            json.dump({"run": self.id, "moves": moves}, fh)
+            json.dump({"run": self.id, "moves": moves, "replace": sorted(set(replace))}, fh)
             fh.flush()
             os.fsync(fh.fileno())
         os.replace(tmp, manifest)
@@ -327,8 +402,15 @@ class Run:
                 dst.parent.mkdir(parents=True, exist_ok=True)
                 os.replace(src, dst)
                 moved += 1
+        mine = {str(self.dataset.root / rel) for rel in data["moves"]}
+        for table in data.get("replace", ()):
+            for old in self.dataset.files(table):
+                if str(old) not in mine:
+                    old.unlink(missing_ok=True)
+                    _remove_empty(old.parent)
         shutil.rmtree(self.dir, ignore_errors=True)
         _remove_empty(self.dataset.root / RUNS)
+        self.dataset.touch_stamp(self.id)
         return moved
 
     def abort(self) -> None:

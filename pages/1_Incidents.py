@@ -20,55 +20,86 @@ EVENT_REVIEW = ("review",)  # machine / confirmed / corrected / rejected (correc
 
 st.title("Events")
 
+backend = ui.get_backend()  # the store in memory, or a Parquet dataset through DuckDB
 types, sources = ui.filter_options()
 f = ui.sidebar_filters(types, sources)
 with st.sidebar:
     states = ui_review.review_filter("ev_review")
-data = ui.load_reviewed_data(include_rejected="rejected" in states)
-df = data.events
-bounds = views.date_bounds(df)
+rejected = "rejected" in states
+if backend.read_only:
+    st.caption(ui.DATASET_READ_ONLY + " Reviews are made on a store.")
+bounds = backend.date_bounds(rejected)
 if bounds is None:
     st.info("No dated incidents yet. Add a report on the **Reports** page.")
     ui.sync_place_url()
     st.stop()
 f.start, f.end = ui.date_range(*bounds, label="Dates")
-f.place_ids = ui.place_query_ids(f.place_query, df)
+f.place_ids = ui.place_query_ids(f.place_query, backend.place_ids(rejected)) if f.place_query else frozenset()
 
 place_only = ""
 if f.place_id:
-    name = df.loc[df["place_id"] == f.place_id, "place"]
+    name = backend.event_place_name(f.place_id, rejected)
     gp = ui.get_gazetteer().get(f.place_id)
-    label = name.iloc[0] if len(name) else gp.name if gp is not None else "the selected place"
+    label = name or (gp.name if gp is not None else "the selected place")
     if st.checkbox(f"Only the place selected on the map: {views.md_text(views.shorten(label, 80))}", value=True,
                    key="only_place"):
         place_only = f.place_id
 
-events = review.filter_frame(views.newest_first(views.filter_events(df, f, place_id=place_only), len(df)), states)
+# a dataset sends the browser the newest TABLE_CAP events (one query); the downloads query all of them
+events = backend.table(f, place_only, states, cap=TABLE_CAP + 1 if backend.read_only else None)
+data = backend.table_data(events, rejected)
 shown = views.events_export_frame(events, data, extra=EVENT_REVIEW)
-accounts = views.accounts_in(data, events)  # rejected accounts only when the filter asks for them
-n, dead = views.event_totals(ui.counted(events))
-n_acc = int(ui.counted(events)["n_accounts"].sum()) if len(events) else 0
+if backend.read_only:
+    tot = backend.table_totals(f, place_only, states)
+    n, dead, n_acc, n_places = tot.events, tot.fatalities, tot.accounts, tot.places
+else:
+    n, dead = views.event_totals(ui.counted(events))
+    n_acc = int(ui.counted(events)["n_accounts"].sum()) if len(events) else 0
+    n_places = shown["place_id"].nunique()
 c1, c2, c3, c4 = st.columns(4)
 c1.metric("Events", f"{n:,}")
 c2.metric("Accounts", f"{n_acc:,}", help="The incidents the reports tell: one event can have several.")
 c3.metric("Fatalities", f"{dead:,}", help="The best estimate of each event.")
-c4.metric("Places", f"{shown['place_id'].nunique():,}")
+c4.metric("Places", f"{n_places:,}")
+
+
+def _all_events():
+    """Every event the filters select (what the downloads hold)."""
+    return events if not backend.read_only else backend.table(f, place_only, states)
+
+
+def _events_csv() -> bytes:
+    ev = _all_events()
+    return views.frame_csv(views.events_export_frame(ev, backend.table_data(ev, rejected), extra=EVENT_REVIEW),
+                           bom=bom)
+
+
+def _events_geojson() -> bytes:
+    ev = _all_events()
+    return views.events_geojson_bytes(ev, backend.table_data(ev, rejected), extra=EVENT_REVIEW)
+
+
+def _accounts_csv() -> bytes:
+    # rejected accounts only when the filter asks for them
+    return views.accounts_csv(backend.table_accounts(_all_events(), rejected), bom=bom, extra=review.REVIEW_COLUMNS)
+
 
 bom = st.checkbox("CSV for Excel (UTF-8 with a byte order mark)", key="csv_bom",
                   help="Excel reads a CSV as UTF-8 only when it starts with a byte order mark.")
 d1, d2, d3, _ = st.columns([1, 1, 1, 2])
 stem = f"events_{f.start}_{f.end}"
 # the files are built only when a button is clicked (deferred): free for the reruns in between
-d1.download_button("Download CSV", lambda: views.frame_csv(shown, bom=bom), file_name=f"{stem}.csv",
+d1.download_button("Download CSV", _events_csv, file_name=f"{stem}.csv",
                    mime="text/csv", key="dl_csv", width="stretch", help="One row per event.")
-d2.download_button("Download GeoJSON", lambda: views.events_geojson_bytes(events, data, extra=EVENT_REVIEW),
+d2.download_button("Download GeoJSON", _events_geojson,
                    file_name=f"{stem}.geojson", mime="application/geo+json", key="dl_geojson", width="stretch")
-d3.download_button("Download accounts CSV", lambda: views.accounts_csv(accounts, bom=bom, extra=review.REVIEW_COLUMNS),
+d3.download_button("Download accounts CSV", _accounts_csv,
                    file_name=f"accounts_{f.start}_{f.end}.csv", mime="text/csv", key="dl_accounts",
                    width="stretch", help="One row per account (incident), with its event id.")
 
-if len(shown) > TABLE_CAP:
-    st.caption(f"The table shows the newest {TABLE_CAP:,} of {len(shown):,} rows; the downloads hold all of them.")
+if max(len(shown), n if backend.read_only else 0) > TABLE_CAP:
+    st.caption(f"The table shows the newest {TABLE_CAP:,} of {max(len(shown), n):,} rows; the downloads hold all "
+               "of them.")
 st.dataframe(
     shown.head(TABLE_CAP),
     hide_index=True,
@@ -83,6 +114,9 @@ st.dataframe(
     },
 )
 
+if backend.read_only:  # no review log in a dataset: the store it was exported from has it
+    ui.sync_place_url()
+    st.stop()
 st.subheader("Review log")
 st.caption("Every confirm, correction and rejection, with who and when (JSON Lines). Download it to share; "
            "upload another analyst's log to merge it: entries already here are skipped and, per account, "

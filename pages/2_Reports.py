@@ -36,6 +36,9 @@ PREVIEW_COLUMNS = ["date", "place", "event_type", "sub_event_type", "fatalities"
 EXTRACT_SECONDS = 60.0  # a 5 MB report extracts in about 10 s; slower is a runaway (stopped, and said so)
 MODE_URL = "From a URL"
 st.title("Reports")
+if ui.is_dataset():  # read-only: nothing on this page can write a Parquet dataset
+    st.info("This is a Parquet dataset: add reports with `python -m incidents batch`.")
+    st.stop()
 
 
 def uploaded_files() -> list:

@@ -252,7 +252,11 @@ def _prefill(name: str) -> None:
 st.subheader("Names in reports the gazetteer does not know")
 try:
     path = ui.store_path()
-    unknown = unknown_in_reports(str(path), ui.data_version(path), ui.gazetteer_stamp(user_path))
+    if ui.is_dataset(path):  # the texts of a whole archive are not scanned here
+        unknown = None
+        st.caption("Not listed for a Parquet dataset: open the SQLite store it came from to find unknown names.")
+    else:
+        unknown = unknown_in_reports(str(path), ui.data_version(path), ui.gazetteer_stamp(user_path))
 except ImportError:
     unknown = None
     st.info("Finding unknown names needs gazetteer.candidates, which is not installed yet.")

@@ -278,3 +278,47 @@ def test_an_unreachable_scheduler_is_one_line(tmp_path):
     with dask.config.set({"distributed.comm.timeouts.connect": "2s"}):
         code, out, err = batch(good, "--out", tmp_path / "ds", scheduler=f"tcp://127.0.0.1:{port}")
     assert code == 2 and err.count("\n") == 1 and "cannot reach the Dask scheduler" in err
+
+
+def test_batch_links_events_over_the_dataset_as_link_does(cluster, corpus_slice, full_gazetteer, tmp_path):
+    """The events batch writes (Dask tasks over blocks of place cells) are those ``linking.link`` gives over
+    all the dataset's incidents at once; a second run relinks the whole dataset and replaces them."""
+    from incidents import linking
+    from incidents.parquet import EVENT_SCHEMA
+    from incidents.views import EVENT_FRAME_COLUMNS
+
+    ds = tmp_path / "ds"
+    code, out, err = batch(corpus_slice, "--out", ds, "--reports-per-task", "3", scheduler=cluster)
+    assert code == 0, err
+
+    def linked_here() -> dict:
+        recs = []
+        for r in iter_rows(Dataset(ds).files("incidents")):
+            r = dict(r, key=f"{r['report_hash']}:{r['seq']}")
+            for c in ("date", "published"):
+                r[c] = r[c].isoformat() if r[c] is not None else None
+            recs.append(r)
+        return {ev.event_id: ev for ev in linking.link(recs, full_gazetteer)}
+
+    def stored() -> dict:
+        return {r["event_id"]: r for r in iter_rows(Dataset(ds).files("events"))}
+
+    want, got = linked_here(), stored()
+    assert set(EVENT_FRAME_COLUMNS) <= set(EVENT_SCHEMA.names)
+    assert len(want) > 10 and set(got) == set(want)
+    assert any(len(ev.incident_ids) > 1 for ev in want.values())  # something was linked across reports
+    for eid, ev in want.items():
+        row = got[eid]
+        assert row["incident_ids"] == ",".join(map(str, ev.incident_ids))
+        assert (row["place_id"], row["event_type"], row["fatalities_best"], row["n_reports"]) == (
+            ev.place_id, ev.event_type, ev.fatalities_best, ev.n_reports)
+        assert (row["date"].isoformat() if row["date"] else None) == ev.date
+        assert json.loads(row["sources"]) == list(ev.sources) == row["source_list"]
+    n_files = len(Dataset(ds).files("events"))
+
+    code, out, err = batch(SAMPLES, "--out", ds, scheduler=cluster)
+    assert code == 0, err
+    want, got = linked_here(), stored()
+    assert set(got) == set(want) and len(want) > n_files  # whole, no stale events left from the first run
+    ids = [i for r in got.values() for i in r["incident_ids"].split(",")]
+    assert len(ids) == len(set(ids)) == sum(1 for _ in iter_rows(Dataset(ds).files("incidents"), ["id"]))

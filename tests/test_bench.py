@@ -100,6 +100,18 @@ def test_bench_dashboard_smoke_300_incidents_one_slider_move():
 
 
 @pytest.mark.slow
+def test_bench_dashboard_smoke_on_a_dataset():  # ~60 s: a store, its export, a server and a browser
+    import bench_dashboard
+    if not Path(bench_dashboard.CHROMIUM).exists():
+        (pytest.fail if os.environ.get("CI") else pytest.skip)(
+            f"{bench_dashboard.CHROMIUM} is not installed (tools/install-test-deps.sh installs it)")
+    out = _run([str(BENCH / "bench_dashboard.py"), "--dataset", "--sizes", "300", "--moves", "1"], timeout=300)
+    assert re.search(r"\[300\] dataset: export \(events linked first\) [\d.]+ s, [\d,]+ events", out), out
+    assert re.search(r"\[300\] slider move: [\d,]+ -> [\d,]+ events", out), out
+    assert re.search(r"^\| 300 +\| \d+ .*\| Parquet \+ DuckDB \|$", out, re.M), out
+
+
+@pytest.mark.slow
 def test_bench_batch_smoke_one_worker_and_a_small_dataset(tmp_path):  # ~20 s: a cluster, a corpus, a store
     out = _run([str(BENCH / "bench_batch.py"), "--reports", "3", "--workers", "1", "--sizes", "1500",
                 "--repeat", "1", "--workdir", str(tmp_path)], timeout=300)
