@@ -10,6 +10,14 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
+TESTS = ROOT / "tests"
+if str(TESTS) not in sys.path:
+    sys.path.insert(0, str(TESTS))
+
+# one headless Chromium for the whole session, defined here once: a fixture imported into two test modules
+# is two session fixtures, and a second sync_playwright inside the first one's loop fails
+from ui_fixtures import browser  # noqa: E402,F401
+
 FIXTURES = ROOT / "tests" / "fixtures"
 SEEDS = ROOT.parent / "shared" / "seeds"
 

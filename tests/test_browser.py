@@ -12,7 +12,7 @@ import time
 
 import pytest
 
-from ui_fixtures import (JS_MARKERS, JS_TAG_MARKER, OfflinePage, StreamlitLog, browser, free_port,  # noqa: F401
+from ui_fixtures import (JS_MARKERS, JS_TAG_MARKER, OfflinePage, StreamlitLog, free_port,  # noqa: F401
                          seed_basic, seed_xss, server_log, start_app, stop_app)
 from incidents.store import Store
 

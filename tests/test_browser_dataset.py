@@ -7,7 +7,7 @@ import pytest
 
 from test_browser import (IFRAME, WAIT_MS, assert_offline_and_clean, map_frame, offline, panel_text,  # noqa: F401
                           wait_idle, wait_metric)
-from ui_fixtures import JS_TAG_MARKER, browser, free_port, start_app, stop_app  # noqa: F401
+from ui_fixtures import JS_TAG_MARKER, free_port, start_app, stop_app  # noqa: F401
 from incidents.store import Store
 
 pytestmark = pytest.mark.slow
