@@ -295,32 +295,28 @@ def _label(report: Report) -> str:
     return repr(name[:60] + ("…" if len(name) > 60 else ""))
 
 
-_shared: Extractor | None = None
+_shared: dict[str, Extractor] = {}  # pool name -> its process-wide extractor
 _shared_lock = threading.Lock()
 
 
-def shared_extractor() -> Extractor:
-    """The process-wide extractor (one worker), created on first use and closed at exit."""
-    global _shared
+def _shared_pool(name: str, workers: int) -> Extractor:
+    """A process-wide pool, created on first use and closed at exit."""
     with _shared_lock:
-        if _shared is None:
-            _shared = Extractor(workers=1)
-            atexit.register(_shared.close)
-        return _shared
+        if name not in _shared:
+            _shared[name] = Extractor(workers=workers)
+            atexit.register(_shared[name].close)
+        return _shared[name]
 
 
-_shared_fetcher: Extractor | None = None
+def shared_extractor() -> Extractor:
+    """The process-wide extractor (one worker)."""
+    return _shared_pool("extract", 1)
 
 
 def shared_fetcher() -> Extractor:
     """The process-wide fetch pool (two workers, no gazetteer: a slow site does not hold up extraction, and
-    one slow site does not hold up another page's fetch), created on first use and closed at exit."""
-    global _shared_fetcher
-    with _shared_lock:
-        if _shared_fetcher is None:
-            _shared_fetcher = Extractor(workers=2)
-            atexit.register(_shared_fetcher.close)
-        return _shared_fetcher
+    one slow site does not hold up another page's fetch)."""
+    return _shared_pool("fetch", 2)
 
 
 def fetch_within(url: str, seconds: float = DEFAULT_FETCH_SECONDS, **options) -> Report:

@@ -30,6 +30,20 @@ from .views import FRAME_COLUMNS, PLACE_COLUMNS, Filters, normalise_frame
 TYPE_MIX = "types"  # per-place column: [{"event_type", "count"}], most frequent first
 
 
+def _dates_and_types(f: Filters, parts: list[str], params: list, dates: bool = True) -> None:
+    """The date range (pruned by the ``month`` partition column too) and the event types of ``f`` as SQL, for
+    the incidents and the events tables alike."""
+    if dates and f.start is not None:
+        parts.append("month >= ? AND date >= ?")
+        params += [month_of(f.start), f.start]
+    if dates and f.end is not None:
+        parts.append("month <= ? AND date <= ?")
+        params += [month_of(f.end), f.end]
+    if f.event_types:
+        parts.append("list_contains(?, coalesce(event_type, ''))")
+        params.append(list(f.event_types))
+
+
 @dataclass
 class _Where:
     sql: str
@@ -95,15 +109,7 @@ class ColumnarStore:
                place_ids: Sequence[str] | None = None) -> _Where:
         parts, params = ["TRUE"], []
         f = f or Filters()
-        if f.start is not None:
-            parts.append("month >= ? AND date >= ?")
-            params += [month_of(f.start), f.start]
-        if f.end is not None:
-            parts.append("month <= ? AND date <= ?")
-            params += [month_of(f.end), f.end]
-        if f.event_types:
-            parts.append("list_contains(?, coalesce(event_type, ''))")
-            params.append(list(f.event_types))
+        _dates_and_types(f, parts, params)
         if f.sources:
             parts.append("list_contains(?, coalesce(source, ''))")
             params.append(list(f.sources))
@@ -323,15 +329,7 @@ class EventsBackend:
         f = f or Filters()
         if not rejected:
             parts.append("coalesce(review, 'machine') <> 'rejected'")
-        if dates and f.start is not None:
-            parts.append("month >= ? AND date >= ?")
-            params += [month_of(f.start), f.start]
-        if dates and f.end is not None:
-            parts.append("month <= ? AND date <= ?")
-            params += [month_of(f.end), f.end]
-        if f.event_types:
-            parts.append("list_contains(?, coalesce(event_type, ''))")
-            params.append(list(f.event_types))
+        _dates_and_types(f, parts, params, dates=dates)
         if f.sources:
             parts.append("list_has_any(coalesce(source_list, []), ?::VARCHAR[])")
             params.append(list(f.sources))
