@@ -24,7 +24,12 @@ INCLUDING = re.compile(r"^including\s+")
 
 
 AFTER_CLAUSE = BOOK.cue("after_clause")
-SHORT_GAP = re.compile(r"^(?:(?:just|only|barely|shortly|soon|hours|minutes|a few hours|an hour)\s+)*$", re.I)
+_SHORT_GAP = BOOK.cue("short_gap")
+
+
+def short_gap(gap: str) -> bool:
+    """Do the gap words of "comes ... after" put the earlier event within hours ("", "just hours")?"""
+    return not gap or _SHORT_GAP.fullmatch(gap) is not None
 
 
 def split_after(sent: Sentence) -> tuple[list[Sentence], Sentence | None, str]:

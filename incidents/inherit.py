@@ -14,7 +14,7 @@ from typing import Callable
 from gazetteer import Place
 
 from .candidates import EntryContext
-from .clauses import SHORT_GAP
+from .clauses import short_gap
 from .clusters import Cluster
 from .dates import DateExpr
 from .events import BOOK
@@ -214,7 +214,7 @@ def settle(clusters: list[Cluster], ctx: EntryContext, unplaced: list[str]) -> l
                     cl.place_cue = name
                     break
         gap = ctx.after_gap.get(cl.items[0].sentence.start)
-        if cl.date is None and gap is not None and not SHORT_GAP.match(gap):
+        if cl.date is None and gap is not None and not short_gap(gap):
             # "... comes days after Israel killed X in Beirut", with no day of its own: an earlier event
             # whose day the entry does not tell (the entry's day would be wrong)
             unplaced.append(cl.first_sentence)

@@ -76,3 +76,10 @@ def test_an_event_told_as_what_another_came_after_is_cut_off_with_its_gap():
     assert tail is parts[1] and gap == "just hours"
     assert all(text[p.start - 5:p.end - 5] == p.text for p in parts)
     assert split_after(sent("Troops came under fire after midnight in Jenin."))[1] is None
+
+
+def test_hours_are_a_short_gap_and_days_are_not():
+    from incidents.clauses import short_gap
+
+    assert all(short_gap(g) for g in ("", "hours", "just hours", "a few hours", "shortly"))
+    assert not any(short_gap(g) for g in ("days", "two days", "a week", "just days"))

@@ -38,3 +38,9 @@ def test_an_undated_event_days_before_is_not_given_the_days_of_the_news(gazettee
     incs = run("An Israeli strike on Tyre killed 20 people on Wednesday. The strike came days after Israel "
                "killed a Hezbollah commander in Nabatieh.", gazetteer)
     assert [(i.place_id, i.date) for i in incs] == [("tyre", "2024-09-25")]
+
+
+def test_an_undated_event_hours_before_takes_the_day_told(gazetteer):
+    incs = run("An Israeli strike on Tyre killed 20 people on Wednesday. The strike came just hours after Israeli "
+               "jets struck the town of Nabatieh, killing three.", gazetteer)
+    assert sorted((i.place_id, i.date) for i in incs) == [("nabatieh", "2024-09-25"), ("tyre", "2024-09-25")]
