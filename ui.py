@@ -76,7 +76,7 @@ def sqlite_backend():
     from incidents.backend import MemoryBackend
 
     return MemoryBackend(lambda rejected: load_reviewed_data(rejected), load_event_data, open_store,
-                         timeline_fn=timeline_counts, options_fn=filter_options)
+                         timeline_fn=timeline_counts, options_fn=filter_options, aggregate_fn=places_in_range)
 
 
 def get_backend():
@@ -567,12 +567,12 @@ def base_map(points: pd.DataFrame, *, tiles: bool | None = None, cluster: bool =
                          labels=map_labels(), tiles=tiles, cluster=cluster, heat=heat)
 
 
-def places_in_range(in_range: pd.DataFrame, f: Filters) -> pd.DataFrame:
+def places_in_range(in_range: pd.DataFrame, f: Filters, rejected: bool) -> pd.DataFrame:
     """``views.aggregate_places(in_range)``, computed once per (data version, "Show rejected", filters, dates)
     and shared by every session: a click, a play step, a rerun or another session on the same view reuses it.
-    ``in_range`` must be ``views.filter_events(load_reviewed_data().events, f)``."""
+    ``in_range`` must be the events of ``load_reviewed_data(rejected)`` in ``f`` (the memory backend's)."""
     path = store_path()
-    key = (data_version(path), bool(st.session_state.get(W_REJECTED, False)), f.start, f.end, tuple(f.event_types),
+    key = (data_version(path), bool(rejected), f.start, f.end, tuple(f.event_types),
            tuple(f.sources), f.place_query, tuple(sorted(f.place_ids)), len(in_range))
     return _places_in_range(str(path), key, in_range)
 

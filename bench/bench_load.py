@@ -277,7 +277,7 @@ def profile_rerun(db: Path, repeat: int = 3) -> str:
     # what dashboard.py now shares across sessions: built once per view, then a lookup
     dash = dashboard_functions()
     f2 = views.Filters(start=f.start, end=f.end)
-    timed("ui.places_in_range (aggregate_places, shared)", "every rerun", ui.places_in_range, in_range, f2)
+    timed("ui.places_in_range (aggregate_places, shared)", "every rerun", ui.places_in_range, in_range, f2, False)
     timed("timeline: Altair chart built + validated (before)", "was every rerun (now shared)", _altair_timeline, dash,
           ui.timeline_counts(f, lo, hi), lo, hi)
     timed("timeline: shared spec, datasets attached (now)", "every rerun",

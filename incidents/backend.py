@@ -121,9 +121,10 @@ class MemoryBackend:
 
     def __init__(self, load: Callable[[bool], EventData], extracted: Callable[[], EventData],
                  store: Callable[[], Any], *, timeline_fn: Callable | None = None,
-                 options_fn: Callable | None = None):
+                 options_fn: Callable | None = None, aggregate_fn: Callable | None = None):
         self._load, self._extracted, self._store = load, extracted, store
         self._timeline_fn, self._options_fn = timeline_fn, options_fn
+        self._aggregate_fn = aggregate_fn  # (events in range, filters, rejected) -> per-place rows (a cache)
         self._memo: dict = {}
 
     def data(self, rejected: bool = False) -> EventData:
@@ -161,7 +162,8 @@ class MemoryBackend:
 
     def places(self, f: Filters, rejected: bool = False) -> pd.DataFrame:
         ev = self.in_range(f, rejected)
-        return place_rejected(views.aggregate_places(ev), ev)
+        agg = self._aggregate_fn(ev, f, rejected) if self._aggregate_fn is not None else views.aggregate_places(ev)
+        return place_rejected(agg, ev)
 
     def totals(self, f: Filters, rejected: bool = False) -> Totals:
         return frame_totals(self.in_range(f, rejected))
