@@ -50,6 +50,9 @@ _SINCE_BEFORE = BOOK.cue("since_before")
 _CUED_NAME = BOOK.cue("cued_name")
 _BACKGROUND_BEFORE = BOOK.cue("date_background_before")
 _REPORTING_BEFORE = BOOK.cue("date_reporting_before")
+_FACILITY_REF = BOOK.cue("facility_ref")
+_FACILITY_NEAR = 20  # characters between a building's noun and the place named with it
+_FACILITY_LOOKBACK = 2  # sentences: "... School in Gaza City was housing ... At least 35 were killed when the school was hit"
 
 
 class MentionIndex:
@@ -215,6 +218,7 @@ class Candidate:
     toll: bool = False  # a count with no trigger of its own; stage 2 gives it the hit of the event it joins
     quoted: bool = False  # the trigger is inside direct speech
     quote_names_town: bool = False  # ... and the quote itself names a town-level place
+    place_ref: str = ""  # the place is told in an earlier sentence this one refers back to ("facility_ref")
     part: int = 0  # which of its sentence's places this is ("strikes on A and B": A is 0, B is 1)
     parts: int = 1  # how many places its sentence was separated into (each an incident of its own)
 
@@ -270,6 +274,11 @@ def _read(sent: Sentence, ctx: EntryContext) -> list[Candidate]:
     if d is None and not any(m.kind != "country" for m in ms) and _PERFECT_GENERIC.search(sent.text) \
             and not _ANAPHORA.match(sent.text):
         return []  # "Israel has uncovered several tunnels in residential areas": background
+    ref = ""
+    if not any(m.kind != "country" for m in ms):
+        told = _facility_place(sent, ctx)
+        if told is not None:
+            ms, ref = [told], "facility_ref"
     low = sent.text.lower()
     inj = _injuries(sent.text) if _HURT_STEM.search(low) else None
     places = separate_places(ms, sent, ctx.text, ctx.gazetteer)
@@ -285,10 +294,37 @@ def _read(sent: Sentence, ctx: EntryContext) -> list[Candidate]:
         out.append(Candidate(sent, hit, d, group, f.value if f else None, f.text if f else "",
                              i.value if i else None, i.text if i else "",
                              sent.start + f.start if f else -1, sent.start + i.start if i else -1,
-                             quoted=quote is not None, part=k, parts=len(places),
+                             quoted=quote is not None, place_ref=ref, part=k, parts=len(places),
                              quote_names_town=quote is not None and any(
                                  quote[0] <= m.start < quote[1] and _town_level(m, ctx) for m in group)))
     return out
+
+
+def _facility_place(sent: Sentence, ctx: EntryContext) -> Mention | None:
+    """"At least 35 were killed when the school was hit", a sentence before naming "Fahmi Al-Jargawi School in
+    Gaza City": the place told with the building the sentence refers back to (the nearest after the noun, else
+    before it), from the entry's last few sentences."""
+    ref = _FACILITY_REF.search(sent.text)
+    if ref is None:
+        return None
+    noun = re.compile(r"\b" + re.escape(ref.group("noun")) + r"s?\b", re.I)
+    k = bisect.bisect_left(ctx._sentence_starts(), sent.start)
+    for prev in reversed(ctx.sentences[max(0, k - _FACILITY_LOOKBACK):k]):
+        found = noun.search(prev.text)
+        if found is None:
+            continue
+        ms = [m for m in ctx.place_mentions(prev.start, prev.end) if m.kind != "country"]
+        if not ms:
+            continue
+        at, end = prev.start + found.start(), prev.start + found.end()
+        # the place the building is named with: "Far'a refugee camp" (the noun is part of it or just after it),
+        # "Fahmi Al-Jargawi School in Gaza City" (just after it); else none (not a guess from far away)
+        for m in ms:
+            if m.start <= at < m.end or 0 <= at - m.end <= _FACILITY_NEAR:
+                return m
+        after = [m for m in ms if 0 <= m.start - end <= _FACILITY_NEAR]
+        return after[0] if after else None
+    return None
 
 
 def _town_level(m: Mention, ctx: EntryContext) -> bool:

@@ -57,6 +57,8 @@ _SHOT_ONE_DEAD = guard(re.compile(r"(?i)\bshot (?:the|a|an|his|her) (?:[\w'’\-
 _TOLL_ROSE = guard(re.compile(r"(?i)\b(?:(?:death toll|toll)\s+(?:from|of|in)\s+(?:the|[a-z]+(?:'s|’s))|number of (?:people|those|"
                         r"dead|victims|Palestinians|civilians) (?:killed|dead))\s+(?:[\w’'-]+\s+){0,20}?"
                         r"(?:has\s+|had\s+)?(?:rose|risen|climbed|reached|jumped|increased)\s+to\s+" + _NUM))
+# "were reported to have been", "are feared", "were confirmed": hearsay between the auxiliary and the verb
+_HEARSAY = r"(?:(?:" + alternation(_BOOK.vocab("count_hearsay"), title=False) + r")\s+(?:to\s+(?:have\s+been|be)\s+)?)?"
 _NOUNISH = re.compile(r"^[\w’'\-]+")
 _PARTITIVE = _BOOK.cue("partitive")
 
@@ -246,7 +248,7 @@ def _patterns(verb: str, passive_words: str) -> tuple[re.Pattern, re.Pattern, re
         r"(?i)\b" + _NUM + r"(?P<np>(?:\s+(?!(?:were|was|have|has|had|are|is|and|or|without|where|who|which|that|"
         r"saying|after|when|while|because|but|if|said|says)\b)[\w’'\-]+){0,7}?"
         r"(?:,\s+including\s+[^,.;]{1,60},)?)\s+"
-        r"(?:(?:were|was|have been|has been|had been|are|is|got|being|been)\s+(?:\w+ly\s+)?)?(?P<verb>" + passive_words + r")\b"
+        r"(?:(?:were|was|have been|has been|had been|are|is|got|being|been)\s+(?:\w+ly\s+)?" + _HEARSAY + r")?(?P<verb>" + passive_words + r")\b"
     )
     passive = guard(r"(?i)\b(?:were|was|have been|has been|had been)\s+(?:\w+ly\s+)?(?:" + passive_words + r")\b")
     active = guard(r"(?i)\b" + verb + r"\s+")

@@ -135,7 +135,7 @@ def absorb(cluster: Cluster, cand: Candidate, ctx: EntryContext) -> None:
         # inside the place so far ("the Ghobeiry district of the Dahiyeh"), or more specific beside it;
         # never a place elsewhere ("strikes in southern Lebanon ... came after a missile at Tel Aviv")
         cluster.place, cluster.place_mention, cluster.precision = choice.place, choice.mention, choice.precision
-        cluster.place_cue = "sentence:" + choice.cue
+        cluster.place_cue = (cand.place_ref or "sentence") + ":" + choice.cue
 
 
 def _cluster_for(clusters: list[Cluster], current: Cluster | None, cand: Candidate, ctx: EntryContext) -> Cluster | None:

@@ -186,7 +186,7 @@ def build_incident(cl: Cluster, ctx: EntryContext, report_hash: str = "") -> Inc
         "place": {"cue": cl.place_cue or "sentence",
                   **({"surface": cl.place_mention.surface, "start": cl.place_mention.start,
                       "reason": cl.place_mention.reason} if cl.place_mention is not None and
-                     (cl.place_cue or "sentence").startswith("sentence") else {})},
+                     (cl.place_cue or "sentence").startswith(("sentence", "facility_ref")) else {})},
         "date": date_why,
     }
     if entry.rules:  # the outlet line formats that made the entry: its dateline, time stamp, caption...

@@ -135,3 +135,18 @@ def test_the_number_killed_has_risen_to_is_the_toll():
     text = "Medics said the number of people killed in the strike on the market has risen to eleven."
     c = fatalities(text)
     assert c.value == 11 and text[c.start:c.end] == c.text
+
+
+@pytest.mark.parametrize("sentence, deaths", [
+    ("At least 35 were reported to have been killed when the school was hit.", 35),
+    ("Twelve people are feared dead after the strike.", 12),
+    ("Three fighters were confirmed killed, the group said.", 3),
+    ("Nine are believed to have been killed.", 9),
+])
+def test_hearsay_between_a_count_and_its_verb_keeps_the_count(sentence, deaths):
+    c = fatalities(sentence)
+    assert c is not None and c.value == deaths and sentence[c.start:c.end] == c.text
+
+
+def test_hearsay_of_injuries_too():
+    assert injuries("Five were reported wounded in the shelling.").value == 5

@@ -44,3 +44,28 @@ def test_an_undated_event_hours_before_takes_the_day_told(gazetteer):
     incs = run("An Israeli strike on Tyre killed 20 people on Wednesday. The strike came just hours after Israeli "
                "jets struck the town of Nabatieh, killing three.", gazetteer)
     assert sorted((i.place_id, i.date) for i in incs) == [("nabatieh", "2024-09-25"), ("tyre", "2024-09-25")]
+
+
+def test_a_building_referred_back_to_is_at_the_place_named_with_it(gazetteer):
+    # 54 across the territory; 35 at the school named (with its town) just before: the strike is placed at
+    # the school's town with the school's own toll, typed by the strikes told
+    incs = run("At least 54 Palestinians were killed in Israeli air strikes on Gaza overnight. "
+               "The Fahmi al-Jarjawi School in Gaza City was housing displaced families. "
+               "At least 35 were reported to have been killed when the school was hit.", gazetteer)
+    assert [(i.place_id, i.fatalities, i.sub_event_type) for i in incs] == [("gaza-city", 35, "Air/drone strike")]
+    assert incs[0].why["place"]["cue"].startswith("facility_ref")
+    assert incs[0].why["place"]["surface"] == "Gaza City"
+
+
+def test_a_building_referred_back_to_is_at_the_place_named_with_it_not_another_nearby(gazetteer):
+    # "the camp" goes back to "Far'a refugee camp", not to "Tubas" named after it
+    incs = run("A young man was killed by Israeli fire on Tuesday in Far'a refugee camp, south of Tubas. "
+               "Witnesses said bulldozers destroyed the infrastructure in several streets of the camp.", gazetteer)
+    assert {i.place_id for i in incs} == {"faraa-camp"}
+
+
+def test_a_building_with_no_place_named_with_it_takes_none(gazetteer):
+    # "the hospital" was named far from any place: the sentence is not placed by it
+    incs = run("Officials at the hospital said they were overwhelmed. "
+               "Three people were killed when the hospital was hit.", gazetteer)
+    assert incs == []

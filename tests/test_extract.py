@@ -431,3 +431,10 @@ def test_a_partitive_without_a_place_keeps_the_total(gazetteer):
     incs = run("An Israeli strike on a house in Rafah killed 12 people on Tuesday, three of them children. "
                "Medics said three children were killed.", gazetteer)
     assert [(i.place_id, i.fatalities) for i in incs] == [("rafah", 12)]
+
+
+def test_a_passive_perfect_count_with_no_date_or_town_is_not_background(gazetteer):
+    # "have been killed" is not the present-perfect summary "Israel has killed ..." that is background
+    incs = run("An Israeli strike hit a house in Jabalia on Tuesday. At least 12 people have been killed, "
+               "medics said.", gazetteer)
+    assert [(i.place_id, i.fatalities) for i in incs] == [("jabalia", 12)]
