@@ -433,8 +433,12 @@ def test_a_partitive_without_a_place_keeps_the_total(gazetteer):
     assert [(i.place_id, i.fatalities) for i in incs] == [("rafah", 12)]
 
 
-def test_a_passive_perfect_count_with_no_date_or_town_is_not_background(gazetteer):
-    # "have been killed" is not the present-perfect summary "Israel has killed ..." that is background
-    incs = run("An Israeli strike hit a house in Jabalia on Tuesday. At least 12 people have been killed, "
-               "medics said.", gazetteer)
+def test_a_perfect_toll_with_no_date_or_town_is_background_but_hearsay_of_the_event_is_not(gazetteer):
+    # "more than 80 have been killed" with no day or town sums up a period; "12 were reported to have been
+    # killed" after a dated strike is that strike's toll
+    incs = run("An Israeli strike hit a house in Jabalia on Tuesday. At least 12 people were reported to have "
+               "been killed, medics said.", gazetteer)
     assert [(i.place_id, i.fatalities) for i in incs] == [("jabalia", 12)]
+    incs = run("Israeli troops raided Jenin on Tuesday, killing two men. More than 80 Palestinians have been "
+               "killed by Israeli forces, and 13 people have been killed in Palestinian attacks.", gazetteer)
+    assert [(i.place_id, i.fatalities) for i in incs] == [("jenin", 2)]
