@@ -76,7 +76,7 @@ class Mention:
     country: str
     reason: str  # dateline, locative ("in X"), alias, context, possessive, organisation, ...
     gazetteer: str = "curated"  # which gazetteer resolved it: curated, user, geonames
-    role: str = "place"  # place | attribute (e.g. "Gaza's Health Ministry") | dateline
+    role: str = "place"  # place | attribute (e.g. "Gaza's Health Ministry") | actor ("Israel said") | dateline | person
 
 
 @dataclass

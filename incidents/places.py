@@ -38,6 +38,8 @@ _NEAR_BEFORE = _NAMES.cue("near_before")
 _FROM_BEFORE = _NAMES.cue("from_before")
 # an organisation's building as the target of an attack: its town is the incident's place
 _TARGETED_ORG = _NAMES.cue("targeted_org")
+_ACTOR_AFTER = _NAMES.cue("actor_after")
+_ACTOR_BEFORE = _NAMES.cue("actor_before")
 _CAPITAL_OF = _NAMES.cue("capital_of")
 DEMONYM_COUNTRY: dict[str, str] = dict(_NAMES.vocab("demonym_countries"))  # "the Iraqi capital" -> IQ
 
@@ -139,6 +141,8 @@ def find_mentions(text: str, gazetteer: Gazetteer, fallback: bool = True) -> lis
         org_at = max(0, m.start - 40) + org.start() if org else 0
         if _ORG_AFTER_POSSESSIVE.match(after) or (org and not _TARGETED_ORG.search(text[max(0, org_at - 80):org_at])):
             role = "attribute"  # "the ministry in Gaza said", not "strikes on the ministry in Damascus"
+        elif place.kind == "country" and (_ACTOR_AFTER.match(after) or _ACTOR_BEFORE.search(before)):
+            role = "actor"  # "Israel carried out a series of strikes", "blamed Israel": who acted, not where
         elif _is_label(text, m.start, m.end, lines):
             role = "dateline"  # "Tel Aviv: The military said ...", "DUBAI, United Arab Emirates ...": where it was filed
         elif _in_person_name(text, m.start, m.end, gazetteer, lines):

@@ -150,3 +150,24 @@ def test_a_surname_with_its_article_is_the_same_person_later(gazetteer):
             "Mughayyir, troops fired on crowds. Settlers also attacked al-Mughayyir village.")
     assert [(m.surface, m.role) for m in find_mentions(text, gazetteer)] == [
         ("al-Mughayyir", "person"), ("Mughayyir", "person"), ("al-Mughayyir", "place")]
+
+
+def test_a_groups_sponsor_is_not_a_place(gazetteer):
+    text = "Explosions at a base housing armed groups backed by Iran killed one fighter in Babil province."
+    roles = {m.surface: m.role for m in find_mentions(text, gazetteer)}
+    assert roles["Iran"] == "attribute" and roles["Babil province"] == "place"
+    choice = choose_place(find_mentions(text, gazetteer), text, gazetteer)
+    assert choice.place.id == "babylon-governorate"
+
+
+def test_a_country_that_acts_or_is_blamed_is_not_where(gazetteer):
+    text = "Israel carried out a series of strikes on Thursday. The PFLP said three leaders were killed and blamed Israel."
+    assert {m.role for m in find_mentions(text, gazetteer)} == {"actor"}
+    # a country where something happened stays a place
+    text = "Rockets hit Israel on Thursday."
+    assert [m.role for m in find_mentions(text, gazetteer)] == ["place"]
+
+
+def test_a_countrys_tv_channel_is_not_a_place(gazetteer):
+    text = "Israel's Channel 14 claimed the army had fired at an important target."
+    assert [m.role for m in find_mentions(text, gazetteer)] == ["attribute"]
