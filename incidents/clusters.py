@@ -17,7 +17,7 @@ from .candidates import Candidate, EntryContext
 from .dates import DateExpr
 from .events import BOOK, EventHit, is_background
 from .model import Entry, Mention
-from .places import choose_place, refines, related
+from .places import choose_place, refines, related, within_area
 from .rules import Tier
 
 _NEW_EVENT = BOOK.cue("new_event")
@@ -96,12 +96,17 @@ def compatible(cluster: Cluster, cand: Candidate, ctx: EntryContext) -> bool:
     # a sentence with no place of its own goes on with the event told ("Settlers stormed X. A farmer was
     # shot in the leg.")
     same_kind = a.sub_event_type == b.sub_event_type or a.is_follow_up or b.is_follow_up or same_place or own is None
+    # "U.S. killed five militiamen in eastern Syria ... warplanes targeted gatherings in Deir ez-Zor province":
+    # the weapon of the killing told, at a place inside its area
+    weapon_inside = (a.is_bare and not b.is_bare and own is not None and cluster.place is not None
+                     and cluster.place.is_area and within_area(cluster.place, own.place, gazetteer))
+    same_kind = same_kind or weapon_inside
     if not same_kind:
         return False
     if cand.date is not None and cluster.date is not None and cand.date.day != cluster.date.day:
         return False
-    if own is not None and cluster.place is not None and not related(own.place, cluster.place, gazetteer,
-                                                                     near_km=ctx.settings.cluster_km):
+    if own is not None and cluster.place is not None and not weapon_inside and not related(
+            own.place, cluster.place, gazetteer, near_km=ctx.settings.cluster_km):
         return False
     return True
 

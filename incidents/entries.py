@@ -33,6 +33,7 @@ _DATELINE = _BOOK.line("dateline")  # "RAFAH, Gaza Strip —", "BEIRUT (AP) —"
 _AGENCY_DATELINE = _BOOK.line("agency_dateline")  # "Gaza City (Palestinian Territories) (AFP) - "
 _PAREN_DATELINE = _BOOK.line("paren_dateline")  # "Jenin, (APP - UrduPoint - 22nd May, 2024) "
 _DATE_PREFIX = _BOOK.line("date_prefix")  # " date 2024-11-18 At least four ...": a stamp, then the line's text
+_SYNDICATION_LEAD = _BOOK.line("syndication_lead")  # "(MENAFN- Nam News Network) DAMASCUS, Nov 20 ...": a tag, then the line
 _TIMESTAMP = _BOOK.line("timestamp")
 _DATE_STAMP = _BOOK.line("date_stamp")
 _STAMPED_HEADLINE = _BOOK.line("stamped_headline")
@@ -122,6 +123,11 @@ def split_entries(text: str, published: date | None = None) -> list[Entry]:
                 pending_published = stamped_day
             pending_rules = (_BOOK.line_rule("date_prefix", prefix),)
             line = lines[i] = _Line(line.start + prefix.end(), line.end, line.text[prefix.end():])
+        lead = _SYNDICATION_LEAD.match(line.text)
+        if lead:
+            # the syndicator's tag says who passed the story on; its dateline or text follows
+            pending_rules += (_BOOK.line_rule("syndication_lead", lead),)
+            line = lines[i] = _Line(line.start + lead.end(), line.end, line.text[lead.end():])
         t = line.text
         nxt = lines[i + 1] if i + 1 < len(lines) else None
         if first_content and i == 0 and not _DATELINE.match(t) and len(t) < 250 and not t.endswith("."):
@@ -287,6 +293,9 @@ def body_segments(text: str, entry: Entry) -> list[tuple[int, int]]:
             prefix = _DATE_PREFIX.match(seg, lead)
             if prefix:
                 lead = prefix.end()  # " date 2024-11-18 At least four ...": the stamp is not text to read
+            tag = _SYNDICATION_LEAD.match(seg, lead)
+            if tag:
+                lead = tag.end()  # "(MENAFN- Nam News Network) ...": who passed it on, not text to read
             out.append((pos + lead, pos + len(seg.rstrip())))
         pos = stop + 1
     return out

@@ -316,7 +316,9 @@ def refines(new: Place, old: Place, gazetteer: Gazetteer, near_km: float) -> boo
     if new.id == old.id:
         return False
     if old.is_area:
-        return new.rank < old.rank and within_area(old, new, gazetteer)
+        # a governorate or district inside a compass region ("Deir ez-Zor province" in "eastern Syria") says more
+        finer = new.rank < old.rank or (old.kind == "region" and new.kind in ("governorate", "district"))
+        return finer and within_area(old, new, gazetteer)
     if gazetteer.contains(old, new):
         return True
     return new.rank < old.rank and related(new, old, gazetteer, near_km=near_km)

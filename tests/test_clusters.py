@@ -69,3 +69,11 @@ def test_a_building_with_no_place_named_with_it_takes_none(gazetteer):
     incs = run("Officials at the hospital said they were overwhelmed. "
                "Three people were killed when the hospital was hit.", gazetteer)
     assert incs == []
+
+
+def test_the_weapon_of_a_killing_told_inside_its_area_is_the_same_event_placed_finer(gazetteer):
+    # a killing told of a compass region, then the warplanes that did it in a governorate inside the region
+    incs = run("U.S. forces killed five militiamen in eastern Syria on Tuesday. U.S. warplanes targeted military "
+               "gatherings in the desert of Deir ez-Zor province.", gazetteer)
+    assert [(i.place_id, i.fatalities, i.sub_event_type) for i in incs] == [
+        ("deir-ez-zor-governorate", 5, "Air/drone strike")]

@@ -229,3 +229,18 @@ def test_a_syndication_dateline_with_its_filing_date_in_brackets():
     e = split_entries(text)[-1]
     assert (e.dateline, e.published, e.rules) == ("Jenin", date(2024, 5, 22), ("dateline_paren",))
     assert text[e.body_start:].startswith("Officials said")
+
+
+def test_a_syndicators_tag_before_a_dateline_is_neither_text_nor_the_place():
+    from datetime import date
+
+    text = (" date 2024-11-19 (MENAFN- Some News Network) DAMASCUS, Nov 20 (NNN-SANA) \u2013 U.S. warplanes killed "
+            "five militiamen in eastern Syria yesterday.\n")
+    e = split_entries(text)[-1]
+    assert e.dateline == "Damascus" and e.published == date(2024, 11, 20)
+    assert e.rules == ("date_prefix", "syndication_lead", "dateline_caps")
+    assert text[e.body_start:].startswith("U.S. warplanes")
+    # without a dateline after it, the tag is still not read as text
+    text = "(MENAFN- Some News Network) Three people were killed in a strike on Tyre.\n"
+    e = split_entries(text)[-1]
+    assert [text[s:e2] for s, e2 in body_segments(text, e)] == ["Three people were killed in a strike on Tyre."]

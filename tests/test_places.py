@@ -171,3 +171,11 @@ def test_a_country_that_acts_or_is_blamed_is_not_where(gazetteer):
 def test_a_countrys_tv_channel_is_not_a_place(gazetteer):
     text = "Israel's Channel 14 claimed the army had fired at an important target."
     assert [m.role for m in find_mentions(text, gazetteer)] == ["attribute"]
+
+
+def test_a_governorate_inside_a_compass_region_refines_it(gazetteer):
+    from incidents.places import refines
+
+    region, gov = gazetteer.get("eastern-syria"), gazetteer.get("deir-ez-zor-governorate")
+    assert refines(gov, region, gazetteer, 3.0) and not refines(region, gov, gazetteer, 3.0)
+    assert not refines(gazetteer.get("idlib-governorate"), region, gazetteer, 3.0)  # far outside the region
