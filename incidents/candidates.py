@@ -16,7 +16,7 @@ from datetime import date, timedelta
 
 from gazetteer import Gazetteer, Place
 
-from .casualties import Count
+from .casualties import Count, elliptic_count
 from .casualties import fatalities as count_fatalities
 from .casualties import injuries as count_injuries
 from .clauses import INCLUDING, nearest_group, separate_places, split_after, split_clauses
@@ -290,6 +290,9 @@ def _read(sent: Sentence, ctx: EntryContext) -> list[Candidate]:
         # "struck a site near Albu Kamal and a safe house in Mayadin": one incident per place,
         # each count with the place it is told of
         f = fat if fat and k == fat_k else None
+        if fat and f is None and group:
+            # "At least 32 have been killed in Khan Younis and five in Rafah": this place's own count
+            f = elliptic_count(sent.text, group[0].start - sent.start)
         i = inj if inj and k == inj_k else None
         out.append(Candidate(sent, hit, d, group, f.value if f else None, f.text if f else "",
                              i.value if i else None, i.text if i else "",

@@ -371,6 +371,26 @@ def fatalities(sentence: str) -> Count | None:
     return c
 
 
+# "At least 32 have been killed in Khan Younis and five in Rafah": the second place's own count, the verb left out
+_ELLIPTIC = guard(re.compile(r"(?i)(?:,|\band|\bwhile|\bwith)\s+" + _NUM + r"\s+(?:(?:more|others?|people|Palestinians|civilians|"
+                             r"soldiers|fighters)\s+)?(?:(?:were|was)\s+killed\s+)?(?:in|at|near|inside)\s+(?:the\s+)?"
+                             r"(?:[\w'’-]+\s+){0,3}?$"))
+_ELLIPTIC_WINDOW = 80  # characters before the place read for it
+
+
+def elliptic_count(sentence: str, place_at: int) -> Count | None:
+    """The count an elliptical clause gives the place named at ``place_at`` ("... and five in Rafah"), or None."""
+    start = max(0, place_at - _ELLIPTIC_WINDOW)
+    m = _ELLIPTIC.search(sentence[start:place_at])
+    if m is None:
+        return None
+    n = parse_number(m.group("num"))
+    if n is None or m.group("num").lower() in ("a", "an"):
+        return None
+    text = m.group(0).rstrip()
+    return Count(n, text, start + m.start(), start + m.start() + len(text))
+
+
 def injuries(sentence: str) -> Count | None:
     """Injuries stated in ``sentence``, or None."""
     return _count(sentence, INJURE_VERB, _HURT_WORDS)

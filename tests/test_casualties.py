@@ -150,3 +150,14 @@ def test_hearsay_between_a_count_and_its_verb_keeps_the_count(sentence, deaths):
 
 def test_hearsay_of_injuries_too():
     assert injuries("Five were reported wounded in the shelling.").value == 5
+
+
+def test_an_elliptical_clause_gives_the_next_place_its_own_count():
+    from incidents.casualties import elliptic_count
+
+    s = "At least 32 have been killed in Khan Younis and five in Rafah, according to local sources."
+    c = elliptic_count(s, s.index("Rafah"))
+    assert c.value == 5 and s[c.start:c.end] == c.text == "and five in"
+    assert elliptic_count(s, s.index("Khan Younis")) is None  # the first place's count is the verb's
+    s = "Strikes hit Khan Younis and a house in Rafah."
+    assert elliptic_count(s, s.index("Rafah")) is None  # "a" is no count

@@ -77,3 +77,8 @@ def test_the_weapon_of_a_killing_told_inside_its_area_is_the_same_event_placed_f
                "gatherings in the desert of Deir ez-Zor province.", gazetteer)
     assert [(i.place_id, i.fatalities, i.sub_event_type) for i in incs] == [
         ("deir-ez-zor-governorate", 5, "Air/drone strike")]
+
+
+def test_two_places_of_one_toll_sentence_each_get_their_own_count(gazetteer):
+    incs = run("At least 32 have been killed in Khan Younis and five in Rafah on Tuesday, local sources said.", gazetteer)
+    assert sorted((i.place_id, i.fatalities) for i in incs) == [("khan-younis", 32), ("rafah", 5)]

@@ -187,3 +187,13 @@ def test_the_place_index_offers_every_account_that_can_be_the_same_event(gazette
         index.add(len(kept), i)
         kept.append(cur)
     assert same > 50 and offered < pairs / 3, (same, offered, pairs)
+
+
+def test_of_two_summaries_the_exact_toll_wins_over_a_vague_one(small_gazetteer):
+    from dataclasses import replace
+
+    first, second = Entry(0, 10, kind="summary"), Entry(20, 40, kind="summary")
+    vague = replace(inc("rafah", 12), fatalities_text="Dozens killed")
+    exact = replace(inc("rafah", 32), fatalities_text="At least 32 have been killed")
+    out = dedupe([(vague, first, 1), (exact, second, 2)], small_gazetteer)
+    assert [(i.fatalities, i.fatalities_text) for i in out] == [(32, "At least 32 have been killed")]
