@@ -61,6 +61,7 @@ _TOLL_ROSE = guard(re.compile(r"(?i)\b(?:(?:death toll|toll)\s+(?:from|of|in)\s+
 _HEARSAY = r"(?:(?:" + alternation(_BOOK.vocab("count_hearsay"), title=False) + r")\s+(?:to\s+(?:have\s+been|be)\s+)?)?"
 _NOUNISH = re.compile(r"^[\w’'\-]+")
 _PARTITIVE = _BOOK.cue("partitive")
+_CUMULATIVE_WINDOW = _BOOK.cue("cumulative_window")  # "... killed over the past week": a period's sum
 
 
 _VAGUE_WORD = guard(re.compile(r"(?i)\b(?:" + "|".join(sorted((re.escape(w) for w in VAGUE), key=len, reverse=True)) + r")\b"))
@@ -290,6 +291,8 @@ def _count(sentence: str, verb: str, passive_words: str) -> Count | None:
             continue  # "a number of missiles ... killed a man": the number is the subject
         if _COMBINED.match(after):
             continue  # "more than 150 killed and injured": no death count
+        if _CUMULATIVE_WINDOW.match(after):
+            continue  # "10 people have been killed over the past week": a period's sum, not this event's
         c = Count(n, m.group(0), m.start(), m.end())
         if best is None or c.value > best.value:
             best = c
@@ -316,8 +319,8 @@ def _count(sentence: str, verb: str, passive_words: str) -> Count | None:
         if _CUMULATIVE_BEFORE.search(low[max(0, m.start() - 40):m.start()]):
             continue  # "... mass shootings that have killed hundreds": a running total, not this event's
         n, length = _victims_after(low[m.end():])
-        if n is None:
-            continue
+        if n is None or _CUMULATIVE_WINDOW.match(low, m.end() + length):
+            continue  # "... killed 40 people over the past month": a period's sum
         c = Count(n, low[m.start():m.end() + length], m.start(), m.end() + length)
         if prev is not None and _ALSO_BEFORE.search(low[max(0, m.start() - 8):m.start()]) and prev.end <= m.start():
             # "the strike that killed the twins also killed three women": one event's dead, added up

@@ -161,3 +161,17 @@ def test_an_elliptical_clause_gives_the_next_place_its_own_count():
     assert elliptic_count(s, s.index("Khan Younis")) is None  # the first place's count is the verb's
     s = "Strikes hit Khan Younis and a house in Rafah."
     assert elliptic_count(s, s.index("Rafah")) is None  # "a" is no count
+
+
+@pytest.mark.parametrize("sentence", [
+    "In Tubas, where 10 people have been killed over the past week, hundreds joined the funeral.",
+    "Israeli raids have killed 40 people in the past month, officials said.",
+    "At least 25 were killed during the last three days.",
+])
+def test_a_count_summed_over_a_period_is_not_an_events_toll(sentence):
+    assert fatalities(sentence) is None
+
+
+def test_a_count_with_its_own_day_is_kept_beside_a_period():
+    c = fatalities("A strike killed 5 people in Rafah on Tuesday, the deadliest day in the past week.")
+    assert c.value == 5
