@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import Sequence
 
 import duckdb
+import numpy as np
 import pandas as pd
 import pyarrow as pa
 
@@ -246,6 +247,166 @@ class ColumnarStore:
         return row[0] if row else ""
 
 
+# ---------------------------------------------------------------------- the map's per-place index
+_UNDATED_DAY = np.iinfo(np.int32).max  # sorts after every date
+
+
+class _PlaceIndex:
+    """The events' map columns as numpy arrays sorted by day (then ``ord``), for the two queries a slider move
+    makes: the per-place aggregate and the totals. A range is two binary searches; the aggregate is a few
+    ``bincount`` passes over the events in it (~5 ms at 850,000 events, against ~200 ms for the same
+    GROUP BY in DuckDB). ~35 bytes an event. Filters it does not cover (sources, a place search) go to SQL.
+
+    Per place, the name and point are those of its first event in the range (lowest ``ord``): for a place
+    whose events all share one name and point (nearly all: the gazetteer's) that is the shared one; the few
+    others are looked up among their own events (kept apart, with their order)."""
+
+    def __init__(self, conn, order: str):
+        dicts = {c: f"(SELECT v, (row_number() OVER (ORDER BY v) - 1)::INTEGER AS code FROM "
+                    f"(SELECT DISTINCT coalesce({c}, '') AS v FROM events))" for c in ("place_id", "event_type", "place")}
+        t = conn.execute(f"""
+            SELECT coalesce((date - DATE '1970-01-01')::INTEGER, {_UNDATED_DAY}) AS day,
+                   dp.code AS pc, dt.code AS tc, dn.code AS nc,
+                   lat, lon, coalesce(fatalities_best, 0)::DOUBLE AS dead,
+                   coalesce(geo_precision, 1)::BIGINT AS prec,
+                   coalesce(review, 'machine') = 'rejected' AS rej, coalesce(n_accounts, 0)::DOUBLE AS acc,
+                   {order}::BIGINT AS o
+            FROM events JOIN {dicts['place_id']} dp ON coalesce(place_id, '') = dp.v
+                        JOIN {dicts['event_type']} dt ON coalesce(event_type, '') = dt.v
+                        JOIN {dicts['place']} dn ON coalesce(place, '') = dn.v
+            ORDER BY day, o""").fetchnumpy()
+        self.n = n = len(t["day"])
+        self.day = np.asarray(t["day"], dtype=np.int32)
+        self.n_dated = int(np.searchsorted(self.day, _UNDATED_DAY, side="left"))
+        pc = np.asarray(t["pc"], dtype=np.int32)
+        tc = np.asarray(t["tc"], dtype=np.int32)
+        nc = np.asarray(t["nc"], dtype=np.int32)
+
+        def distinct(col: str) -> np.ndarray:  # the codes' values, in the codes' order
+            return np.array([r[0] for r in conn.execute(
+                f"SELECT DISTINCT coalesce({col}, '') AS v FROM events ORDER BY v").fetchall()] or [], dtype=object)
+
+        self.place_ids, self.types, self.names = distinct("place_id"), distinct("event_type"), distinct("place")
+        self.P, self.T = len(self.place_ids), len(self.types)
+        self.pc, self.tc = pc, tc
+        self.dead = np.asarray(t["dead"], dtype=np.float64)
+        self.prec = np.asarray(t["prec"], dtype=np.int64)
+        self.rej = np.asarray(t["rej"], dtype=bool)
+        self.acc = np.asarray(t["acc"], dtype=np.float64)
+        lat = np.ma.filled(np.ma.asarray(t["lat"], dtype=np.float64), np.nan)
+        lon = np.ma.filled(np.ma.asarray(t["lon"], dtype=np.float64), np.nan)
+        o = np.asarray(t["o"], dtype=np.int64)
+        del t
+        # per place: its first event's name and point; places whose events differ are kept apart
+        first = np.full(self.P, n, dtype=np.int64)
+        np.minimum.at(first, pc, np.arange(n, dtype=np.int64))
+        f = first[pc] if n else first[:0]
+        same = (nc == nc[f]) & (((lat == lat[f]) | (np.isnan(lat) & np.isnan(lat[f])))
+                                & ((lon == lon[f]) | (np.isnan(lon) & np.isnan(lon[f]))))
+        mixed = np.zeros(self.P, dtype=bool)
+        mixed[pc[~same]] = True
+        fi = first[first < n] if n else first[:0]
+        self.p_name = np.full(self.P, -1, dtype=np.int32)
+        self.p_lat = np.full(self.P, np.nan)
+        self.p_lon = np.full(self.P, np.nan)
+        self.p_name[pc[fi]], self.p_lat[pc[fi]], self.p_lon[pc[fi]] = nc[fi], lat[fi], lon[fi]
+        self.mixed = mixed
+        k = np.flatnonzero(mixed[pc]) if n else np.zeros(0, dtype=np.int64)  # the events of those places
+        self.m_pos, self.m_o, self.m_nc, self.m_lat, self.m_lon = k, o[k], nc[k], lat[k], lon[k]
+
+    def _slice(self, f: Filters, rejected: bool):
+        """(start, stop, mask or None) of the events in ``f``'s range, types and review state."""
+        if f.start is None and f.end is None:
+            i, j = 0, self.n
+        else:
+            i = 0 if f.start is None else int(np.searchsorted(self.day, _day(f.start), side="left"))
+            j = self.n_dated if f.end is None else int(np.searchsorted(self.day, _day(f.end), side="right"))
+            j = min(j, self.n_dated)
+        j = max(i, j)
+        mask = None
+        if not rejected:
+            mask = ~self.rej[i:j]
+        if f.event_types:
+            want = np.isin(self.types, np.asarray(list(f.event_types), dtype=object))
+            m = want[self.tc[i:j]]
+            mask = m if mask is None else (mask & m)
+        return i, j, mask
+
+    @staticmethod
+    def covers(f: Filters) -> bool:
+        return not f.sources and not (f.place_query or "").strip()
+
+    def totals(self, f: Filters) -> tuple[int, int, int]:
+        i, j, mask = self._slice(f, rejected=False)
+        if mask is None:
+            return j - i, int(round(self.dead[i:j].sum())), int(round(self.acc[i:j].sum()))
+        return int(mask.sum()), int(round(self.dead[i:j][mask].sum())), int(round(self.acc[i:j][mask].sum()))
+
+    def places(self, f: Filters, rejected: bool) -> pd.DataFrame:
+        i, j, mask = self._slice(f, rejected)
+        P, T = self.P, self.T
+
+        def sel(a):
+            return a[i:j] if mask is None else a[i:j][mask]
+
+        c = sel(self.pc).astype(np.intp)
+        counts = np.bincount(c, minlength=P)
+        if not counts.any():
+            return pd.DataFrame(columns=[*PLACE_COLUMNS, "rejected"])
+        mix = np.bincount(c * T + sel(self.tc), minlength=P * T).reshape(P, T)
+        dominant = mix.argmax(axis=1)  # the most frequent; ties: the first type by name
+        dead = np.bincount(c, weights=sel(self.dead), minlength=P)
+        prec = np.full(P, np.iinfo(np.int64).max, dtype=np.int64)
+        np.minimum.at(prec, c, sel(self.prec))  # same dtypes: ufunc.at's fast path
+        rej = np.bincount(c, weights=sel(self.rej).astype(np.float64), minlength=P)
+        last = np.full(P, np.iinfo(np.int32).min, dtype=np.int32)
+        d = sel(self.day)
+        dated = d != _UNDATED_DAY
+        np.maximum.at(last, c[dated], d[dated])
+        name, lat, lon = self.p_name.copy(), self.p_lat.copy(), self.p_lon.copy()
+        if len(self.m_pos):  # the places whose events differ: their first event in range
+            a, b = np.searchsorted(self.m_pos, [i, j])
+            pos = self.m_pos[a:b]
+            keep = np.ones(len(pos), dtype=bool) if mask is None else mask[pos - i]
+            k = np.arange(a, b)[keep]
+            if len(k):
+                kp = self.pc[self.m_pos[k]].astype(np.intp)
+                lo = np.full(P, np.iinfo(np.int64).max, dtype=np.int64)
+                np.minimum.at(lo, kp, self.m_o[k])
+                best = k[self.m_o[k] == lo[kp]]
+                bp = self.pc[self.m_pos[best]]
+                name[bp], lat[bp], lon[bp] = self.m_nc[best], self.m_lat[best], self.m_lon[best]
+        keep = (counts > 0) & ~np.isnan(lat) & ~np.isnan(lon)
+        ids = np.flatnonzero(keep)
+        if not len(ids):
+            return pd.DataFrame(columns=[*PLACE_COLUMNS, "rejected"])
+        ids = ids[np.lexsort((ids, -counts[ids]))]  # most events first, then by place id (codes are sorted)
+        lastd = last[ids]
+        out = pd.DataFrame({
+            "place_id": self.place_ids[ids].astype(str), "place": self.names[name[ids]].astype(str),
+            "lat": lat[ids], "lon": lon[ids], "count": counts[ids].astype(np.int64),
+            "fatalities": np.rint(dead[ids]).astype(np.int64), "geo_precision": prec[ids].astype(np.int64),
+            "event_type": self.types[dominant[ids]].astype(str),
+            "last_date": _iso_days(lastd),
+            "rejected": np.rint(rej[ids]).astype(np.int64),
+        })
+        return out
+
+
+_EPOCH = date(1970, 1, 1)
+
+
+def _day(d: date) -> int:
+    return (d - _EPOCH).days
+
+
+def _iso_days(days: np.ndarray) -> np.ndarray:
+    """ISO dates of day numbers; "" for none (int32 min)."""
+    out = days.astype("datetime64[D]").astype(str).astype(object)
+    out[days == np.iinfo(np.int32).min] = ""
+    return out
+
+
 # ---------------------------------------------------------------------- events (the dashboard's backend)
 _EVENT_SELECT = (
     "event_id, strftime(date, '%Y-%m-%d') AS date, time_precision, place, place_id, lat, lon, geo_precision, country, "
@@ -304,6 +465,15 @@ class EventsBackend:
             self.conn.execute("CREATE OR REPLACE VIEW events AS SELECT * FROM _empty_events")
         cols = {r[0] for r in self.conn.execute("DESCRIBE events").fetchall()}
         self._ord = "ord" if "ord" in cols else "id"
+        self._index: _PlaceIndex | None = None
+
+    def index(self) -> "_PlaceIndex":
+        """The map's per-place index (built on first use: one scan of the resident events table)."""
+        if self._index is None:
+            with self.lock:
+                if self._index is None:
+                    self._index = _PlaceIndex(self.conn, self._ord)
+        return self._index
 
     def _q(self, sql: str, params: Sequence = ()):
         with self.lock:
@@ -383,6 +553,19 @@ class EventsBackend:
 
     # ------------------------------------------------------------ filtered
     def places(self, f: Filters, rejected: bool = False) -> pd.DataFrame:
+        if self.resident and _PlaceIndex.covers(f):
+            return self._finish_places(self.index().places(f, rejected), rejected)
+        return self._finish_places(self._places_sql(f, rejected), rejected)
+
+    @staticmethod
+    def _finish_places(df: pd.DataFrame, rejected: bool) -> pd.DataFrame:
+        if df.empty:
+            return pd.DataFrame(columns=list(PLACE_COLUMNS))
+        if not (rejected and (df["rejected"] > 0).any()):
+            df = df.drop(columns=["rejected"])
+        return df.reset_index(drop=True)
+
+    def _places_sql(self, f: Filters, rejected: bool = False) -> pd.DataFrame:
         w = self._where(f, rejected=rejected)
         o = self._ord
         sql = f"""
@@ -407,18 +590,18 @@ class EventsBackend:
         """
         df = self._df(sql, w.params)
         if df.empty:
-            return pd.DataFrame(columns=list(PLACE_COLUMNS))
+            return df
         for c in ("count", "fatalities", "geo_precision", "rejected"):
             df[c] = df[c].astype("int64")
         for c in ("place_id", "place", "event_type", "last_date"):
             df[c] = df[c].astype(str)
-        if not (rejected and (df["rejected"] > 0).any()):
-            df = df.drop(columns=["rejected"])
-        return df.reset_index(drop=True)
+        return df
 
     def totals(self, f: Filters, rejected: bool = False):
         from .backend import Totals
 
+        if self.resident and _PlaceIndex.covers(f or Filters()):
+            return Totals(*self.index().totals(f or Filters()))
         w = self._where(f, rejected=False)  # rejected events are shown (marked), never counted
         n, dead, acc = self._one(
             f"SELECT count(*), coalesce(sum(fatalities_best), 0), coalesce(sum(n_accounts), 0) FROM events "
