@@ -342,6 +342,16 @@ class _PlaceIndex:
             return j - i, int(round(self.dead[i:j].sum())), int(round(self.acc[i:j].sum()))
         return int(mask.sum()), int(round(self.dead[i:j][mask].sum())), int(round(self.acc[i:j][mask].sum()))
 
+    def count(self, f: Filters, rejected: bool, place_id: str = "") -> int:
+        i, j, mask = self._slice(f, rejected)
+        if place_id:
+            k = int(np.searchsorted(self.place_ids, place_id))
+            if k >= self.P or self.place_ids[k] != place_id:
+                return 0
+            at = self.pc[i:j] == k
+            mask = at if mask is None else (mask & at)
+        return j - i if mask is None else int(mask.sum())
+
     def places(self, f: Filters, rejected: bool) -> pd.DataFrame:
         i, j, mask = self._slice(f, rejected)
         P, T = self.P, self.T
@@ -413,6 +423,7 @@ _EVENT_SELECT = (
     "event_type, sub_event_type, fatalities_low, fatalities_best, fatalities_high, injuries_low, injuries_best, "
     "injuries_high, sources, n_reports, incident_ids, coalesce(review, 'machine') AS review")
 _ACCOUNT_COLUMNS = [c for c in FRAME_COLUMNS if c not in ("date", "published")]
+_ACC_MEMO_CAP = 20_000  # events (or reports) whose accounts (titles) are kept; ~1 KB each
 
 
 class EventsBackend:
@@ -439,6 +450,8 @@ class EventsBackend:
         self._event_names: list[str] | None = None
         self.resident = resident
         self._timeline_memo: dict = {}  # the backend is per dataset version: nothing here goes stale
+        self._acc_memo: dict[str, list] = {}  # event id -> its accounts' rows (as read, reviews as exported)
+        self._title_memo: dict[int, tuple[str, str]] = {}  # report id -> (title, url)
         self._init_events()
 
     def close(self) -> None:
@@ -686,25 +699,26 @@ class EventsBackend:
         names = [*_ACCOUNT_COLUMNS, "date", "published", "review", "review_note"]
         rows: list = []
         if owner:
-            # an event's accounts are of its day or the next/previous one (linking compares no further), so
-            # only those months' files are read; accounts not found there (a corrected date) are looked for
-            # in every file
-            from datetime import timedelta
-
-            months = set()
-            for d in set(events["date"]):
-                day = date.fromisoformat(d) if d else None
-                months |= ({month_of(day + timedelta(days=k)) for k in (-1, 0, 1)} if day is not None
-                           else {month_of(None)})
-            sql = (f"SELECT {cols}, strftime(date, '%Y-%m-%d'), strftime(published, '%Y-%m-%d'), "
-                   "coalesce(review, 'machine'), coalesce(review_note, '') FROM incidents "
-                   "WHERE id IN (SELECT unnest(?::BIGINT[]))")
-            with self.lock:
-                rows = self.conn.execute(sql + " AND list_contains(?, month)", [sorted(owner), sorted(months)]).fetchall()
-                found = {r[0] for r in rows}
-                rest = sorted(set(owner) - found)
-                if rest:
-                    rows += self.conn.execute(sql, [rest]).fetchall()
+            # an event's accounts never change for this backend (one per dataset version): each event's rows
+            # are read once and kept (a slider move shows mostly the same events again)
+            memo = self._acc_memo
+            todo = events[[eid not in memo for eid in events["event_id"]]]
+            want = {i: eid for i, eid in owner.items() if eid not in memo}
+            if want:
+                fetched = self._fetch_accounts(todo, sorted(want), cols)
+                per: dict[str, list] = {eid: [] for eid in set(want.values())}
+                for r in fetched:
+                    if r[0] in want:
+                        per[want[r[0]]].append(r)
+                if len(memo) + len(per) > _ACC_MEMO_CAP:
+                    memo.clear()
+                memo.update(per)
+            seen: set = set()
+            for eid in events["event_id"]:
+                if eid in seen:
+                    continue
+                seen.add(eid)
+                rows += memo.get(eid, [])
             if not rejected:
                 k = names.index("review")
                 rows = [r for r in rows if r[k] != "rejected"]
@@ -719,10 +733,42 @@ class EventsBackend:
         df["review"] = df["review"].fillna("machine").astype(str)
         return df
 
+    def _fetch_accounts(self, events: pd.DataFrame, ids: list[int], cols: str) -> list:
+        """The incident rows of these ids (the accounts of ``events``)."""
+        # an event's accounts are of its day or the next/previous one (linking compares no further), so
+        # only those months' files are read; accounts not found there (a corrected date) are looked for
+        # in every file
+        from datetime import timedelta
+
+        months = set()
+        for d in set(events["date"]):
+            day = date.fromisoformat(d) if d else None
+            months |= ({month_of(day + timedelta(days=k)) for k in (-1, 0, 1)} if day is not None
+                       else {month_of(None)})
+        sql = (f"SELECT {cols}, strftime(date, '%Y-%m-%d'), strftime(published, '%Y-%m-%d'), "
+               "coalesce(review, 'machine'), coalesce(review_note, '') FROM incidents "
+               "WHERE id IN (SELECT unnest(?::BIGINT[]))")
+        with self.lock:
+            rows = self.conn.execute(sql + " AND list_contains(?, month)", [ids, sorted(months)]).fetchall()
+            found = {r[0] for r in rows}
+            rest = sorted(set(ids) - found)
+            if rest:
+                rows += self.conn.execute(sql, [rest]).fetchall()
+        return rows
+
     def _titles(self, accounts: pd.DataFrame) -> dict[int, tuple[str, str]]:
         """report id -> (title, url) of these accounts' reports (read from their publication months first)."""
         if accounts.empty:
             return {}
+        memo = self._title_memo
+        need = accounts[[int(r) not in memo for r in accounts["report_id"]]]
+        if len(need):
+            if len(memo) > _ACC_MEMO_CAP:
+                memo.clear()
+            memo.update(self._read_titles(need))
+        return {int(r): memo.get(int(r), ("", "")) for r in set(accounts["report_id"])}
+
+    def _read_titles(self, accounts: pd.DataFrame) -> dict[int, tuple[str, str]]:
         ids = sorted({int(r) for r in accounts["report_id"]})
         months = sorted({month_of(p) for p in accounts["published"]})
         sql = ("SELECT report_id, any_value(coalesce(title, '')), any_value(coalesce(url, '')) FROM reports "
@@ -743,7 +789,16 @@ class EventsBackend:
         one = self.event(event_id, rejected) if event_id else shown.iloc[0:0]
         both = pd.concat([shown, one], ignore_index=True) if len(one) else shown
         data = event_data(both, self.accounts(both, rejected))
-        return PanelData(data, one if event_id else shown, shown)
+        total = len(shown) if len(shown) < cap else self.count(f, place_id, rejected)
+        return PanelData(data, one if event_id else shown, shown, total)
+
+    def count(self, f: Filters | None, place_id: str = "", rejected: bool = False) -> int:
+        """How many events match (at ``place_id``; rejected ones too when shown): the panel's "newest N of M"."""
+        f = f or Filters()
+        if self.resident and _PlaceIndex.covers(f):
+            return self.index().count(f, rejected, place_id)
+        w = self._where(f, place_id or None, rejected=rejected)
+        return int(self._one(f"SELECT count(*) FROM events WHERE {w.sql}", w.params)[0])
 
     def table(self, f: Filters, place_id: str, states: set[str], cap: int | None = None) -> pd.DataFrame:
         w = self._where(f, place_id or None, rejected="rejected" in states)
