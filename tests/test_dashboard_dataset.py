@@ -177,3 +177,23 @@ def test_the_panel_counts_and_pages_every_event_in_range_on_a_dataset(ui_env, mo
     captions = [c.value for c in at.caption]
     assert f"Showing the newest 200 of {n:,} events; narrow the dates or filters to see others." in captions
     assert not [b for b in at.button if b.key == "panel_more"]
+
+
+def test_the_review_controls_on_a_dataset_explain_why_and_how(dataset):
+    """A dataset is read-only: the Review expander says why a review is not saved there and gives the
+    commands that review the account in its store and export it again (no form that would fail)."""
+    def app():
+        import ui
+        import ui_review
+        from incidents.columnar import EventsBackend
+
+        b = EventsBackend(ui.store_path())
+        with b.open_store() as store:
+            ui_review.review_controls(store, {"id": 7, "report_id": 1}, key="t", gazetteer=None)
+
+    at = ok(AppTest.from_function(app, default_timeout=60).run())
+    text = " ".join(c.value for c in at.caption)
+    assert "Reviews are not saved on a Parquet dataset" in text and "Why:" in text
+    assert "python -m incidents review set 7 --reject --db STORE" in text
+    assert "python -m incidents export --db STORE --to DATASET" in text
+    assert not at.button and not at.text_input
