@@ -109,9 +109,12 @@ def render_heading(label: str) -> None:
             st.text(label)
 
 
-def render_panel(store, data, df_all, df_range, places, selected: str, event_id: str = "") -> None:
+def render_panel(store, data, df_all, df_range, places, selected: str, event_id: str = "",
+                 total: int | None = None, backend=None) -> None:
     """The events at the selected place (or the selected event, or all in range), newest first, each
-    with its accounts beneath it."""
+    with its accounts beneath it. ``total``: how many events the panel's rows stand for when ``df_range``
+    holds only the newest of them (a dataset); ``backend``: where a permalinked event not shown is looked
+    for among the rejected ones (default: the store's events as linked)."""
     if event_id:
         rows = df_all[df_all["event_id"] == event_id]
         head, btn = st.columns([3, 1])
@@ -119,8 +122,12 @@ def render_panel(store, data, df_all, df_range, places, selected: str, event_id:
             render_heading(str(rows["place"].iloc[0]) if len(rows) else "Event not found")
         btn.button("Show all", on_click=_clear_selection, key="clear_sel", help="Clear the selected event")
         if rows.empty:
-            extracted = ui.load_event_data().events
-            if (extracted["event_id"] == event_id).any():
+            if backend is not None and backend.kind != "sqlite":
+                known = len(backend.event(event_id, True)) > 0  # the dataset's rejected events too
+            else:
+                extracted = ui.load_event_data().events
+                known = bool((extracted["event_id"] == event_id).any())
+            if known:
                 st.info("This event was rejected in review: turn on **Show rejected** in the sidebar to see it.")
             else:
                 st.info("This event is no longer in the store (its reports were deleted or re-read).")
@@ -139,8 +146,10 @@ def render_panel(store, data, df_all, df_range, places, selected: str, event_id:
         rows = df_range
         st.markdown("#### All events in range")
         st.caption("Click a marker (or Tab to it and press Enter) to read the reports behind it.")
-    n = min(PANEL_CAP, max(PANEL_PAGE, int(st.session_state.get("panel_n", PANEL_PAGE))))
+    n = panel_size()
     shown = _newest(rows, n)
+    # on a dataset the rows are the newest of the range only: ``total`` says how many there are
+    m = len(rows) if total is None or event_id else max(total, len(rows))
     box = st.container(height=620, border=False)
     gaz = ui.get_gazetteer()
     memo = _panel_memo(data)
@@ -150,15 +159,15 @@ def render_panel(store, data, df_all, df_range, places, selected: str, event_id:
     with box:
         for ev in events:
             render_event(store, accounts.get(ev.event_id, []), ev, memo=memo, gaz=gaz)
-        if len(rows) > len(shown):
+        if m > len(shown):
             if len(shown) < PANEL_CAP:
-                st.button(f"Show {min(PANEL_PAGE, len(rows) - len(shown))} more", key="panel_more",
+                st.button(f"Show {min(PANEL_PAGE, m - len(shown), PANEL_CAP - len(shown))} more", key="panel_more",
                           on_click=_more, help=f"The panel lists at most {PANEL_CAP} events.")
             else:
-                st.caption(f"Showing the newest {PANEL_CAP} of {len(rows):,} events; "
+                st.caption(f"Showing the newest {PANEL_CAP} of {m:,} events; "
                            "narrow the dates or filters to see others.")
-    if len(rows) > len(shown):
-        st.caption(f"Newest {len(shown)} of {len(rows):,} events.")
+    if m > len(shown):
+        st.caption(f"Newest {len(shown)} of {m:,} events.")
 
 
 def _newest(rows: pd.DataFrame, n: int) -> pd.DataFrame:
@@ -172,6 +181,11 @@ def _newest(rows: pd.DataFrame, n: int) -> pd.DataFrame:
     key = days * (1 << 32) + ids  # day, then id: one integer (days are int32)
     top = np.argpartition(-key, n - 1)[:n] if len(key) > n else np.arange(len(key))
     return rows.iloc[top[np.argsort(-key[top], kind="stable")]]
+
+
+def panel_size() -> int:
+    """How many events the panel lists now (PANEL_PAGE, more after "Show more", at most PANEL_CAP)."""
+    return min(PANEL_CAP, max(PANEL_PAGE, int(st.session_state.get("panel_n", PANEL_PAGE))))
 
 
 def _more() -> None:
@@ -547,10 +561,11 @@ def map_page() -> None:
                        + (f"; {rej} with rejected events only (grey, dotted; not counted)" if rej else "")
                        + ". Nearby places merge into grey bubbles when zoomed out: click one to zoom in.")
     with right:
-        panel = backend.panel(f, ui.selected_place(), ui.selected_event(), PANEL_CAP, rejected)
+        # the events the panel lists (a dataset reads only those, and their accounts; the count apart)
+        panel = backend.panel(f, ui.selected_place(), ui.selected_event(), panel_size(), rejected)
         with backend.open_store() as store:
             render_panel(store, panel.data, panel.events_all, panel.events, places, ui.selected_place(),
-                         ui.selected_event())
+                         ui.selected_event(), total=panel.total, backend=backend)
     ui.sync_place_url()
 
 

@@ -247,11 +247,20 @@ def _options(path: str, version: tuple) -> tuple[list[str], list[str]]:
     return types, sources
 
 
+_OPTIONS_MEMO: dict = {}  # (dataset, version) -> its options: a plain dict, shared by every session
+
+
 def filter_options() -> tuple[list[str], list[str]]:
     """Event types and outlets for the sidebar filters (of the events and their accounts)."""
     path = store_path()
     if is_dataset(path):
-        return _dataset_options(str(path), dataset_version(path))
+        key = (str(path), dataset_version(path))
+        hit = _OPTIONS_MEMO.get(key)
+        if hit is None:  # st.cache_data's hit costs ~15 ms (hashing, unpickling) on every rerun
+            hit = _dataset_options(*key)
+            _OPTIONS_MEMO.clear()
+            _OPTIONS_MEMO[key] = hit
+        return hit
     load_event_data()
     return _options(str(path), data_version(path))
 

@@ -88,11 +88,24 @@ def _write(key: str, action, *args, **kw) -> bool:
     return True
 
 
+def dataset_review_text(incident_id: int) -> str:
+    """Why a review cannot be saved on a Parquet dataset, and how to make it (shown in the Review expander)."""
+    return (
+        "Reviews are not saved on a Parquet dataset. Why: the dataset is the output of `batch` or `export`, "
+        "immutable monthly files other readers share, and a review changes the events that linking builds from "
+        "their accounts (a correction can move an account to another day or place), which only the SQLite "
+        "store redoes. The states shown here are those exported with it. To review this account, open the "
+        "store it came from (`INCIDENTS_DB=path/to/store.db`), or run "
+        f"`python -m incidents review set {int(incident_id)} --reject --db STORE` (or `--confirm`, "
+        "`--correct FIELD=VALUE`), then `python -m incidents export --db STORE --to DATASET` again: the export "
+        "carries every review.")
+
+
 def review_controls(store: Any, incident: dict, key: str, gazetteer: Any) -> None:
     """Review state and Confirm / Reject / Correct for one incident (a dict as ``Store.incidents`` or
     ``review.apply_reviews`` gives it: ``id`` is what matters). Widget keys derive from ``key``."""
     if getattr(store, "read_only", False):  # a Parquet dataset: reviews are made on a SQLite store
-        st.caption("Reviews are not available on a Parquet dataset: review in the store, then export it again.")
+        st.caption(dataset_review_text(int(incident["id"])))
         return
     iid = int(incident["id"])
     res = review.load(store, [incident["report_id"]]) if incident.get("report_id") is not None else review.load(store)

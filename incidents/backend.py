@@ -46,6 +46,7 @@ class PanelData:
     data: EventData
     events_all: pd.DataFrame
     events: pd.DataFrame
+    total: int | None = None  # events in range (at the place) when ``events`` holds only the newest of them
 
 
 @runtime_checkable

@@ -99,3 +99,101 @@ def test_the_other_pages_do_not_crash_on_a_dataset(dataset, page):
     at = ok(AppTest.from_file(str(PAGES / page), default_timeout=60).run())
     if page == "2_Reports.py":
         assert [i.value for i in at.info] == ["This is a Parquet dataset: add reports with `python -m incidents batch`."]
+
+
+def _events_of(db, place_id: str) -> list[tuple[str, str]]:
+    from gazetteer import Gazetteer
+
+    with Store(db) as s:
+        if s.stale_places():
+            s.relink(Gazetteer.load(user=False))
+        return s.conn.execute("SELECT event_id, incident_ids FROM events WHERE place_id = ?", (place_id,)).fetchall()
+
+
+def test_a_permalink_to_a_rejected_event_on_a_dataset_says_rejected(ui_env, monkeypatch, tmp_path):
+    """As on the store: a rejected event's link says it was rejected (Show rejected shows it), not that it is
+    gone; an unknown id still says it is no longer in the store."""
+    from incidents import review
+
+    db, _ = ui_env
+    with Store(db) as s:
+        seed_basic(s)
+    (eid, ids), = _events_of(db, "khiam")
+    with Store(db) as s:
+        review.reject(s, int(ids), note="not an incident")
+    ds = tmp_path / "dataset"
+    export_store(db, ds)
+    monkeypatch.setenv("INCIDENTS_DB", str(ds))
+    monkeypatch.setattr(streamlit_folium, "st_folium", lambda *a, **k: None)
+    at = AppTest.from_file(APP, default_timeout=60)
+    at.query_params["event"] = eid
+    ok(at.run())
+    infos = [i.value for i in at.info]
+    assert any("rejected in review" in v and "Show rejected" in v for v in infos), infos
+    assert not any("no longer in the store" in v for v in infos)
+    at.toggle(key="show_rejected").set_value(True)
+    ok(at.run())
+    assert "Residents of <mark>Khiam</mark> protested" in all_text(at)
+
+    at = AppTest.from_file(APP, default_timeout=60)
+    at.query_params["event"] = "no-such-event"
+    ok(at.run())
+    assert any("no longer in the store" in i.value for i in at.info)
+
+
+def test_the_panel_counts_and_pages_every_event_in_range_on_a_dataset(ui_env, monkeypatch, tmp_path):
+    """The dataset's panel reads only the events it lists, but says how many there are in range (not the
+    cap), pages 50 at a time up to the cap of 200, then says it shows the newest 200 of all."""
+    import random
+
+    from incidents.columnar import EventsBackend
+    from incidents.model import Report
+    from incidents.views import Filters
+    from test_columnar import synthetic_incidents
+
+    db, _ = ui_env
+    rng = random.Random(3)
+    with Store(db) as s:
+        for r in range(8):
+            text = f"SYNTHETIC PANEL REPORT {r}\n" + "x" * 300
+            s.save(Report(text=text, source="AP", published=date(2024, 1, 20)), [], synthetic_incidents(rng, 60, text))
+    _events_of(db, "rafah")  # links them
+    ds = tmp_path / "dataset"
+    export_store(db, ds)
+    b = EventsBackend(ds)
+    lo, hi = b.date_bounds()
+    n = b.count(Filters(start=lo, end=hi))
+    b.close()
+    assert n > 250
+    monkeypatch.setenv("INCIDENTS_DB", str(ds))
+    monkeypatch.setattr(streamlit_folium, "st_folium", lambda *a, **k: None)
+    at = ok(AppTest.from_file(APP, default_timeout=60).run())
+    assert metric(at, "Events") == f"{n:,}"
+    assert f"Newest 50 of {n:,} events." in [c.value for c in at.caption]
+    for shown in (100, 150, 200):
+        at.button(key="panel_more").click()
+        ok(at.run())
+        assert f"Newest {shown} of {n:,} events." in [c.value for c in at.caption]
+    captions = [c.value for c in at.caption]
+    assert f"Showing the newest 200 of {n:,} events; narrow the dates or filters to see others." in captions
+    assert not [b for b in at.button if b.key == "panel_more"]
+
+
+def test_the_review_controls_on_a_dataset_explain_why_and_how(dataset):
+    """A dataset is read-only: the Review expander says why a review is not saved there and gives the
+    commands that review the account in its store and export it again (no form that would fail)."""
+    def app():
+        import ui
+        import ui_review
+        from incidents.columnar import EventsBackend
+
+        b = EventsBackend(ui.store_path())
+        with b.open_store() as store:
+            ui_review.review_controls(store, {"id": 7, "report_id": 1}, key="t", gazetteer=None)
+
+    at = ok(AppTest.from_function(app, default_timeout=60).run())
+    text = " ".join(c.value for c in at.caption)
+    assert "Reviews are not saved on a Parquet dataset" in text and "Why:" in text
+    assert "python -m incidents review set 7 --reject --db STORE" in text
+    assert "python -m incidents export --db STORE --to DATASET" in text
+    assert not at.button and not at.text_input
