@@ -46,6 +46,7 @@ _DEATH_STEM = re.compile("|".join(map(re.escape, DEATH_STEMS)))
 _HURT_STEM = re.compile("|".join(map(re.escape, HURT_STEMS)))
 _ANAPHORA = BOOK.cue("anaphora")
 _PERFECT_GENERIC = BOOK.cue("perfect_generic")
+_PROGRESSIVE_GENERIC = BOOK.cue("progressive_generic")
 _SINCE_BEFORE = BOOK.cue("since_before")
 _CUED_NAME = BOOK.cue("cued_name")
 _BACKGROUND_BEFORE = BOOK.cue("date_background_before")
@@ -271,9 +272,12 @@ def _read(sent: Sentence, ctx: EntryContext) -> list[Candidate]:
         for m in extra:  # part of the report's mentions: highlighted, and recorded as GeoNames'
             ctx.mentions.insert(m)
         ms = sorted(ms + extra, key=lambda m: m.start)
-    if d is None and not any(m.kind != "country" for m in ms) and _PERFECT_GENERIC.search(sent.text) \
-            and not _ANAPHORA.match(sent.text):
-        return []  # "Israel has uncovered several tunnels in residential areas": background
+    if d is None and not _ANAPHORA.match(sent.text) and (
+            (not any(m.kind != "country" for m in ms) and _PERFECT_GENERIC.search(sent.text))
+            or (not any(_town_level(m, ctx) for m in ms) and _PROGRESSIVE_GENERIC.search(sent.text))):
+        # "Israel has uncovered several tunnels in residential areas", "raids are also being carried out in
+        # the West Bank": background (no day, no town)
+        return []
     ref = ""
     if not any(m.kind != "country" for m in ms):
         told = _facility_place(sent, ctx)

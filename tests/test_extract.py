@@ -442,3 +442,12 @@ def test_a_perfect_toll_with_no_date_or_town_is_background_but_hearsay_of_the_ev
     incs = run("Israeli troops raided Jenin on Tuesday, killing two men. More than 80 Palestinians have been "
                "killed by Israeli forces, and 13 people have been killed in Palestinian attacks.", gazetteer)
     assert [(i.place_id, i.fatalities) for i in incs] == [("jenin", 2)]
+
+
+def test_a_present_progressive_summary_of_an_area_is_background(gazetteer):
+    incs = run("While the army bombards the Gaza Strip, raids are also being carried out in the West Bank, "
+               "resulting in the detention of Palestinians.", gazetteer)
+    assert incs == []
+    # with a town, it is told of a place
+    incs = run("Raids are also being carried out in Jenin on Tuesday, resulting in the detention of ten men.", gazetteer)
+    assert [i.place_id for i in incs] == ["jenin"]
