@@ -93,6 +93,9 @@ ONCE_SLOW = {
     "a blank run, then many names on one line": "Title\n" + "\t" * 4000 + "x " + "Gaza: " * 1000 + "\n"
                                                 + " " * 4000 + "x " + "GAZA " * 1000 + "\n",
     "an all-caps line of names": "Title\n" + "GAZA " * 30_000 + "\n",
+    # dedupe compared every pair of one entry's incidents at one place and day (which never merge)
+    "one entry of 20,000 strikes at its dateline": "Title\nJENIN, West Bank (Reuters) - Israeli troops raided Jenin "
+                                                   "on Thursday.\n" + "and another strike hit " * 20_000 + "\n",
 }
 
 
