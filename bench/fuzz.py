@@ -2,6 +2,7 @@
 
     python bench/fuzz.py --inputs 10000 --seed 1 [--workers 2] [--big]    # counts by class
     python bench/fuzz.py --shapes [--sizes 1,5]                            # slow shapes, s per MB
+    python bench/fuzz.py --shapes --sizes 1 --against /tmp/base            # vs a base tree, alternated
 
 Each input (``bench/fuzz_inputs.py``: random bytes, flips, truncations, Unicode, huge numbers,
 odd dates, HTML, Markdown, long lines, runs, pattern-shaped and regex-pumped text) runs in a
@@ -36,6 +37,7 @@ for p in (ROOT, ROOT / "bench"):
 
 from fuzz_inputs import BIG_SHAPES, FuzzInput, inputs, sample_texts  # noqa: E402
 
+REUSE_FROM = 250_000  # chars: inputs this long are saved with their extraction (see check)
 COUNT_BOUND = 1_000_000  # no single incident kills or wounds more (the largest single events: thousands)
 
 
@@ -109,7 +111,10 @@ def check(inp: FuzzInput, gazetteer, store=None, via_file: Path | None = None) -
             if not EARLIEST <= day <= ref + timedelta(days=1):
                 raise Violation("date outside window", f"{inc.date} (published {inc.published})")
     if store is not None:
-        res = ingest(store, report, gazetteer)
+        # a big input is saved with the extraction just made, as the Reports page saves its preview (the CLI
+        # extracts once too): its time is read + extract + save, not two extractions; below REUSE_FROM chars
+        # ingest extracts by itself and must store what extract gave
+        res = ingest(store, report, gazetteer, extraction=result if len(text) >= REUSE_FROM else None)
         rid, added, n = res
         rid2, added2, n2 = ingest(store, report, gazetteer)
         if (rid2, added2, n2) != (rid, False, n):
@@ -341,6 +346,77 @@ def shapes(args) -> int:
     return 0
 
 
+# one shape timed in a fresh interpreter inside another source tree (``--against``): the text comes from a file
+_SHAPE_CHILD = r"""
+import dataclasses, hashlib, json, sys, time
+from datetime import date
+tree, path, suffix = sys.argv[1:4]
+sys.path[:0] = [tree]
+from gazetteer import Gazetteer
+from incidents.extract import extract
+from incidents.reading import normalise_text, report_from_text
+gaz = Gazetteer.load(user=False, fallback=True)
+gaz.automaton
+if gaz.fallback is not None and hasattr(gaz.fallback, "lookup"):
+    gaz.fallback.lookup("Rafah")
+text = open(path, encoding="utf-8").read()
+t = time.process_time()
+report = report_from_text(normalise_text(text, "md" if suffix == ".md" else "txt"), published=date(2024, 2, 7))
+read_s = time.process_time() - t
+incs = extract(report, gaz).incidents
+total = time.process_time() - t
+digest = hashlib.sha256(repr([dataclasses.asdict(i) for i in incs]).encode()).hexdigest()[:12]
+print(json.dumps({"read": read_s, "total": total, "n": len(incs), "digest": digest}))
+"""
+
+
+def _time_in_tree(tree: Path, path: Path, suffix: str, timeout: float) -> dict | None:
+    import subprocess
+
+    try:
+        out = subprocess.run([sys.executable, "-c", _SHAPE_CHILD, str(tree), str(path), suffix], cwd=tree,
+                             capture_output=True, text=True, timeout=timeout, env={**os.environ, "PYTHONPATH": str(tree)})
+    except subprocess.TimeoutExpired:
+        return None
+    if out.returncode != 0:
+        raise RuntimeError(f"{tree}: {out.stderr[-2000:]}")
+    return json.loads(out.stdout.strip().splitlines()[-1])
+
+
+def against(args) -> int:
+    """Each shape timed in this tree and in ``--against`` (another checkout, e.g. ``git archive`` of a base),
+    alternated ``--rounds`` times, each run a fresh process; CPU s/MB, the branch/base ratio of the medians
+    (load moves both alike) and whether both give the same incidents."""
+    import statistics
+
+    from bench_common import run_header
+
+    print(run_header(("incidents", "gazetteer", "bench/fuzz.py", "bench/fuzz_inputs.py")))
+    base_tree = Path(args.against).resolve()
+    print(f"base: {base_tree}; {args.rounds} alternating rounds per shape and size")
+    seeds = sample_texts()
+    print(f"{'shape':36s} {'MB':>4s} {'base s/MB':>10s} {'this s/MB':>10s} {'ratio':>6s}  same incidents")
+    with tempfile.TemporaryDirectory(prefix="shapes-") as tmp:
+        for name in (args.only.split(";") if args.only else BIG_SHAPES):
+            for mb in (float(x) for x in args.sizes.split(",")):
+                text = BIG_SHAPES[name](int(mb * 1e6), seeds).encode("utf-8")[:int(mb * 1e6)].decode("utf-8", "ignore")
+                size = len(text.encode()) / 1e6
+                path = Path(tmp) / "shape.txt"
+                path.write_text(text, encoding="utf-8")
+                suffix = ".md" if name.endswith("(.md)") else ".txt"
+                runs: dict[str, list] = {"base": [], "this": []}
+                for _ in range(args.rounds):
+                    for label, tree in (("base", base_tree), ("this", ROOT)):
+                        runs[label].append(_time_in_tree(tree, path, suffix, args.timeout))
+                med = {k: (statistics.median(r["total"] for r in v) / size if all(v) else math.inf)
+                       for k, v in runs.items()}
+                digests = {r["digest"] for v in runs.values() for r in v if r}
+                same = "yes" if len(digests) == 1 and all(all(v) for v in runs.values()) else "NO"
+                ratio = med["this"] / med["base"] if med["base"] not in (0, math.inf) else math.nan
+                print(f"{name:36s} {mb:4.1f} {med['base']:10.2f} {med['this']:10.2f} {ratio:6.2f}  {same}", flush=True)
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--inputs", type=int, default=10_000)
@@ -356,7 +432,12 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--sizes", default="1,5", help="MB, with --shapes")
     ap.add_argument("--only", help="shape names separated by ;, with --shapes")
     ap.add_argument("--timeout", type=float, default=120.0, help="seconds per shape, with --shapes")
+    ap.add_argument("--against", metavar="TREE", help="with --shapes: also time another source tree (a base "
+                    "checkout, e.g. `git archive REV | tar -x -C TREE`), alternated; ratios and same-output check")
+    ap.add_argument("--rounds", type=int, default=3, help="alternating rounds per shape, with --against")
     args = ap.parse_args(argv)
+    if args.shapes and args.against:
+        return against(args)
     return shapes(args) if args.shapes else fuzz(args)
 
 

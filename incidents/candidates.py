@@ -15,6 +15,7 @@ from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
 
 from gazetteer import Gazetteer, Place
+from gazetteer.gazetteer import Context
 
 from .casualties import Count, elliptic_count
 from .casualties import fatalities as count_fatalities
@@ -89,7 +90,7 @@ class EntryContext:
     mentions: MentionIndex
     triggers: TriggerIndex
     settings: Settings
-    context_places: list[Place]  # the report's unambiguous places (GeoNames disambiguation)
+    context_places: list[Place] | Context  # the report's unambiguous places (GeoNames disambiguation), summed up once
     dateline_place: Place | None = None
     headline_choice: PlaceChoice | None = None
     sentences: list[Sentence] = field(default_factory=list)
@@ -179,7 +180,7 @@ class EntryContext:
 
 
 def entry_context(report: Report, entry: Entry, base: date | None, gazetteer: Gazetteer, mentions: MentionIndex,
-                  index: TriggerIndex, settings: Settings, context_places: list[Place], live: bool = False) -> EntryContext:
+                  index: TriggerIndex, settings: Settings, context_places: list[Place] | Context, live: bool = False) -> EntryContext:
     text = report.text
     ctx = EntryContext(report, entry, base, gazetteer, mentions, index, settings, context_places, live=live)
     ctx.dateline_place = resolve_dateline(entry.dateline, gazetteer)

@@ -51,17 +51,17 @@ def dedupe(items: list[tuple], gazetteer: Gazetteer, settings: Settings = SETTIN
     for item in items:
         cur = _Kept(item[0], item[1], item[2], item[3] if len(item) > 3 else True)
         target = None
-        for k in index.candidates(cur.inc):
+        for k in index.candidates(cur.inc, cur.entry):
             if _same_event(kept[k], cur, gazetteer, settings):
                 target = k
                 break
         if target is None:
-            index.add(len(kept), cur.inc)
+            index.add(len(kept), cur.inc, cur.entry)
             kept.append(cur)
             continue
-        index.remove(target, kept[target].inc)
+        index.remove(target, kept[target].inc, kept[target].entry)
         kept[target] = _merge(kept[target], cur, gazetteer)
-        index.add(target, kept[target].inc)
+        index.add(target, kept[target].inc, kept[target].entry)
     return [k.inc for k in _fold_area_summaries(kept, gazetteer)]
 
 
@@ -75,6 +75,9 @@ class PlaceIndex:
     candidates for a new incident are those filed under one of the keys it could share, in the
     order they were kept. A page of one day's posts compared every pair (quadratic); the
     candidates are now the incidents at related places only, and the first match is the same.
+    Each key's incidents are filed by their entry too, and those of the new incident's own entry
+    are left out (:func:`_same_event` never merges two of one entry): an entry of thousands of
+    incidents at one place and day compared every pair of them.
     """
 
     def __init__(self, gazetteer: Gazetteer, near_km: float):
@@ -82,7 +85,7 @@ class PlaceIndex:
         self.near_km = near_km
         # a band at least 1.5x the largest latitude difference of two places within near_km
         self._band = near_km / EARTH_RADIUS_KM * 180 / math.pi * 1.5 if near_km > 0 else 0.0
-        self._filed: dict[tuple, set[int]] = defaultdict(set)
+        self._filed: dict[tuple, dict[int | None, set[int]]] = defaultdict(lambda: defaultdict(set))
 
     def _keys(self, inc: Incident, lookup: bool) -> list[tuple]:
         keys: list[tuple] = [("id", inc.place_id)]  # a place the gazetteer lacks: the same id only
@@ -113,23 +116,33 @@ class PlaceIndex:
         d = date.fromisoformat(day)
         return tuple((d + timedelta(days=delta)).isoformat() for delta in (-1, 0, 1))
 
-    def add(self, k: int, inc: Incident) -> None:
+    def add(self, k: int, inc: Incident, entry: object = None) -> None:
+        group = None if entry is None else id(entry)
         for key in self._keys(inc, lookup=False):
-            self._filed[(inc.date, key)].add(k)
+            self._filed[(inc.date, key)][group].add(k)
 
-    def remove(self, k: int, inc: Incident) -> None:
+    def remove(self, k: int, inc: Incident, entry: object = None) -> None:
+        group = None if entry is None else id(entry)
         for key in self._keys(inc, lookup=False):
-            self._filed[(inc.date, key)].discard(k)
+            found = self._filed.get((inc.date, key))
+            if found is not None and group in found:
+                found[group].discard(k)
+                if not found[group]:
+                    del found[group]
 
-    def candidates(self, inc: Incident) -> list[int]:
-        """Indices of the kept incidents ``inc`` can be the same event as, in the order they were kept."""
+    def candidates(self, inc: Incident, entry: object = None) -> list[int]:
+        """Indices of the kept incidents ``inc`` can be the same event as, in the order they were kept
+        (with ``entry``: those of other entries only)."""
         out: set[int] = set()
+        own = None if entry is None else id(entry)
         keys = self._keys(inc, lookup=True)
         for day in self._days(inc.date):
             for key in keys:
                 found = self._filed.get((day, key))
                 if found:
-                    out |= found
+                    for group, ks in found.items():
+                        if group != own or own is None:
+                            out |= ks
         return sorted(out)
 
 

@@ -25,6 +25,7 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 
 from gazetteer import Gazetteer
+from gazetteer.gazetteer import Context
 
 from .candidates import EntryContext, MentionIndex, entry_context, read_sentences
 from .clusters import Cluster, cluster_candidates
@@ -56,7 +57,8 @@ def extract(report: Report, gazetteer: Gazetteer, settings: Settings = SETTINGS)
     mentions = MentionIndex(find_mentions(text, gazetteer, fallback=False))
     # where a trigger can match: one pre-filter pass; entries and sentences without one are skipped
     index = TriggerIndex(text)
-    context = [p for m in mentions.mentions if m.reason != "context" and (p := gazetteer.get(m.place_id)) is not None]
+    # the report's unambiguous places, summed up once (GeoNames choices in every event sentence summed them again)
+    context = Context(p for m in mentions.mentions if m.reason != "context" and (p := gazetteer.get(m.place_id)) is not None)
     result = Extraction(report, entries, mentions.mentions, [])
     report_hash = report.hash
     live = sum(e.kind == "post" for e in entries) >= settings.live_posts

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import os
 import sys
+from datetime import date
 from pathlib import Path
 
 import pytest
@@ -24,7 +25,7 @@ if str(ROOT / "bench") not in sys.path:
 
 import fuzz  # noqa: E402
 from bounded import returns  # noqa: E402
-from fuzz_inputs import FAMILIES, inputs  # noqa: E402
+from fuzz_inputs import FAMILIES, FuzzInput, inputs  # noqa: E402
 
 SEED = int(os.environ.get("FUZZ_SEED", "20261201"))
 PER_FAMILY = 20
@@ -83,3 +84,22 @@ def test_a_fuzz_input_is_the_same_for_the_same_seed():
     a = [(i.id, i.data, i.published) for i in inputs(7, 30)]
     b = [(i.id, i.data, i.published) for i in inputs(7, 30)]
     assert a == b and len({i[0].split("-")[2] for i in a}) == min(30, len(FAMILIES))
+
+
+# inputs the fuzz run found slow, one per class: minutes each before its fix, well under a second after (the
+# limit only catches a regression; speed is measured in bench/fuzz.py)
+ONCE_SLOW = {
+    # places._is_label matched ``\s*(?:agency)?\s*`` and the caps dateline head from the line's start per name
+    "a blank run, then many names on one line": "Title\n" + "\t" * 4000 + "x " + "Gaza: " * 1000 + "\n"
+                                                + " " * 4000 + "x " + "GAZA " * 1000 + "\n",
+    "an all-caps line of names": "Title\n" + "GAZA " * 30_000 + "\n",
+    # dedupe compared every pair of one entry's incidents at one place and day (which never merge)
+    "one entry of 20,000 strikes at its dateline": "Title\nJENIN, West Bank (Reuters) - Israeli troops raided Jenin "
+                                                   "on Thursday.\n" + "and another strike hit " * 20_000 + "\n",
+}
+
+
+@pytest.mark.parametrize("name", sorted(ONCE_SLOW))
+def test_inputs_once_slow_come_back(name, fuzz_gazetteer):
+    inp = FuzzInput(f"once-slow: {name}", "shaped", ONCE_SLOW[name], "input.txt", date(2024, 2, 7))
+    assert returns(fuzz.check, inp, fuzz_gazetteer, limit=60) == "ok"

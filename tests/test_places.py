@@ -82,6 +82,11 @@ def test_a_line_opening_label_is_where_it_was_filed_not_the_event(gazetteer):
 
     ms = find_mentions("DUBAI, United Arab EmiratesIran-backed rebels said they fired missiles.", gazetteer)
     assert {m.surface: m.role for m in ms}.get("DUBAI") == "dateline"
+    # after blanks, and only the name right after the line's head is its label
+    ms = find_mentions(" \t DUBAI,  United Arab Emirates -- Rebels in Yemen said they fired at Dubai.", gazetteer)
+    assert [m.role for m in ms if m.surface.casefold() == "dubai"] == ["dateline", "place"]
+    ms = find_mentions("\t  AP  Beirut: a strike hit Beirut: the capital.", gazetteer)
+    assert [m.role for m in ms if m.surface == "Beirut"] == ["dateline", "place"]
 
 
 def test_drones_that_targeted_a_base(gazetteer):
