@@ -310,8 +310,8 @@ def _read(sent: Sentence, ctx: EntryContext) -> list[Candidate]:
 
 def _facility_place(sent: Sentence, ctx: EntryContext) -> Mention | None:
     """"At least 35 were killed when the school was hit", a sentence before naming "Fahmi Al-Jargawi School in
-    Gaza City": the place told with the building the sentence refers back to (the nearest after the noun, else
-    before it), from the entry's last few sentences."""
+    Gaza City": the place told with the building the sentence refers back to (a place the noun is part of or
+    follows closely, else one right after it; none further off), from the entry's last few sentences."""
     ref = _FACILITY_REF.search(sent.text)
     if ref is None:
         return None

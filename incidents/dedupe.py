@@ -274,7 +274,8 @@ def _merge(a: _Kept, b: _Kept, gazetteer: Gazetteer) -> _Kept:
         place = gazetteer.get(k.inc.place_id)
         # an exact toll over a vague one ("At least 32 ... in Khan Younis" over "Dozens killed in Khan Younis")
         return (place is not None and place.is_area, _KIND_ORDER.get(k.entry.kind, 3), k.inc.fatalities is None,
-                k.inc.fatalities is not None and is_vague(k.inc.fatalities_text or ""), k.inc.geo_precision, place.rank if place else 9, -k.n)
+                k.inc.fatalities is not None and is_vague(k.inc.fatalities_text or ""), k.inc.geo_precision,
+                place.rank if place else 9, -k.n)
 
     best, other = (a, b) if score(a) <= score(b) else (b, a)
     inc, o = best.inc, other.inc
