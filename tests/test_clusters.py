@@ -50,7 +50,7 @@ def test_a_building_referred_back_to_is_at_the_place_named_with_it(gazetteer):
     # 54 across the territory; 35 at the school named (with its town) just before: the strike is placed at
     # the school's town with the school's own toll, typed by the strikes told
     incs = run("At least 54 Palestinians were killed in Israeli air strikes on Gaza overnight. "
-               "The Fahmi al-Jarjawi School in Gaza City was housing displaced families. "
+               "The Al-Nour Preparatory School in Gaza City was housing displaced families. "
                "At least 35 were reported to have been killed when the school was hit.", gazetteer)
     assert [(i.place_id, i.fatalities, i.sub_event_type) for i in incs] == [("gaza-city", 35, "Air/drone strike")]
     assert incs[0].why["place"]["cue"].startswith("facility_ref")
