@@ -74,11 +74,30 @@ def single_input(page, label: str):
     return page.get_by_label(label, exact=True)
 
 
+def current_map_frame(page, until: str):
+    """The map's frame once the JS expression ``until`` holds in it.
+
+    A rerun that redraws the map (a new view, a new range) may replace the iframe while
+    we wait in it; a detached frame is not a failure, so wait again in the one that
+    replaced it, up to WAIT_MS in all."""
+    from playwright.sync_api import Error as PlaywrightError  # lazily: collection needs no browser
+
+    deadline = time.monotonic() + WAIT_MS / 1000
+    while True:
+        page.wait_for_selector(IFRAME, timeout=WAIT_MS)
+        frame = page.locator(IFRAME).first.element_handle().content_frame()
+        left = max(1_000, int((deadline - time.monotonic()) * 1000))
+        try:
+            frame.wait_for_function(until, timeout=left)
+            return frame
+        except PlaywrightError as e:  # only a detached frame is waited out
+            if "detached" not in str(e) or time.monotonic() > deadline:
+                raise
+            page.wait_for_timeout(200)
+
+
 def map_frame(page, n_markers_min: int = 1):
-    page.wait_for_selector(IFRAME, timeout=WAIT_MS)
-    frame = page.locator(IFRAME).first.element_handle().content_frame()
-    frame.wait_for_function(f"({JS_MARKERS})().length >= {n_markers_min}", timeout=WAIT_MS)
-    return frame
+    return current_map_frame(page, f"({JS_MARKERS})().length >= {n_markers_min}")
 
 
 def wait_basemap(frame) -> None:
@@ -464,8 +483,6 @@ def test_timeline_and_an_event_with_two_accounts_offline(samples_app, offline):
     # -- the heat-map view: Leaflet.heat from the app's static files draws its canvas
     page.get_by_text("Heat map", exact=True).click()
     wait_idle(page)
-    page.wait_for_selector(IFRAME, timeout=WAIT_MS)
-    heat = page.locator(IFRAME).first.element_handle().content_frame()
-    heat.wait_for_selector("canvas.leaflet-heatmap-layer", state="attached", timeout=WAIT_MS)
+    heat = current_map_frame(page, "() => document.querySelector('canvas.leaflet-heatmap-layer') !== null")
     assert heat.evaluate("() => typeof L.heatLayer") == "function"
     assert_offline_and_clean(op)
