@@ -451,3 +451,12 @@ def test_a_present_progressive_summary_of_an_area_is_background(gazetteer):
     # with a town, it is told of a place
     incs = run("Raids are also being carried out in Jenin on Tuesday, resulting in the detention of ten men.", gazetteer)
     assert [i.place_id for i in incs] == ["jenin"]
+
+
+def test_an_attack_that_claimed_the_lives_of_people_is_a_killing(gazetteer):
+    incs = run("An attack in the Tuffah neighbourhood of Gaza City claimed the lives of a paramedic and her "
+               "daughter on Wednesday.", gazetteer)
+    assert [(i.place_id, i.fatalities, i.sub_event_type) for i in incs] == [("tuffah", 2, "Attack")]
+    incs = run("An airstrike on Rafah took the lives of 12 people on Wednesday.", gazetteer)
+    assert [(i.place_id, i.fatalities) for i in incs] == [("rafah", 12)]
+    assert run("The war has cost the lives of more than 40,000 people.", gazetteer) == []
