@@ -25,6 +25,7 @@ _NEW_EVENT = BOOK.cue("new_event")
 _DEFINING_TIERS = frozenset({Tier.SUICIDE, Tier.AIR, Tier.WEAPON, Tier.BATTLE, Tier.RIOT, Tier.FORCE_ON_PROTEST,
                              Tier.PROTEST})
 _ANAPHORA = BOOK.cue("anaphora")
+_ENUMERATED = BOOK.cue("enumerated_part")
 
 
 @dataclass
@@ -40,6 +41,8 @@ class Cluster:
 
     _best: EventHit | None = None  # the hit so far, kept as items are added (recomputing it was quadratic)
     has_count: bool = False  # an item tells deaths
+    part_of: "Cluster | None" = None  # the total this one is an enumerated part of ("The second strike killed three")
+    told_in_parts: bool = False  # a total whose parts are told one by one: no event besides them
 
     def add(self, cand: Candidate) -> None:
         self.items.append(cand)
@@ -63,6 +66,11 @@ class Cluster:
     @property
     def first_sentence(self) -> str:
         return self.items[0].sentence.text
+
+    @property
+    def deaths(self) -> int | None:
+        """The largest death count its sentences tell, if any."""
+        return max((c.fatalities for c in self.items if c.fatalities is not None), default=None)
 
 
 def _rank(h: EventHit) -> tuple:
@@ -191,6 +199,15 @@ def cluster_candidates(cands: list[Candidate], ctx: EntryContext) -> list[Cluste
             if _toll_joins(current, cand, ctx):
                 current.add(replace(cand, hit=current.items[-1].hit))
             continue
+        whole = _enumerated_whole(current, cand)
+        if whole is not None:  # "The second Rafah strike killed three": a part of the total, an event of its own
+            target = Cluster(ctx.entry, [], part_of=whole)
+            clusters.append(target)
+            absorb(target, cand, ctx)
+            if target.date is None and whole.date is not None:  # "overnight on Friday" told of the total
+                target.date, target.date_cue = whole.date, "enumerated_whole"
+            current = target
+            continue
         target = _cluster_for(clusters, current, cand, ctx)
         if target is None and cand.quoted and not cand.quote_names_town:
             continue  # direct speech with no town of its own tells no new event ("'We are fighting,' he said")
@@ -199,4 +216,34 @@ def cluster_candidates(cands: list[Candidate], ctx: EntryContext) -> list[Cluste
             clusters.append(target)
         absorb(target, cand, ctx)
         current = target
+    return _mark_enumerated_totals(clusters, ctx)
+
+
+def _enumerated_whole(current: Cluster | None, cand: Candidate) -> Cluster | None:
+    """The counted total that a sentence opening with an ordinal and telling its own deaths is a part of
+    ("Twenty-two were killed in strikes on two buildings in Rafah. The first airstrike ... killed five.
+    The second Rafah strike killed three."): the cluster told last, or the total that one is a part of."""
+    if current is None or cand.fatalities is None or not _ENUMERATED.match(cand.sentence.text):
+        return None
+    whole = current.part_of or current
+    if whole.deaths is None or cand.fatalities > whole.deaths:
+        return None  # five told after a total of three is no part of it
+    return whole
+
+
+def _mark_enumerated_totals(clusters: list[Cluster], ctx: EntryContext) -> list[Cluster]:
+    """A total whose parts are told one by one is not an event besides them: it is marked ``told_in_parts``
+    when its parts' deaths add up to no more than it and each part is at its place (a part elsewhere says
+    the total was of a wider area). Extraction drops it after dedupe has matched its retellings in other
+    entries (a lead repeated above the story) to it, so that they go too."""
+    parts: dict[int, list[Cluster]] = {}
+    for cl in clusters:
+        if cl.part_of is not None:
+            parts.setdefault(id(cl.part_of), []).append(cl)
+    for cl in clusters:
+        told = parts.get(id(cl))
+        if told and cl.deaths is not None and sum(p.deaths or 0 for p in told) <= cl.deaths and all(
+                p.place is None or cl.place is None or related(p.place, cl.place, ctx.gazetteer,
+                                                               near_km=ctx.settings.cluster_km) for p in told):
+            cl.told_in_parts = True
     return clusters

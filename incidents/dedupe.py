@@ -37,19 +37,28 @@ class _Kept:
     entry: Entry
     n: int  # sentences that told it
     stated: bool  # its date was stated in the text (not only the page's)
+    in_parts: bool = False  # a total its own entry tells part by part: dropped, with the retellings merged into it
+    entries: frozenset[int] = frozenset()  # the entries of the accounts merged into it (never two of one entry)
+
+    def __post_init__(self):
+        if not self.entries:
+            self.entries = frozenset((id(self.entry),))
 
 
 def dedupe(items: list[tuple], gazetteer: Gazetteer, settings: Settings = SETTINGS) -> list[Incident]:
     """One incident per real event: the same strike told in several posts of a report is one.
 
-    ``items``: ``(incident, entry, n_sentences[, date_stated])``. A summary bullet or a
-    caption that states no date of its own takes the page's date, so it may retell a post's
-    event of the day before. The incidents given are not changed; merged copies are new objects.
+    ``items``: ``(incident, entry, n_sentences[, date_stated[, told_in_parts]])``. A summary bullet
+    or a caption that states no date of its own takes the page's date, so it may retell a post's
+    event of the day before. A total that its entry tells part by part ("The first strike ...
+    The second ...") is matched like any account, so that a lead repeating it elsewhere merges
+    into it, and then dropped with what merged into it: the parts are the events. The incidents
+    given are not changed; merged copies are new objects.
     """
     kept: list[_Kept] = []
     index = PlaceIndex(gazetteer, settings.dedupe_km)  # (day, place key) -> indices into kept
     for item in items:
-        cur = _Kept(item[0], item[1], item[2], item[3] if len(item) > 3 else True)
+        cur = _Kept(item[0], item[1], item[2], item[3] if len(item) > 3 else True, item[4] if len(item) > 4 else False)
         target = None
         for k in index.candidates(cur.inc, cur.entry):
             if _same_event(kept[k], cur, gazetteer, settings):
@@ -62,7 +71,7 @@ def dedupe(items: list[tuple], gazetteer: Gazetteer, settings: Settings = SETTIN
         index.remove(target, kept[target].inc, kept[target].entry)
         kept[target] = _merge(kept[target], cur, gazetteer)
         index.add(target, kept[target].inc, kept[target].entry)
-    return [k.inc for k in _fold_area_summaries(kept, gazetteer)]
+    return [k.inc for k in _fold_area_summaries([k for k in kept if not k.in_parts], gazetteer)]
 
 
 class PlaceIndex:
@@ -229,8 +238,8 @@ def _same_toll_same_place(a: Incident, b: Incident, gazetteer: Gazetteer) -> boo
 
 def _same_event(old: _Kept, cur: _Kept, gazetteer: Gazetteer, settings: Settings) -> bool:
     a, b = old.inc, cur.inc
-    if old.entry is cur.entry:
-        return False  # split on purpose within one entry ("another strike ...")
+    if old.entries & cur.entries:
+        return False  # split on purpose within one entry ("another strike ..."), also once merged with others
     if a.date != b.date and not _near_unstated(old, cur):
         return False
     if not _types_agree(a, b) and not _same_toll_same_place(a, b, gazetteer):
@@ -294,4 +303,4 @@ def _merge(a: _Kept, b: _Kept, gazetteer: Gazetteer) -> _Kept:
     why = dict(inc.why)  # the other account, and what it filled in
     why["merged"] = why.get("merged", []) + [{"start": o.start, "end": o.end, "filled": sorted(changes)}]
     inc = replace(inc, **changes, why=why)
-    return _Kept(inc, best.entry, best.n, best.stated or other.stated)
+    return _Kept(inc, best.entry, best.n, best.stated or other.stated, a.in_parts or b.in_parts, a.entries | b.entries)

@@ -77,7 +77,7 @@ def extract(report: Report, gazetteer: Gazetteer, settings: Settings = SETTINGS)
         for cl in settle(clusters, ctx, result.unplaced):
             inc = build_incident(cl, ctx, report_hash)
             if inc is not None:
-                found.append((inc, entry, len(cl.items), any(c.date is not None for c in cl.items)))
+                found.append((inc, entry, len(cl.items), any(c.date is not None for c in cl.items), cl.told_in_parts))
     result.incidents = dedupe(found, gazetteer, settings)
     return result
 

@@ -20,6 +20,15 @@ def test_including_clause_is_split_off():
     assert [p.text for p in split_clauses(sent(text))][1].startswith("including 12 in")
 
 
+def test_while_an_attack_starts_a_clause():
+    # an attack (not only a strike or a raid) told after "while" is a second event of the sentence
+    text = "Two men were killed in Beit Hanoun, while an attack in the Tuffah neighbourhood killed four."
+    assert [p.text for p in split_clauses(sent(text))] == [
+        "Two men were killed in Beit Hanoun", "an attack in the Tuffah neighbourhood killed four."]
+    # but "while" with no event after it cuts nothing
+    assert len(split_clauses(sent("Four were killed in Jenin while they slept, medics said."))) == 1
+
+
 def test_towns_joined_by_and_are_separate_incidents(gazetteer):
     text = "Warplanes struck a site near Albu Kamal and a safe house in Mayadin late on Sunday."
     groups = separate_places(find_mentions(text, gazetteer), sent(text), text, gazetteer)

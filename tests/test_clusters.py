@@ -82,3 +82,39 @@ def test_the_weapon_of_a_killing_told_inside_its_area_is_the_same_event_placed_f
 def test_two_places_of_one_toll_sentence_each_get_their_own_count(gazetteer):
     incs = run("At least 32 have been killed in Khan Younis and five in Rafah on Tuesday, local sources said.", gazetteer)
     assert sorted((i.place_id, i.fatalities) for i in incs) == [("khan-younis", 32), ("rafah", 5)]
+
+
+def test_the_parts_of_a_total_told_one_by_one_are_the_events_and_the_total_is_none(gazetteer):
+    incs = run("Israeli airstrikes on two houses in Khan Younis killed 11 people on Tuesday, medics said. "
+               "The first strike hit a house near Nasser Hospital, killing seven. "
+               "The second Khan Younis strike killed four.", gazetteer)
+    # the first is placed at the hospital it hit, in Khan Younis
+    assert sorted((i.place_id, i.fatalities) for i in incs) == [("khan-younis", 4), ("nasser-hospital", 7)]
+    assert all(i.date == "2024-09-24" for i in incs)  # the total's day, told once
+    assert {i.why["date"]["cue"] for i in incs} == {"enumerated_whole"}
+
+
+def test_a_total_told_again_in_a_lead_above_goes_with_the_total_its_parts_replace(gazetteer):
+    text = ("Israeli airstrikes on two houses in Khan Younis killed 11 people on Tuesday.\n\n"
+            "25 September 2024\n\n"
+            "Israeli airstrikes on two houses in Khan Younis killed 11 people on Tuesday, medics said. "
+            "The first strike hit a house near Nasser Hospital, killing seven. "
+            "The second Khan Younis strike killed four.\n")
+    incs = run(text, gazetteer)
+    assert sorted(i.fatalities for i in incs) == [4, 7]
+
+
+def test_an_ordinal_sentence_without_a_count_or_with_more_than_the_total_is_no_part(gazetteer):
+    incs = run("An Israeli airstrike on a house in Khan Younis killed three people on Tuesday. "
+               "The first strike hit at dawn, medics said.", gazetteer)
+    assert [(i.place_id, i.fatalities) for i in incs] == [("khan-younis", 3)]
+    incs = run("An Israeli airstrike on a house in Khan Younis killed three people on Tuesday. "
+               "The second strike, in Rafah, killed five.", gazetteer)
+    assert sorted((i.place_id, i.fatalities) for i in incs) == [("khan-younis", 3), ("rafah", 5)]
+
+
+def test_a_total_with_a_part_told_elsewhere_stays(gazetteer):
+    # the part is far from the total's place: the total was of more than that place, and is kept
+    incs = run("Israeli strikes killed 11 people in Khan Younis on Tuesday. The first strike hit Jabalia, "
+               "killing seven.", gazetteer)
+    assert sorted((i.place_id, i.fatalities) for i in incs) == [("jabalia", 7), ("khan-younis", 11)]

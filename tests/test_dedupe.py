@@ -197,3 +197,17 @@ def test_of_two_summaries_the_exact_toll_wins_over_a_vague_one(small_gazetteer):
     exact = replace(inc("rafah", 32), fatalities_text="At least 32 have been killed")
     out = dedupe([(vague, first, 1), (exact, second, 2)], small_gazetteer)
     assert [(i.fatalities, i.fatalities_text) for i in out] == [(32, "At least 32 have been killed")]
+
+
+def test_two_accounts_of_one_entry_stay_apart_also_once_one_has_merged_with_another_entry(small_gazetteer):
+    lead, story = Entry(0, 10, kind="summary"), Entry(20, 90, kind="summary")
+    out = dedupe([(inc("rafah", None), lead, 1), (inc("rafah", 5), story, 1), (inc("rafah", 3), story, 1)],
+                 small_gazetteer)
+    assert sorted(i.fatalities for i in out) == [3, 5]  # the lead merged with one; the story's two stay two
+
+
+def test_a_total_told_in_parts_is_dropped_with_the_retelling_merged_into_it(small_gazetteer):
+    lead, story = Entry(0, 10, kind="summary"), Entry(20, 90, kind="summary")
+    out = dedupe([(inc("rafah", 8), lead, 1, True), (inc("rafah", 8), story, 1, True, True),
+                  (inc("rafah", 5), story, 1, True), (inc("rafah", 3), story, 1, True)], small_gazetteer)
+    assert sorted(i.fatalities for i in out) == [3, 5]
