@@ -50,7 +50,25 @@ def name_variants(name: str) -> set[str]:
                 keys.add(k.replace(a, b))
     if key.endswith(" camp") and " refugee camp" not in key:
         keys.add(key[: -len(" camp")] + " refugee camp")
+    for k in list(keys):
+        keys |= _nisba_variants(k)
     return {k for k in keys if len(k) >= 2}
+
+
+# the Arabic place-name ending -iyya spelt every way reports spell it: "Nabatieh", "Nabatiyeh", "Nabatiya",
+# "Nabatiyah"; "Jabalia" too (but only a long stem: "Syria" is no "Syrieh")
+_NISBA = re.compile(r"(?:iyyeh|iyyah|iyya|iyeh|iyah|iya|iye|ieh|iah)$")
+_NISBA_IA = re.compile(r"(?<=[a-z]{5})ia$")
+_NISBA_FORMS = ("ieh", "iyeh", "iyah", "iya", "iye")
+
+
+def _nisba_variants(key: str) -> set[str]:
+    """The other spellings of a name whose last word ends in -iyya ("nabatieh" -> "nabatiya", ...)."""
+    m = _NISBA.search(key) or _NISBA_IA.search(key)
+    if m is None or m.start() - (key.rfind(" ") + 1) < 3:
+        return set()
+    stem = key[:m.start()]
+    return {stem + form for form in _NISBA_FORMS}
 
 
 class NameAutomaton:

@@ -47,3 +47,12 @@ def test_one_pass_finds_many_names_with_offsets():
     text = " ".join(f"Town{i}" for i in range(0, 2000, 7))
     found = scan(names, text)
     assert len(found) == len(range(0, 2000, 7))
+
+
+def test_the_iyya_ending_is_matched_in_every_spelling():
+    assert {"nabatieh", "nabatiya", "nabatiyah", "nabatiyeh", "nabatiye"} <= name_variants("Nabatieh")
+    assert {"jabaliya", "jabaliyah", "jabalieh"} <= name_variants("Jabalia")
+    assert {"al dahiya", "dahiyeh", "el dahieh"} <= name_variants("Al-Dahiyeh")
+    # a short stem, or an -ia that is no -iyya, is left alone
+    assert name_variants("Syria") == {"syria"}
+    assert name_variants("Tyre") == {"tyre"}
