@@ -53,8 +53,6 @@ _CUED_NAME = BOOK.cue("cued_name")
 _BACKGROUND_BEFORE = BOOK.cue("date_background_before")
 _REPORTING_BEFORE = BOOK.cue("date_reporting_before")
 _FACILITY_REF = BOOK.cue("facility_ref")
-_FACILITY_NEAR = 20  # characters between a building's noun and the place named with it
-_FACILITY_LOOKBACK = 2  # sentences: "... School in Gaza City was housing ... At least 35 were killed when the school was hit"
 
 
 class MentionIndex:
@@ -317,7 +315,7 @@ def _facility_place(sent: Sentence, ctx: EntryContext) -> Mention | None:
         return None
     noun = re.compile(r"\b" + re.escape(ref.group("noun")) + r"s?\b", re.I)
     k = bisect.bisect_left(ctx._sentence_starts(), sent.start)
-    for prev in reversed(ctx.sentences[max(0, k - _FACILITY_LOOKBACK):k]):
+    for prev in reversed(ctx.sentences[max(0, k - ctx.settings.facility_lookback):k]):
         found = noun.search(prev.text)
         if found is None:
             continue
@@ -328,9 +326,9 @@ def _facility_place(sent: Sentence, ctx: EntryContext) -> Mention | None:
         # the place the building is named with: "Far'a refugee camp" (the noun is part of it or just after it),
         # "Fahmi Al-Jargawi School in Gaza City" (just after it); else none (not a guess from far away)
         for m in ms:
-            if m.start <= at < m.end or 0 <= at - m.end <= _FACILITY_NEAR:
+            if m.start <= at < m.end or 0 <= at - m.end <= ctx.settings.facility_near:
                 return m
-        after = [m for m in ms if 0 <= m.start - end <= _FACILITY_NEAR]
+        after = [m for m in ms if 0 <= m.start - end <= ctx.settings.facility_near]
         return after[0] if after else None
     return None
 

@@ -144,7 +144,13 @@ def absorb(cluster: Cluster, cand: Candidate, ctx: EntryContext) -> None:
         return
     off_coast = (cluster.place is not None and cluster.place.kind == "sea" and choice.cue == "near"
                  and choice.place.is_settlement)  # "a ship in the Red Sea ... The attack off the port of Hodeida"
-    if cluster.place is None or off_coast or refines(choice.place, cluster.place, gazetteer, ctx.settings.cluster_km):
+    # "a Hezbollah drone killed four soldiers at one of its bases, as it expanded its bombardments of Lebanon.
+    # The attack on a camp in Binyamina ...": the event told on names its town; a country named only in
+    # passing was no place of the event
+    told_on = (anaphoric and cluster.place is not None and cluster.place.kind == "country"
+               and not choice.place.is_area and choice.place.country != cluster.place.country)
+    if cluster.place is None or off_coast or told_on or refines(choice.place, cluster.place, gazetteer,
+                                                                ctx.settings.cluster_km):
         # inside the place so far ("the Ghobeiry district of the Dahiyeh"), or more specific beside it;
         # never a place elsewhere ("strikes in southern Lebanon ... came after a missile at Tel Aviv")
         cluster.place, cluster.place_mention, cluster.precision = choice.place, choice.mention, choice.precision

@@ -33,6 +33,8 @@ _HEDGE = BOOK.cue("hedge")
 _BACKREF = BOOK.cue("backref")
 _TIME_AFTER = BOOK.cue("time_after")
 _GENERIC = BOOK.cue("generic")
+_RECORD_SINCE = BOOK.cue("record_since")
+_ANAPHORA = BOOK.cue("anaphora")
 _AGGREGATE = BOOK.cue("aggregate")
 _AFTER_SUBJECT = BOOK.cue("after_subject")
 _DISCOVERY = BOOK.cue("discovery")
@@ -217,6 +219,20 @@ def is_background(sentence: str, fatalities: int | None = None, at: int | None =
                 or _HEDGE.match(sentence))
 
 
+def _generic(sentence: str) -> bool:
+    """Is the sentence about the war as a whole? Not the event just told compared with others ("The attack on
+    the camp was the deadliest such assault since Sep 23"): a "since" after a superlative, in a sentence that
+    refers back to the event, sums nothing up."""
+    m = _GENERIC.search(sentence)
+    if m is None:
+        return False
+    if not _ANAPHORA.match(sentence):
+        return True
+    record = _RECORD_SINCE.search(sentence)
+    return record is None or not (record.start() <= m.start() < record.end() + 1) or \
+        _GENERIC.search(sentence, record.end()) is not None
+
+
 def classify(sentence: str, fatalities: int | None = None, rules: frozenset[str] | None = None,
              cues: frozenset[str] = ALL_CUES) -> EventHit | None:
     """The incident a sentence reports, or None (statements, hedges, background).
@@ -228,7 +244,7 @@ def classify(sentence: str, fatalities: int | None = None, rules: frozenset[str]
     """
     if sentence.rstrip().endswith("?"):
         return None
-    if "generic" in cues and _GENERIC.search(sentence):
+    if "generic" in cues and _generic(sentence):
         return None
     if fatalities is not None and (fatalities >= 500 or ("aggregate" in cues and _AGGREGATE.search(sentence))):
         return None

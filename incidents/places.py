@@ -40,6 +40,7 @@ _FROM_BEFORE = _NAMES.cue("from_before")
 _TARGETED_ORG = _NAMES.cue("targeted_org")
 _ACTOR_AFTER = _NAMES.cue("actor_after")
 _ACTOR_BEFORE = _NAMES.cue("actor_before")
+_CAMPAIGN_BEFORE = _NAMES.cue("campaign_before")
 _CAPITAL_OF = _NAMES.cue("capital_of")
 DEMONYM_COUNTRY: dict[str, str] = dict(_NAMES.vocab("demonym_countries"))  # "the Iraqi capital" -> IQ
 
@@ -158,6 +159,8 @@ def find_mentions(text: str, gazetteer: Gazetteer, fallback: bool = True) -> lis
             role = "attribute"  # "the ministry in Gaza said", not "strikes on the ministry in Damascus"
         elif place.kind == "country" and (_ACTOR_AFTER.match(after) or _ACTOR_BEFORE.search(before)):
             role = "actor"  # "Israel carried out a series of strikes", "blamed Israel": who acted, not where
+        elif place.kind == "country" and _CAMPAIGN_BEFORE.search(before):
+            role = "campaign"  # "as it expanded its bombardments of Lebanon": a whole war's target, not where
         elif _is_label(text, m.start, m.end, lines):
             role = "dateline"  # "Tel Aviv: The military said ...", "DUBAI, United Arab Emirates ...": where it was filed
         elif _in_person_name(text, m.start, m.end, gazetteer, lines):

@@ -16,6 +16,8 @@ class Settings:
     inherit_days: int = 3  # a day inherited from another incident or the entry is at most this old (else: history)
     live_posts: int = 3  # a report with this many posts is a live page (its posts may run past the page's date)
     anchor_sentences: int = 4  # "a day later" counts from a day told at most this many sentences before
+    facility_near: int = 20  # characters between a building's noun and the place named with it
+    facility_lookback: int = 2  # sentences: "... School in Gaza City ... At least 35 were killed when the school was hit"
 
 
 SETTINGS = Settings()

@@ -118,3 +118,11 @@ def test_a_total_with_a_part_told_elsewhere_stays(gazetteer):
     incs = run("Israeli strikes killed 11 people in Khan Younis on Tuesday. The first strike hit Jabalia, "
                "killing seven.", gazetteer)
     assert sorted((i.place_id, i.fatalities) for i in incs) == [("jabalia", 7), ("khan-younis", 11)]
+
+
+def test_the_event_told_on_names_its_town_when_only_a_country_was_named_in_passing(gazetteer):
+    incs = run("A Hezbollah drone killed four soldiers at one of its northern bases on Tuesday, as Israel stepped up "
+               "its bombardment of Lebanon. The attack on the army camp in Binyamina was the deadliest in months.",
+               gazetteer)
+    assert [(i.place_id, i.fatalities, i.sub_event_type) for i in incs] == [
+        ("binyamina-givat-ada", 4, "Air/drone strike")]

@@ -30,6 +30,15 @@ def test_wire_dateline_with_agency():
     assert es[0].dateline == "Gaza City, Gaza Strip"
 
 
+def test_a_capitalised_place_and_a_colon_is_a_dateline():
+    text = "BEIRUT: Lebanon's health ministry said a strike hit a village.\nMore text here.\n"
+    es = split_entries(text)
+    assert es[0].dateline == "Beirut" and text[es[0].body_start:].startswith("Lebanon's")
+    # a label is no dateline
+    for label in ("WATCH: Strikes hit Tyre.\n", "UPDATE: Strikes hit Tyre.\n", "LIVE: Strikes hit Tyre.\n"):
+        assert not split_entries(label)[0].dateline, label
+
+
 def test_cnn_posts_captions_and_bylines():
     text = (
         "Page title\nLink Copied!\nStrike in Baghdad kills commander\nFrom CNN's Jane Doe in Baghdad\n"

@@ -24,6 +24,11 @@ INCIDENTS = [
      "Remote explosive/landmine/IED"),
     ("Sgt. Omer Gaon was killed in combat in southern Gaza.", "Battles", "Armed clash"),
     ("Unknown gunmen killed a man in Jasim.", "Violence against civilians", "Attack"),
+    # a drone that kills is a drone strike, not a killing of unknown means
+    ("A Hezbollah drone killed two soldiers at a base in the Galilee.", "Explosions/Remote violence", "Air/drone strike"),
+    # the event told on, even when it is compared with others since a date
+    ("The attack on the army post near Metula was the deadliest such assault since March.",
+     "Violence against civilians", "Attack"),
 ]
 
 NOT_INCIDENTS = [
@@ -40,6 +45,9 @@ NOT_INCIDENTS = [
     "The commander was in charge of drone and rocket operations.",
     "There are no indications of civilian casualties.",
     "The militias have regularly claimed strikes on bases housing U.S. troops.",
+    # a superlative since a date that refers back to no event is still a sum over the war
+    "It was the deadliest day in Gaza since October, with dozens killed.",
+    "More than 2,000 people have been killed in strikes since March.",
 ]
 
 

@@ -184,3 +184,11 @@ def test_a_governorate_inside_a_compass_region_refines_it(gazetteer):
     region, gov = gazetteer.get("eastern-syria"), gazetteer.get("deir-ez-zor-governorate")
     assert refines(gov, region, gazetteer, 3.0) and not refines(region, gov, gazetteer, 3.0)
     assert not refines(gazetteer.get("idlib-governorate"), region, gazetteer, 3.0)  # far outside the region
+
+
+def test_a_country_a_whole_campaign_is_waged_on_is_not_where(gazetteer):
+    text = "A drone killed two soldiers at a base on Sunday, as Israel stepped up its bombardment of Lebanon."
+    roles = {m.surface: m.role for m in find_mentions(text, gazetteer)}
+    assert roles["Lebanon"] == "campaign"
+    text = "Airstrikes killed four people in Lebanon on Sunday."
+    assert [m.role for m in find_mentions(text, gazetteer)] == ["place"]
