@@ -115,14 +115,17 @@ class ColumnarStore:
             parts.append("list_contains(?, coalesce(source, ''))")
             params.append(list(f.sources))
         q = (f.place_query or "").strip().casefold()
-        if q:
+        if q:  # the name, the exact id, or a place the gazetteer found for the search (``f.place_ids``)
             names = [n for n in self.place_names() if q in n.casefold()]
+            alts, params_q = ["place_id = ?"], [q]
             if names:
-                parts.append("(list_contains(?, coalesce(place, '')) OR place_id = ?)")
-                params += [names, q]
-            else:
-                parts.append("place_id = ?")
-                params.append(q)
+                alts.append("list_contains(?, coalesce(place, ''))")
+                params_q.append(names)
+            if f.place_ids:
+                alts.append("list_contains(?, coalesce(place_id, ''))")
+                params_q.append(sorted(f.place_ids))
+            parts.append("(" + " OR ".join(alts) + ")")
+            params += params_q
         if place_ids is not None:
             if place_ids:
                 parts.append("list_contains(?, coalesce(place_id, ''))")
@@ -262,31 +265,37 @@ class _PlaceIndex:
     others are looked up among their own events (kept apart, with their order)."""
 
     def __init__(self, conn, order: str):
-        dicts = {c: f"(SELECT v, (row_number() OVER (ORDER BY v) - 1)::INTEGER AS code FROM "
-                    f"(SELECT DISTINCT coalesce({c}, '') AS v FROM events))" for c in ("place_id", "event_type", "place")}
-        t = conn.execute(f"""
-            SELECT coalesce((date - DATE '1970-01-01')::INTEGER, {_UNDATED_DAY}) AS day,
-                   dp.code AS pc, dt.code AS tc, dn.code AS nc,
-                   lat, lon, coalesce(fatalities_best, 0)::DOUBLE AS dead,
-                   coalesce(geo_precision, 1)::BIGINT AS prec,
-                   coalesce(review, 'machine') = 'rejected' AS rej, coalesce(n_accounts, 0)::DOUBLE AS acc,
-                   {order}::BIGINT AS o
-            FROM events JOIN {dicts['place_id']} dp ON coalesce(place_id, '') = dp.v
-                        JOIN {dicts['event_type']} dt ON coalesce(event_type, '') = dt.v
-                        JOIN {dicts['place']} dn ON coalesce(place, '') = dn.v
-            ORDER BY day, o""").fetchnumpy()
+        # each column's dictionary (its distinct values, sorted, and their codes) computed once, as a table
+        # the scan joins and whose values become the codes' names
+        cols = ("place_id", "event_type", "place")
+        values = {}
+        for c in cols:
+            conn.execute(f"CREATE OR REPLACE TEMP TABLE _dict_{c} AS SELECT v, (row_number() OVER (ORDER BY v) - 1)"
+                         f"::INTEGER AS code FROM (SELECT DISTINCT coalesce({c}, '') AS v FROM events)")
+            values[c] = np.array([r[0] for r in conn.execute(f"SELECT v FROM _dict_{c} ORDER BY code").fetchall()],
+                                 dtype=object)
+        try:
+            t = conn.execute(f"""
+                SELECT coalesce((date - DATE '1970-01-01')::INTEGER, {_UNDATED_DAY}) AS day,
+                       dp.code AS pc, dt.code AS tc, dn.code AS nc,
+                       lat, lon, coalesce(fatalities_best, 0)::DOUBLE AS dead,
+                       coalesce(geo_precision, 1)::BIGINT AS prec,
+                       coalesce(review, 'machine') = 'rejected' AS rej, coalesce(n_accounts, 0)::DOUBLE AS acc,
+                       {order}::BIGINT AS o
+                FROM events JOIN _dict_place_id dp ON coalesce(place_id, '') = dp.v
+                            JOIN _dict_event_type dt ON coalesce(event_type, '') = dt.v
+                            JOIN _dict_place dn ON coalesce(place, '') = dn.v
+                ORDER BY day, o""").fetchnumpy()
+        finally:
+            for c in cols:
+                conn.execute(f"DROP TABLE IF EXISTS _dict_{c}")
         self.n = n = len(t["day"])
         self.day = np.asarray(t["day"], dtype=np.int32)
         self.n_dated = int(np.searchsorted(self.day, _UNDATED_DAY, side="left"))
         pc = np.asarray(t["pc"], dtype=np.int32)
         tc = np.asarray(t["tc"], dtype=np.int32)
         nc = np.asarray(t["nc"], dtype=np.int32)
-
-        def distinct(col: str) -> np.ndarray:  # the codes' values, in the codes' order
-            return np.array([r[0] for r in conn.execute(
-                f"SELECT DISTINCT coalesce({col}, '') AS v FROM events ORDER BY v").fetchall()] or [], dtype=object)
-
-        self.place_ids, self.types, self.names = distinct("place_id"), distinct("event_type"), distinct("place")
+        self.place_ids, self.types, self.names = values["place_id"], values["event_type"], values["place"]
         self.P, self.T = len(self.place_ids), len(self.types)
         self.pc, self.tc = pc, tc
         self.dead = np.asarray(t["dead"], dtype=np.float64)

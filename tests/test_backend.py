@@ -16,6 +16,7 @@ from incidents.export import export_store
 from incidents.model import Report
 from incidents.store import Store
 from incidents.views import Filters
+from filter_cases import FILTERS
 from test_columnar import SOURCES, START, synthetic_incidents
 
 
@@ -79,18 +80,6 @@ def _reviewed(db, rejected: bool):
     return _CACHE[key]
 
 
-FILTERS = [
-    Filters(),
-    Filters(start=date(2024, 2, 1), end=date(2024, 2, 29)),
-    Filters(start=date(2024, 1, 25), end=date(2024, 3, 10), event_types=["Battles", "Protests"]),
-    Filters(start=date(2024, 2, 7), end=date(2024, 2, 7)),
-    Filters(start=date(2024, 1, 1), end=date(2024, 12, 31), sources=["AP", "Reuters"]),
-    Filters(start=date(2024, 1, 1), end=date(2024, 12, 31), place_query="ra"),
-    Filters(start=date(2024, 1, 1), end=date(2024, 12, 31), place_query="KHAN"),
-    Filters(start=date(2024, 1, 1), end=date(2024, 12, 31), place_query="tyre", place_ids=frozenset({"khiam"})),
-    Filters(start=date(2025, 1, 1), end=date(2025, 2, 1)),
-    Filters(end=date(2024, 2, 10)),
-]
 
 
 def _same_places(a: pd.DataFrame, b: pd.DataFrame) -> None:
