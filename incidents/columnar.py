@@ -413,6 +413,30 @@ class _PlaceIndex:
 
 
 _EPOCH = date(1970, 1, 1)
+_MEMO_CAP = 32
+
+
+def _remember(memo: dict, key, value) -> None:
+    """``memo[key] = value``, the oldest entry dropped beyond _MEMO_CAP."""
+    if key not in memo and len(memo) >= _MEMO_CAP:
+        memo.pop(next(iter(memo)))
+    memo[key] = value
+
+
+def _still_newest(shown: pd.DataFrame, start0: date | None, start: date | None, cap: int) -> pd.DataFrame | None:
+    """The newest ``cap`` events of a range that begins at ``start`` instead of ``start0`` (same end and
+    filters), from ``shown``, the newest ``cap`` (newest first) read for ``start0`` — or None when they cannot
+    be told from it. Full (``cap`` rows): the same rows while the oldest of them is on or after ``start``
+    (events of days before ``start0``, or undated, rank below every row shown). Fewer: every event of the range was
+    shown, so a later start keeps those on or after it."""
+    if start == start0:
+        return shown
+    oldest = shown["date"].iloc[-1] if len(shown) else ""
+    if len(shown) >= cap:  # an earlier start only adds events older than every one shown
+        return shown if start is None or (oldest and oldest >= start.isoformat()) else None
+    if start is None or (start0 is not None and start < start0):
+        return None
+    return shown[shown["date"] >= start.isoformat()]
 
 
 def _day(d: date) -> int:
@@ -459,6 +483,8 @@ class EventsBackend:
         self._event_names: list[str] | None = None
         self.resident = resident
         self._timeline_memo: dict = {}  # the backend is per dataset version: nothing here goes stale
+        self._panel_memo: dict = {}  # the panel's events per view, the range's start aside (see ``panel``)
+        self._places_memo: dict = {}  # the per-place aggregate per (filters, "Show rejected")
         self._acc_memo: dict[str, list] = {}  # event id -> its accounts' rows (as read, reviews as exported)
         self._title_memo: dict[int, tuple[str, str]] = {}  # report id -> (title, url)
         self._init_events()
@@ -575,9 +601,18 @@ class EventsBackend:
 
     # ------------------------------------------------------------ filtered
     def places(self, f: Filters, rejected: bool = False) -> pd.DataFrame:
+        """One row per place in the filters (kept for the last few views: a rerun, a click or another session
+        on the same view gets the same frame, so what is built from it can be memoised on it)."""
+        key = (repr(f), bool(rejected))
+        hit = self._places_memo.get(key)
+        if hit is not None:
+            return hit
         if self.resident and _PlaceIndex.covers(f):
-            return self._finish_places(self.index().places(f, rejected), rejected)
-        return self._finish_places(self._places_sql(f, rejected), rejected)
+            out = self._finish_places(self.index().places(f, rejected), rejected)
+        else:
+            out = self._finish_places(self._places_sql(f, rejected), rejected)
+        _remember(self._places_memo, key, out)
+        return out
 
     @staticmethod
     def _finish_places(df: pd.DataFrame, rejected: bool) -> pd.DataFrame:
@@ -791,15 +826,33 @@ class EventsBackend:
         return out
 
     def panel(self, f: Filters, place_id: str, event_id: str, cap: int, rejected: bool = False):
+        """The panel's ``cap`` newest events in the filters (at ``place_id``), their accounts, and how many
+        there are. The answer for a view is kept with the range's start it was read for: a view that differs
+        only in its start gets the same events when they are still the newest (the ``cap`` of them all on or
+        after the new start, or all of them when there were fewer than ``cap`` and the start moved later), so
+        moving the slider's start thumb reads no events or accounts again."""
+        from dataclasses import replace
+
         from .backend import PanelData
         from .views import event_data
 
-        shown = self._events(self._where(f, place_id or None, rejected=rejected), cap, f.end if f else None)
+        f = f or Filters()
+        key = (repr(replace(f, start=None)), place_id or "", event_id or "", int(cap), bool(rejected))
+        hit = self._panel_memo.get(key)
+        if hit is not None:
+            start0, got = hit
+            shown = _still_newest(got.events, start0, f.start, cap)
+            if shown is not None:
+                total = len(shown) if len(shown) < cap else self.count(f, place_id, rejected)
+                return PanelData(got.data, got.events_all if event_id else shown, shown, total)
+        shown = self._events(self._where(f, place_id or None, rejected=rejected), cap, f.end)
         one = self.event(event_id, rejected) if event_id else shown.iloc[0:0]
         both = pd.concat([shown, one], ignore_index=True) if len(one) else shown
         data = event_data(both, self.accounts(both, rejected))
         total = len(shown) if len(shown) < cap else self.count(f, place_id, rejected)
-        return PanelData(data, one if event_id else shown, shown, total)
+        out = PanelData(data, one if event_id else shown, shown, total)
+        _remember(self._panel_memo, key, (f.start, out))
+        return out
 
     def count(self, f: Filters | None, place_id: str = "", rejected: bool = False) -> int:
         """How many events match (at ``place_id``; rejected ones too when shown): the panel's "newest N of M"."""
