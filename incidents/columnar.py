@@ -284,11 +284,14 @@ class _PlaceIndex:
                        {order}::BIGINT AS o
                 FROM events JOIN _dict_place_id dp ON coalesce(place_id, '') = dp.v
                             JOIN _dict_event_type dt ON coalesce(event_type, '') = dt.v
-                            JOIN _dict_place dn ON coalesce(place, '') = dn.v
-                ORDER BY day, o""").fetchnumpy()
+                            JOIN _dict_place dn ON coalesce(place, '') = dn.v""").fetchnumpy()
         finally:
             for c in cols:
                 conn.execute(f"DROP TABLE IF EXISTS _dict_{c}")
+        # sorted by day, then order, here (numpy: ~0.2 s at 850,000 events; DuckDB's ORDER BY of the joined rows
+        # ~0.3 s more)
+        by = np.lexsort((np.asarray(t["o"], dtype=np.int64), np.asarray(t["day"], dtype=np.int32)))
+        t = {k: v[by] for k, v in t.items()}  # masked arrays (NULL points) keep their masks
         self.n = n = len(t["day"])
         self.day = np.asarray(t["day"], dtype=np.int32)
         self.n_dated = int(np.searchsorted(self.day, _UNDATED_DAY, side="left"))
@@ -485,6 +488,7 @@ class EventsBackend:
         self._timeline_memo: dict = {}  # the backend is per dataset version: nothing here goes stale
         self._panel_memo: dict = {}  # the panel's events per view, the range's start aside (see ``panel``)
         self._places_memo: dict = {}  # the per-place aggregate per (filters, "Show rejected")
+        self._file_index: dict[str, dict[str, list[str]]] = {}  # table -> month -> its files
         self._acc_memo: dict[str, list] = {}  # event id -> its accounts' rows (as read, reviews as exported)
         self._title_memo: dict[int, tuple[str, str]] = {}  # report id -> (title, url)
         self._init_events()
@@ -789,16 +793,40 @@ class EventsBackend:
             day = date.fromisoformat(d) if d else None
             months |= ({month_of(day + timedelta(days=k)) for k in (-1, 0, 1)} if day is not None
                        else {month_of(None)})
-        sql = (f"SELECT {cols}, strftime(date, '%Y-%m-%d'), strftime(published, '%Y-%m-%d'), "
-               "coalesce(review, 'machine'), coalesce(review_note, '') FROM incidents "
-               "WHERE id IN (SELECT unnest(?::BIGINT[]))")
+        pick = (f"SELECT {cols}, strftime(date, '%Y-%m-%d'), strftime(published, '%Y-%m-%d'), "
+                "coalesce(review, 'machine'), coalesce(review_note, '') FROM {source} "
+                "WHERE id IN (SELECT unnest(?::BIGINT[]))")
+        sql = pick.format(source="incidents")
         with self.lock:
-            rows = self.conn.execute(sql + " AND list_contains(?, month)", [ids, sorted(months)]).fetchall()
+            rows = self._in_months("incidents", months, pick, [ids])
+            if rows is None:
+                rows = self.conn.execute(sql + " AND list_contains(?, month)", [ids, sorted(months)]).fetchall()
             found = {r[0] for r in rows}
             rest = sorted(set(ids) - found)
             if rest:
                 rows += self.conn.execute(sql, [rest]).fetchall()
         return rows
+
+    def _in_months(self, table: str, months, sql: str, params: list) -> list | None:
+        """Rows of ``sql`` (``{source}`` in it: the table) read from only these months' files of ``table``:
+        naming the few files costs ~5 ms where the table's view over every month's files costs ~20 ms (DuckDB
+        lists and opens them to prune). [] when no file is of these months; None when the files cannot be read
+        on their own (the caller then asks the table's view)."""
+        idx = self._file_index.get(table)
+        if idx is None:
+            idx = {}
+            for p in self.col.dataset.files(table):
+                idx.setdefault(p.parent.name.split("=", 1)[-1], []).append(str(p))
+            self._file_index[table] = idx
+        files = [f for m in sorted(set(months)) for f in idx.get(m, [])]
+        if not files:
+            return []
+        listed = ", ".join("'" + f.replace("'", "''") + "'" for f in files)
+        try:
+            return self.conn.execute(sql.format(source=f"read_parquet([{listed}], union_by_name = true)"),
+                                     params).fetchall()
+        except duckdb.Error:  # e.g. a column these older files do not have: the view fills it in
+            return None
 
     def _titles(self, accounts: pd.DataFrame) -> dict[int, tuple[str, str]]:
         """report id -> (title, url) of these accounts' reports (read from their publication months first)."""
@@ -815,11 +843,14 @@ class EventsBackend:
     def _read_titles(self, accounts: pd.DataFrame) -> dict[int, tuple[str, str]]:
         ids = sorted({int(r) for r in accounts["report_id"]})
         months = sorted({month_of(p) for p in accounts["published"]})
-        sql = ("SELECT report_id, any_value(coalesce(title, '')), any_value(coalesce(url, '')) FROM reports "
-               "WHERE report_id IN (SELECT unnest(?::BIGINT[]))")
+        pick = ("SELECT report_id, any_value(coalesce(title, '')), any_value(coalesce(url, '')) FROM {source} "
+                "WHERE report_id IN (SELECT unnest(?::BIGINT[]))")
+        sql = pick.format(source="reports")
         with self.lock:
-            out = {r[0]: (r[1], r[2]) for r in self.conn.execute(
-                sql + " AND list_contains(?, month) GROUP BY report_id", [ids, months]).fetchall()}
+            rows = self._in_months("reports", months, pick + " GROUP BY report_id", [ids])
+            if rows is None:
+                rows = self.conn.execute(sql + " AND list_contains(?, month) GROUP BY report_id", [ids, months]).fetchall()
+            out = {r[0]: (r[1], r[2]) for r in rows}
             rest = [i for i in ids if i not in out]
             if rest:
                 out.update({r[0]: (r[1], r[2]) for r in self.conn.execute(sql + " GROUP BY report_id", [rest]).fetchall()})
