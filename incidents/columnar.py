@@ -489,6 +489,7 @@ class EventsBackend:
         self._panel_memo: dict = {}  # the panel's events per view, the range's start aside (see ``panel``)
         self._places_memo: dict = {}  # the per-place aggregate per (filters, "Show rejected")
         self._file_index: dict[str, dict[str, list[str]]] = {}  # table -> month -> its files
+        self._facts: dict = {}  # whole-dataset facts (see _fact)
         self._acc_memo: dict[str, list] = {}  # event id -> its accounts' rows (as read, reviews as exported)
         self._title_memo: dict[int, tuple[str, str]] = {}  # report id -> (title, url)
         self._init_events()
@@ -604,14 +605,28 @@ class EventsBackend:
         return _Where(" AND ".join(parts), params)
 
     # ------------------------------------------------------------ whole-dataset facts
+    def _fact(self, key: tuple, compute):
+        """A fact of the whole dataset (dates, undated events, place ids, extent), computed once: the backend
+        is per dataset version, so none goes stale, and every rerun asks for them."""
+        hit = self._facts.get(key, self._facts)
+        if hit is self._facts:
+            hit = self._facts[key] = compute()
+        return hit
+
     def date_bounds(self, rejected: bool = False) -> tuple[date, date] | None:
-        w = self._where(None, rejected=rejected)
-        lo, hi = self._one(f"SELECT min(date), max(date) FROM events WHERE {w.sql}", w.params)
-        return (lo, hi) if lo is not None else None
+        def compute():
+            w = self._where(None, rejected=rejected)
+            lo, hi = self._one(f"SELECT min(date), max(date) FROM events WHERE {w.sql}", w.params)
+            return (lo, hi) if lo is not None else None
+
+        return self._fact(("dates", bool(rejected)), compute)
 
     def undated(self, rejected: bool = False) -> int:
-        w = self._where(None, rejected=rejected)
-        return int(self._one(f"SELECT count(*) FROM events WHERE {w.sql} AND date IS NULL", w.params)[0])
+        def compute():
+            w = self._where(None, rejected=rejected)
+            return int(self._one(f"SELECT count(*) FROM events WHERE {w.sql} AND date IS NULL", w.params)[0])
+
+        return self._fact(("undated", bool(rejected)), compute)
 
     def options(self) -> tuple[list[str], list[str]]:
         types = [r[0] for r in self._q(
@@ -622,16 +637,22 @@ class EventsBackend:
         return types, sources
 
     def place_ids(self, rejected: bool = False) -> list[str]:
-        w = self._where(None, rejected=rejected)
-        return [r[0] for r in self._q(
-            f"SELECT DISTINCT coalesce(place_id, '') FROM events WHERE {w.sql} ORDER BY 1", w.params).fetchall()]
+        def compute():
+            w = self._where(None, rejected=rejected)
+            return [r[0] for r in self._q(
+                f"SELECT DISTINCT coalesce(place_id, '') FROM events WHERE {w.sql} ORDER BY 1", w.params).fetchall()]
+
+        return list(self._fact(("place_ids", bool(rejected)), compute))
 
     def extent(self) -> pd.DataFrame:
         """The corners of every event's point (the base map only uses the extent)."""
-        s, n, w, e = self._one("SELECT min(lat), max(lat), min(lon), max(lon) FROM events")
-        if s is None:
-            return pd.DataFrame({"lat": [], "lon": []})
-        return pd.DataFrame({"lat": [float(s), float(n)], "lon": [float(w), float(e)]})
+        def compute():
+            s, n, w, e = self._one("SELECT min(lat), max(lat), min(lon), max(lon) FROM events")
+            if s is None:
+                return pd.DataFrame({"lat": [], "lon": []})
+            return pd.DataFrame({"lat": [float(s), float(n)], "lon": [float(w), float(e)]})
+
+        return self._fact(("extent",), compute)
 
     # ------------------------------------------------------------ filtered
     def places(self, f: Filters, rejected: bool = False) -> pd.DataFrame:
