@@ -495,9 +495,6 @@ class EventsBackend:
         self._init_events()
 
     def close(self) -> None:
-        th = getattr(self, "_index_thread", None)
-        if th is not None:
-            th.join()
         self.col.close()
 
     def _init_events(self) -> None:
@@ -522,40 +519,13 @@ class EventsBackend:
         cols = {r[0] for r in self.conn.execute("DESCRIBE events").fetchall()}
         self._ord = "ord" if "ord" in cols else "id"
         self._index: _PlaceIndex | None = None
-        self._index_thread = None
-        self._index_built: list = []
-        if self.resident and ds.files("events"):
-            self._start_index()
-
-    def _start_index(self) -> None:
-        """Build the map's index in a thread on a cursor of its own (DuckDB runs the two connections' queries
-        at once), so the first run's other queries (options, dates, timeline) do not wait for it: at 850,000
-        events it takes ~1 s, and the first map needs it last."""
-        import threading
-
-        cur = self.conn.cursor()
-
-        def build() -> None:
-            try:
-                self._index_built.append(_PlaceIndex(cur, self._ord))
-            except Exception:  # built again on the shared connection by index(), which raises what it raises
-                pass
-            finally:
-                cur.close()
-
-        self._index_thread = threading.Thread(target=build, name="place-index", daemon=True)
-        self._index_thread.start()
 
     def index(self) -> "_PlaceIndex":
-        """The map's per-place index (one scan of the resident events table; started in a thread when the
-        backend opens, built here if that failed)."""
+        """The map's per-place index (built on first use: one scan of the resident events table)."""
         if self._index is None:
-            th = self._index_thread
-            if th is not None:
-                th.join()
             with self.lock:
                 if self._index is None:
-                    self._index = self._index_built[0] if self._index_built else _PlaceIndex(self.conn, self._ord)
+                    self._index = _PlaceIndex(self.conn, self._ord)
         return self._index
 
     def _q(self, sql: str, params: Sequence = ()):
