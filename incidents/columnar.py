@@ -304,6 +304,8 @@ class _PlaceIndex:
         self.dead = np.asarray(t["dead"], dtype=np.float64)
         self.prec = np.asarray(t["prec"], dtype=np.int64)
         self.rej = np.asarray(t["rej"], dtype=bool)
+        # rejected events before each position: a range without any needs no mask (no copies of the columns)
+        self.rej_before = np.concatenate([[0], np.cumsum(self.rej, dtype=np.int64)])
         self.acc = np.asarray(t["acc"], dtype=np.float64)
         lat = np.ma.filled(np.ma.asarray(t["lat"], dtype=np.float64), np.nan)
         lon = np.ma.filled(np.ma.asarray(t["lon"], dtype=np.float64), np.nan)
@@ -336,7 +338,7 @@ class _PlaceIndex:
             j = min(j, self.n_dated)
         j = max(i, j)
         mask = None
-        if not rejected:
+        if not rejected and self.rej_before[j] > self.rej_before[i]:
             mask = ~self.rej[i:j]
         if f.event_types:
             want = np.isin(self.types, np.asarray(list(f.event_types), dtype=object))
