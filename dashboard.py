@@ -424,10 +424,12 @@ def after_slider() -> None:
 
 
 @st.cache_resource(max_entries=16, show_spinner=False)
-def _timeline_spec(lo: date, hi: date) -> str:
+def _timeline_spec(lo: date, hi: date, unit: str = "day") -> str:
     """The timeline's Vega-Lite spec (JSON) for the dates ``lo``..``hi``, built and validated by Altair once
     per server and shared by every session: the data are named datasets (``bars``: the counts, ``band``: the
-    selected range) sent beside it on each run, so a rerun neither rebuilds the chart nor validates it again."""
+    selected range) sent beside it on each run, so a rerun neither rebuilds the chart nor validates it again.
+    ``unit`` "week" or "month" (a long span, ``views.timeline_unit``): one bar per week or month, stacked by
+    the server (``views.timeline_buckets``: rectangles from ``date`` to ``end``, ``y0`` to ``y1``)."""
     import altair as alt
 
     end = (hi + timedelta(days=1)).isoformat()
@@ -437,6 +439,20 @@ def _timeline_spec(lo: date, hi: date) -> str:
     band = alt.Chart(alt.Data(name="band")).mark_rect(color="#1f77b4", opacity=0.13).encode(
         x=alt.X("start:T", scale=x_scale, title=None), x2="end:T")
     span = alt.selection_interval(name=TIMELINE_PARAM, encodings=["x"])
+    if unit != "day":
+        color = alt.Color("event_type:N", scale=alt.Scale(domain=names, range=colors), legend=None)
+        first = (alt.Tooltip("date:T", title="week from", format="%Y-%m-%d") if unit == "week"
+                 else alt.Tooltip("date:T", title="month", format="%B %Y"))
+        bars = alt.Chart(alt.Data(name="bars")).mark_bar().encode(
+            x=alt.X("date:T", scale=x_scale, title=None, axis=alt.Axis(format="%b %Y", labelOverlap=True)),
+            x2="end:T",
+            y=alt.Y("y0:Q", title="events", axis=alt.Axis(tickMinStep=1)), y2="y1:Q",
+            color=color,
+            tooltip=[first, alt.Tooltip("event_type:N", title="type"), alt.Tooltip("events:Q", title="events")],
+        ).add_params(span)
+        spec = alt.layer(band, bars).properties(height=110).to_dict()
+        spec.pop("config", None)
+        return json.dumps(spec)
     bars = alt.Chart(alt.Data(name="bars")).mark_bar().encode(
         x=alt.X("utcyearmonthdate(date):T", scale=x_scale, title=None, axis=alt.Axis(format="%d %b", labelOverlap=True)),
         y=alt.Y("sum(events):Q", title="events", axis=alt.Axis(tickMinStep=1)),
@@ -450,16 +466,17 @@ def _timeline_spec(lo: date, hi: date) -> str:
 
 
 def timeline(counts: pd.DataFrame, lo: date, hi: date, rng: tuple[date, date]):
-    """Events per day (``views.timeline_counts``), stacked by type, for the current filters (dates aside);
-    the selected range shaded. Dragging across it selects a span: :func:`apply_timeline` sets the range."""
-    spec = json.loads(_timeline_spec(lo, hi))
+    """Events per day (``views.timeline_counts``; per week or month over a long span), stacked by type, for
+    the current filters (dates aside); the selected range shaded. Dragging across it selects a span:
+    :func:`apply_timeline` sets the range."""
+    unit, bars, empty = ui.timeline_bars(counts, lo, hi)
+    spec = json.loads(_timeline_spec(lo, hi, unit))
     spec["datasets"] = {
         "band": pd.DataFrame({"start": [rng[0].isoformat()], "end": [(rng[1] + timedelta(days=1)).isoformat()]}),
-        "bars": counts,
+        "bars": bars,
     }
     st.vega_lite_chart(spec, key=TIMELINE_KEY, on_select="rerun", selection_mode=TIMELINE_PARAM, width="stretch")
-    empty = (hi - lo).days + 1 - counts["date"].nunique() if len(counts) else (hi - lo).days + 1
-    st.caption(f"Events per day for the current filters; {empty} of {(hi - lo).days + 1} days have none. "
+    st.caption(f"Events per {unit} for the current filters; {empty} of {(hi - lo).days + 1} days have none. "
                "Drag across the chart to choose the dates.")
 
 

@@ -325,9 +325,9 @@ def _wait_idle(page) -> None:
 WS_FRAMES: dict[int, list[tuple[str, float]]] = {}  # per page: (direction, perf_counter) of websocket frames
 
 
-def first_map(context, url: str) -> tuple[float, object, object]:
+def first_map(context, url: str, page=None) -> tuple[float, object, object]:
     """Seconds from navigation to markers drawn in the map iframe; returns (seconds, page, frame)."""
-    page = context.new_page()
+    page = page or context.new_page()
     frames: list[tuple[str, float]] = []
     WS_FRAMES[id(page)] = frames
     page.on("websocket", lambda ws: (
@@ -387,7 +387,64 @@ def move_slider(page, frame, thumb: int, key: str) -> dict:
             "from": metric0, "to": metric1, "markers": markers}
 
 
-def measure(url: str, proc: subprocess.Popen, moves: int, browser) -> dict:
+def cpu_profile_moves(page, frame, moves: int = 3, top: int = 30) -> str:
+    """Chromium's CPU profile (CDP ``Profiler``, 1 ms sampling) over ``moves`` slider moves: self time summed
+    per script file and per function, so the browser side of a move can be split (Vega, Leaflet, Streamlit's
+    front end, the component). The map iframe is same-origin, so it runs on the page's main thread too."""
+    from collections import Counter
+
+    cdp = page.context.new_cdp_session(page)
+    cdp.send("Profiler.enable")
+    cdp.send("Profiler.setSamplingInterval", {"interval": 1000})
+    cdp.send("Profiler.start")
+    plan = [(1, "ArrowLeft"), (0, "ArrowRight")]
+    secs = [move_slider(page, frame, *plan[i % len(plan)])["idle_s"] for i in range(moves)]
+    prof = cdp.send("Profiler.stop")["profile"]
+    cdp.detach()
+    return _profile_summary(prof, f"{moves} slider moves (rerun done {', '.join(f'{s:.2f}' for s in secs)} s", top)
+
+
+def cpu_profile_first_map(context, url: str, top: int = 30) -> str:
+    """Chromium's CPU profile of a new tab's first map (a warm server): navigation to markers drawn."""
+    page = context.new_page()
+    cdp = page.context.new_cdp_session(page)
+    cdp.send("Profiler.enable")
+    cdp.send("Profiler.setSamplingInterval", {"interval": 1000})
+    cdp.send("Profiler.start")
+    seconds, page, _ = first_map(context, url, page)
+    prof = cdp.send("Profiler.stop")["profile"]
+    cdp.detach()
+    page.close()
+    return _profile_summary(prof, f"a new tab's first map ({seconds:.2f} s", top)
+
+
+def _profile_summary(prof: dict, what: str, top: int) -> str:
+    from collections import Counter
+
+    nodes = {n["id"]: n for n in prof["nodes"]}
+    deltas = prof.get("timeDeltas") or []
+    self_ms: Counter = Counter()
+    for sid, dt in zip(prof.get("samples") or [], deltas):
+        self_ms[sid] += dt / 1000.0
+    by_file: Counter = Counter()
+    by_fn: Counter = Counter()
+    for nid, ms in self_ms.items():
+        cf = nodes[nid]["callFrame"]
+        url = cf.get("url") or ""
+        fn = cf.get("functionName") or ""
+        name = url.rsplit("/", 1)[-1].split("?")[0] or (fn if fn.startswith("(") else "(no file)")
+        by_file[name] += ms
+        by_fn[f"{cf.get('functionName') or '(anonymous)'}  [{name}:{cf.get('lineNumber', 0) + 1}]"] += ms
+    total = sum(self_ms.values())
+    lines = [f"--- Chromium CPU profile over {what}; {total:,.0f} ms sampled, idle included) ---",
+             "  by script file (self ms):"]
+    lines += [f"    {ms:9.0f}  {name}" for name, ms in by_file.most_common(12)]
+    lines.append(f"  by function (self ms, top {top}):")
+    lines += [f"    {ms:9.0f}  {name}" for name, ms in by_fn.most_common(top)]
+    return "\n".join(lines)
+
+
+def measure(url: str, proc: subprocess.Popen, moves: int, browser, cpu_profile: bool = False) -> dict:
     route_offline = _route_offline()
     context = browser.new_context(viewport={"width": 1500, "height": 1000})
     try:
@@ -404,6 +461,9 @@ def measure(url: str, proc: subprocess.Popen, moves: int, browser) -> dict:
         page2.close()
         plan = [(1, "ArrowLeft"), (0, "ArrowRight")]
         results = [move_slider(page, frame, *plan[i % len(plan)]) for i in range(moves)]
+        if cpu_profile:
+            print(cpu_profile_first_map(context, url), flush=True)
+            print(cpu_profile_moves(page, frame), flush=True)
         payload_after = last_payload(frame)
         reloaded = frame.evaluate("() => window.__stPayloads.length")
         rss, hwm = server_memory_mb(proc.pid)
@@ -558,7 +618,8 @@ def export_dataset(db: Path, ds: Path) -> dict:
 
 
 def run(sizes: list[int], moves: int, workdir: Path, seed: int = 1, profile: bool = False,
-        keep: bool = False, dataset: bool = False, days: int | None = None, reuse: bool = False) -> list[dict]:
+        keep: bool = False, dataset: bool = False, days: int | None = None, reuse: bool = False,
+        cpu_profile: bool = False) -> list[dict]:
     from playwright.sync_api import sync_playwright
 
     if not Path(CHROMIUM).exists():
@@ -603,7 +664,7 @@ def run(sizes: list[int], moves: int, workdir: Path, seed: int = 1, profile: boo
                 log = workdir / f"streamlit-{n}.log"
                 proc, up = start_server(served, workdir / "no-user-places.csv", port, log)
                 try:
-                    res = measure(f"http://127.0.0.1:{port}/", proc, moves, browser)
+                    res = measure(f"http://127.0.0.1:{port}/", proc, moves, browser, cpu_profile)
                 finally:
                     stop_server(proc)
                 res.update(n=n, places=built["places"], server_up_s=up, load=os.getloadavg()[0],
@@ -671,6 +732,8 @@ def main(argv: list[str] | None = None) -> int:
                     help="with --dataset --workdir: serve bench-N-dataset there if it exists (no build)")
     ap.add_argument("--days", type=int, help="days the incidents span (default: n/10, at most a year; "
                                              "3653 = the issue's 10 years)")
+    ap.add_argument("--cpu-profile", action="store_true",
+                    help="also record Chromium's CPU profile over 3 more slider moves (self time per file/function)")
     ap.add_argument("--profile-store", type=Path, metavar="DB",
                     help="only time/profile the data path on this existing store (no browser)")
     ap.add_argument("--server-side", type=Path, nargs="+", metavar="DB_OR_DATASET",
@@ -685,10 +748,10 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     if a.workdir:
         a.workdir.mkdir(parents=True, exist_ok=True)
-        run(a.sizes, a.moves, a.workdir, a.seed, a.profile, a.keep, a.dataset, a.days, a.reuse)
+        run(a.sizes, a.moves, a.workdir, a.seed, a.profile, a.keep, a.dataset, a.days, a.reuse, a.cpu_profile)
     else:
         with tempfile.TemporaryDirectory(prefix="bench-dashboard-") as tmp:
-            run(a.sizes, a.moves, Path(tmp), a.seed, a.profile, a.keep, a.dataset, a.days, a.reuse)
+            run(a.sizes, a.moves, Path(tmp), a.seed, a.profile, a.keep, a.dataset, a.days, a.reuse, a.cpu_profile)
     return 0
 
 

@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import Iterable, Sequence
 
+import numpy as np
 import pandas as pd
 
 # ---------------------------------------------------------------------- colours
@@ -710,6 +711,62 @@ on the map), ``events``. Days without
         ["day", "event_type"], sort=True).size().reset_index(name="events")
     g["date"] = [_day_iso(d) for d in g["day"]]  # ISO days: Vega reads them as UTC midnight
     return g[cols].reset_index(drop=True)
+
+
+TIMELINE_MAX_BARS = 400  # a longer span is drawn by week, then by month (10 years: ~120 bars, not ~3,650)
+TIMELINE_UNITS = ("day", "week", "month")
+
+
+def timeline_unit(lo: date, hi: date, max_bars: int = TIMELINE_MAX_BARS) -> str:
+    """The timeline's bar width for the dates ``lo``..``hi``: "day" while there are at most ``max_bars``
+    days, else "week" (weeks start on Monday) while there are at most ``max_bars`` weeks, else "month"."""
+    days = (hi - lo).days + 1
+    if days <= max_bars:
+        return "day"
+    first_monday = lo - timedelta(days=lo.weekday())
+    weeks = (hi - first_monday).days // 7 + 1
+    return "week" if weeks <= max_bars else "month"
+
+
+TIMELINE_BUCKET_COLUMNS = ["date", "end", "event_type", "events", "y0", "y1"]
+
+
+def timeline_buckets(counts: pd.DataFrame, lo: date, hi: date, unit: str) -> pd.DataFrame:
+    """Daily counts (:func:`timeline_counts`) summed per week or month, for bars drawn from ``date`` to
+    ``end`` (ISO days; ``end`` exclusive; both clipped to ``lo``..``hi`` + 1 day), and stacked here: each
+    bucket's types in the map legend's order (ACLED's six, then "Other") from ``y0`` to ``y1`` — so the
+    browser draws rectangles and aggregates nothing. ``unit`` "day" returns the daily rows stacked alike."""
+    if unit not in TIMELINE_UNITS:
+        raise ValueError(f"unknown timeline unit: {unit!r}")
+    if counts.empty:
+        return pd.DataFrame(columns=TIMELINE_BUCKET_COLUMNS)
+    first, stop = np.datetime64(lo.isoformat(), "D"), np.datetime64((hi + timedelta(days=1)).isoformat(), "D")
+    day = pd.to_datetime(counts["date"]).to_numpy().astype("datetime64[D]")
+    inside = (day >= first) & (day < stop)  # days outside lo..hi are left out
+    day, types, events = day[inside], counts["event_type"].astype(str).to_numpy()[inside], \
+        counts["events"].to_numpy(np.int64)[inside]
+    if not len(day):
+        return pd.DataFrame(columns=TIMELINE_BUCKET_COLUMNS)
+    if unit == "day":
+        start, end = day, day + np.timedelta64(1, "D")
+    elif unit == "week":
+        n = day.astype(np.int64)
+        start = (n - (n + 3) % 7).astype("datetime64[D]")  # 1970-01-01 was a Thursday: back to Monday
+        end = start + np.timedelta64(7, "D")
+    else:
+        month = day.astype("datetime64[M]")
+        start, end = month.astype("datetime64[D]"), (month + np.timedelta64(1, "M")).astype("datetime64[D]")
+    start, end = np.maximum(start, first), np.minimum(end, stop)
+    order = {t: i for i, t in enumerate([*EVENT_COLORS, "Other"])}
+    g = pd.DataFrame({"date": start, "end": end, "event_type": types, "events": events})
+    g = g.groupby(["date", "end", "event_type"], sort=False, as_index=False)["events"].sum()
+    g["_o"] = [order.get(t, len(order)) for t in g["event_type"]]
+    g = g.sort_values(["date", "_o", "event_type"], kind="stable").reset_index(drop=True)
+    g["y1"] = g.groupby("date")["events"].cumsum()
+    g["y0"] = g["y1"] - g["events"]
+    g["date"] = np.datetime_as_string(g["date"].to_numpy().astype("datetime64[D]"))
+    g["end"] = np.datetime_as_string(g["end"].to_numpy().astype("datetime64[D]"))
+    return g[TIMELINE_BUCKET_COLUMNS].astype({"events": "int64", "y0": "int64", "y1": "int64"})
 
 
 def selection_range(selection: object, lo: date, hi: date) -> tuple[date, date] | None:

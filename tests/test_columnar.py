@@ -21,6 +21,8 @@ from incidents.model import Incident, Report
 from incidents.store import Store
 from incidents.views import PLACE_COLUMNS, Filters
 
+from filter_cases import FILTERS
+
 PLACES = [  # (place_id, name, lat, lon) written for this test
     ("rafah", "Rafah", 31.28, 34.25), ("khan-younis", "Khan Younis", 31.35, 34.31), ("jenin", "Jenin", 32.46, 35.30),
     ("tyre", "Tyre", 33.27, 35.20), ("khiam", "Khiam", 33.33, 35.61), ("aleppo", "Aleppo", 36.20, 37.16),
@@ -80,19 +82,6 @@ def store_and_dataset(tmp_path_factory):
         yield df, col, db, ds
 
 
-FILTERS = [
-    Filters(),
-    Filters(start=date(2024, 2, 1), end=date(2024, 2, 29)),
-    Filters(start=date(2024, 1, 25), end=date(2024, 3, 10), event_types=["Battles", "Protests"]),
-    Filters(start=date(2024, 2, 7), end=date(2024, 2, 7)),
-    Filters(start=date(2024, 1, 1), end=date(2024, 12, 31), sources=["AP", "Reuters"]),
-    Filters(start=date(2024, 1, 1), end=date(2024, 12, 31), place_query="ra"),
-    Filters(start=date(2024, 1, 1), end=date(2024, 12, 31), place_query="KHAN"),
-    Filters(start=date(2024, 1, 1), end=date(2024, 12, 31), place_query="tyre"),
-    Filters(start=date(2024, 1, 1), end=date(2024, 12, 31), place_query="nowhere"),
-    Filters(start=date(2025, 1, 1), end=date(2025, 2, 1)),
-    Filters(end=date(2024, 2, 10)),
-]
 
 
 @pytest.mark.parametrize("f", FILTERS, ids=range(len(FILTERS)))

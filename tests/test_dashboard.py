@@ -586,6 +586,58 @@ def test_selecting_a_span_on_the_timeline_sets_the_date_range(seeded, monkeypatc
     assert at.slider(key="dates").value == (date(2024, 2, 5), date(2024, 2, 5))
 
 
+def test_a_long_span_draws_the_timeline_by_month_stacked_by_the_server(ui_env):
+    """Over years of dates the timeline has one bar per month and type (~120 over 10 years, not ~3,650 days
+    a type), stacked by the server (rectangles from date to end, y0 to y1: Vega aggregates nothing); the band
+    and a drag across the chart work as on the daily chart."""
+    import json
+
+    from streamlit.testing.v1 import element_tree
+
+    from ui_fixtures import make_report
+
+    db, _ = ui_env
+    with Store(db) as s:
+        make_report(s, [("An airstrike on Rafah killed 5 people.", "rafah", "2024-01-10", "Explosions/Remote violence", 5, 1),
+                        ("An airstrike on Rafah killed 2 people.", "rafah", "2024-01-20", "Explosions/Remote violence", 2, 1),
+                        ("Fighters clashed in Rafah.", "rafah", "2024-01-21", "Battles", None, 1),
+                        ("Protesters marched in Rafah.", "rafah", "2032-06-30", "Protests", None, 1)],
+                    published="2032-07-01")
+    at = ok(run())
+    spec = timeline_spec(at)
+    band, bars = spec["layer"]
+    assert bars["mark"]["type"] == "bar"
+    enc = bars["encoding"]
+    assert (enc["x"]["field"], enc["x2"]["field"], enc["y"]["field"], enc["y2"]["field"]) == ("date", "end", "y0", "y1")
+    assert "aggregate" not in enc["y"] and enc["x"]["scale"]["domain"] == ["2024-01-10", "2032-07-01"]
+    data = timeline_data(at)
+    assert data["bars"][["date", "end", "event_type", "events", "y0", "y1"]].values.tolist() == [
+        ["2024-01-10", "2024-02-01", "Battles", 1, 0, 1],  # the legend's order: Battles first
+        ["2024-01-10", "2024-02-01", "Explosions/Remote violence", 2, 1, 3],
+        ["2032-06-01", "2032-07-01", "Protests", 1, 0, 1]]
+    days = (date(2032, 6, 30) - date(2024, 1, 10)).days + 1  # over 400 weeks: by month
+    assert f"Events per month for the current filters; {days - 4} of {days} days have none" in all_text(at)
+    assert data["band"].values.tolist() == [["2024-01-10", "2032-07-01"]]
+
+    chart_id = at.get("vega_lite_chart")[0].proto.id
+    real = element_tree.ElementTree.get_widget_states
+
+    def with_selection(self):  # a drag across January 2024 on this chart: the field is "date"
+        states = real(self)
+        w = states.widgets.add()
+        w.id = chart_id
+        w.string_value = json.dumps({"selection": {"span": {"date": [1704844800000, 1706659200000]}}})
+        return states
+
+    element_tree.ElementTree.get_widget_states = with_selection
+    try:
+        ok(at.run())
+    finally:
+        element_tree.ElementTree.get_widget_states = real
+    assert at.slider(key="dates").value == (date(2024, 1, 10), date(2024, 1, 31))
+    assert metric(at, "Events") == "3"
+
+
 def test_why_opens_on_demand_with_the_rules_place_cue_and_date(ui_env):
     import json as _json
 

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import json
-from datetime import date
+from datetime import date, timedelta
 
 import pandas as pd
 import pytest
@@ -259,6 +259,46 @@ def test_timeline_counts_events_per_day_and_type(ev):
     many = events_frame([dict(date="2024-02-05", incident_ids=str(i)) for i in range(1, 1001)])
     t = views.timeline_counts(many, date(2024, 2, 1), date(2024, 2, 9))
     assert t.values.tolist() == [["2024-02-05", "Battles", 1000]]
+
+
+def test_the_timeline_unit_is_days_then_weeks_then_months():
+    lo = date(2024, 1, 1)
+    assert views.timeline_unit(lo, lo) == "day"
+    assert views.timeline_unit(lo, lo + timedelta(days=views.TIMELINE_MAX_BARS - 1)) == "day"
+    assert views.timeline_unit(lo, lo + timedelta(days=views.TIMELINE_MAX_BARS)) == "week"
+    assert views.timeline_unit(lo, date(2030, 1, 1)) == "week"  # ~314 weeks
+    assert views.timeline_unit(lo, date(2033, 12, 31)) == "month"  # 10 years: 522 weeks > 400
+    assert views.timeline_unit(lo, lo + timedelta(days=29), max_bars=10) == "week"
+    assert views.timeline_unit(lo, lo + timedelta(days=99), max_bars=10) == "month"
+
+
+def test_timeline_buckets_sum_days_per_week_or_month_and_stack_by_type():
+    counts = pd.DataFrame({
+        "date": ["2023-12-31", "2024-01-02", "2024-01-03", "2024-01-03", "2024-01-08", "2024-02-29", "2024-03-01",
+                 "2024-03-05"],
+        "event_type": ["Battles", "Battles", "Battles", "Protests", "Other", "Battles", "Battles", "Battles"],
+        "events": [9, 1, 2, 3, 4, 5, 6, 7]})
+    lo, hi = date(2024, 1, 2), date(2024, 3, 1)  # a Tuesday to a Friday: the first and last weeks are cut
+    weeks = views.timeline_buckets(counts, lo, hi, "week")
+    assert list(weeks.columns) == views.TIMELINE_BUCKET_COLUMNS
+    assert weeks.values.tolist() == [
+        ["2024-01-02", "2024-01-08", "Battles", 3, 0, 3],  # Mon 1 Jan's week, from lo; days outside lo..hi out
+        ["2024-01-02", "2024-01-08", "Protests", 3, 3, 6],  # stacked above Battles (the legend's order)
+        ["2024-01-08", "2024-01-15", "Other", 4, 0, 4],
+        ["2024-02-26", "2024-03-02", "Battles", 11, 0, 11],  # to hi + 1 day
+    ]
+    months = views.timeline_buckets(counts, lo, hi, "month")
+    assert months.values.tolist() == [
+        ["2024-01-02", "2024-02-01", "Battles", 3, 0, 3], ["2024-01-02", "2024-02-01", "Protests", 3, 3, 6],
+        ["2024-01-02", "2024-02-01", "Other", 4, 6, 10], ["2024-02-01", "2024-03-01", "Battles", 5, 0, 5],
+        ["2024-03-01", "2024-03-02", "Battles", 6, 0, 6]]
+    assert months["events"].sum() == counts["events"].iloc[1:7].sum()  # nothing lost inside the range
+    days = views.timeline_buckets(counts, lo, hi, "day")
+    assert days[["date", "end"]].values.tolist()[0] == ["2024-01-02", "2024-01-03"]
+    assert views.timeline_buckets(counts.iloc[0:0], lo, hi, "week").empty
+    assert views.timeline_buckets(counts.iloc[:1], lo, hi, "month").empty  # only a day before lo
+    with pytest.raises(ValueError):
+        views.timeline_buckets(counts, lo, hi, "year")
 
 
 def test_a_timeline_selection_becomes_a_day_range():
