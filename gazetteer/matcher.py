@@ -50,6 +50,8 @@ def name_variants(name: str) -> set[str]:
                 keys.add(k.replace(a, b))
     if key.endswith(" camp") and " refugee camp" not in key:
         keys.add(key[: -len(" camp")] + " refugee camp")
+    if key.endswith(" governorate"):  # "Nabatieh Governorate" is "Nabatieh province" in most reports
+        keys |= {k[: -len(" governorate")] + " province" for k in list(keys) if k.endswith(" governorate")}
     for k in list(keys):
         keys |= _nisba_variants(k)
     return {k for k in keys if len(k) >= 2}

@@ -28,7 +28,7 @@ _NUM = (r"(?P<num>" + _QUAL + r"(?:\d{1,3}(?:,\d{3})+|\d+|"
         r"a dozen|dozens(?: of)?|scores(?: of)?|hundreds(?: of)?|thousands(?: of)?|tens of|a few|a number of|several|multiple|numerous|"
         + _NUMWORD + r"))")
 
-KILL_VERB = r"(?:killed|killing|kills|kill|shot dead|shooting dead|slew|slain|martyred|(?:claimed|took|cost) the lives of|left dead)"
+KILL_VERB = r"(?:killed|killing|kills|kill|shot dead|shooting dead|slew|slain|martyred|(?:claimed|took|cost) the lives of|caus(?:ed|ing) the deaths? of|left dead)"
 INJURE_VERB = r"(?:wounded|wounding|wounds|injured|injuring|injures|injure|hurt|hurting|maimed)"
 _STOP = guard(re.compile(
     r"\b(?:including|among them|among whom|of whom|one of|of them|most of|many of|some of|all of|in|on|at(?! least| most)|near|when|while|after|before|according|who|that|which|inside|during|"

@@ -15,7 +15,7 @@ from gazetteer import AREA_KINDS, Gazetteer, haversine_km
 
 from .model import Mention
 from .events import BOOK
-from .places import REGION, RELATIVE_BEFORE, related
+from .places import BETWEEN_BEFORE, REGION, RELATIVE_BEFORE, related
 from .sentences import Sentence
 
 ORIGIN_BEFORE = re.compile(r"\b(?:from|fled|fleeing|displaced from|evacuated from|launched from|fired from|to|towards?|into)\s+(?:the\s+)?$", re.I)
@@ -87,6 +87,8 @@ def separate_places(ms: list[Mention], sent: Sentence, text: str, gazetteer: Gaz
     between = text[first.end:last.start]
     if not re.search(r"\band\b", between) or len(between) > 120:
         return [ms]
+    if BETWEEN_BEFORE.search(text[max(0, first.start - 45):first.start]):
+        return [ms]  # "a vehicle between the villages of Toulin and Burj Qalaouiyeh": one place, between them
     rest = [m for m in ms if all(m is not g0 for g in groups for g0 in g)]
     return [groups[0] + rest] + groups[1:]
 

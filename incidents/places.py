@@ -251,6 +251,7 @@ _HOSPITAL_HIT = _NAMES.cue("hospital_hit")
 
 # "Beit Ummar, north of Hebron", "Qana, near Tyre": a second place that only locates the first
 RELATIVE_BEFORE = _NAMES.cue("relative_before")
+BETWEEN_BEFORE = _NAMES.cue("between_before")
 
 
 def _score(m: Mention, text: str, gazetteer: Gazetteer, cues: LiteralIndex | None = None) -> tuple:

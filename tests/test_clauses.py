@@ -29,6 +29,14 @@ def test_while_an_attack_starts_a_clause():
     assert len(split_clauses(sent("Four were killed in Jenin while they slept, medics said."))) == 1
 
 
+def test_a_place_between_two_towns_is_one_incident(gazetteer):
+    text = "A drone targeted a car between the villages of Aitaroun and Blida on Sunday."
+    ms = find_mentions(text, gazetteer)
+    assert len(separate_places(ms, sent(text), text, gazetteer)) == 1
+    text = "Drones targeted cars in Aitaroun and Blida on Sunday."
+    assert len(separate_places(find_mentions(text, gazetteer), sent(text), text, gazetteer)) == 2
+
+
 def test_towns_joined_by_and_are_separate_incidents(gazetteer):
     text = "Warplanes struck a site near Albu Kamal and a safe house in Mayadin late on Sunday."
     groups = separate_places(find_mentions(text, gazetteer), sent(text), text, gazetteer)

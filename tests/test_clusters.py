@@ -126,3 +126,10 @@ def test_the_event_told_on_names_its_town_when_only_a_country_was_named_in_passi
                gazetteer)
     assert [(i.place_id, i.fatalities, i.sub_event_type) for i in incs] == [
         ("binyamina-givat-ada", 4, "Air/drone strike")]
+
+
+def test_a_source_telling_the_attack_again_gives_it_its_place(gazetteer):
+    incs = run("An Israeli drone strike on a car in southern Lebanon killed one person on Tuesday, the ministry said. "
+               "The state news agency NNA said the attack targeted a vehicle between the villages of Aitaroun and "
+               "Blida in the Bint Jbeil district of Nabatieh province.", gazetteer)
+    assert len(incs) == 1 and incs[0].fatalities == 1 and incs[0].place_id in {"aitaroun", "blida"}

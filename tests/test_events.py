@@ -29,6 +29,8 @@ INCIDENTS = [
     # the event told on, even when it is compared with others since a date
     ("The attack on the army post near Metula was the deadliest such assault since March.",
      "Violence against civilians", "Attack"),
+    ("The Israeli army directly targeted an army centre in Mari on Sunday, causing the death of a soldier.",
+     "Battles", "Armed clash"),
 ]
 
 NOT_INCIDENTS = [

@@ -460,3 +460,6 @@ def test_an_attack_that_claimed_the_lives_of_people_is_a_killing(gazetteer):
     incs = run("An airstrike on Rafah took the lives of 12 people on Wednesday.", gazetteer)
     assert [(i.place_id, i.fatalities) for i in incs] == [("rafah", 12)]
     assert run("The war has cost the lives of more than 40,000 people.", gazetteer) == []
+
+    incs = run("An Israeli strike on Khiam on Wednesday caused the deaths of two soldiers.", gazetteer)
+    assert [(i.place_id, i.fatalities) for i in incs] == [("khiam", 2)]

@@ -56,3 +56,8 @@ def test_the_iyya_ending_is_matched_in_every_spelling():
     # a short stem, or an -ia that is no -iyya, is left alone
     assert name_variants("Syria") == {"syria"}
     assert name_variants("Tyre") == {"tyre"}
+
+
+def test_a_governorate_is_also_its_province():
+    assert "nabatieh province" in name_variants("Nabatieh Governorate")
+    assert "al anbar province" in name_variants("Al Anbar Governorate")
