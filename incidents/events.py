@@ -219,16 +219,22 @@ def is_background(sentence: str, fatalities: int | None = None, at: int | None =
                 or _HEDGE.match(sentence))
 
 
-def _generic(sentence: str) -> bool:
-    """Is the sentence about the war as a whole? Not the event just told compared with others ("The attack on
-    the camp was the deadliest such assault since Sep 23"): a "since" after a superlative, in a sentence that
-    refers back to the event, sums nothing up."""
+def _generic(sentence: str, rules: frozenset[str] | None) -> bool:
+    """Is the sentence about the war as a whole? Not an event compared with others: a "since", "to date" or
+    "so far" after a superlative sums nothing up in a sentence that refers back to the event ("The attack on
+    the camp was the deadliest such assault since Sep 23") or tells it first (".. killed 74 people, marking
+    the deadliest US attack on Yemen to date"); before the event ("the deadliest day since October, with
+    dozens killed") it is a day's or a war's sum."""
     m = _GENERIC.search(sentence)
     if m is None:
         return False
-    if not _ANAPHORA.match(sentence):
-        return True
     record = _RECORD_SINCE.search(sentence)
+    if record is None:
+        return True
+    if not _ANAPHORA.match(sentence):
+        told = triggers(sentence[:record.start()], rules)
+        if not told:
+            return True
     return record is None or not (record.start() <= m.start() < record.end() + 1) or \
         _GENERIC.search(sentence, record.end()) is not None
 
@@ -244,7 +250,7 @@ def classify(sentence: str, fatalities: int | None = None, rules: frozenset[str]
     """
     if sentence.rstrip().endswith("?"):
         return None
-    if "generic" in cues and _generic(sentence):
+    if "generic" in cues and _generic(sentence, rules):
         return None
     if fatalities is not None and (fatalities >= 500 or ("aggregate" in cues and _AGGREGATE.search(sentence))):
         return None

@@ -31,6 +31,8 @@ INCIDENTS = [
      "Violence against civilians", "Attack"),
     ("The Israeli army directly targeted an army centre in Mari on Sunday, causing the death of a soldier.",
      "Battles", "Armed clash"),
+    ("A US airstrike on the port of Hodeidah killed 30 people on Friday, marking the deadliest US attack on "
+     "Yemen to date.", "Explosions/Remote violence", "Air/drone strike"),
 ]
 
 NOT_INCIDENTS = [
@@ -49,6 +51,7 @@ NOT_INCIDENTS = [
     "The militias have regularly claimed strikes on bases housing U.S. troops.",
     # a superlative since a date that refers back to no event is still a sum over the war
     "It was the deadliest day in Gaza since October, with dozens killed.",
+    "It was the deadliest day of the war so far, with dozens killed in Gaza.",
     "More than 2,000 people have been killed in strikes since March.",
 ]
 
