@@ -375,8 +375,9 @@ def fatalities(sentence: str) -> Count | None:
 
 
 # "At least 32 have been killed in Khan Younis and five in Rafah": the second place's own count, the verb left out
-_ELLIPTIC = guard(re.compile(r"(?i)(?:,|\band|\bwhile|\bwith)\s+" + _NUM + r"\s+(?:(?:more|others?|people|Palestinians|civilians|"
-                             r"soldiers|fighters)\s+)?(?:(?:were|was)\s+killed\s+)?(?:in|at|near|inside)\s+(?:the\s+)?"
+_ELLIPTIC = guard(re.compile(r"(?i)(?:,|\band|\bwhile|\bwith)\s+" + _NUM + r"\s+(?:(?:"
+                             + alternation(_BOOK.vocab("elliptic_victims"), title=False) + r")\s+)?"
+                             r"(?:(?:were|was)\s+killed\s+)?(?:in|at|near|inside)\s+(?:the\s+)?"
                              r"(?:[\w'’-]+\s+){0,3}?$"))
 _ELLIPTIC_WINDOW = 80  # characters before the place read for it
 
