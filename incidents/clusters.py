@@ -26,6 +26,8 @@ _DEFINING_TIERS = frozenset({Tier.SUICIDE, Tier.AIR, Tier.WEAPON, Tier.BATTLE, T
                              Tier.PROTEST})
 _ANAPHORA = BOOK.cue("anaphora")
 _ENUMERATED = BOOK.cue("enumerated_part")
+_PLURAL_TOTAL = BOOK.cue("plural_total")
+_SINGULAR_PART = BOOK.cue("singular_part")
 
 
 @dataclass
@@ -71,6 +73,13 @@ class Cluster:
     def deaths(self) -> int | None:
         """The largest death count its sentences tell, if any."""
         return max((c.fatalities for c in self.items if c.fatalities is not None), default=None)
+
+    @property
+    def plural_total(self) -> bool:
+        """Is its largest count told of several strikes at once ("killed in double strikes on the camp")?"""
+        n = self.deaths
+        return n is not None and any(c.fatalities == n and _PLURAL_TOTAL.search(c.sentence.text[:c.hit.end])
+                                     for c in self.items if c.hit is not None and not c.toll)
 
 
 def _rank(h: EventHit) -> tuple:
@@ -226,15 +235,33 @@ def cluster_candidates(cands: list[Candidate], ctx: EntryContext) -> list[Cluste
 
 
 def _enumerated_whole(current: Cluster | None, cand: Candidate) -> Cluster | None:
-    """The counted total that a sentence opening with an ordinal and telling its own deaths is a part of
-    ("Twenty-two were killed in strikes on two buildings in Rafah. The first airstrike ... killed five.
-    The second Rafah strike killed three."): the cluster told last, or the total that one is a part of."""
-    if current is None or cand.fatalities is None or not _ENUMERATED.match(cand.sentence.text):
+    """The counted total that a sentence telling its own deaths is a part of: the cluster told last, or the
+    total that one is a part of. A part opens with an ordinal ("Twenty-two were killed in strikes on two
+    buildings in Rafah. The first airstrike ... killed five. The second Rafah strike killed three."), or tells
+    one strike after a total of several ("More than 80 were killed in double strikes on the camp. At least 50
+    were killed in an Israeli strike at dawn on the school ... A separate strike ... killed 32")."""
+    if current is None or cand.fatalities is None:
         return None
     whole = current.part_of or current
     if whole.deaths is None or cand.fatalities > whole.deaths:
         return None  # five told after a total of three is no part of it
-    return whole
+    text = cand.sentence.text
+    if _ENUMERATED.match(text):
+        return whole
+    if cand.fatalities < whole.deaths and whole.plural_total and cand.hit is not None and \
+            _SINGULAR_PART.search(text[:cand.hit.end + 20]):
+        return whole
+    return None
+
+
+_OVER = ("more than", "over", "at least", "upwards of")
+
+
+def _at_most(whole: Cluster) -> int:
+    """The most its parts can add up to: the total, or a little more for "more than 80" (50 and 32)."""
+    n = whole.deaths or 0
+    told = next((c.fatalities_text.lower() for c in whole.items if c.fatalities == n), "")
+    return n + n // 5 if told.startswith(_OVER) else n
 
 
 def _mark_enumerated_totals(clusters: list[Cluster], ctx: EntryContext) -> list[Cluster]:
@@ -248,7 +275,12 @@ def _mark_enumerated_totals(clusters: list[Cluster], ctx: EntryContext) -> list[
             parts.setdefault(id(cl.part_of), []).append(cl)
     for cl in clusters:
         told = parts.get(id(cl))
-        if told and cl.deaths is not None and sum(p.deaths or 0 for p in told) <= cl.deaths and all(
+        told_sum = sum(p.deaths or 0 for p in told) if told else 0
+        # parts told as one strike each (no ordinal) must add up to most of the total: else they are strikes
+        # besides the one the total tells ("more than 80 ... in double strikes" and only "a separate strike ... 32")
+        covered = all(_ENUMERATED.match(p.items[0].sentence.text) for p in told or ()) or \
+            told_sum * 5 >= (cl.deaths or 0) * 4
+        if told and cl.deaths is not None and covered and told_sum <= _at_most(cl) and all(
                 p.place is None or cl.place is None or related(p.place, cl.place, ctx.gazetteer,
                                                                near_km=ctx.settings.cluster_km) for p in told):
             cl.told_in_parts = True

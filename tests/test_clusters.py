@@ -133,3 +133,17 @@ def test_a_source_telling_the_attack_again_gives_it_its_place(gazetteer):
                "The state news agency NNA said the attack targeted a vehicle between the villages of Aitaroun and "
                "Blida in the Bint Jbeil district of Nabatieh province.", gazetteer)
     assert len(incs) == 1 and incs[0].fatalities == 1 and incs[0].place_id in {"aitaroun", "blida"}
+
+
+def test_single_strikes_that_add_up_to_a_total_of_several_are_its_parts(gazetteer):
+    incs = run("More than 30 people were killed in double Israeli strikes on Jabalia camp on Tuesday. At least 20 "
+               "were killed in an Israeli strike on a school in the camp. A separate strike on a house in the camp "
+               "killed 12.", gazetteer)
+    assert sorted((i.place_id, i.fatalities) for i in incs) == [("jabalia-camp", 12), ("jabalia-camp", 20)]
+    assert all(i.date == "2024-09-24" for i in incs)
+
+
+def test_a_single_strike_that_covers_little_of_a_total_of_several_is_a_strike_besides_it(gazetteer):
+    incs = run("More than 80 people were killed in double Israeli strikes on Jabalia camp on Tuesday. A separate "
+               "strike on a house in the camp killed 12.", gazetteer)
+    assert sorted(i.fatalities for i in incs) == [12, 80]
