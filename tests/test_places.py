@@ -192,3 +192,10 @@ def test_a_country_a_whole_campaign_is_waged_on_is_not_where(gazetteer):
     assert roles["Lebanon"] == "campaign"
     text = "Airstrikes killed four people in Lebanon on Sunday."
     assert [m.role for m in find_mentions(text, gazetteer)] == ["place"]
+
+
+def test_a_countrys_institution_in_a_headline_is_not_a_place(gazetteer):
+    text = "2 Soldiers Killed In Israeli Attack, Says Lebanon Army"
+    assert [m.role for m in find_mentions(text, gazetteer)] == ["attribute"]
+    # lower case "army" after a country is where the posts are
+    assert [m.role for m in find_mentions("Strikes hit Lebanon army posts", gazetteer)] == ["place"]
