@@ -31,6 +31,20 @@ from .views import FRAME_COLUMNS, PLACE_COLUMNS, Filters, normalise_frame
 TYPE_MIX = "types"  # per-place column: [{"event_type", "count"}], most frequent first
 
 
+def _place_search(q: str, names: list[str], place_ids, parts: list[str], params: list) -> None:
+    """The place search of a filter: the exact id, a place whose name contains it (``names``), or one the
+    gazetteer found for it (``place_ids``)."""
+    alts, found = ["place_id = ?"], [q]
+    if names:
+        alts.append("list_contains(?, coalesce(place, ''))")
+        found.append(names)
+    if place_ids:
+        alts.append("list_contains(?, coalesce(place_id, ''))")
+        found.append(sorted(place_ids))
+    parts.append("(" + " OR ".join(alts) + ")")
+    params += found
+
+
 def _dates_and_types(f: Filters, parts: list[str], params: list, dates: bool = True) -> None:
     """The date range (pruned by the ``month`` partition column too) and the event types of ``f`` as SQL, for
     the incidents and the events tables alike."""
@@ -116,16 +130,7 @@ class ColumnarStore:
             params.append(list(f.sources))
         q = (f.place_query or "").strip().casefold()
         if q:  # the name, the exact id, or a place the gazetteer found for the search (``f.place_ids``)
-            names = [n for n in self.place_names() if q in n.casefold()]
-            alts, params_q = ["place_id = ?"], [q]
-            if names:
-                alts.append("list_contains(?, coalesce(place, ''))")
-                params_q.append(names)
-            if f.place_ids:
-                alts.append("list_contains(?, coalesce(place_id, ''))")
-                params_q.append(sorted(f.place_ids))
-            parts.append("(" + " OR ".join(alts) + ")")
-            params += params_q
+            _place_search(q, [n for n in self.place_names() if q in n.casefold()], f.place_ids, parts, params)
         if place_ids is not None:
             if place_ids:
                 parts.append("list_contains(?, coalesce(place_id, ''))")
@@ -560,17 +565,7 @@ class EventsBackend:
             params.append(list(f.sources))
         q = (f.place_query or "").strip().casefold()
         if q:
-            names = [n for n in self.event_place_names() if q in n.casefold()]
-            alts = ["place_id = ?"]
-            params_q: list = [q]
-            if names:
-                alts.append("list_contains(?, coalesce(place, ''))")
-                params_q.append(names)
-            if f.place_ids:
-                alts.append("list_contains(?, coalesce(place_id, ''))")
-                params_q.append(sorted(f.place_ids))
-            parts.append("(" + " OR ".join(alts) + ")")
-            params += params_q
+            _place_search(q, [n for n in self.event_place_names() if q in n.casefold()], f.place_ids, parts, params)
         if place_id:
             parts.append("place_id = ?")
             params.append(place_id)
