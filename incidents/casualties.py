@@ -120,8 +120,98 @@ def parse_number(phrase: str) -> int | None:
 
 
 _ATTRIBUTION = re.compile(r",\s+(?:[\w’'\-]+\s+){0,4}(?:said|says|told|reported|according)\b")
+
+
+def _leading_literals(pattern: re.Pattern) -> frozenset[str] | None:
+    """Strings one of which every match of ``pattern`` starts with (an alternation of words and a class of
+    marks: each alternative's leading literal run, each character of a leading class); None: unknown."""
+    try:
+        import re._parser as sre
+        import re._constants as c
+    except ImportError:  # pragma: no cover - older Pythons
+        import sre_constants as c
+        import sre_parse as sre
+    if pattern.flags & re.I:
+        return None
+
+    def of(items) -> set[str] | None:
+        items = [it for it in items if not (it[0] is c.AT or it[0] in (c.ASSERT, c.ASSERT_NOT))]
+        if not items:
+            return None
+        op, av = items[0]
+        if op is c.LITERAL:
+            run = []
+            for op2, av2 in items:
+                if op2 is not c.LITERAL:
+                    break
+                run.append(chr(av2))
+            return {"".join(run)}
+        if op is c.IN:
+            if not all(iop is c.LITERAL for iop, _ in av):
+                return None
+            return {chr(iav) for _, iav in av}
+        if op is c.SUBPATTERN:
+            return of(list(av[-1]))
+        if op is c.BRANCH:
+            out: set[str] = set()
+            for alt in av[1]:
+                got = of(list(alt))
+                if got is None:
+                    return None
+                out |= got
+            return out
+        return None
+
+    found = of(list(sre.parse(pattern.pattern, pattern.flags)))
+    return frozenset(found) if found and all(found) else None
+
+
+def _starts_automaton(literals: frozenset[str] | None):
+    if literals is None:
+        return None
+    import ahocorasick
+
+    auto = ahocorasick.Automaton()
+    for lit in literals:
+        auto.add_word(lit, len(lit))
+    auto.make_automaton()
+    return auto
+
+
+_STOP_STARTS = _starts_automaton(_leading_literals(_STOP))
+
+
+_STOP_NEAR = 48  # characters first searched for a stop word by the regex itself (prose has one soon)
+_STOP_REACH = 20  # longer than any match of _STOP plus the characters its look-ahead and \b read
+
+
+def _first_stop(window: str) -> int:
+    """``_STOP.search(window).start()`` (-1: no match). Searched in the first ``_STOP_NEAR`` characters (a
+    match starting ``_STOP_REACH`` before that end is the same there as in the whole window, and so are the
+    failures before it); past that, tried only where one of its words or marks starts: one C scan instead of
+    the alternation tried at most letters of a list with no stop word ("killed 1 killed 2 killed 3 ...")."""
+    m = _STOP.search(window, 0, _STOP_NEAR)
+    if m is not None and m.start() < _STOP_NEAR - _STOP_REACH:
+        return m.start()
+    if len(window) <= _STOP_NEAR:
+        return -1 if m is None else m.start()  # searched whole
+    if _STOP_STARTS is None:
+        m = _STOP.search(window)
+        return -1 if m is None else m.start()
+    starts = sorted({end - n + 1 for end, n in _STOP_STARTS.iter(window)})
+    for p in starts:
+        if p >= _STOP_NEAR - _STOP_REACH and _STOP.match(window, p):  # those before failed above
+            return p
+    return -1
+
+
 _LIST_CHARS = 160  # a list of victims is read this far after its verb
 _STOP_WINDOW = _LIST_CHARS + 40  # a stop word starting inside the list ends (lookahead included) inside this
+
+
+def _may_split(chunk: str) -> bool:
+    """Can ``_ITEM_SPLIT`` cut ``chunk`` (a comma, "and", "as well as", "along with" or "plus" in it)?"""
+    return "," in chunk or "and" in chunk or "plus" in chunk or "as well as" in chunk or "along with" in chunk
 
 
 def _victims_after(text: str) -> tuple[int | None, int]:
@@ -131,22 +221,25 @@ def _victims_after(text: str) -> tuple[int | None, int]:
     ``_LIST_CHARS`` long; both are looked for only that far (not through the whole rest of
     the sentence, once per verb: quadratic in a sentence of many verbs).
     """
-    stop = _STOP.search(text[:_STOP_WINDOW])
-    end = stop.start() if stop is not None and stop.start() < _LIST_CHARS else min(len(text), _LIST_CHARS)
+    stop = _first_stop(text[:_STOP_WINDOW])
+    end = stop if 0 <= stop < _LIST_CHARS else min(len(text), _LIST_CHARS)
     comma = text.find(",", 0, end)
     while comma != -1:
         if _ATTRIBUTION.match(text, comma):
             end = comma
             break
         comma = text.find(",", comma + 1, end)
-    part = _PARTITIVE.search(text, 0, end + 30)  # the list stops at "of them": look just past it
-    if part is not None and part.start() < end:
+    # the cheap tests first: each pattern below needs a character or word the list may not hold
+    part = _PARTITIVE.search(text, 0, end + 30) if text.find(",", 0, end + 30) != -1 else None
+    if part is not None and part.start() < end:  # the list stops at "of them": looked for just past it
         end = part.start()  # "five people, three of them children": three are among the five
-    told = len(text[:end].rstrip(" ,"))  # the phrase's length in the text
-    chunk = _APPOSITION.sub(r"\1", text[:end]).rstrip(" ,")
-    if not chunk.strip():
+    head = text[:end]
+    told = len(head.rstrip(" ,"))  # the phrase's length in the text
+    chunk = (_APPOSITION.sub(r"\1", head) if ", " in head else head).rstrip(" ,")
+    chunk = chunk.strip()
+    if not chunk:
         return None, 0
-    items = _ITEM_SPLIT.split(chunk.strip())
+    items = _ITEM_SPLIT.split(chunk) if _may_split(chunk) else [chunk]
     total = 0
     for raw in items:
         item = raw.strip().lower()
@@ -275,7 +368,7 @@ def _count(sentence: str, verb: str, passive_words: str) -> Count | None:
         aux_used = m.group(0)[m.end("np") - m.start():m.start("verb") - m.start()].strip()
         if num.lower() in ("a", "an", "one", "no") and not aux_used and m.group("verb").lower() not in ("dead", "died"):
             continue
-        if _ATTACK_WORD.search(between):
+        if between and _ATTACK_WORD.search(between):
             continue  # "an airstrike killed": the number counts attacks
         n = parse_number(num)
         if n is None:
@@ -286,12 +379,13 @@ def _count(sentence: str, verb: str, passive_words: str) -> Count | None:
             continue  # "January 28 that killed": a date, not a count
         if _CLOCK_AFTER.match(low, m.end("num")) or _ends_with_clock(low, m.start("num")):
             continue  # "11:30 GMT - Two fighters killed": a clock time, not a count
-        after = low[m.end("verb"):]
-        if not aux_used and _OBJECT_AFTER.match(after) and m.group("verb").lower() in ("killed", "slew", "shot dead", "wounded", "injured"):
+        after = m.end("verb")  # what follows the verb, matched in place (no copy of the rest of the sentence)
+        if not aux_used and m.group("verb").lower() in ("killed", "slew", "shot dead", "wounded", "injured") \
+                and _OBJECT_AFTER.match(low, after):
             continue  # "a number of missiles ... killed a man": the number is the subject
-        if _COMBINED.match(after):
+        if _COMBINED.match(low, after):
             continue  # "more than 150 killed and injured": no death count
-        if _CUMULATIVE_WINDOW.match(after):
+        if _CUMULATIVE_WINDOW.match(low, after):
             continue  # "10 people have been killed over the past week": a period's sum, not this event's
         c = Count(n, m.group(0), m.start(), m.end())
         if best is None or c.value > best.value:
@@ -316,7 +410,8 @@ def _count(sentence: str, verb: str, passive_words: str) -> Count | None:
     # victims after an active verb: "killing three members", "killed a man"
     prev: Count | None = None
     for m in active.finditer(low):
-        if _CUMULATIVE_BEFORE.search(low[max(0, m.start() - 40):m.start()]):
+        before = low[max(0, m.start() - 40):m.start()]
+        if "ha" in before.lower() and _CUMULATIVE_BEFORE.search(before):  # its "have", "has", "had" first
             continue  # "... mass shootings that have killed hundreds": a running total, not this event's
         n, length = _victims_after(low[m.end():])
         if n is None or _CUMULATIVE_WINDOW.match(low, m.end() + length):
