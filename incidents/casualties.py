@@ -190,6 +190,8 @@ def _first_stop(window: str) -> int:
     match starting ``_STOP_REACH`` before that end is the same there as in the whole window, and so are the
     failures before it); past that, tried only where one of its words or marks starts: one C scan instead of
     the alternation tried at most letters of a list with no stop word ("killed 1 killed 2 killed 3 ...")."""
+    if _STOP_STARTS is not None and next(_STOP_STARTS.iter(window), None) is None:
+        return -1  # none of its words or marks anywhere (the scan stops at the first one)
     m = _STOP.search(window, 0, _STOP_NEAR)
     if m is not None and m.start() < _STOP_NEAR - _STOP_REACH:
         return m.start()
@@ -370,15 +372,7 @@ def _count(sentence: str, verb: str, passive_words: str) -> Count | None:
             continue
         if between and _ATTACK_WORD.search(between):
             continue  # "an airstrike killed": the number counts attacks
-        n = parse_number(num)
-        if n is None:
-            continue
-        if _AGE.match(low, m.end("num")):
-            continue
-        if _ends_with_month(low, m.start()):
-            continue  # "January 28 that killed": a date, not a count
-        if _CLOCK_AFTER.match(low, m.end("num")) or _ends_with_clock(low, m.start("num")):
-            continue  # "11:30 GMT - Two fighters killed": a clock time, not a count
+        # (every test below only rules the match out: the cheap anchored ones first)
         after = m.end("verb")  # what follows the verb, matched in place (no copy of the rest of the sentence)
         if not aux_used and m.group("verb").lower() in ("killed", "slew", "shot dead", "wounded", "injured") \
                 and _OBJECT_AFTER.match(low, after):
@@ -387,6 +381,15 @@ def _count(sentence: str, verb: str, passive_words: str) -> Count | None:
             continue  # "more than 150 killed and injured": no death count
         if _CUMULATIVE_WINDOW.match(low, after):
             continue  # "10 people have been killed over the past week": a period's sum, not this event's
+        n = parse_number(num)
+        if n is None or (best is not None and n <= best.value):
+            continue  # (no count, or one that cannot be the largest)
+        if _AGE.match(low, m.end("num")):
+            continue
+        if _ends_with_month(low, m.start()):
+            continue  # "January 28 that killed": a date, not a count
+        if _CLOCK_AFTER.match(low, m.end("num")) or _ends_with_clock(low, m.start("num")):
+            continue  # "11:30 GMT - Two fighters killed": a clock time, not a count
         c = Count(n, m.group(0), m.start(), m.end())
         if best is None or c.value > best.value:
             best = c
