@@ -211,19 +211,40 @@ _LIST_CHARS = 160  # a list of victims is read this far after its verb
 _STOP_WINDOW = _LIST_CHARS + 40  # a stop word starting inside the list ends (lookahead included) inside this
 
 
+_MANY_VERBS = 3  # from this verb of a sentence on, its stop words are found by one scan of the whole sentence
+
+
+def _stop_starts(text: str) -> list[int]:
+    """Where a word or mark of ``_STOP`` starts anywhere in ``text``, in order (one scan for all its verbs)."""
+    if _STOP_STARTS is None:
+        return list(range(len(text)))  # every position may start a match
+    return sorted({end - n + 1 for end, n in _STOP_STARTS.iter(text)})
+
+
+def _stop_after(text: str, at: int, starts: list[int]) -> int:
+    """``_first_stop(text[at:at + _STOP_WINDOW])``, done at once when none of the stop words or marks of the
+    whole ``text`` (``starts``) starts inside that window (a word in the window is one in ``text``)."""
+    end = at + _STOP_WINDOW
+    k = bisect.bisect_left(starts, at)
+    if k == len(starts) or starts[k] >= end:
+        return -1
+    return _first_stop(text[at:end])
+
+
 def _may_split(chunk: str) -> bool:
     """Can ``_ITEM_SPLIT`` cut ``chunk`` (a comma, "and", "as well as", "along with" or "plus" in it)?"""
     return "," in chunk or "and" in chunk or "plus" in chunk or "as well as" in chunk or "along with" in chunk
 
 
-def _victims_after(text: str) -> tuple[int | None, int]:
+def _victims_after(text: str, stop: int | None = None) -> tuple[int | None, int]:
     """Count victims listed right after a verb: 'a 3-month-old infant as well as two women'.
 
     The list ends at the first stop word or attribution (", officials said"), and is at most
     ``_LIST_CHARS`` long; both are looked for only that far (not through the whole rest of
     the sentence, once per verb: quadratic in a sentence of many verbs).
     """
-    stop = _first_stop(text[:_STOP_WINDOW])
+    if stop is None:  # (else given: where _first_stop found the first stop word)
+        stop = _first_stop(text[:_STOP_WINDOW])
     end = stop if 0 <= stop < _LIST_CHARS else min(len(text), _LIST_CHARS)
     comma = text.find(",", 0, end)
     while comma != -1:
@@ -412,11 +433,15 @@ def _count(sentence: str, verb: str, passive_words: str) -> Count | None:
             best = Count(n, low[s0:m.end()], s0, m.end())
     # victims after an active verb: "killing three members", "killed a man"
     prev: Count | None = None
-    for m in active.finditer(low):
+    starts: list[int] | None = None  # stop words of the whole sentence, found once when it has many verbs
+    for k, m in enumerate(active.finditer(low)):
         before = low[max(0, m.start() - 40):m.start()]
         if "ha" in before.lower() and _CUMULATIVE_BEFORE.search(before):  # its "have", "has", "had" first
             continue  # "... mass shootings that have killed hundreds": a running total, not this event's
-        n, length = _victims_after(low[m.end():])
+        if k + 1 >= _MANY_VERBS and starts is None:
+            starts = _stop_starts(low)
+        stop = None if starts is None else _stop_after(low, m.end(), starts)
+        n, length = _victims_after(low[m.end():], stop)
         if n is None or _CUMULATIVE_WINDOW.match(low, m.end() + length):
             continue  # "... killed 40 people over the past month": a period's sum
         c = Count(n, low[m.start():m.end() + length], m.start(), m.end() + length)

@@ -226,3 +226,19 @@ def test_victims_after_a_list_without_stop_words():
 
     assert _victims_after("155 killed 156 killed 157 " * 10) == (155, 159)
     assert _victims_after("a man and his son, officials said") == (2, 17)
+
+
+def test_stop_after_is_first_stop_of_the_window():
+    from incidents.casualties import _STOP_WINDOW, _first_stop, _stop_after, _stop_starts
+
+    for w in _stop_windows():
+        text = "killed " + w + " killed 5 killed 6 killed 7 " * 20
+        starts = _stop_starts(text)
+        for at in range(0, len(text), 7):
+            assert _stop_after(text, at, starts) == _first_stop(text[at:at + _STOP_WINDOW])
+
+
+def test_a_sentence_of_many_verbs_counts_as_before():
+    s = "killed 4 killed 5 killed 6 killed 7 people in Rafah, killed 3 " * 5
+    c = fatalities(s)
+    assert c.value == 7 and s[c.start:c.end] == c.text
