@@ -177,7 +177,7 @@ def split_entries(text: str, published: date | None = None) -> list[Entry]:
     in_toc = False
     item_list = False  # inside a list of summary items ("What we covered here", "Here are the latest developments")
     first_content = True
-    furniture: dict[str, re.Match | None] = {}  # per line text: lines repeat (captions, trigger words), formats do not change
+    furniture: dict[str, re.Match | None] = {}  # per line text: lines repeat (captions, trigger words)
     credits: dict[str, re.Match | None] = {}  # (a line is tested as the next line's credit, then as itself)
 
     def furniture_of(t: str) -> re.Match | None:
@@ -361,7 +361,8 @@ def _title_case_dateline(dateline: str) -> str:
 def is_furniture(line: str) -> bool:
     """True for page furniture lines (bylines, credits, 'Link Copied!', contributor lines)."""
     t = line.strip()
-    return bool(_FURNITURE.match(t) or (_STARTS.mask(t) & _MAY_SEPARATOR and _SEPARATORS.match(t)) or (len(t) < 60 and _CREDIT.match(t)))
+    return bool(_FURNITURE.match(t) or (_STARTS.mask(t) & _MAY_SEPARATOR and _SEPARATORS.match(t))
+                or (len(t) < 60 and _CREDIT.match(t)))
 
 
 def _body_span(seg: str) -> tuple[int, int] | None:
