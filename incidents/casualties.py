@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 from .rules import alternation, load
-from .rules.prefilter import guard
+from .rules.prefilter import first_chars, guard
 
 _BOOK = load()
 _DIGIT_WORDS = [w for w, v in _BOOK.vocab("number_units").items() if 1 <= v <= 9]  # "one".."nine": "twenty-one"
@@ -231,6 +231,27 @@ def _stop_after(text: str, at: int, starts: list[int]) -> int:
     return _first_stop(text[at:end])
 
 
+def _leads(rx: re.Pattern) -> frozenset[str] | str:
+    """The characters a match of the anchored ``rx`` can start with; a string of every character (a test that
+    rules nothing out) when they are not a few plain ones (a class escape, ignoring case)."""
+    chars = first_chars(rx.pattern, rx.flags)
+    if chars is None or rx.flags & re.I or any(len(c) != 1 for c in chars):
+        return _ANY_CHAR
+    return frozenset(chars)
+
+
+class _AnyChar(str):
+    def __contains__(self, c: object) -> bool:
+        return True
+
+
+_ANY_CHAR = _AnyChar()
+_PRONOUN_LEADS = _leads(_PRONOUN_ONE)  # "him", "her", ...
+_FAMILY_LEADS = _leads(_FAMILY_OF)  # "a", "the", "one", "his" ... "family of"
+_POSSESSIVE_LEADS = _leads(_POSSESSIVE_NUMBER)  # "his", "her", "their", "its"
+_GROUP_ENDS = tuple(GROUPS)  # "the Fayad twins": _GROUP_ITEM ends with a group noun
+
+
 def _may_split(chunk: str) -> bool:
     """Can ``_ITEM_SPLIT`` cut ``chunk`` (a comma, "and", "as well as", "along with" or "plus" in it)?"""
     return "," in chunk or "and" in chunk or "plus" in chunk or "as well as" in chunk or "along with" in chunk
@@ -268,18 +289,20 @@ def _victims_after(text: str, stop: int | None = None) -> tuple[int | None, int]
         item = raw.strip().lower()
         if not item:
             continue
-        if _PRONOUN_ONE.match(item):
+        lead = item[0]  # (each pattern below is tried only when the item can start, or end, as it needs)
+        if lead in _PRONOUN_LEADS and _PRONOUN_ONE.match(item):
             total += 1
             continue
-        grp = _GROUP_ITEM.match(item)
+        grp = _GROUP_ITEM.match(item) if item.endswith(_GROUP_ENDS) else None
         if grp:
             total += GROUPS[grp.group("g")]  # "the Fayad twins"
             continue
-        fam = _FAMILY_OF.match(item)
+        fam = _FAMILY_OF.match(item) if lead in _FAMILY_LEADS else None
         if fam and parse_number(fam.group("n")):
             total += parse_number(fam.group("n"))  # "a family of six"
             continue
-        item = _POSSESSIVE_NUMBER.sub("", item)
+        if lead in _POSSESSIVE_LEADS:
+            item = _POSSESSIVE_NUMBER.sub("", item)
         m = _NUM_WORD.match(item)
         if m:
             n = parse_number(m.group("num"))
@@ -432,7 +455,7 @@ def _count(sentence: str, verb: str, passive_words: str) -> Count | None:
             s0 = cut + 1 + len(seg) - len(seg.lstrip()) if cut >= 0 else 0
             best = Count(n, low[s0:m.end()], s0, m.end())
     # victims after an active verb: "killing three members", "killed a man"
-    prev: Count | None = None
+    prev: tuple[int, int, int] | None = None  # the last verb's count: value, start, end
     starts: list[int] | None = None  # stop words of the whole sentence, found once when it has many verbs
     for k, m in enumerate(active.finditer(low)):
         before = low[max(0, m.start() - 40):m.start()]
@@ -444,13 +467,13 @@ def _count(sentence: str, verb: str, passive_words: str) -> Count | None:
         n, length = _victims_after(low[m.end():], stop)
         if n is None or _CUMULATIVE_WINDOW.match(low, m.end() + length):
             continue  # "... killed 40 people over the past month": a period's sum
-        c = Count(n, low[m.start():m.end() + length], m.start(), m.end() + length)
-        if prev is not None and _ALSO_BEFORE.search(low[max(0, m.start() - 8):m.start()]) and prev.end <= m.start():
+        value, start, end = n, m.start(), m.end() + length  # (a Count is made only for a new best)
+        if prev is not None and prev[2] <= start and _ALSO_BEFORE.search(low[max(0, start - 8):start]):
             # "the strike that killed the twins also killed three women": one event's dead, added up
-            c = Count(prev.value + c.value, low[prev.start:c.end], prev.start, c.end)
-        prev = c
-        if best is None or c.value > best.value:
-            best = c
+            value, start = prev[0] + value, prev[1]
+        prev = (value, start, end)
+        if best is None or value > best.value:
+            best = Count(value, low[start:end], start, end)
     return best
 
 

@@ -242,3 +242,21 @@ def test_a_sentence_of_many_verbs_counts_as_before():
     s = "killed 4 killed 5 killed 6 killed 7 people in Rafah, killed 3 " * 5
     c = fatalities(s)
     assert c.value == 7 and s[c.start:c.end] == c.text
+
+
+def test_item_pattern_leads_rule_out_only_what_cannot_match():
+    from incidents.casualties import (_FAMILY_LEADS, _FAMILY_OF, _GROUP_ENDS, _GROUP_ITEM, _POSSESSIVE_LEADS,
+                                      _POSSESSIVE_NUMBER, _PRONOUN_LEADS, _PRONOUN_ONE, _leads)
+
+    items = ["him", "her instantly", "a family of six", "the whole family of 5", "his son", "their 3 children",
+             "the fayad twins", "3 twins", "its rider", "one family of four", "5 killed 6", "an entire family of 7"]
+    for item in items:
+        if _PRONOUN_ONE.match(item):
+            assert item[0] in _PRONOUN_LEADS
+        if _FAMILY_OF.match(item):
+            assert item[0] in _FAMILY_LEADS
+        if _POSSESSIVE_NUMBER.match(item):
+            assert item[0] in _POSSESSIVE_LEADS
+        if _GROUP_ITEM.match(item):
+            assert item.endswith(_GROUP_ENDS)
+    assert "5" not in _PRONOUN_LEADS and "x" in _leads(re.compile(r"(?i)him"))  # ignoring case: rules nothing out
