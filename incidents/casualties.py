@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 from .rules import alternation, load
-from .rules.prefilter import guard
+from .rules.prefilter import first_chars, guard
 
 _BOOK = load()
 _DIGIT_WORDS = [w for w, v in _BOOK.vocab("number_units").items() if 1 <= v <= 9]  # "one".."nine": "twenty-one"
@@ -120,50 +120,189 @@ def parse_number(phrase: str) -> int | None:
 
 
 _ATTRIBUTION = re.compile(r",\s+(?:[\w’'\-]+\s+){0,4}(?:said|says|told|reported|according)\b")
+
+
+def _leading_literals(pattern: re.Pattern) -> frozenset[str] | None:
+    """Strings one of which every match of ``pattern`` starts with (an alternation of words and a class of
+    marks: each alternative's leading literal run, each character of a leading class); None: unknown."""
+    try:
+        import re._parser as sre
+        import re._constants as c
+    except ImportError:  # pragma: no cover - older Pythons
+        import sre_constants as c
+        import sre_parse as sre
+    if pattern.flags & re.I:
+        return None
+
+    def of(items) -> set[str] | None:
+        items = [it for it in items if not (it[0] is c.AT or it[0] in (c.ASSERT, c.ASSERT_NOT))]
+        if not items:
+            return None
+        op, av = items[0]
+        if op is c.LITERAL:
+            run = []
+            for op2, av2 in items:
+                if op2 is not c.LITERAL:
+                    break
+                run.append(chr(av2))
+            return {"".join(run)}
+        if op is c.IN:
+            if not all(iop is c.LITERAL for iop, _ in av):
+                return None
+            return {chr(iav) for _, iav in av}
+        if op is c.SUBPATTERN:
+            return of(list(av[-1]))
+        if op is c.BRANCH:
+            out: set[str] = set()
+            for alt in av[1]:
+                got = of(list(alt))
+                if got is None:
+                    return None
+                out |= got
+            return out
+        return None
+
+    found = of(list(sre.parse(pattern.pattern, pattern.flags)))
+    return frozenset(found) if found and all(found) else None
+
+
+def _starts_automaton(literals: frozenset[str] | None):
+    if literals is None:
+        return None
+    import ahocorasick
+
+    auto = ahocorasick.Automaton()
+    for lit in literals:
+        auto.add_word(lit, len(lit))
+    auto.make_automaton()
+    return auto
+
+
+_STOP_STARTS = _starts_automaton(_leading_literals(_STOP))
+
+
+_STOP_NEAR = 48  # characters first searched for a stop word by the regex itself (prose has one soon)
+_STOP_REACH = 20  # longer than any match of _STOP plus the characters its look-ahead and \b read
+
+
+def _first_stop(window: str) -> int:
+    """``_STOP.search(window).start()`` (-1: no match). Searched in the first ``_STOP_NEAR`` characters (a
+    match starting ``_STOP_REACH`` before that end is the same there as in the whole window, and so are the
+    failures before it); past that, tried only where one of its words or marks starts: one C scan instead of
+    the alternation tried at most letters of a list with no stop word ("killed 1 killed 2 killed 3 ...")."""
+    if _STOP_STARTS is not None and next(_STOP_STARTS.iter(window), None) is None:
+        return -1  # none of its words or marks anywhere (the scan stops at the first one)
+    m = _STOP.search(window, 0, _STOP_NEAR)
+    if m is not None and m.start() < _STOP_NEAR - _STOP_REACH:
+        return m.start()
+    if len(window) <= _STOP_NEAR:
+        return -1 if m is None else m.start()  # searched whole
+    if _STOP_STARTS is None:
+        m = _STOP.search(window)
+        return -1 if m is None else m.start()
+    starts = sorted({end - n + 1 for end, n in _STOP_STARTS.iter(window)})
+    for p in starts:
+        if p >= _STOP_NEAR - _STOP_REACH and _STOP.match(window, p):  # those before failed above
+            return p
+    return -1
+
+
 _LIST_CHARS = 160  # a list of victims is read this far after its verb
 _STOP_WINDOW = _LIST_CHARS + 40  # a stop word starting inside the list ends (lookahead included) inside this
 
 
-def _victims_after(text: str) -> tuple[int | None, int]:
+_MANY_VERBS = 3  # from this verb of a sentence on, its stop words are found by one scan of the whole sentence
+
+
+def _stop_starts(text: str) -> list[int]:
+    """Where a word or mark of ``_STOP`` starts anywhere in ``text``, in order (one scan for all its verbs)."""
+    if _STOP_STARTS is None:
+        return list(range(len(text)))  # every position may start a match
+    return sorted({end - n + 1 for end, n in _STOP_STARTS.iter(text)})
+
+
+def _stop_after(text: str, at: int, starts: list[int]) -> int:
+    """``_first_stop(text[at:at + _STOP_WINDOW])``, done at once when none of the stop words or marks of the
+    whole ``text`` (``starts``) starts inside that window (a word in the window is one in ``text``)."""
+    end = at + _STOP_WINDOW
+    k = bisect.bisect_left(starts, at)
+    if k == len(starts) or starts[k] >= end:
+        return -1
+    return _first_stop(text[at:end])
+
+
+def _leads(rx: re.Pattern) -> frozenset[str] | str:
+    """The characters a match of the anchored ``rx`` can start with; a string of every character (a test that
+    rules nothing out) when they are not a few plain ones (a class escape, ignoring case)."""
+    chars = first_chars(rx.pattern, rx.flags)
+    if chars is None or rx.flags & re.I or any(len(c) != 1 for c in chars):
+        return _ANY_CHAR
+    return frozenset(chars)
+
+
+class _AnyChar(str):
+    def __contains__(self, c: object) -> bool:
+        return True
+
+
+_ANY_CHAR = _AnyChar()
+_PRONOUN_LEADS = _leads(_PRONOUN_ONE)  # "him", "her", ...
+_FAMILY_LEADS = _leads(_FAMILY_OF)  # "a", "the", "one", "his" ... "family of"
+_POSSESSIVE_LEADS = _leads(_POSSESSIVE_NUMBER)  # "his", "her", "their", "its"
+_GROUP_ENDS = tuple(GROUPS)  # "the Fayad twins": _GROUP_ITEM ends with a group noun
+
+
+def _may_split(chunk: str) -> bool:
+    """Can ``_ITEM_SPLIT`` cut ``chunk`` (a comma, "and", "as well as", "along with" or "plus" in it)?"""
+    return "," in chunk or "and" in chunk or "plus" in chunk or "as well as" in chunk or "along with" in chunk
+
+
+def _victims_after(text: str, stop: int | None = None) -> tuple[int | None, int]:
     """Count victims listed right after a verb: 'a 3-month-old infant as well as two women'.
 
     The list ends at the first stop word or attribution (", officials said"), and is at most
     ``_LIST_CHARS`` long; both are looked for only that far (not through the whole rest of
     the sentence, once per verb: quadratic in a sentence of many verbs).
     """
-    stop = _STOP.search(text[:_STOP_WINDOW])
-    end = stop.start() if stop is not None and stop.start() < _LIST_CHARS else min(len(text), _LIST_CHARS)
+    if stop is None:  # (else given: where _first_stop found the first stop word)
+        stop = _first_stop(text[:_STOP_WINDOW])
+    end = stop if 0 <= stop < _LIST_CHARS else min(len(text), _LIST_CHARS)
     comma = text.find(",", 0, end)
     while comma != -1:
         if _ATTRIBUTION.match(text, comma):
             end = comma
             break
         comma = text.find(",", comma + 1, end)
-    part = _PARTITIVE.search(text, 0, end + 30)  # the list stops at "of them": look just past it
-    if part is not None and part.start() < end:
+    # the cheap tests first: each pattern below needs a character or word the list may not hold
+    part = _PARTITIVE.search(text, 0, end + 30) if text.find(",", 0, end + 30) != -1 else None
+    if part is not None and part.start() < end:  # the list stops at "of them": looked for just past it
         end = part.start()  # "five people, three of them children": three are among the five
-    told = len(text[:end].rstrip(" ,"))  # the phrase's length in the text
-    chunk = _APPOSITION.sub(r"\1", text[:end]).rstrip(" ,")
-    if not chunk.strip():
+    head = text[:end]
+    told = len(head.rstrip(" ,"))  # the phrase's length in the text
+    chunk = (_APPOSITION.sub(r"\1", head) if ", " in head else head).rstrip(" ,")
+    chunk = chunk.strip()
+    if not chunk:
         return None, 0
-    items = _ITEM_SPLIT.split(chunk.strip())
+    items = _ITEM_SPLIT.split(chunk) if _may_split(chunk) else [chunk]
     total = 0
     for raw in items:
         item = raw.strip().lower()
         if not item:
             continue
-        if _PRONOUN_ONE.match(item):
+        lead = item[0]  # (each pattern below is tried only when the item can start, or end, as it needs)
+        if lead in _PRONOUN_LEADS and _PRONOUN_ONE.match(item):
             total += 1
             continue
-        grp = _GROUP_ITEM.match(item)
+        grp = _GROUP_ITEM.match(item) if item.endswith(_GROUP_ENDS) else None
         if grp:
             total += GROUPS[grp.group("g")]  # "the Fayad twins"
             continue
-        fam = _FAMILY_OF.match(item)
+        fam = _FAMILY_OF.match(item) if lead in _FAMILY_LEADS else None
         if fam and parse_number(fam.group("n")):
             total += parse_number(fam.group("n"))  # "a family of six"
             continue
-        item = _POSSESSIVE_NUMBER.sub("", item)
+        if lead in _POSSESSIVE_LEADS:
+            item = _POSSESSIVE_NUMBER.sub("", item)
         m = _NUM_WORD.match(item)
         if m:
             n = parse_number(m.group("num"))
@@ -275,24 +414,26 @@ def _count(sentence: str, verb: str, passive_words: str) -> Count | None:
         aux_used = m.group(0)[m.end("np") - m.start():m.start("verb") - m.start()].strip()
         if num.lower() in ("a", "an", "one", "no") and not aux_used and m.group("verb").lower() not in ("dead", "died"):
             continue
-        if _ATTACK_WORD.search(between):
+        if between and _ATTACK_WORD.search(between):
             continue  # "an airstrike killed": the number counts attacks
+        # (every test below only rules the match out: the cheap anchored ones first)
+        after = m.end("verb")  # what follows the verb, matched in place (no copy of the rest of the sentence)
+        if not aux_used and m.group("verb").lower() in ("killed", "slew", "shot dead", "wounded", "injured") \
+                and _OBJECT_AFTER.match(low, after):
+            continue  # "a number of missiles ... killed a man": the number is the subject
+        if _COMBINED.match(low, after):
+            continue  # "more than 150 killed and injured": no death count
+        if _CUMULATIVE_WINDOW.match(low, after):
+            continue  # "10 people have been killed over the past week": a period's sum, not this event's
         n = parse_number(num)
-        if n is None:
-            continue
+        if n is None or (best is not None and n <= best.value):
+            continue  # (no count, or one that cannot be the largest)
         if _AGE.match(low, m.end("num")):
             continue
         if _ends_with_month(low, m.start()):
             continue  # "January 28 that killed": a date, not a count
         if _CLOCK_AFTER.match(low, m.end("num")) or _ends_with_clock(low, m.start("num")):
             continue  # "11:30 GMT - Two fighters killed": a clock time, not a count
-        after = low[m.end("verb"):]
-        if not aux_used and _OBJECT_AFTER.match(after) and m.group("verb").lower() in ("killed", "slew", "shot dead", "wounded", "injured"):
-            continue  # "a number of missiles ... killed a man": the number is the subject
-        if _COMBINED.match(after):
-            continue  # "more than 150 killed and injured": no death count
-        if _CUMULATIVE_WINDOW.match(after):
-            continue  # "10 people have been killed over the past week": a period's sum, not this event's
         c = Count(n, m.group(0), m.start(), m.end())
         if best is None or c.value > best.value:
             best = c
@@ -314,20 +455,25 @@ def _count(sentence: str, verb: str, passive_words: str) -> Count | None:
             s0 = cut + 1 + len(seg) - len(seg.lstrip()) if cut >= 0 else 0
             best = Count(n, low[s0:m.end()], s0, m.end())
     # victims after an active verb: "killing three members", "killed a man"
-    prev: Count | None = None
-    for m in active.finditer(low):
-        if _CUMULATIVE_BEFORE.search(low[max(0, m.start() - 40):m.start()]):
+    prev: tuple[int, int, int] | None = None  # the last verb's count: value, start, end
+    starts: list[int] | None = None  # stop words of the whole sentence, found once when it has many verbs
+    for k, m in enumerate(active.finditer(low)):
+        before = low[max(0, m.start() - 40):m.start()]
+        if "ha" in before.lower() and _CUMULATIVE_BEFORE.search(before):  # its "have", "has", "had" first
             continue  # "... mass shootings that have killed hundreds": a running total, not this event's
-        n, length = _victims_after(low[m.end():])
+        if k + 1 >= _MANY_VERBS and starts is None:
+            starts = _stop_starts(low)
+        stop = None if starts is None else _stop_after(low, m.end(), starts)
+        n, length = _victims_after(low[m.end():], stop)
         if n is None or _CUMULATIVE_WINDOW.match(low, m.end() + length):
             continue  # "... killed 40 people over the past month": a period's sum
-        c = Count(n, low[m.start():m.end() + length], m.start(), m.end() + length)
-        if prev is not None and _ALSO_BEFORE.search(low[max(0, m.start() - 8):m.start()]) and prev.end <= m.start():
+        value, start, end = n, m.start(), m.end() + length  # (a Count is made only for a new best)
+        if prev is not None and prev[2] <= start and _ALSO_BEFORE.search(low[max(0, start - 8):start]):
             # "the strike that killed the twins also killed three women": one event's dead, added up
-            c = Count(prev.value + c.value, low[prev.start:c.end], prev.start, c.end)
-        prev = c
-        if best is None or c.value > best.value:
-            best = c
+            value, start = prev[0] + value, prev[1]
+        prev = (value, start, end)
+        if best is None or value > best.value:
+            best = Count(value, low[start:end], start, end)
     return best
 
 

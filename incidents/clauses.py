@@ -36,7 +36,7 @@ def split_after(sent: Sentence) -> tuple[list[Sentence], Sentence | None, str]:
     """"The strike on Rafah comes after a Hamas ambush in Shejaiya killed 10 soldiers": the sentence cut
     before and after "comes after"; the second part (an event of its own) and the gap words ("hours",
     "days") that say how long before the first it happened. No cut: ``([sent], None, "")``."""
-    m = AFTER_CLAUSE.search(sent.text)
+    m = AFTER_CLAUSE.search(sent.text) if not sent.text.isalnum() else None  # (one word: no clause)
     if m is None:
         return [sent], None, ""
     head = Sentence(sent.start, sent.start + m.start(), sent.text[:m.start()])
@@ -46,6 +46,8 @@ def split_after(sent: Sentence) -> tuple[list[Sentence], Sentence | None, str]:
 
 def split_clauses(sent: Sentence) -> list[Sentence]:
     """Split "... late Wednesday, and another strike hit Bint Jbeil on Thursday" into its two events."""
+    if sent.text.isalnum():
+        return [sent]  # one word: no comma, semicolon or space to split at
     out, pos = [], 0
     for m in CLAUSE_SPLIT.finditer(sent.text):
         out.append(Sentence(sent.start + pos, sent.start + m.start(), sent.text[pos:m.start()]))

@@ -38,6 +38,13 @@ class Sentence:
 
 def split_sentences(text: str, offset: int = 0) -> list[Sentence]:
     """Sentences of ``text`` with offsets (``+ offset``), whitespace trimmed."""
+    if len(text) <= MAX_SENTENCE and not _may_end(text):
+        # no end mark and no line break: one sentence (a live page's short lines, a list of words)
+        stripped = text.strip()
+        if not stripped:
+            return []
+        lead = len(text) - len(text.lstrip())
+        return [Sentence(lead + offset, lead + len(stripped) + offset, stripped)]
     out: list[Sentence] = []
     pos = 0
     for m in _BOUNDARY.finditer(text):
@@ -57,6 +64,11 @@ def split_sentences(text: str, offset: int = 0) -> list[Sentence]:
         pos = m.end()
     _add(out, text, pos, len(text), offset)
     return out
+
+
+def _may_end(text: str) -> bool:
+    """Can ``_BOUNDARY`` match in ``text`` (an end mark or a line break in it)?"""
+    return "." in text or "\n" in text or "!" in text or "?" in text or "…" in text
 
 
 def _token_before(text: str, pos: int, dot: int) -> str | None:

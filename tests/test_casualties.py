@@ -1,3 +1,6 @@
+import random
+import re
+
 import pytest
 
 from incidents.casualties import fatalities, injuries, parse_number
@@ -175,3 +178,85 @@ def test_a_count_summed_over_a_period_is_not_an_events_toll(sentence):
 def test_a_count_with_its_own_day_is_kept_beside_a_period():
     c = fatalities("A strike killed 5 people in Rafah on Tuesday, the deadliest day in the past week.")
     assert c.value == 5
+
+
+# ---- the cheap tests before the list patterns (speed, issue 12): the same answers as the plain regexes
+def test_the_stop_words_literals_are_every_start_of_a_stop_match():
+    from incidents.casualties import _STOP, _STOP_REACH, _leading_literals
+
+    lits = _leading_literals(_STOP)
+    assert lits is not None and {"in", "at", "of them", "the ministry", ";", "—"} <= lits
+    # a match and what its look-ahead and trailing \b read stay within _STOP_REACH characters
+    assert max(map(len, lits)) + len(" least") + 1 < _STOP_REACH
+    assert _leading_literals(re.compile(r"(?i)\bin\b")) is None  # ignoring case: unknown
+    assert _leading_literals(re.compile(r"\w+|in")) is None  # a class escape: unknown
+
+
+def _stop_windows():
+    rnd = random.Random(5)
+    words = ["killed", "3", "people", "in", "at least", "at", "most", "of", "them", "and", "wounded", ",", ".",
+             "the", "ministry", "Rafah", "inside", "wounding", "—", "“", "near", "after", "as", "they", "x" * 30]
+    for _ in range(3000):
+        yield " ".join(rnd.choice(words) for _ in range(rnd.randrange(0, 60)))[:rnd.choice([10, 60, 200, 400])]
+    yield "killed 1 " * 30
+    yield "x" * 27 + " at least"  # a look-ahead across the near search's end
+    yield "x" * 26 + " in"
+
+
+def test_first_stop_is_the_stop_regexs_search():
+    from incidents.casualties import _STOP, _first_stop
+
+    for w in _stop_windows():
+        m = _STOP.search(w)
+        assert _first_stop(w) == (-1 if m is None else m.start()), w
+
+
+def test_may_split_is_true_whenever_the_item_split_cuts():
+    from incidents.casualties import _ITEM_SPLIT, _may_split
+
+    for w in _stop_windows():
+        if len(_ITEM_SPLIT.split(w)) > 1:
+            assert _may_split(w), w
+    assert not _may_split("5 killed 6 killed 7")
+    assert _may_split("a man plus two women") and _may_split("his wife, and son")
+
+
+def test_victims_after_a_list_without_stop_words():
+    from incidents.casualties import _victims_after
+
+    assert _victims_after("155 killed 156 killed 157 " * 10) == (155, 159)
+    assert _victims_after("a man and his son, officials said") == (2, 17)
+
+
+def test_stop_after_is_first_stop_of_the_window():
+    from incidents.casualties import _STOP_WINDOW, _first_stop, _stop_after, _stop_starts
+
+    for w in _stop_windows():
+        text = "killed " + w + " killed 5 killed 6 killed 7 " * 20
+        starts = _stop_starts(text)
+        for at in range(0, len(text), 7):
+            assert _stop_after(text, at, starts) == _first_stop(text[at:at + _STOP_WINDOW])
+
+
+def test_a_sentence_of_many_verbs_counts_as_before():
+    s = "killed 4 killed 5 killed 6 killed 7 people in Rafah, killed 3 " * 5
+    c = fatalities(s)
+    assert c.value == 7 and s[c.start:c.end] == c.text
+
+
+def test_item_pattern_leads_rule_out_only_what_cannot_match():
+    from incidents.casualties import (_FAMILY_LEADS, _FAMILY_OF, _GROUP_ENDS, _GROUP_ITEM, _POSSESSIVE_LEADS,
+                                      _POSSESSIVE_NUMBER, _PRONOUN_LEADS, _PRONOUN_ONE, _leads)
+
+    items = ["him", "her instantly", "a family of six", "the whole family of 5", "his son", "their 3 children",
+             "the fayad twins", "3 twins", "its rider", "one family of four", "5 killed 6", "an entire family of 7"]
+    for item in items:
+        if _PRONOUN_ONE.match(item):
+            assert item[0] in _PRONOUN_LEADS
+        if _FAMILY_OF.match(item):
+            assert item[0] in _FAMILY_LEADS
+        if _POSSESSIVE_NUMBER.match(item):
+            assert item[0] in _POSSESSIVE_LEADS
+        if _GROUP_ITEM.match(item):
+            assert item.endswith(_GROUP_ENDS)
+    assert "5" not in _PRONOUN_LEADS and "x" in _leads(re.compile(r"(?i)him"))  # ignoring case: rules nothing out

@@ -100,3 +100,16 @@ def test_hours_are_a_short_gap_and_days_are_not():
 
     assert all(short_gap(g) for g in ("", "hours", "just hours", "a few hours", "shortly"))
     assert not any(short_gap(g) for g in ("days", "two days", "a week", "just days"))
+
+
+def test_one_word_cannot_be_split_into_clauses():
+    # the fast path for one-word sentences relies on every clause pattern starting at a space, comma or semicolon
+    from incidents.clauses import AFTER_CLAUSE, CLAUSE_SPLIT, split_after, split_clauses
+    from incidents.rules.prefilter import first_chars
+    from incidents.sentences import Sentence
+
+    for rx in (AFTER_CLAUSE, CLAUSE_SPLIT):
+        chars = first_chars(rx.pattern, rx.flags)
+        assert chars is not None and chars <= {",", ";", "\\s"}
+    s = Sentence(3, 9, "killed")
+    assert split_clauses(s) == [s] and split_after(s) == ([s], None, "")

@@ -253,3 +253,34 @@ def test_a_syndicators_tag_before_a_dateline_is_neither_text_nor_the_place():
     text = "(MENAFN- Some News Network) Three people were killed in a strike on Tyre.\n"
     e = split_entries(text)[-1]
     assert [text[s:e2] for s, e2 in body_segments(text, e)] == ["Three people were killed in a strike on Tyre."]
+
+
+# ---- the first-character gate of the line formats (speed, issue 12): never rules out a line a format matches
+def test_first_character_gate_never_hides_a_match():
+    import random
+
+    from incidents import entries as E
+
+    lines = ["RAFAH, Gaza Strip — A strike.", "12:30", "10:32 a.m. ET", "Link Copied!", "Key events", "2h ago",
+             "Updated 3:05 PM EST, Wed February 7, 2024", "Published February 7, 2024", "Feb. 7, 2024", "share",
+             "• A bullet", "- a dash item", "1. First", "Summary: Strikes hit", "Here's the latest:", "live",
+             " date 2024-11-18 At least four", "date 2024-11-18 Four", "(MENAFN- Nam News Network) DAMASCUS -",
+             "GAZA, March 4 (Reuters) - Gunfire.", "Jenin, (APP - UrduPoint - 22nd May, 2024) Raids", "killed",
+             "14:05 - Headline", "11.20 GMT", "key points", "what we know:", "ıdlib", "Ünited", "\u212aey events"]
+    rnd = random.Random(3)
+    lines += ["".join(rnd.choice("aK dD1:.(-•Şſ") for _ in range(rnd.randrange(1, 12))) for _ in range(2000)]
+    for t in lines:
+        mask = E._STARTS.mask(t)
+        for k, rx in enumerate(E._GATED):
+            if rx.match(t):
+                assert mask & (1 << k), (rx.pattern[:40], t)
+    assert not E._STARTS.mask("killed") & E._MAY_DATELINE  # a lower-case line is no dateline
+    assert E._STARTS.mask("") == E._STARTS.all
+
+
+def test_body_segments_of_repeated_lines_are_each_placed():
+    text = "Title\nkilled\nstrike\nkilled\n  killed \nLink Copied!\nkilled\n"
+    entry = split_entries(text)[0]
+    segs = body_segments(text, entry)
+    assert [text[s:e] for s, e in segs] == ["killed", "strike", "killed", "killed"]
+    assert segs[3][0] == text.index("  killed ") + 2 and len({s for s, _ in segs}) == 4

@@ -49,3 +49,15 @@ def test_many_abbreviations_in_a_row_stay_linear():
     assert len(sents) == 1 or all(len(s.text) <= 800 for s in sents)
     assert [s.text for s in split_sentences("The U.S. Army said. Then e.g. Mr. Roe left. No. 3 won.")] == [
         "The U.S. Army said.", "Then e.g. Mr. Roe left.", "No. 3 won."]
+
+
+def test_a_text_without_end_marks_is_one_sentence_on_the_fast_path():
+    from incidents.sentences import _BOUNDARY, _may_end
+
+    for t in ["killed", "  an airstrike killed people in Rafah  ", "", "   ", "x" * 800, "a\tb"]:
+        assert not _may_end(t) and not _BOUNDARY.search(t)
+        got = [(s.start, s.end, s.text) for s in split_sentences(t, 7)]
+        core = t.strip()
+        assert got == ([(7 + t.index(core), 7 + t.index(core) + len(core), core)] if core else [])
+    assert len(split_sentences("word " * 300)) == 2  # longer than MAX_SENTENCE: still cut at a space
+    assert _may_end("a.b") and _may_end("a\nb") and _may_end("why?") and _may_end("so…")
