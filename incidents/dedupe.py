@@ -38,11 +38,11 @@ class _Kept:
     n: int  # sentences that told it
     stated: bool  # its date was stated in the text (not only the page's)
     in_parts: bool = False  # a total its own entry tells part by part: dropped, with the retellings merged into it
-    entries: frozenset[int] = frozenset()  # the entries of the accounts merged into it (never two of one entry)
+    entries: set[int] | None = None  # the entries of the accounts merged into it (never two of one entry)
 
     def __post_init__(self):
-        if not self.entries:
-            self.entries = frozenset((id(self.entry),))
+        if self.entries is None:
+            self.entries = {id(self.entry)}
 
 
 def dedupe(items: list[tuple], gazetteer: Gazetteer, settings: Settings = SETTINGS) -> list[Incident]:
@@ -238,7 +238,7 @@ def _same_toll_same_place(a: Incident, b: Incident, gazetteer: Gazetteer) -> boo
 
 def _same_event(old: _Kept, cur: _Kept, gazetteer: Gazetteer, settings: Settings) -> bool:
     a, b = old.inc, cur.inc
-    if old.entries & cur.entries:
+    if not old.entries.isdisjoint(cur.entries):
         return False  # split on purpose within one entry ("another strike ..."), also once merged with others
     if a.date != b.date and not _near_unstated(old, cur):
         return False
@@ -303,4 +303,7 @@ def _merge(a: _Kept, b: _Kept, gazetteer: Gazetteer) -> _Kept:
     why = dict(inc.why)  # the other account, and what it filled in
     why["merged"] = why.get("merged", []) + [{"start": o.start, "end": o.end, "filled": sorted(changes)}]
     inc = replace(inc, **changes, why=why)
-    return _Kept(inc, best.entry, best.n, best.stated or other.stated, a.in_parts or b.in_parts, a.entries | b.entries)
+    # the larger set takes the smaller in place: an event told in thousands of posts costs linear time, not quadratic
+    big, small = (a.entries, b.entries) if len(a.entries) >= len(b.entries) else (b.entries, a.entries)
+    big |= small
+    return _Kept(inc, best.entry, best.n, best.stated or other.stated, a.in_parts or b.in_parts, big)
