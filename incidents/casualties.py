@@ -387,7 +387,7 @@ def _patterns(verb: str, passive_words: str) -> tuple[re.Pattern, re.Pattern, re
     before = guard(
         r"(?i)\b" + _NUM + r"(?P<np>(?:\s+(?!(?:were|was|have|has|had|are|is|and|or|without|where|who|which|that|"
         r"saying|after|when|while|because|but|if|said|says)\b)[\w’'\-]+){0,7}?"
-        r"(?:,\s+including\s+[^,.;]{1,60},)?)\s+"
+        r"(?:,\s+including\s+[^,.;]{1,60},)?)[”\"’]?\s+"  # a quote may close on the count: '"At least 50 people" were killed'
         r"(?:(?:were|was|have been|has been|had been|are|is|got|being|been)\s+(?:\w+ly\s+)?" + _HEARSAY + r")?(?P<verb>" + passive_words + r")\b"
     )
     passive = guard(r"(?i)\b(?:were|was|have been|has been|had been)\s+(?:\w+ly\s+)?(?:" + passive_words + r")\b")
@@ -411,7 +411,7 @@ def _count(sentence: str, verb: str, passive_words: str) -> Count | None:
     for m in _overlapping(pattern, low):
         num = m.group("num")
         between = m.group("np") or ""
-        aux_used = m.group(0)[m.end("np") - m.start():m.start("verb") - m.start()].strip()
+        aux_used = m.group(0)[m.end("np") - m.start():m.start("verb") - m.start()].strip(" \t\n”\"’")
         if num.lower() in ("a", "an", "one", "no") and not aux_used and m.group("verb").lower() not in ("dead", "died"):
             continue
         if between and _ATTACK_WORD.search(between):

@@ -260,3 +260,8 @@ def test_item_pattern_leads_rule_out_only_what_cannot_match():
         if _GROUP_ITEM.match(item):
             assert item.endswith(_GROUP_ENDS)
     assert "5" not in _PRONOUN_LEADS and "x" in _leads(re.compile(r"(?i)him"))  # ignoring case: rules nothing out
+
+
+def test_a_count_inside_a_quote_that_closes_before_the_verb():
+    assert fatalities("“At least 50 people” were killed in a strike on the school, the official said.").value == 50
+    assert fatalities('"Three fighters" died in the clash.').value == 3
