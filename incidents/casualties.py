@@ -257,6 +257,10 @@ def _may_split(chunk: str) -> bool:
     return "," in chunk or "and" in chunk or "plus" in chunk or "as well as" in chunk or "along with" in chunk
 
 
+_LEAD_PARTITIVE = re.compile(r"^\s*(?P<num>one|two|three|four|five|six|seven|eight|nine|ten|\d{1,3})\s+of\s+(?:the|his|her|"
+                             r"their|its)\s+(?:[\w’'-]+\s+){0,2}?(?:" + _PERSON_NOUNS + r")s?\b", re.I)
+
+
 def _victims_after(text: str, stop: int | None = None) -> tuple[int | None, int]:
     """Count victims listed right after a verb: 'a 3-month-old infant as well as two women'.
 
@@ -264,6 +268,10 @@ def _victims_after(text: str, stop: int | None = None) -> tuple[int | None, int]
     ``_LIST_CHARS`` long; both are looked for only that far (not through the whole rest of
     the sentence, once per verb: quadratic in a sentence of many verbs).
     """
+    lead = _LEAD_PARTITIVE.match(text)
+    if lead is not None:  # "killed one of the soldiers": the part told ("one of" is a stop word elsewhere)
+        n = parse_number(lead.group("num"))
+        return (n, lead.end()) if n else (None, 0)
     if stop is None:  # (else given: where _first_stop found the first stop word)
         stop = _first_stop(text[:_STOP_WINDOW])
     end = stop if 0 <= stop < _LIST_CHARS else min(len(text), _LIST_CHARS)
@@ -388,7 +396,7 @@ def _patterns(verb: str, passive_words: str) -> tuple[re.Pattern, re.Pattern, re
         r"(?i)\b" + _NUM + r"(?P<np>(?:\s+(?!(?:were|was|have|has|had|are|is|and|or|without|where|who|which|that|"
         r"saying|after|when|while|because|but|if|said|says)\b)[\w’'\-]+){0,7}?"
         r"(?:,\s+including\s+[^,.;]{1,60},)?)[”\"’]?\s+"  # a quote may close on the count: '"At least 50 people" were killed'
-        r"(?:(?:were|was|have been|has been|had been|are|is|got|being|been)\s+(?:\w+ly\s+)?" + _HEARSAY + r")?(?P<verb>" + passive_words + r")\b"
+        r"(?:(?:were|was|have been|has been|had been|are|is|got|being|been)\s+(?:(?:\w+ly|also)\s+)?" + _HEARSAY + r")?(?P<verb>" + passive_words + r")\b"
     )
     passive = guard(r"(?i)\b(?:were|was|have been|has been|had been)\s+(?:\w+ly\s+)?(?:" + passive_words + r")\b")
     active = guard(r"(?i)\b" + verb + r"\s+")

@@ -265,3 +265,9 @@ def test_item_pattern_leads_rule_out_only_what_cannot_match():
 def test_a_count_inside_a_quote_that_closes_before_the_verb():
     assert fatalities("“At least 50 people” were killed in a strike on the school, the official said.").value == 50
     assert fatalities('"Three fighters" died in the clash.').value == 3
+
+
+def test_one_of_the_victims_and_a_sixth_one_count():
+    assert fatalities("An Israeli strike on Sunday killed one of the soldiers in Khiam.").value == 1
+    assert fatalities("The strike killed two of their children.").value == 2
+    assert fatalities("A sixth Palestinian was also killed in the area of Far'a.").value == 1
