@@ -147,3 +147,10 @@ def test_a_single_strike_that_covers_little_of_a_total_of_several_is_a_strike_be
     incs = run("More than 80 people were killed in double Israeli strikes on Jabalia camp on Tuesday. A separate "
                "strike on a house in the camp killed 12.", gazetteer)
     assert sorted(i.fatalities for i in incs) == [12, 80]
+
+
+def test_a_statement_about_the_strike_told_on_adds_no_place_of_the_targets_past(gazetteer):
+    incs = run("An Israeli airstrike on a building in Dahiyeh killed four people on Tuesday. The Israeli military said "
+               "in a statement that the latest strike targeted a Hezbollah member who had been helping Hamas in the "
+               "Gaza Strip.", gazetteer)
+    assert [(i.place_id, i.fatalities) for i in incs] == [("dahiyeh", 4)]
