@@ -43,12 +43,15 @@ class Cluster:
 
     _best: EventHit | None = None  # the hit so far, kept as items are added (recomputing it was quadratic)
     has_count: bool = False  # an item tells deaths
+    _most: Candidate | None = None  # the first item telling the largest death count (kept as items are added)
     part_of: "Cluster | None" = None  # the total this one is an enumerated part of ("The second strike killed three")
     told_in_parts: bool = False  # a total whose parts are told one by one: no event besides them
 
     def add(self, cand: Candidate) -> None:
         self.items.append(cand)
         self.has_count = self.has_count or cand.fatalities is not None
+        if cand.fatalities is not None and (self._most is None or cand.fatalities > self._most.fatalities):
+            self._most = cand
         h = cand.hit
         first = self.items[0].hit
         if len(self.items) == 1:
@@ -72,14 +75,19 @@ class Cluster:
     @property
     def deaths(self) -> int | None:
         """The largest death count its sentences tell, if any."""
-        return max((c.fatalities for c in self.items if c.fatalities is not None), default=None)
+        return None if self._most is None else self._most.fatalities
+
+    @property
+    def deaths_text(self) -> str:
+        """The words of that count ("more than 80 people were killed")."""
+        return "" if self._most is None else self._most.fatalities_text
 
     @property
     def plural_total(self) -> bool:
         """Is its largest count told of several strikes at once ("killed in double strikes on the camp")?"""
-        n = self.deaths
-        return n is not None and any(c.fatalities == n and _PLURAL_TOTAL.search(c.sentence.text[:c.hit.end])
-                                     for c in self.items if c.hit is not None and not c.toll)
+        c = self._most
+        return c is not None and c.hit is not None and not c.toll and \
+            _PLURAL_TOTAL.search(c.sentence.text[:c.hit.end]) is not None
 
 
 def _rank(h: EventHit) -> tuple:
@@ -260,8 +268,7 @@ _OVER = ("more than", "over", "at least", "upwards of")
 def _at_most(whole: Cluster) -> int:
     """The most its parts can add up to: the total, or a little more for "more than 80" (50 and 32)."""
     n = whole.deaths or 0
-    told = next((c.fatalities_text.lower() for c in whole.items if c.fatalities == n), "")
-    return n + n // 5 if told.startswith(_OVER) else n
+    return n + n // 5 if whole.deaths_text.lower().startswith(_OVER) else n
 
 
 def _mark_enumerated_totals(clusters: list[Cluster], ctx: EntryContext) -> list[Cluster]:
