@@ -26,7 +26,7 @@ from datetime import date
 from .dates import find_dates, in_range, infer_published, plausible_published
 from .model import Entry
 from .rules import load
-from .rules.prefilter import first_chars
+from .rules.prefilter import char_class, first_chars
 
 # The line formats of the outlets are data: rules/<lang>/outlets.toml ([[line]] rules, one regex per kind)
 _BOOK = load()
@@ -50,17 +50,9 @@ _LABELLED = re.compile(r"^[A-Z][^:.!?]{3,90}:\s+[A-Z“\"]")
 
 
 def _char_class(chars: frozenset[str], flags: int) -> re.Pattern:
-    """A regex of one character of ``chars`` (as :func:`rules.prefilter.first_chars` gives them: class escapes
-    kept, "(?i)x" for a character matched ignoring case)."""
-    def cls(cs) -> str:
-        return "".join(sorted(c if len(c) == 2 else "\\" + c if c in "-]\\^[" else re.escape(c) for c in cs))
-
-    plain = {c for c in chars if not c.startswith("(?i)")}
-    folded = {c[len("(?i)"):] for c in chars if c.startswith("(?i)")}
-    if flags & re.I:
-        plain, folded = plain | folded, set()
-    alts = ([f"[{cls(plain)}]"] if plain else []) + ([f"(?i:[{cls(folded)}])"] if folded else [])
-    return re.compile("|".join(alts) if not flags & re.I else f"(?i:{'|'.join(alts)})")
+    """A regex of one character of ``chars`` (as :func:`rules.prefilter.first_chars` gives them)."""
+    alts = char_class(chars, flags)
+    return re.compile(alts if not flags & re.I else f"(?i:{alts})")
 
 
 class _Starts:

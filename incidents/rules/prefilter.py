@@ -264,15 +264,21 @@ def guarded(pattern: str, flags: int = 0) -> re.Pattern:
     chars = first_chars(pattern, flags)
     if chars is None:
         return re.compile(pattern, flags)
+    return re.compile(f"(?={char_class(chars, flags)})(?:{pattern})", flags)
+
+
+def char_class(chars: frozenset[str], flags: int = 0) -> str:
+    """A regex of one character of ``chars`` as :func:`first_chars` gives them (class escapes kept, "(?i)x"
+    for a character matched ignoring case); under ``re.I`` every one of them ignores case."""
     def cls(cs) -> str:
         return "".join(sorted(c if len(c) == 2 else "\\" + c if c in "-]\\^[" else re.escape(c) for c in cs))
 
     plain = {c for c in chars if not c.startswith(_FOLDED)}
     folded = {c[len(_FOLDED):] for c in chars if c.startswith(_FOLDED)}
-    if flags & re.I:  # the whole pattern ignores case, and so does its guard
+    if flags & re.I:  # the whole pattern ignores case, and so does its class
         plain, folded = plain | folded, set()
     alts = ([f"[{cls(plain)}]"] if plain else []) + ([f"(?i:[{cls(folded)}])"] if folded else [])
-    return re.compile(f"(?={'|'.join(alts)})(?:{pattern})", flags)
+    return "|".join(alts)
 
 
 _LEADING_FLAGS = re.compile(r"\(\?([imsx]+)\)")
