@@ -200,8 +200,7 @@ def _first_stop(window: str) -> int:
     if _STOP_STARTS is None:
         m = _STOP.search(window)
         return -1 if m is None else m.start()
-    starts = sorted({end - n + 1 for end, n in _STOP_STARTS.iter(window)})
-    for p in starts:
+    for p in _stop_starts(window):
         if p >= _STOP_NEAR - _STOP_REACH and _STOP.match(window, p):  # those before failed above
             return p
     return -1
@@ -442,9 +441,7 @@ def _count(sentence: str, verb: str, passive_words: str) -> Count | None:
             continue  # "January 28 that killed": a date, not a count
         if _CLOCK_AFTER.match(low, m.end("num")) or _ends_with_clock(low, m.start("num")):
             continue  # "11:30 GMT - Two fighters killed": a clock time, not a count
-        c = Count(n, m.group(0), m.start(), m.end())
-        if best is None or c.value > best.value:
-            best = c
+        best = Count(n, m.group(0), m.start(), m.end())  # (larger than any before: smaller ones were skipped)
     # a list of victims as the subject of a passive: "A woman and her two daughters were killed"
     breaks: list[int] | None = None  # ends of the words that end a subject, found once
     for m in passive.finditer(low):

@@ -262,7 +262,7 @@ def _enumerated_whole(current: Cluster | None, cand: Candidate) -> Cluster | Non
     return None
 
 
-_OVER = ("more than", "over", "at least", "upwards of")
+_OVER = tuple(BOOK.vocab("count_lower_bounds"))  # "more than 80" may be 50 and 32 told one by one
 
 
 def _at_most(whole: Cluster) -> int:

@@ -37,7 +37,7 @@ class _Kept:
     entry: Entry
     n: int  # sentences that told it
     stated: bool  # its date was stated in the text (not only the page's)
-    in_parts: bool = False  # a total its own entry tells part by part: dropped, with the retellings merged into it
+    told_in_parts: bool = False  # a total its own entry tells part by part: dropped, with the retellings merged into it
     entries: set[int] | None = None  # the entries of the accounts merged into it (never two of one entry)
 
     def __post_init__(self):
@@ -71,7 +71,7 @@ def dedupe(items: list[tuple], gazetteer: Gazetteer, settings: Settings = SETTIN
         index.remove(target, kept[target].inc, kept[target].entry)
         kept[target] = _merge(kept[target], cur, gazetteer)
         index.add(target, kept[target].inc, kept[target].entry)
-    return [k.inc for k in _fold_area_summaries([k for k in kept if not k.in_parts], gazetteer)]
+    return [k.inc for k in _fold_area_summaries([k for k in kept if not k.told_in_parts], gazetteer)]
 
 
 class PlaceIndex:
@@ -306,4 +306,4 @@ def _merge(a: _Kept, b: _Kept, gazetteer: Gazetteer) -> _Kept:
     # the larger set takes the smaller in place: an event told in thousands of posts costs linear time, not quadratic
     big, small = (a.entries, b.entries) if len(a.entries) >= len(b.entries) else (b.entries, a.entries)
     big |= small
-    return _Kept(inc, best.entry, best.n, best.stated or other.stated, a.in_parts or b.in_parts, big)
+    return _Kept(inc, best.entry, best.n, best.stated or other.stated, a.told_in_parts or b.told_in_parts, big)

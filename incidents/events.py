@@ -229,14 +229,10 @@ def _generic(sentence: str, rules: frozenset[str] | None) -> bool:
     if m is None:
         return False
     record = _RECORD_SINCE.search(sentence)
-    if record is None:
-        return True
-    if not _ANAPHORA.match(sentence):
-        told = triggers(sentence[:record.start()], rules)
-        if not told:
-            return True
-    return record is None or not (record.start() <= m.start() < record.end() + 1) or \
-        _GENERIC.search(sentence, record.end()) is not None
+    if record is None or not record.start() <= m.start() <= record.end() or \
+            _GENERIC.search(sentence, record.end()) is not None:
+        return True  # a sum told outside the comparison
+    return not (_ANAPHORA.match(sentence) or triggers(sentence[:record.start()], rules))
 
 
 def classify(sentence: str, fatalities: int | None = None, rules: frozenset[str] | None = None,

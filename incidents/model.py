@@ -76,7 +76,8 @@ class Mention:
     country: str
     reason: str  # dateline, locative ("in X"), alias, context, possessive, organisation, ...
     gazetteer: str = "curated"  # which gazetteer resolved it: curated, user, geonames
-    role: str = "place"  # place | attribute (e.g. "Gaza's Health Ministry") | actor ("Israel said") | dateline | person
+    role: str = "place"  # place | attribute ("Gaza's Health Ministry") | actor ("Israel carried out") | campaign
+    # ("its bombardments of Lebanon") | dateline | person
 
 
 @dataclass
