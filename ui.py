@@ -238,25 +238,40 @@ def timeline_counts(f: Filters, lo: date, hi: date) -> pd.DataFrame:
                      tuple(sorted(f.place_ids)), lo, hi)
 
 
-_BARS_MEMO: dict = {}  # id(daily counts) -> (those counts, lo, hi, unit, bars, empty days): shared by sessions
-# (here, not in dashboard.py: the script's own globals are made afresh on every run)
-_BARS_MEMO_CAP = 16
+class _IdentityMemo:
+    """Values computed from an object, found again by that very object (its id, checked by identity: no
+    hashing of a frame) and the other arguments; the oldest dropped past ``cap``. A plain dict shared by every
+    session (here, not in dashboard.py: the script's own globals are made afresh on every run)."""
+
+    def __init__(self, cap: int):
+        self.cap = cap
+        self._memo: dict = {}
+
+    def get(self, obj: object, *args):
+        hit = self._memo.get((id(obj), *args))
+        return hit[1] if hit is not None and hit[0] is obj else None
+
+    def put(self, obj: object, *args, value):
+        if len(self._memo) >= self.cap:
+            self._memo.pop(next(iter(self._memo)))
+        self._memo[(id(obj), *args)] = (obj, value)
+        return value
+
+
+_BARS_MEMO = _IdentityMemo(16)  # (daily counts, lo, hi) -> (unit, bars, empty days)
 
 
 def timeline_bars(counts: pd.DataFrame, lo: date, hi: date) -> tuple[str, pd.DataFrame, int]:
     """(unit, bars, days without events) of the daily counts over ``lo``..``hi``: the days themselves up to
     ``views.TIMELINE_MAX_BARS`` days, else weeks or months (``views.timeline_buckets``). Memoised on the
     counts object (the backends keep one per filters), so a slider move does not bucket again."""
-    hit = _BARS_MEMO.get(id(counts))
-    if hit is not None and hit[0] is counts and hit[1:4] == (lo, hi, views.timeline_unit(lo, hi)):
-        return hit[3], hit[4], hit[5]
+    hit = _BARS_MEMO.get(counts, lo, hi)
+    if hit is not None:
+        return hit
     unit = views.timeline_unit(lo, hi)
     bars = counts if unit == "day" else views.timeline_buckets(counts, lo, hi, unit)
     empty = (hi - lo).days + 1 - counts["date"].nunique() if len(counts) else (hi - lo).days + 1
-    if len(_BARS_MEMO) >= _BARS_MEMO_CAP:
-        _BARS_MEMO.pop(next(iter(_BARS_MEMO)))
-    _BARS_MEMO[id(counts)] = (counts, lo, hi, unit, bars, empty)
-    return unit, bars, empty
+    return _BARS_MEMO.put(counts, lo, hi, value=(unit, bars, empty))
 
 
 @st.cache_data(max_entries=4, show_spinner=False)
@@ -614,24 +629,18 @@ def _places_in_range(path: str, key: tuple, _in_range: pd.DataFrame) -> pd.DataF
     return views.aggregate_places(_in_range)
 
 
-_ROWS_MEMO: dict = {}  # (id(places), selected, noun, size) -> (places, rows JSON, count); shared by sessions
-_ROWS_MEMO_CAP = 64
+_ROWS_MEMO = _IdentityMemo(64)  # (places, selected, noun, size) -> (rows JSON, count)
 
 
 def _marker_rows_json(places: pd.DataFrame, selected: str, noun: str, size_by: str) -> tuple[str, int]:
     """The markers' rows as the JavaScript array PlaceMarkers draws, built once per places frame (the backends
     hand the same frame to every run and session on the same view; a new view has new places anyway, so
     hashing the frame's content, ~10-25 ms for 2,000 places, would buy nothing)."""
-    key = (id(places), selected, noun, size_by)
-    hit = _ROWS_MEMO.get(key)
-    if hit is not None and hit[0] is places:
-        return hit[1], hit[2]
+    hit = _ROWS_MEMO.get(places, selected, noun, size_by)
+    if hit is not None:
+        return hit
     rows = maps.marker_rows(places, selected, noun, size_by)
-    out = (maps._js_json(rows), len(rows))
-    if len(_ROWS_MEMO) >= _ROWS_MEMO_CAP:
-        _ROWS_MEMO.pop(next(iter(_ROWS_MEMO)))
-    _ROWS_MEMO[key] = (places, *out)
-    return out
+    return _ROWS_MEMO.put(places, selected, noun, size_by, value=(maps._js_json(rows), len(rows)))
 
 
 def marker_layer(places: pd.DataFrame, selected: str, noun: str = "incident",
