@@ -707,9 +707,7 @@ class EventsBackend:
             return pd.DataFrame(columns=["date", "event_type", "events"])
         df["events"] = df["events"].astype("int64")
         out = df[["date", "event_type", "events"]].reset_index(drop=True)
-        if len(self._timeline_memo) >= 32:
-            self._timeline_memo.pop(next(iter(self._timeline_memo)))
-        self._timeline_memo[key] = out
+        _remember(self._timeline_memo, key, out)
         return out
 
     def _events(self, where: _Where, limit: int | None = None, newest: date | None = None) -> pd.DataFrame:
