@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 from .rules import alternation, load
-from .rules.prefilter import first_chars, guard
+from .rules.prefilter import first_chars, guard, leading_literals
 
 _BOOK = load()
 _DIGIT_WORDS = [w for w, v in _BOOK.vocab("number_units").items() if 1 <= v <= 9]  # "one".."nine": "twenty-one"
@@ -122,50 +122,6 @@ def parse_number(phrase: str) -> int | None:
 _ATTRIBUTION = re.compile(r",\s+(?:[\w’'\-]+\s+){0,4}(?:said|says|told|reported|according)\b")
 
 
-def _leading_literals(pattern: re.Pattern) -> frozenset[str] | None:
-    """Strings one of which every match of ``pattern`` starts with (an alternation of words and a class of
-    marks: each alternative's leading literal run, each character of a leading class); None: unknown."""
-    try:
-        import re._parser as sre
-        import re._constants as c
-    except ImportError:  # pragma: no cover - older Pythons
-        import sre_constants as c
-        import sre_parse as sre
-    if pattern.flags & re.I:
-        return None
-
-    def of(items) -> set[str] | None:
-        items = [it for it in items if not (it[0] is c.AT or it[0] in (c.ASSERT, c.ASSERT_NOT))]
-        if not items:
-            return None
-        op, av = items[0]
-        if op is c.LITERAL:
-            run = []
-            for op2, av2 in items:
-                if op2 is not c.LITERAL:
-                    break
-                run.append(chr(av2))
-            return {"".join(run)}
-        if op is c.IN:
-            if not all(iop is c.LITERAL for iop, _ in av):
-                return None
-            return {chr(iav) for _, iav in av}
-        if op is c.SUBPATTERN:
-            return of(list(av[-1]))
-        if op is c.BRANCH:
-            out: set[str] = set()
-            for alt in av[1]:
-                got = of(list(alt))
-                if got is None:
-                    return None
-                out |= got
-            return out
-        return None
-
-    found = of(list(sre.parse(pattern.pattern, pattern.flags)))
-    return frozenset(found) if found and all(found) else None
-
-
 def _starts_automaton(literals: frozenset[str] | None):
     if literals is None:
         return None
@@ -178,7 +134,7 @@ def _starts_automaton(literals: frozenset[str] | None):
     return auto
 
 
-_STOP_STARTS = _starts_automaton(_leading_literals(_STOP))
+_STOP_STARTS = _starts_automaton(leading_literals(_STOP))
 
 
 _STOP_NEAR = 48  # characters first searched for a stop word by the regex itself (prose has one soon)

@@ -182,14 +182,15 @@ def test_a_count_with_its_own_day_is_kept_beside_a_period():
 
 # ---- the cheap tests before the list patterns (speed, issue 12): the same answers as the plain regexes
 def test_the_stop_words_literals_are_every_start_of_a_stop_match():
-    from incidents.casualties import _STOP, _STOP_REACH, _leading_literals
+    from incidents.casualties import _STOP, _STOP_REACH
+    from incidents.rules.prefilter import leading_literals
 
-    lits = _leading_literals(_STOP)
+    lits = leading_literals(_STOP)
     assert lits is not None and {"in", "at", "of them", "the ministry", ";", "—"} <= lits
     # a match and what its look-ahead and trailing \b read stay within _STOP_REACH characters
     assert max(map(len, lits)) + len(" least") + 1 < _STOP_REACH
-    assert _leading_literals(re.compile(r"(?i)\bin\b")) is None  # ignoring case: unknown
-    assert _leading_literals(re.compile(r"\w+|in")) is None  # a class escape: unknown
+    assert leading_literals(re.compile(r"(?i)\bin\b")) is None  # ignoring case: unknown
+    assert leading_literals(re.compile(r"\w+|in")) is None  # a class escape: unknown
 
 
 def _stop_windows():

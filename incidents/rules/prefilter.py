@@ -254,6 +254,44 @@ def first_chars(pattern: str, flags: int = 0) -> frozenset[str] | None:
     return None if chars is None or nullable or not chars else frozenset(chars)
 
 
+def leading_literals(pattern: re.Pattern) -> frozenset[str] | None:
+    """Strings one of which every match of ``pattern`` starts with (an alternation of words and a class of
+    marks: each alternative's leading literal run, each character of a leading class); None: unknown."""
+    if pattern.flags & re.I:
+        return None
+
+    def of(items) -> set[str] | None:
+        items = [it for it in items if not (it[0] is _c.AT or it[0] in (_c.ASSERT, _c.ASSERT_NOT))]
+        if not items:
+            return None
+        op, av = items[0]
+        if op is _c.LITERAL:
+            run = []
+            for op2, av2 in items:
+                if op2 is not _c.LITERAL:
+                    break
+                run.append(chr(av2))
+            return {"".join(run)}
+        if op is _c.IN:
+            if not all(iop is _c.LITERAL for iop, _ in av):
+                return None
+            return {chr(iav) for _, iav in av}
+        if op is _c.SUBPATTERN:
+            return of(list(av[-1]))
+        if op is _c.BRANCH:
+            out: set[str] = set()
+            for alt in av[1]:
+                got = of(list(alt))
+                if got is None:
+                    return None
+                out |= got
+            return out
+        return None
+
+    found = of(list(_sre.parse(pattern.pattern, pattern.flags)))
+    return frozenset(found) if found and all(found) else None
+
+
 def guarded(pattern: str, flags: int = 0) -> re.Pattern:
     """``pattern`` compiled behind a look-ahead of its first characters (the same matches, found faster).
 
