@@ -17,6 +17,7 @@ import math
 from collections import defaultdict
 from dataclasses import dataclass, replace
 from datetime import date, timedelta
+from functools import lru_cache
 
 from gazetteer import Gazetteer
 from gazetteer.gazetteer import EARTH_RADIUS_KM
@@ -86,7 +87,10 @@ class PlaceIndex:
     candidates are now the incidents at related places only, and the first match is the same.
     Each key's incidents are filed by their entry too, and those of the new incident's own entry
     are left out (:func:`_same_event` never merges two of one entry): an entry of thousands of
-    incidents at one place and day compared every pair of them.
+    incidents at one place and day compared every pair of them. Under each key they are filed by
+    their signature too (kind of event, post or not, toll: :func:`_signature`), and only those whose
+    signature may merge with the new one's are candidates (:func:`_may_merge`): a one-day page of
+    thousands of posts compared each with every other post of another toll or kind of attack.
     """
 
     def __init__(self, gazetteer: Gazetteer, near_km: float):
@@ -94,7 +98,9 @@ class PlaceIndex:
         self.near_km = near_km
         # a band at least 1.5x the largest latitude difference of two places within near_km
         self._band = near_km / EARTH_RADIUS_KM * 180 / math.pi * 1.5 if near_km > 0 else 0.0
-        self._filed: dict[tuple, dict[int | None, set[int]]] = defaultdict(lambda: defaultdict(set))
+        # (day, key) -> signature -> entry -> indices
+        self._filed: dict[tuple, dict[tuple, dict[int | None, set[int]]]] = defaultdict(
+            lambda: defaultdict(lambda: defaultdict(set)))
 
     def _keys(self, inc: Incident, lookup: bool) -> list[tuple]:
         keys: list[tuple] = [("id", inc.place_id)]  # a place the gazetteer lacks: the same id only
@@ -127,29 +133,39 @@ class PlaceIndex:
 
     def add(self, k: int, inc: Incident, entry: object = None) -> None:
         group = None if entry is None else id(entry)
+        sig = _signature(inc, entry)
         for key in self._keys(inc, lookup=False):
-            self._filed[(inc.date, key)][group].add(k)
+            self._filed[(inc.date, key)][sig][group].add(k)
 
     def remove(self, k: int, inc: Incident, entry: object = None) -> None:
         group = None if entry is None else id(entry)
+        sig = _signature(inc, entry)
         for key in self._keys(inc, lookup=False):
             found = self._filed.get((inc.date, key))
-            if found is not None and group in found:
-                found[group].discard(k)
-                if not found[group]:
-                    del found[group]
+            by_group = None if found is None else found.get(sig)
+            if by_group is not None and group in by_group:
+                by_group[group].discard(k)
+                if not by_group[group]:
+                    del by_group[group]
+                    if not by_group:
+                        del found[sig]
 
     def candidates(self, inc: Incident, entry: object = None) -> list[int]:
         """Indices of the kept incidents ``inc`` can be the same event as, in the order they were kept
-        (with ``entry``: those of other entries only)."""
+        (with ``entry``: those of other entries only; only accounts whose kind and toll may merge with it)."""
         out: set[int] = set()
         own = None if entry is None else id(entry)
+        sig = _signature(inc, entry)
         keys = self._keys(inc, lookup=True)
         for day in self._days(inc.date):
             for key in keys:
                 found = self._filed.get((day, key))
-                if found:
-                    for group, ks in found.items():
+                if not found:
+                    continue
+                for old_sig, by_group in found.items():
+                    if not _may_merge(old_sig, sig):
+                        continue
+                    for group, ks in by_group.items():
                         if group != own or own is None:
                             out |= ks
         return sorted(out)
@@ -213,12 +229,16 @@ def _is_area(k: _Kept, gazetteer: Gazetteer) -> bool:
 
 
 def _types_agree(a: Incident, b: Incident) -> bool:
-    if a.event_type == b.event_type:
+    return _kinds_agree(a.event_type, a.sub_event_type, b.event_type, b.sub_event_type)
+
+
+def _kinds_agree(type_a: str, sub_a: str, type_b: str, sub_b: str) -> bool:
+    if type_a == type_b:
         return True
-    if {a.sub_event_type, b.sub_event_type} & {"Disrupted weapons use"} and {a.event_type, b.event_type} == {EXPLOSIONS, STRATEGIC}:
+    if "Disrupted weapons use" in (sub_a, sub_b) and {type_a, type_b} == {EXPLOSIONS, STRATEGIC}:
         return True
     # "troops raided the camp" and "a teenager was shot dead during the raid"
-    return bool({a.sub_event_type, b.sub_event_type} & _OPERATION_SUBTYPES) and STRATEGIC in (a.event_type, b.event_type)
+    return bool({sub_a, sub_b} & _OPERATION_SUBTYPES) and STRATEGIC in (type_a, type_b)
 
 
 SAME_TOLL_MIN = 3  # an exact toll this large, told of one place on one day, is one event however typed
@@ -227,13 +247,38 @@ SAME_TOLL_MIN = 3  # an exact toll this large, told of one place on one day, is 
 def _same_toll_same_place(a: Incident, b: Incident, gazetteer: Gazetteer) -> bool:
     """"Troops killed eight people in a raid on Jenin on Tuesday" and "eight Palestinians were killed in
     Jenin on Tuesday" (typed as a clash and as an attack): one event when the exact toll is the same."""
-    if a.fatalities is None or a.fatalities != b.fatalities or a.fatalities < SAME_TOLL_MIN:
-        return False
-    if is_vague(a.fatalities_text) or is_vague(b.fatalities_text) or STRATEGIC in (a.event_type, b.event_type):
+    if not _tolls_alike(a.fatalities, is_vague(a.fatalities_text), a.event_type,
+                        b.fatalities, is_vague(b.fatalities_text), b.event_type):
         return False
     pa, pb = gazetteer.get(a.place_id), gazetteer.get(b.place_id)
     return pa is not None and pb is not None and (pa.id == pb.id or gazetteer.contains(pa, pb)
                                                   or gazetteer.contains(pb, pa))
+
+
+def _tolls_alike(fat_a: int | None, vague_a: bool, type_a: str, fat_b: int | None, vague_b: bool, type_b: str) -> bool:
+    """The toll part of :func:`_same_toll_same_place`: the same exact toll, at least ``SAME_TOLL_MIN``, no arrests."""
+    return (fat_a is not None and fat_a == fat_b and fat_a >= SAME_TOLL_MIN and not vague_a and not vague_b
+            and STRATEGIC not in (type_a, type_b))
+
+
+def _signature(inc: Incident, entry: object) -> tuple:
+    """What :func:`_may_merge` reads of an account: its kind of event, whether it is a post, its toll."""
+    return (inc.event_type, inc.sub_event_type, getattr(entry, "kind", None) == "post", inc.fatalities,
+            is_vague(inc.fatalities_text))
+
+
+@lru_cache(maxsize=65536)
+def _may_merge(old: tuple, cur: tuple) -> bool:
+    """False where :func:`_same_event` is false for any two accounts of these signatures whatever their
+    places and days (the type and toll checks it makes first); :class:`PlaceIndex` skips those accounts."""
+    type_a, sub_a, post_a, fat_a, vague_a = old
+    type_b, sub_b, post_b, fat_b, vague_b = cur
+    if not _kinds_agree(type_a, sub_a, type_b, sub_b) and not _tolls_alike(fat_a, vague_a, type_a, fat_b, vague_b, type_b):
+        return False
+    both_posts = post_a and post_b
+    if sub_a != sub_b and "Attack" not in (sub_a, sub_b) and type_a == type_b and both_posts:
+        return False
+    return not (fat_a is not None and fat_b is not None and fat_a != fat_b and both_posts)
 
 
 def _same_event(old: _Kept, cur: _Kept, gazetteer: Gazetteer, settings: Settings) -> bool:
