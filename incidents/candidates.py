@@ -53,6 +53,7 @@ _CUED_NAME = BOOK.cue("cued_name")
 _BACKGROUND_BEFORE = BOOK.cue("date_background_before")
 _REPORTING_BEFORE = BOOK.cue("date_reporting_before")
 _FACILITY_REF = BOOK.cue("facility_ref")
+_OCCURRENCE = BOOK.cue("occurrence")
 
 
 class MentionIndex:
@@ -221,6 +222,7 @@ class Candidate:
     place_ref: str = ""  # the place is told in an earlier sentence this one refers back to ("facility_ref")
     part: int = 0  # which of its sentence's places this is ("strikes on A and B": A is 0, B is 1)
     parts: int = 1  # how many places its sentence was separated into (each an incident of its own)
+    occurrence: bool = False  # no trigger or count: "the attacks took place Tuesday in X", the day and town of the event told
 
 
 def _count_of(sent: Sentence) -> Count | None:
@@ -242,6 +244,9 @@ def read_sentences(ctx: EntryContext) -> list[Candidate]:
     out: list[Candidate] = []
     for sent in ctx.sentences:
         if not ctx.triggers.any_in(sent.start, sent.end) and sent.start not in ctx.parent_of:
+            if _OCCURRENCE.search(sent.text) and _ANAPHORA.match(sent.text):
+                out.append(Candidate(sent, None, ctx.event_date(sent), ctx.place_mentions(sent.start, sent.end),
+                                     None, "", None, "", toll=True, occurrence=True))
             continue
         out.extend(_read(sent, ctx))
     return out

@@ -21,6 +21,7 @@ from .places import choose_place, refines, related, within_area
 from .rules import Tier
 
 _NEW_EVENT = BOOK.cue("new_event")
+_OCCURRENCE = BOOK.cue("occurrence")
 # a first trigger of these tiers says what the event is; later sentences add detail, not another type
 _DEFINING_TIERS = frozenset({Tier.SUICIDE, Tier.AIR, Tier.WEAPON, Tier.BATTLE, Tier.RIOT, Tier.FORCE_ON_PROTEST,
                              Tier.PROTEST})
@@ -143,18 +144,24 @@ def absorb(cluster: Cluster, cand: Candidate, ctx: EntryContext) -> None:
     anaphoric = not first and bool(_ANAPHORA.match(cand.sentence.text))
     choice = choose_place(cand.place_mentions, ctx.text, gazetteer) if cand.place_mentions else None
     other_day = cand.date is not None and cluster.date is not None and cand.date.day != cluster.date.day
+    # "Drone strikes killed eight soldiers on a southern suburb of Damascus, officials said on Wednesday. The
+    # ministry said the attacks took place Tuesday in the suburb of Kiswah": the event's own day and town
+    occurrence = anaphoric and bool(_OCCURRENCE.search(cand.sentence.text))
     if anaphoric:
         # "The strike came amid ... days after ... in Jordan": keep it with the event it refers to,
         # but take nothing from clauses about other places; "The fighting in X erupted on Saturday
         # evening" tells the event's place (inside the one so far) but not a day of its own
+        near = ctx.settings.occurrence_km if occurrence else ctx.settings.cluster_km
         if choice is not None and cluster.place is not None and not cluster.place.is_area \
-                and not related(choice.place, cluster.place, gazetteer, near_km=ctx.settings.cluster_km):
+                and not related(choice.place, cluster.place, gazetteer, near_km=near):
             return
-        if other_day and not (choice is not None and cluster.place is not None
-                              and refines(choice.place, cluster.place, gazetteer, ctx.settings.cluster_km)):
+        if other_day and not occurrence and not (choice is not None and cluster.place is not None
+                                                 and refines(choice.place, cluster.place, gazetteer, ctx.settings.cluster_km)):
             return
     cluster.add(cand)
-    if cand.date is not None and not (anaphoric and other_day) and (first or cand.date.precision == 1) and (
+    if occurrence and cand.date is not None and cand.date.precision == 1:
+        cluster.date, cluster.date_cue = cand.date, "occurrence"
+    elif cand.date is not None and not (anaphoric and other_day) and (first or cand.date.precision == 1) and (
             cluster.date is None or (cluster.date.precision > 1 and cand.date.precision == 1)):
         cluster.date, cluster.date_cue = cand.date, "sentence"
     if choice is None:
@@ -165,7 +172,8 @@ def absorb(cluster: Cluster, cand: Candidate, ctx: EntryContext) -> None:
     # The attack on a camp in Binyamina ...": the event told on names its town; a country named only in
     # passing was no place of the event
     told_on = (anaphoric and cluster.place is not None and cluster.place.kind == "country"
-               and not choice.place.is_area and choice.place.country != cluster.place.country)
+               and not choice.place.is_area and choice.place.country != cluster.place.country) or (
+        occurrence and not choice.place.is_area)
     if cluster.place is None or off_coast or told_on or refines(choice.place, cluster.place, gazetteer,
                                                                 ctx.settings.cluster_km):
         # inside the place so far ("the Ghobeiry district of the Dahiyeh"), or more specific beside it;
@@ -218,6 +226,10 @@ def cluster_candidates(cands: list[Candidate], ctx: EntryContext) -> list[Cluste
     clusters: list[Cluster] = []
     current: Cluster | None = None  # the cluster told last
     for cand in cands:
+        if cand.occurrence:
+            if current is not None and current.items[-1].sentence.end >= cand.sentence.start - ctx.settings.toll_window:
+                absorb(current, replace(cand, hit=current.items[-1].hit), ctx)
+            continue
         if cand.toll:
             if _toll_joins(current, cand, ctx):
                 current.add(replace(cand, hit=current.items[-1].hit))

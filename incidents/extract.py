@@ -148,7 +148,7 @@ def _fired(cl: Cluster) -> list[dict]:
     """The rules that fired for a cluster, once each (a sentence naming two towns gives two candidates)."""
     out, seen = [], set()
     for c in cl.items:
-        rule = "toll-follow-up" if c.toll else c.hit.rule_id
+        rule = "occurrence" if c.occurrence else "toll-follow-up" if c.toll else c.hit.rule_id
         start = c.sentence.start + (0 if c.toll else c.hit.start)
         if (rule, start) not in seen:
             seen.add((rule, start))

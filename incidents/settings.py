@@ -9,6 +9,7 @@ class Settings:
     background_days: int = 45  # events dated this long before publication are background, not news
     max_excerpt: int = 700  # characters; a longer cluster shows its best sentence only
     cluster_km: float = 3.0  # two places this close are one incident's place (Qabatiya, 6 km from Jenin, is not)
+    occurrence_km: float = 25.0  # how far "the attacks took place in X" may move the place told so far (a suburb)
     dedupe_km: float = 2.0  # across entries: Gaza's camps are 5 km apart, not one place
     toll_window: int = 400  # characters: a toll sentence ("The dead included ...") joins the event told this close
     new_event_window: int = 60  # characters at a sentence's start where "another strike" opens a new event

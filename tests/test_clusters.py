@@ -154,3 +154,20 @@ def test_a_statement_about_the_strike_told_on_adds_no_place_of_the_targets_past(
                "in a statement that the latest strike targeted a Hezbollah member who had been helping Hamas in the "
                "Gaza Strip.", gazetteer)
     assert [(i.place_id, i.fatalities) for i in incs] == [("dahiyeh", 4)]
+
+
+def test_the_anaphora_that_says_when_and_where_it_happened_gives_the_events_day_and_town(gazetteer):
+    # the first sentence dates only the telling and places the strike by the nearest city; the sentence referring
+    # back with "took place" tells the event's own day and town (Qana, ~10 km from Tyre)
+    incs = run("Israeli drone strikes killed four people on the edge of Tyre, the health ministry said on Wednesday. "
+               "The ministry said the attacks took place on Monday in the town of Qana.", gazetteer)
+    assert [(i.place_id, i.date, i.fatalities) for i in incs] == [("qana", "2024-09-23", 4)]
+    assert "occurrence" in [r["rule"] for r in incs[0].why["rules"]]
+    # a town far off is another story, not where this one happened
+    incs = run("Israeli drone strikes killed four people on the edge of Tyre, the health ministry said on Wednesday. "
+               "The ministry said the attacks took place on Monday in Baalbek.", gazetteer)
+    assert [(i.place_id, i.fatalities) for i in incs] == [("tyre", 4)]
+    # without "took place" the sentence is no occurrence: the day stays
+    incs = run("Israeli drone strikes killed four people on the edge of Tyre on Wednesday. "
+               "The ministry said the attacks drew condemnation in Qana.", gazetteer)
+    assert [(i.place_id, i.date) for i in incs] == [("tyre", "2024-09-25")]
