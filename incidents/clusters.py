@@ -211,9 +211,14 @@ def _cluster_for(clusters: list[Cluster], current: Cluster | None, cand: Candida
     return None
 
 
+def _told_just_before(current: Cluster | None, cand: Candidate, ctx: EntryContext) -> bool:
+    """Was the event told last told within ``toll_window`` characters before ``cand``?"""
+    return current is not None and current.items[-1].sentence.end >= cand.sentence.start - ctx.settings.toll_window
+
+
 def _toll_joins(current: Cluster | None, cand: Candidate, ctx: EntryContext) -> bool:
     """"The dead included three children": the toll of the event just told, if it has none yet."""
-    if current is None or current.items[-1].sentence.end < cand.sentence.start - ctx.settings.toll_window:
+    if not _told_just_before(current, cand, ctx):
         return False
     rel = cand.fatalities_at - cand.sentence.start
     if is_background(cand.sentence.text, cand.fatalities, rel):
@@ -227,7 +232,7 @@ def cluster_candidates(cands: list[Candidate], ctx: EntryContext) -> list[Cluste
     current: Cluster | None = None  # the cluster told last
     for cand in cands:
         if cand.occurrence:
-            if current is not None and current.items[-1].sentence.end >= cand.sentence.start - ctx.settings.toll_window:
+            if _told_just_before(current, cand, ctx):
                 absorb(current, replace(cand, hit=current.items[-1].hit), ctx)
             continue
         if cand.toll:
