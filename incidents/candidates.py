@@ -244,7 +244,7 @@ def read_sentences(ctx: EntryContext) -> list[Candidate]:
     out: list[Candidate] = []
     for sent in ctx.sentences:
         if not ctx.triggers.any_in(sent.start, sent.end) and sent.start not in ctx.parent_of:
-            if _OCCURRENCE.search(sent.text) and _ANAPHORA.match(sent.text):
+            if _ANAPHORA.match(sent.text) and _OCCURRENCE.search(sent.text):  # the anchored test first
                 out.append(Candidate(sent, None, ctx.event_date(sent), ctx.place_mentions(sent.start, sent.end),
                                      None, "", None, "", toll=True, occurrence=True))
             continue

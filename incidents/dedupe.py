@@ -269,15 +269,15 @@ def _signature(inc: Incident, entry: object) -> tuple:
 
 @lru_cache(maxsize=65536)
 def _may_merge(old: tuple, cur: tuple) -> bool:
-    """False where :func:`_same_event` is false for any two accounts of these signatures whatever their
-    places and days (the type and toll checks it makes first); :class:`PlaceIndex` skips those accounts."""
+    """The checks of :func:`_same_event` that read only the accounts' kinds, posts and tolls (false: never
+    the same event, whatever the places and days); :class:`PlaceIndex` skips such accounts."""
     type_a, sub_a, post_a, fat_a, vague_a = old
     type_b, sub_b, post_b, fat_b, vague_b = cur
     if not _kinds_agree(type_a, sub_a, type_b, sub_b) and not _tolls_alike(fat_a, vague_a, type_a, fat_b, vague_b, type_b):
         return False
     both_posts = post_a and post_b
     if sub_a != sub_b and "Attack" not in (sub_a, sub_b) and type_a == type_b and both_posts:
-        return False
+        return False  # two kinds of attack told in two posts; a summary or caption retells with other words
     return not (fat_a is not None and fat_b is not None and fat_a != fat_b and both_posts)
 
 
@@ -287,14 +287,10 @@ def _same_event(old: _Kept, cur: _Kept, gazetteer: Gazetteer, settings: Settings
         return False  # split on purpose within one entry ("another strike ..."), also once merged with others
     if a.date != b.date and not _near_unstated(old, cur):
         return False
+    if not _may_merge(_signature(a, old.entry), _signature(b, cur.entry)):
+        return False  # kinds of event that never agree; two kinds of attack, or two tolls, told in two posts
     if not _types_agree(a, b) and not _same_toll_same_place(a, b, gazetteer):
-        return False
-    both_posts = cur.entry.kind == "post" and old.entry.kind == "post"
-    if a.sub_event_type != b.sub_event_type and "Attack" not in (a.sub_event_type, b.sub_event_type) \
-            and a.event_type == b.event_type and both_posts:
-        return False  # two kinds of attack told in two posts; a summary or caption retells with other words
-    if a.fatalities is not None and b.fatalities is not None and a.fatalities != b.fatalities and both_posts:
-        return False
+        return False  # kinds apart: one event only for the same toll at one place
     pa, pb = gazetteer.get(a.place_id), gazetteer.get(b.place_id)
     if pa is None or pb is None:
         return a.place_id == b.place_id
